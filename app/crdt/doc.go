@@ -1,0 +1,146 @@
+// Package crdt is Pairwise's only door to automerge-go. It keeps the
+// library's sharp edges (list deletes through a path, silent acceptance of
+// garbage in LoadIncremental, self-merges) out of the rest of the code and
+// offers the handful of operations the pair document needs: nested maps of
+// scalars, collaborative text, commits that yield their change bytes, and
+// the change history.
+package crdt
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/automerge/automerge-go"
+)
+
+// ErrCorrupt is wrapped when bytes that should hold a document or changes
+// cannot be parsed.
+var ErrCorrupt = errors.New("crdt: data is not a valid Automerge document or change")
+
+// ErrMissingDeps is returned by ApplyChanges for a change whose
+// predecessors this document has not seen. Callers deliver changes in causal
+// order (the relay log is one), so this points at a gap in delivery.
+var ErrMissingDeps = errors.New("crdt: change arrived before the changes it builds on")
+
+// ErrNoChange is returned by Commit when nothing was edited since the last one.
+var ErrNoChange = errors.New("crdt: nothing to commit")
+
+// Doc is one Automerge document. Its methods are safe for concurrent use as
+// far as automerge-go's own lock goes; callers that need an edit and its
+// commit to be atomic hold their own lock around both.
+type Doc struct {
+	am *automerge.Doc
+}
+
+// NewActor returns a fresh random actor ID (hex).
+func NewActor() string { return automerge.NewActorID() }
+
+// New returns an empty document that writes as actor.
+func New(actor string) (*Doc, error) {
+	d := &Doc{am: automerge.New()}
+	if err := d.am.SetActorID(actor); err != nil {
+		return nil, fmt.Errorf("crdt: set actor %q: %w", actor, err)
+	}
+	return d, nil
+}
+
+// Load parses a saved document and sets the actor it will write as.
+func Load(data []byte, actor string) (*Doc, error) {
+	am, err := automerge.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if err := am.SetActorID(actor); err != nil {
+		return nil, fmt.Errorf("crdt: set actor %q: %w", actor, err)
+	}
+	return &Doc{am: am}, nil
+}
+
+// Actor is the actor ID this document writes as.
+func (d *Doc) Actor() string { return d.am.ActorID() }
+
+// Save returns the whole document in compact form.
+func (d *Doc) Save() []byte { return d.am.Save() }
+
+// Commit turns the edits made since the last commit into one change with a
+// readable message and timestamp, and returns that change's bytes, ready to
+// store and to send to the partner.
+func (d *Doc) Commit(msg string, at time.Time) ([]byte, error) {
+	h, err := d.am.Commit(msg, automerge.CommitOptions{Time: &at})
+	if err != nil {
+		if err.Error() == "Commit is empty" { // automerge-go has no sentinel for this
+			return nil, ErrNoChange
+		}
+		return nil, fmt.Errorf("crdt: commit %q: %w", msg, err)
+	}
+	ch, err := d.am.Change(h)
+	if err != nil {
+		return nil, fmt.Errorf("crdt: read back change %s: %w", h, err)
+	}
+	return ch.Save(), nil
+}
+
+// ApplyChanges merges change bytes produced by Commit (one change or several
+// concatenated) from this or another replica. Changes already present are
+// ignored; changes whose dependencies are missing are refused with ErrMissingDeps. Garbage is refused with ErrCorrupt.
+func (d *Doc) ApplyChanges(raw []byte) error {
+	if err := checkChunks(raw); err != nil {
+		return err
+	}
+	if err := d.am.LoadIncremental(raw); err != nil {
+		if strings.Contains(err.Error(), "deps should already be") {
+			return fmt.Errorf("%w: %v", ErrMissingDeps, err)
+		}
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return nil
+}
+
+// MergeSaved merges a whole saved document (a snapshot from the partner).
+func (d *Doc) MergeSaved(data []byte) error {
+	other, err := automerge.Load(data)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if _, err := d.am.Merge(other); err != nil {
+		return fmt.Errorf("crdt: merge snapshot: %w", err)
+	}
+	return nil
+}
+
+// Merge brings every change of other into d. Merging a document into itself
+// would deadlock automerge-go, so it is a no-op here.
+func (d *Doc) Merge(other *Doc) error {
+	if other == d || other.am == d.am {
+		return nil
+	}
+	if _, err := d.am.Merge(other.am); err != nil {
+		return fmt.Errorf("crdt: merge: %w", err)
+	}
+	return nil
+}
+
+// Fork returns an independent copy that writes as actor.
+func (d *Doc) Fork(actor string) (*Doc, error) {
+	am, err := d.am.Fork()
+	if err != nil {
+		return nil, fmt.Errorf("crdt: fork: %w", err)
+	}
+	if err := am.SetActorID(actor); err != nil {
+		return nil, fmt.Errorf("crdt: set actor %q: %w", actor, err)
+	}
+	return &Doc{am: am}, nil
+}
+
+// Heads returns the document's current heads as hex strings, sorted as
+// Automerge returns them.
+func (d *Doc) Heads() []string {
+	hs := d.am.Heads()
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.String()
+	}
+	return out
+}

@@ -1,0 +1,28 @@
+package crdt
+
+import (
+	"fmt"
+	"time"
+)
+
+// Entry is one change in a document's history.
+type Entry struct {
+	Actor   string
+	Seq     uint64
+	Message string
+	Time    time.Time
+}
+
+// History lists every change of the document in causal order. Each user
+// action is one change, so this is the pair's activity feed.
+func (d *Doc) History() ([]Entry, error) {
+	chs, err := d.am.Changes()
+	if err != nil {
+		return nil, fmt.Errorf("crdt: read history: %w", err)
+	}
+	out := make([]Entry, 0, len(chs))
+	for _, c := range chs {
+		out = append(out, Entry{Actor: c.ActorID(), Seq: c.ActorSeq(), Message: c.Message(), Time: c.Timestamp()})
+	}
+	return out, nil
+}

@@ -1,0 +1,63 @@
+package crdt
+
+import (
+	"fmt"
+
+	"github.com/automerge/automerge-go"
+)
+
+// Tree returns the whole document as plain Go values: map[string]any for
+// maps, []any for lists, string for strings and texts, and int64, uint64,
+// float64, bool or time.Time for scalars.
+func (d *Doc) Tree() (map[string]any, error) {
+	v, err := plain(d.am.Root())
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+func plain(v *automerge.Value) (any, error) {
+	switch v.Kind() {
+	case automerge.KindMap:
+		vals, err := v.Map().Values()
+		if err != nil {
+			return nil, fmt.Errorf("crdt: read map: %w", err)
+		}
+		out := make(map[string]any, len(vals))
+		for k, cv := range vals {
+			if out[k], err = plain(cv); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case automerge.KindList:
+		vals, err := v.List().Values()
+		if err != nil {
+			return nil, fmt.Errorf("crdt: read list: %w", err)
+		}
+		out := make([]any, len(vals))
+		for i, cv := range vals {
+			if out[i], err = plain(cv); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case automerge.KindText:
+		s, err := v.Text().Get()
+		if err != nil {
+			return nil, fmt.Errorf("crdt: read text: %w", err)
+		}
+		return s, nil
+	case automerge.KindCounter:
+		n, err := v.Counter().Get()
+		if err != nil {
+			return nil, fmt.Errorf("crdt: read counter: %w", err)
+		}
+		return n, nil
+	case automerge.KindVoid, automerge.KindNull, automerge.KindUnknown:
+		return nil, nil
+	}
+	return v.Interface(), nil
+}

@@ -1,0 +1,102 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// ErrDecode is wrapped by every decoding failure, so a relay can answer any
+// of them with CodeBadMessage.
+var ErrDecode = errors.New("wire: cannot decode message")
+
+// envelope is the frame layout: a two-element CBOR array of the type tag and
+// the message body, so the body can be decoded into the right struct.
+type envelope struct {
+	_    struct{} `cbor:",toarray"`
+	Type Type
+	Body cbor.RawMessage
+}
+
+var (
+	encMode cbor.EncMode
+	decMode cbor.DecMode
+)
+
+func init() {
+	var err error
+	encMode, err = cbor.CoreDetEncOptions().EncMode()
+	if err != nil {
+		panic(err)
+	}
+	decMode, err = cbor.DecOptions{
+		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+		MaxNestedLevels:   8,
+		MaxArrayElements:  MaxRecordsPerBatch * 2,
+		MaxMapPairs:       16,
+		IndefLength:       cbor.IndefLengthForbidden,
+		TagsMd:            cbor.TagsForbidden,
+		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
+	}.DecMode()
+	if err != nil {
+		panic(err)
+	}
+}
+
+// Encode returns the frame for m.
+func Encode(m Message) ([]byte, error) {
+	body, err := encMode.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("wire: encode %s: %w", m.WireType(), err)
+	}
+	return encMode.Marshal(envelope{Type: m.WireType(), Body: body})
+}
+
+// Decode parses one frame. Unknown types, unknown fields, trailing bytes and
+// frames over MaxFrame are refused with an error wrapping ErrDecode.
+func Decode(frame []byte) (Message, error) {
+	if len(frame) > MaxFrame {
+		return nil, fmt.Errorf("%w: frame of %d bytes is over the %d-byte limit", ErrDecode, len(frame), MaxFrame)
+	}
+	var env envelope
+	if err := decMode.Unmarshal(frame, &env); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecode, err)
+	}
+	m := newMessage(env.Type)
+	if m == nil {
+		return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, env.Type)
+	}
+	if err := decMode.Unmarshal(env.Body, m); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrDecode, env.Type, err)
+	}
+	return m, nil
+}
+
+func newMessage(t Type) Message {
+	switch t {
+	case TypeHello:
+		return &Hello{}
+	case TypeWelcome:
+		return &Welcome{}
+	case TypeCreate:
+		return &Create{}
+	case TypeSubscribe:
+		return &Subscribe{}
+	case TypePush:
+		return &Push{}
+	case TypeAck:
+		return &Ack{}
+	case TypeRecords:
+		return &Records{}
+	case TypeSnapPut:
+		return &SnapPut{}
+	case TypeSnapshot:
+		return &Snapshot{}
+	case TypeCaughtUp:
+		return &CaughtUp{}
+	case TypeError:
+		return &Error{}
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+// Package wire defines the messages the Pairwise client and relay exchange
+// over a WebSocket, and their CBOR encoding. One message travels in one
+// binary frame; the protocol version travels in the WebSocket subprotocol.
+//
+// The relay only ever sees sealed bodies: every field here is either routing
+// metadata (document IDs, sequence numbers, device IDs) or ciphertext.
+package wire
+
+// Subprotocol is the WebSocket subprotocol that names this protocol version.
+// A client that offers anything else is refused during the handshake.
+const Subprotocol = "pairwise.v1"
+
+// Version is the protocol version carried in Hello and Welcome.
+const Version = 1
+
+// MaxFrame is the largest frame either side sends or accepts. A sealed
+// snapshot of a years-long pair document fits comfortably.
+const MaxFrame = 8 << 20
+
+// MaxRecordsPerBatch bounds how many records one Records message carries, so
+// a catch-up streams in frames well under MaxFrame.
+const MaxRecordsPerBatch = 512
+
+// DocID identifies a document on a relay. It is random and carries no
+// meaning; the relay never learns a pair's title or members.
+type DocID [16]byte
+
+// DeviceID identifies one installation of the client. Pushes are idempotent
+// on (DeviceID, device sequence).
+type DeviceID [16]byte
+
+// Type tags each message on the wire.
+type Type uint8
+
+// Message types. The numbers are part of the protocol: never reuse one.
+const (
+	TypeHello     Type = 1  // client → relay, first message
+	TypeWelcome   Type = 2  // relay → client, answer to Hello
+	TypeCreate    Type = 3  // client → relay: register a new document
+	TypeSubscribe Type = 4  // client → relay: authorise and stream a document
+	TypePush      Type = 5  // client → relay: append a sealed record
+	TypeAck       Type = 6  // relay → client: a request succeeded
+	TypeRecords   Type = 7  // relay → client: records in sequence order
+	TypeSnapPut   Type = 8  // client → relay: upload a sealed snapshot
+	TypeSnapshot  Type = 9  // relay → client: a sealed snapshot
+	TypeError     Type = 10 // relay → client: a request or the connection failed
+	TypeCaughtUp  Type = 11 // relay → client: the backlog of a subscription is sent
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypeHello:
+		return "hello"
+	case TypeWelcome:
+		return "welcome"
+	case TypeCreate:
+		return "create"
+	case TypeSubscribe:
+		return "subscribe"
+	case TypePush:
+		return "push"
+	case TypeAck:
+		return "ack"
+	case TypeRecords:
+		return "records"
+	case TypeSnapPut:
+		return "snapshot-put"
+	case TypeSnapshot:
+		return "snapshot"
+	case TypeError:
+		return "error"
+	case TypeCaughtUp:
+		return "caught-up"
+	}
+	return "unknown"
+}
+
+// Message is implemented by every message struct.
+type Message interface {
+	WireType() Type
+}
+
+// Hello opens a connection. Token is an organisation token, needed only to
+// create documents; it may be empty.
+type Hello struct {
+	Version int      `cbor:"1,keyasint"`
+	Device  DeviceID `cbor:"2,keyasint"`
+	Token   string   `cbor:"3,keyasint,omitempty"`
+}
+
+// Welcome answers Hello.
+type Welcome struct {
+	Version  int `cbor:"1,keyasint"`
+	MaxFrame int `cbor:"2,keyasint"`
+}
+
+// Create registers a document with the hashes of its two capabilities. It
+// needs an organisation token in Hello. Creating a document that already
+// exists with the same hashes succeeds (a retried create is harmless).
+type Create struct {
+	Req       uint64   `cbor:"1,keyasint"`
+	Doc       DocID    `cbor:"2,keyasint"`
+	WriteHash [32]byte `cbor:"3,keyasint"`
+	ReadHash  [32]byte `cbor:"4,keyasint"`
+}
+
+// Subscribe authorises this connection for a document with a capability
+// secret (write or read) and asks for every record after From. The relay
+// answers with an Ack, then a Snapshot if one covers more than From, then
+// the backlog as Records, then CaughtUp, then live Records as they arrive.
+type Subscribe struct {
+	Req  uint64 `cbor:"1,keyasint"`
+	Doc  DocID  `cbor:"2,keyasint"`
+	Cap  []byte `cbor:"3,keyasint"`
+	From uint64 `cbor:"4,keyasint"`
+}
+
+// Push appends a sealed record. The connection must hold the document's
+// write capability (from Subscribe). DSeq is the device's own dense sequence
+// for this document, starting at 1; a push whose (Device, DSeq) the relay
+// already holds is acknowledged again with the original sequence.
+type Push struct {
+	Req  uint64 `cbor:"1,keyasint"`
+	Doc  DocID  `cbor:"2,keyasint"`
+	DSeq uint64 `cbor:"3,keyasint"`
+	Body []byte `cbor:"4,keyasint"`
+}
+
+// Ack reports that request Req succeeded. For a Push, Seq is the record's
+// sequence in the document log; for a Subscribe, Seq is the log's head; for
+// a SnapPut, Seq is the snapshot's coverage.
+type Ack struct {
+	Req uint64 `cbor:"1,keyasint"`
+	Doc DocID  `cbor:"2,keyasint"`
+	Seq uint64 `cbor:"3,keyasint"`
+}
+
+// Record is one sealed record in a document log.
+type Record struct {
+	Seq    uint64   `cbor:"1,keyasint"`
+	Device DeviceID `cbor:"2,keyasint"`
+	DSeq   uint64   `cbor:"3,keyasint"`
+	Body   []byte   `cbor:"4,keyasint"`
+}
+
+// Records carries consecutive records of one document in sequence order.
+type Records struct {
+	Doc  DocID    `cbor:"1,keyasint"`
+	Recs []Record `cbor:"2,keyasint"`
+}
+
+// SnapPut uploads a sealed snapshot that holds every record up to and
+// including Seq. The relay keeps it only if Seq is above the snapshot it has.
+type SnapPut struct {
+	Req  uint64 `cbor:"1,keyasint"`
+	Doc  DocID  `cbor:"2,keyasint"`
+	Seq  uint64 `cbor:"3,keyasint"`
+	Body []byte `cbor:"4,keyasint"`
+}
+
+// Snapshot delivers a sealed snapshot covering every record up to Seq.
+type Snapshot struct {
+	Doc  DocID  `cbor:"1,keyasint"`
+	Seq  uint64 `cbor:"2,keyasint"`
+	Body []byte `cbor:"3,keyasint"`
+}
+
+// CaughtUp tells a subscriber that everything up to Seq has been sent.
+type CaughtUp struct {
+	Doc DocID  `cbor:"1,keyasint"`
+	Seq uint64 `cbor:"2,keyasint"`
+}
+
+// Error reports a failed request (Req > 0) or a connection-level failure
+// (Req == 0, after which the relay closes the connection).
+type Error struct {
+	Req  uint64 `cbor:"1,keyasint"`
+	Doc  DocID  `cbor:"2,keyasint,omitempty"`
+	Code Code   `cbor:"3,keyasint"`
+	Msg  string `cbor:"4,keyasint"`
+}
+
+func (*Hello) WireType() Type     { return TypeHello }
+func (*Welcome) WireType() Type   { return TypeWelcome }
+func (*Create) WireType() Type    { return TypeCreate }
+func (*Subscribe) WireType() Type { return TypeSubscribe }
+func (*Push) WireType() Type      { return TypePush }
+func (*Ack) WireType() Type       { return TypeAck }
+func (*Records) WireType() Type   { return TypeRecords }
+func (*SnapPut) WireType() Type   { return TypeSnapPut }
+func (*Snapshot) WireType() Type  { return TypeSnapshot }
+func (*CaughtUp) WireType() Type  { return TypeCaughtUp }
+func (*Error) WireType() Type     { return TypeError }
