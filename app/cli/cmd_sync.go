@@ -1,0 +1,4 @@
+package cli
+
+// syncCommands are the commands that talk to a relay.
+var syncCommands []command

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// binary builds the real pairwise binary once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "pairwise")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return bin
+}
+
+type runner struct {
+	t    *testing.T
+	bin  string
+	data string
+}
+
+func (r runner) run(args ...string) (stdout, stderr string, code int) {
+	r.t.Helper()
+	cmd := exec.Command(r.bin, append([]string{"--data", r.data}, args...)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		r.t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func (r runner) ok(args ...string) string {
+	r.t.Helper()
+	out, errOut, code := r.run(args...)
+	if code != 0 {
+		r.t.Fatalf("pairwise %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+	}
+	return strings.TrimSpace(out)
+}
+
+func TestCLIRoundTrip(t *testing.T) {
+	r := runner{t: t, bin: binary(t), data: t.TempDir()}
+	pair := r.ok("pair", "new", "--title", "Ana & Ben", "--me", "Ana", "--role", "mentor", "--tz", "Europe/Lisbon")
+	if len(pair) != 32 || strings.Contains(pair, "\n") {
+		t.Fatalf("pair new printed %q, want the ID alone", pair)
+	}
+	goal := r.ok("goal", "add", pair, "--title", "Give a talk 🎤", "--due", "2027-01-31")
+	r.ok("goal", "set", pair, goal, "--status", "in-progress")
+	ms := r.ok("milestone", "add", pair, goal, "--title", "Pick a topic", "--due", "2026-12-15")
+	r.ok("milestone", "done", pair, goal, ms)
+	r.ok("agreement", "set", pair, "--cadence-days", "14", "--channel", "chat=quick questions;24", "--expectations", "Come prepared")
+	r.ok("agreement", "sign", pair)
+	ci := r.ok("checkin", "add", pair, "--date", "2026-11-20", "--notes", "Kick-off call", "--action", "Draft abstract;2026-12-01")
+	r.ok("checkin", "rate", pair, ci, "--rating", "5", "--comment", "Useful")
+	r.ok("win", "add", pair, "--text", "Talk accepted")
+	r.ok("message", "send", pair, "--text", "See you Tuesday")
+
+	if list := r.ok("pair", "list"); !strings.Contains(list, pair) || !strings.Contains(list, "Ana & Ben") {
+		t.Errorf("pair list: got %q", list)
+	}
+	j1, j2 := r.ok("export", pair, "--format", "json"), r.ok("export", pair, "--format", "json")
+	if j1 != j2 {
+		t.Error("JSON export differs between two runs")
+	}
+	for _, want := range []string{`"Give a talk 🎤"`, `"in-progress"`, `"cadenceDays": 14`, `"Kick-off call"`, `"rating": 5`, `"Talk accepted"`, `"Europe/Lisbon"`, `"quick questions"`} {
+		if !strings.Contains(j1, want) {
+			t.Errorf("JSON export lacks %s", want)
+		}
+	}
+	md := r.ok("export", pair, "--format", "md")
+	for _, want := range []string{"# Ana & Ben", "Give a talk 🎤", "- [x] Pick a topic", "Meet every 14 days", "Kick-off call", "Ana rated it 5/5", "Signed by Ana"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown export lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	r := runner{t: t, bin: binary(t), data: t.TempDir()}
+	pair := r.ok("pair", "new", "--title", "P", "--me", "Ana", "--role", "mentor")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"goal", "add", pair, "--title", ""}, 1, "a goal needs a title"},
+		{[]string{"checkin", "add", pair}, 2, "--date is required"},
+		{[]string{"goal", "add", pair, "--title", "x", "--due", "31/01/2027"}, 1, "write it as YYYY-MM-DD"},
+		{[]string{"goal", "add", "nope", "--title", "x"}, 1, "pairwise pair list"},
+		{[]string{"pair", "new", "--title", "x", "--me", "A", "--role", "boss"}, 1, "use mentor or mentee"},
+		{[]string{"agreement", "set", pair, "--cadence-days", "0"}, 1, "choose between 1 and 365 days"},
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"goal", "add"}, 2, "takes 1 argument"},
+		{[]string{"export", pair, "--format", "docx"}, 1, "choose json or md"},
+	}
+	for _, c := range cases {
+		out, errOut, code := r.run(c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) || out != "" {
+			t.Errorf("pairwise %s: got exit %d, stderr %q, stdout %q; want exit %d and %q", strings.Join(c.args, " "), code, errOut, out, c.code, c.want)
+		}
+	}
+	help := r.ok("--help")
+	for _, c := range []string{"pair new", "goal add", "checkin add", "export"} {
+		if !strings.Contains(help, c) {
+			t.Errorf("--help does not mention %q", c)
+		}
+	}
+	if h := r.ok("goal", "set", "--help"); !strings.Contains(h, "--status STATUS") {
+		t.Errorf("goal set --help: got %q", h)
+	}
+}

@@ -1,0 +1,295 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// ChunkKind tells how a chunk's bytes are merged into the document.
+type ChunkKind byte
+
+// Chunk kinds.
+const (
+	Changes  ChunkKind = 'c' // one or more Automerge changes, in causal order
+	Document ChunkKind = 'd' // a whole saved document, such as a relay snapshot
+)
+
+// Chunk is one stored piece of a document.
+type Chunk struct {
+	Kind ChunkKind
+	Data []byte
+}
+
+// DocState is the bookkeeping kept beside each document.
+type DocState struct {
+	NextChunk  uint64 `json:"nextChunk"`  // number the next chunk gets
+	NextDSeq   uint64 `json:"nextDSeq"`   // device sequence the next pushed change gets
+	Acked      uint64 `json:"acked"`      // highest device sequence the relay acknowledged
+	Cursor     uint64 `json:"cursor"`     // highest relay sequence applied here
+	Chunks     int    `json:"chunks"`     // chunks written since the snapshot
+	ChunkBytes int64  `json:"chunkBytes"` // their total size
+	RelaySnap  uint64 `json:"relaySnap"`  // relay sequence covered by the newest snapshot on the relay
+}
+
+// Pending is the number of changes waiting for the relay.
+func (st DocState) Pending() uint64 {
+	if st.NextDSeq == 0 {
+		return 0
+	}
+	return st.NextDSeq - 1 - st.Acked
+}
+
+func readState(txn *badger.Txn, doc string) (DocState, error) {
+	var st DocState
+	v, err := get(txn, keyState(doc))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return st, fmt.Errorf("%w: %s", ErrNotFound, doc)
+	}
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(v, &st); err != nil {
+		return st, fmt.Errorf("%w: state of %s: %v", ErrCorrupt, doc, err)
+	}
+	return st, nil
+}
+
+func writeState(txn *badger.Txn, doc string, st DocState) error {
+	b, _ := json.Marshal(st)
+	return txn.Set(keyState(doc), b)
+}
+
+func putChunk(txn *badger.Txn, doc string, st *DocState, c Chunk) error {
+	if err := txn.Set(keyChunk(doc, st.NextChunk), append([]byte{byte(c.Kind)}, c.Data...)); err != nil {
+		return err
+	}
+	st.NextChunk++
+	st.Chunks++
+	st.ChunkBytes += int64(len(c.Data))
+	return nil
+}
+
+// Create stores a new document: its metadata and first chunk. If push is
+// set the chunk also goes into the outbox for the relay.
+func (s *Store) Create(doc string, meta any, first []byte, push bool) error {
+	mb, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("store: encode metadata of %s: %w", doc, err)
+	}
+	return s.update(func(txn *badger.Txn) error {
+		if _, err := txn.Get(keyState(doc)); err == nil {
+			return fmt.Errorf("store: pair %s already exists here", doc)
+		}
+		st := DocState{NextDSeq: 1}
+		if err := txn.Set(keyMeta(doc), mb); err != nil {
+			return err
+		}
+		if first != nil {
+			if err := addLocal(txn, doc, &st, first, push); err != nil {
+				return err
+			}
+		}
+		return writeState(txn, doc, st)
+	})
+}
+
+func addLocal(txn *badger.Txn, doc string, st *DocState, change []byte, push bool) error {
+	if err := putChunk(txn, doc, st, Chunk{Changes, change}); err != nil {
+		return err
+	}
+	if push {
+		if err := txn.Set(keyOut(doc, st.NextDSeq), change); err != nil {
+			return err
+		}
+		st.NextDSeq++
+	}
+	return nil
+}
+
+// AppendLocal durably stores a change made on this machine and, if push is
+// set, queues it for the relay. It returns the document's new state.
+func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, error) {
+	var st DocState
+	err := s.update(func(txn *badger.Txn) error {
+		var err error
+		if st, err = readState(txn, doc); err != nil {
+			return err
+		}
+		if err := addLocal(txn, doc, &st, change, push); err != nil {
+			return err
+		}
+		return writeState(txn, doc, st)
+	})
+	if err != nil {
+		return st, fmt.Errorf("store: save change to %s: %w", doc, err)
+	}
+	return st, nil
+}
+
+// AppendRemote stores chunks received from the relay and advances the
+// cursor to cursor, in one transaction: after a crash either both happened
+// or neither did, and the relay simply sends the records again.
+func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) error {
+	err := s.update(func(txn *badger.Txn) error {
+		st, err := readState(txn, doc)
+		if err != nil {
+			return err
+		}
+		for _, c := range chunks {
+			if err := putChunk(txn, doc, &st, c); err != nil {
+				return err
+			}
+		}
+		if cursor > st.Cursor {
+			st.Cursor = cursor
+		}
+		return writeState(txn, doc, st)
+	})
+	if err != nil {
+		return fmt.Errorf("store: save received changes to %s: %w", doc, err)
+	}
+	return nil
+}
+
+// Load returns the document's snapshot (nil if none yet) and the chunks
+// written since, in order.
+func (s *Store) Load(doc string) (snap []byte, chunks []Chunk, err error) {
+	err = s.view(func(txn *badger.Txn) error {
+		if _, err := readState(txn, doc); err != nil {
+			return err
+		}
+		snap, err = get(txn, keySnap(doc))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			snap, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefixChunk(doc)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if len(v) == 0 || (ChunkKind(v[0]) != Changes && ChunkKind(v[0]) != Document) {
+				return fmt.Errorf("%w: chunk %d of %s has no valid kind", ErrCorrupt, seqOf(it.Item().Key()), doc)
+			}
+			chunks = append(chunks, Chunk{Kind: ChunkKind(v[0]), Data: v[1:]})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: load %s: %w", doc, err)
+	}
+	return snap, chunks, nil
+}
+
+// Compact replaces the snapshot with snap, which must hold every chunk
+// numbered below upto, and drops those chunks. Callers hold the document
+// still while they save it, so upto is exact.
+func (s *Store) Compact(doc string, snap []byte, upto uint64) error {
+	err := s.update(func(txn *badger.Txn) error {
+		st, err := readState(txn, doc)
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(keySnap(doc), snap); err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixChunk(doc)})
+		var drop [][]byte
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().KeyCopy(nil)
+			if seqOf(k) >= upto {
+				break
+			}
+			drop = append(drop, k)
+			st.Chunks--
+			st.ChunkBytes -= int64(it.Item().ValueSize() - 1)
+		}
+		it.Close()
+		for _, k := range drop {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		if st.Chunks <= 0 {
+			st.Chunks, st.ChunkBytes = 0, 0
+		}
+		return writeState(txn, doc, st)
+	})
+	if err != nil {
+		return fmt.Errorf("store: compact %s: %w", doc, err)
+	}
+	return nil
+}
+
+// State returns the document's bookkeeping.
+func (s *Store) State(doc string) (st DocState, err error) {
+	err = s.view(func(txn *badger.Txn) error {
+		st, err = readState(txn, doc)
+		return err
+	})
+	return st, err
+}
+
+// Outbox returns up to max changes waiting for the relay, oldest first.
+func (s *Store) Outbox(doc string, max int) (out []Pending, err error) {
+	err = s.view(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefixOut(doc)})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && len(out) < max; it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			out = append(out, Pending{DSeq: seqOf(it.Item().Key()), Data: v})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Pending is a change waiting in the outbox.
+type Pending struct {
+	DSeq uint64
+	Data []byte
+}
+
+// Ack records that the relay stored every change up to dseq, and drops them
+// from the outbox.
+func (s *Store) Ack(doc string, dseq uint64) error {
+	return s.update(func(txn *badger.Txn) error {
+		st, err := readState(txn, doc)
+		if err != nil {
+			return err
+		}
+		for d := st.Acked + 1; d <= dseq; d++ {
+			if err := txn.Delete(keyOut(doc, d)); err != nil {
+				return err
+			}
+		}
+		if dseq > st.Acked {
+			st.Acked = dseq
+		}
+		return writeState(txn, doc, st)
+	})
+}
+
+// SetRelaySnap records the relay sequence covered by the relay's snapshot.
+func (s *Store) SetRelaySnap(doc string, seq uint64) error {
+	return s.update(func(txn *badger.Txn) error {
+		st, err := readState(txn, doc)
+		if err != nil {
+			return err
+		}
+		if seq > st.RelaySnap {
+			st.RelaySnap = seq
+		}
+		return writeState(txn, doc, st)
+	})
+}

@@ -1,0 +1,166 @@
+// Package store keeps Pairwise's local data in Badger: per document a
+// snapshot plus the change chunks written since, an outbox of changes the
+// relay has not acknowledged, the relay cursor, and the app's settings.
+// Every write is synced to disk before the call returns, so an edit the UI
+// calls saved survives a crash or a pulled plug.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Sentinel errors callers act on.
+var (
+	ErrLocked     = errors.New("store: data folder in use by another Pairwise")
+	ErrCorrupt    = errors.New("store: data folder is damaged")
+	ErrNewer      = errors.New("store: data folder written by a newer Pairwise")
+	ErrNotFound   = errors.New("store: no such pair")
+	ErrDiskFull   = errors.New("store: disk full")
+	errBadVersion = errors.New("store: bad format marker")
+)
+
+// FormatVersion is the layout version of the keys below. A store whose
+// marker is higher was written by a newer Pairwise and is left untouched.
+const FormatVersion = 1
+
+// Store is an open data folder. Its methods are safe for concurrent use.
+type Store struct {
+	db  *badger.DB
+	dir string
+	mu  sync.Mutex // serialises read-modify-write transactions
+}
+
+// Open opens or creates the data folder dir. Errors name the folder and say
+// what to do.
+func Open(dir string, logf func(format string, args ...any)) (s *Store, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the data folder %s: %w", dir, err)
+	}
+	_ = os.Chmod(dir, 0o700) // keys live here: readable by this user only
+	_, statErr := os.Stat(filepath.Join(dir, "MANIFEST"))
+	existed := statErr == nil
+	opts := desktopOptions(dir, logf)
+	defer func() {
+		// Badger panics on some kinds of damage instead of returning an error.
+		if r := recover(); r != nil {
+			s, err = nil, corrupt(dir, fmt.Errorf("%v", r))
+		}
+	}()
+	db, err := badger.Open(opts)
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "Cannot acquire directory lock"), strings.Contains(msg, "resource temporarily unavailable"):
+			return nil, fmt.Errorf("%w: %s is open in another Pairwise window or command; close that one first, or pass another folder with --data", ErrLocked, dir)
+		case errors.Is(err, fs.ErrPermission):
+			return nil, fmt.Errorf("cannot open the data folder %s: permission denied; check that it belongs to you: %w", dir, err)
+		}
+		return nil, corrupt(dir, err)
+	}
+	s = &Store{db: db, dir: dir}
+	if err := s.checkFormat(existed); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func corrupt(dir string, cause error) error {
+	return fmt.Errorf("%w: %s could not be read (%v). Restore the folder from a backup, or move it aside and start Pairwise again to sync your pairs back from the relay", ErrCorrupt, dir, cause)
+}
+
+// desktopOptions sizes Badger for a laptop rather than a server: a few
+// megabytes of memtables and caches instead of hundreds.
+func desktopOptions(dir string, logf func(string, ...any)) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithMemTableSize(4 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithValueLogFileSize(16 << 20).
+		WithValueThreshold(4 << 10).
+		WithBlockCacheSize(4 << 20).
+		WithIndexCacheSize(2 << 20).
+		WithNumCompactors(2).
+		WithNumVersionsToKeep(1).
+		WithLogger(badgerLogger{logf}).
+		WithLoggingLevel(badger.WARNING)
+}
+
+// Dir is the data folder.
+func (s *Store) Dir() string { return s.dir }
+
+// Close flushes and closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// checkFormat reads the format marker, writing it into a new store. A store
+// that existed but lost its marker has lost data Badger did not notice (a
+// damaged manifest drops whole tables), so it is reported, not reused.
+func (s *Store) checkFormat(existed bool) error {
+	return s.update(func(txn *badger.Txn) error {
+		v, err := get(txn, keyFormat)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			if existed {
+				return corrupt(s.dir, errors.New("its records are missing"))
+			}
+			return txn.Set(keyFormat, []byte{FormatVersion})
+		}
+		if err != nil {
+			return corrupt(s.dir, err)
+		}
+		if len(v) != 1 {
+			return corrupt(s.dir, errBadVersion)
+		}
+		if v[0] > FormatVersion {
+			return fmt.Errorf("%w: %s was last used by a newer version of Pairwise; update Pairwise to open it (nothing was changed)", ErrNewer, s.dir)
+		}
+		return nil
+	})
+}
+
+// update runs fn in a read-write transaction, synced on commit.
+func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.db.Update(fn)
+	if err != nil && isDiskFull(err) {
+		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
+	}
+	return err
+}
+
+func (s *Store) view(fn func(txn *badger.Txn) error) error { return s.db.View(fn) }
+
+func isDiskFull(err error) bool {
+	return strings.Contains(err.Error(), "no space left on device")
+}
+
+func get(txn *badger.Txn, key []byte) ([]byte, error) {
+	it, err := txn.Get(key)
+	if err != nil {
+		return nil, err
+	}
+	return it.ValueCopy(nil)
+}
+
+type badgerLogger struct{ logf func(string, ...any) }
+
+func (l badgerLogger) Errorf(f string, a ...any)   { l.log("badger error: "+f, a...) }
+func (l badgerLogger) Warningf(f string, a ...any) { l.log("badger warning: "+f, a...) }
+func (l badgerLogger) Infof(string, ...any)        {}
+func (l badgerLogger) Debugf(string, ...any)       {}
+func (l badgerLogger) log(f string, a ...any) {
+	if l.logf != nil {
+		l.logf(strings.TrimRight(f, "\n"), a...)
+	}
+}

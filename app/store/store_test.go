@@ -1,0 +1,149 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func open(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir, t.Logf)
+	if err != nil {
+		t.Fatalf("open %s: %v", dir, err)
+	}
+	return s
+}
+
+func TestChunksOutboxAndCursorSurviveReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.Create("d1", map[string]string{"title": "x"}, []byte("first"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendLocal("d1", []byte("second"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendRemote("d1", []Chunk{{Changes, []byte("theirs")}}, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack("d1", 1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s = open(t, dir)
+	defer s.Close()
+	_, chunks, err := s.Load("d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range chunks {
+		got = append(got, string(c.Data))
+	}
+	if want := "first second theirs"; joined(got) != want {
+		t.Errorf("chunks: got %q, want %q", joined(got), want)
+	}
+	out, _ := s.Outbox("d1", 10)
+	if len(out) != 1 || out[0].DSeq != 2 || string(out[0].Data) != "second" {
+		t.Errorf("outbox: got %+v, want only dseq 2", out)
+	}
+	st, _ := s.State("d1")
+	if st.Cursor != 7 || st.Pending() != 1 {
+		t.Errorf("state: got cursor %d pending %d, want 7 and 1", st.Cursor, st.Pending())
+	}
+	var meta map[string]string
+	if err := s.Meta("d1", &meta); err != nil || meta["title"] != "x" {
+		t.Errorf("meta: got %v, %v", meta, err)
+	}
+}
+
+func joined(ss []string) string {
+	var b bytes.Buffer
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+func TestCompactReplacesChunksWithSnapshot(t *testing.T) {
+	s := open(t, t.TempDir())
+	defer s.Close()
+	_ = s.Create("d", struct{}{}, []byte("a"), false)
+	st, _ := s.AppendLocal("d", []byte("b"), false)
+	if err := s.Compact("d", []byte("SNAP"), st.NextChunk); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = s.AppendLocal("d", []byte("c"), false)
+	snap, chunks, _ := s.Load("d")
+	if string(snap) != "SNAP" || len(chunks) != 1 || string(chunks[0].Data) != "c" {
+		t.Errorf("got snap %q and %d chunks, want SNAP and only c", snap, len(chunks))
+	}
+	st, _ = s.State("d")
+	if st.Chunks != 1 {
+		t.Errorf("chunk count: got %d, want 1", st.Chunks)
+	}
+}
+
+func TestSecondOpenIsRefusedClearly(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	defer s.Close()
+	_, err := Open(dir, t.Logf)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("got %v, want ErrLocked", err)
+	}
+}
+
+func TestNewerFormatIsLeftAlone(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	_ = s.update(func(txn *badger.Txn) error { return txn.Set(keyFormat, []byte{FormatVersion + 1}) })
+	s.Close()
+	if _, err := Open(dir, t.Logf); !errors.Is(err, ErrNewer) {
+		t.Fatalf("got %v, want ErrNewer", err)
+	}
+}
+
+func TestDamagedFolderGivesClearError(t *testing.T) {
+	cases := map[string]func(t *testing.T, dir string){
+		"manifest garbage": func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "MANIFEST"), []byte("this is not a manifest"))
+		},
+		"truncated manifest": func(t *testing.T, dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, "MANIFEST"))
+			writeFile(t, filepath.Join(dir, "MANIFEST"), b[:len(b)/2])
+		},
+	}
+	for name, damage := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := open(t, dir)
+			_ = s.Create("d", struct{}{}, []byte("x"), true)
+			s.Close()
+			damage(t, dir)
+			_, err := Open(dir, t.Logf)
+			if err == nil {
+				t.Fatal("damaged folder opened without complaint")
+			}
+			if !errors.Is(err, ErrCorrupt) || !bytes.Contains([]byte(err.Error()), []byte(dir)) {
+				t.Errorf("got %v, want ErrCorrupt naming %s", err, dir)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

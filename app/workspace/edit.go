@@ -1,0 +1,142 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+
+	"pairwise/app/crdt"
+	"pairwise/app/mentoring"
+	"pairwise/app/store"
+	"pairwise/shared/seal"
+)
+
+// ErrReadOnly is returned for an edit on a pair joined with a read-only
+// invite.
+var ErrReadOnly = errors.New("you joined this pair with a read-only invite, so you can read it but not change it; ask your partner for a write invite")
+
+// NewPair creates a pair with me as its first member and returns its ID.
+func (w *Workspace) NewPair(title, name string, role mentoring.Role) (string, error) {
+	id := randomHex(16)
+	actor := crdt.NewActor()
+	edit, err := mentoring.NewPair(id, title, mentoring.Member{ID: actor, Name: name, Role: role}, w.Now())
+	if err != nil {
+		return "", err
+	}
+	doc, err := crdt.New(actor)
+	if err != nil {
+		return "", err
+	}
+	if err := edit.Apply(doc); err != nil {
+		return "", fmt.Errorf("create pair: %w", err)
+	}
+	change, err := doc.Commit(edit.Msg, w.Now())
+	if err != nil {
+		return "", fmt.Errorf("create pair: %w", err)
+	}
+	key, write, read := seal.NewSecret(), seal.NewSecret(), seal.NewSecret()
+	meta := Meta{ID: id, Actor: actor, Key: key[:], Write: write[:], Read: read[:], Relay: w.Settings().Relay, Title: title}
+	if err := w.st.Create(id, meta, change, true); err != nil {
+		return "", err
+	}
+	w.mu.Lock()
+	w.docs[id] = &handle{doc: doc, meta: meta}
+	w.mu.Unlock()
+	w.notify(id)
+	return id, nil
+}
+
+// Pair reads the current state of a pair.
+func (w *Workspace) Pair(id string) (*mentoring.Pair, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return mentoring.Read(h.doc)
+}
+
+// Meta returns what this machine knows about a pair.
+func (w *Workspace) Meta(id string) (Meta, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return Meta{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.meta, nil
+}
+
+// Me returns this replica's member ID in a pair.
+func (w *Workspace) Me(id string) (string, error) {
+	m, err := w.Meta(id)
+	return m.Actor, err
+}
+
+// Editor builds an edit from the pair's current state and this replica's
+// member ID.
+type Editor func(p *mentoring.Pair, me string) (mentoring.Edit, error)
+
+// Edit applies one user action to a pair as one commit, and returns only
+// once the change is on disk. It returns the ID of whatever the edit created.
+func (w *Workspace) Edit(id string, build Editor) (string, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return "", err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.meta.ReadOnly() {
+		return "", ErrReadOnly
+	}
+	p, err := mentoring.Read(h.doc)
+	if err != nil {
+		return "", err
+	}
+	edit, err := build(p, h.meta.Actor)
+	if err != nil {
+		return "", err
+	}
+	if err := w.commit(h, edit); err != nil {
+		return "", err
+	}
+	w.notify(id)
+	return edit.ID, nil
+}
+
+// commit applies edit to the handle's document, commits and stores it. On
+// any failure the in-memory document is reloaded from disk, so a half-made
+// edit can never ride along with the next commit.
+func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
+	err := edit.Apply(h.doc)
+	var change []byte
+	if err == nil {
+		change, err = h.doc.Commit(edit.Msg, w.Now())
+	}
+	if errors.Is(err, crdt.ErrNoChange) {
+		return nil
+	}
+	if err == nil {
+		var st store.DocState
+		st, err = w.st.AppendLocal(h.meta.ID, change, true)
+		if err == nil {
+			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
+			return nil
+		}
+	}
+	if doc, lerr := w.load(h.meta); lerr == nil {
+		h.doc = doc
+	}
+	return fmt.Errorf("%s: %w", edit.Msg, err)
+}
+
+// maybeCompact folds the chunks into a new snapshot once there are many.
+// Failure is harmless (the chunks stay), so it is only logged.
+func (w *Workspace) maybeCompact(h *handle, chunks int, bytes int64, next uint64) {
+	if chunks < compactChunks && bytes < compactBytes {
+		return
+	}
+	if err := w.st.Compact(h.meta.ID, h.doc.Save(), next); err != nil {
+		w.logf("compact pair %s: %v", h.meta.ID, err)
+	}
+}

@@ -1,0 +1,105 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"pairwise/app/mentoring"
+)
+
+// Summary is one line of the pair list.
+type Summary struct {
+	ID       string
+	Title    string
+	Partner  string // the other member's name, if they joined
+	Ready    bool   // false until a joined pair has arrived from the relay
+	ReadOnly bool
+	Pending  uint64 // changes not yet acknowledged by the relay
+}
+
+// List summarises every pair in the data folder.
+func (w *Workspace) List() ([]Summary, error) {
+	ids, err := w.IDs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, 0, len(ids))
+	for _, id := range ids {
+		meta, err := w.Meta(id)
+		if err != nil {
+			return nil, err
+		}
+		s := Summary{ID: id, Title: meta.Title, ReadOnly: meta.ReadOnly()}
+		if st, err := w.st.State(id); err == nil {
+			s.Pending = st.Pending()
+		}
+		p, err := w.Pair(id)
+		switch {
+		case errors.Is(err, mentoring.ErrNotReady):
+		case err != nil:
+			return nil, err
+		default:
+			s.Ready, s.Title = true, p.Title
+			for _, m := range p.Members {
+				if m.ID != meta.Actor {
+					s.Partner = m.Name
+				}
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Activity is one entry of a pair's activity feed.
+type Activity struct {
+	Who  string
+	What string
+	When time.Time
+}
+
+// History returns the pair's activity feed, newest first, with actors
+// translated to member names.
+func (w *Workspace) History(id string) ([]Activity, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	entries, err := h.doc.History()
+	p, perr := mentoring.Read(h.doc)
+	h.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if perr != nil {
+		return nil, perr
+	}
+	out := make([]Activity, 0, len(entries))
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		who := "Someone"
+		if m, ok := p.Member(e.Actor); ok {
+			who = m.Name
+		}
+		out = append(out, Activity{Who: who, What: e.Message, When: e.Time})
+	}
+	return out, nil
+}
+
+// Export writes the pair in the given format: "json" or "md".
+func (w *Workspace) Export(id, format string, out io.Writer) error {
+	p, err := w.Pair(id)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		return mentoring.ExportJSON(out, p)
+	case "md", "markdown":
+		return mentoring.ExportMarkdown(out, p)
+	}
+	return fmt.Errorf("cannot export as %q: choose json or md", format)
+}

@@ -1,0 +1,215 @@
+// Package workspace is the client core the desktop UI and the CLI share: it
+// opens the data folder, keeps pair documents in memory, applies edits as
+// durable commits, merges what the relay delivers, and exports.
+package workspace
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"pairwise/app/crdt"
+	"pairwise/app/mentoring"
+	"pairwise/app/store"
+)
+
+// Settings are the user's preferences, kept in the data folder.
+type Settings struct {
+	Device string `json:"device"` // random ID of this installation (hex, 16 bytes)
+	Name   string `json:"name,omitempty"`
+	Role   string `json:"role,omitempty"`
+	Relay  string `json:"relay,omitempty"`
+	Token  string `json:"token,omitempty"`
+}
+
+// Meta is what this machine knows about a pair beyond the document itself.
+// Key and secrets never leave the machine except inside invite codes.
+type Meta struct {
+	ID         string       `json:"id"`
+	Actor      string       `json:"actor"` // Automerge actor this replica writes as; also its member ID
+	Key        []byte       `json:"key"`
+	Write      []byte       `json:"write,omitempty"` // write capability; nil on a read-only replica
+	Read       []byte       `json:"read,omitempty"`
+	Relay      string       `json:"relay,omitempty"`
+	Registered bool         `json:"registered,omitempty"` // the relay knows the document
+	Pending    *PendingJoin `json:"pending,omitempty"`    // membership to add once the pair arrives
+	Title      string       `json:"title,omitempty"`      // last known title, for listing before the first sync
+}
+
+// PendingJoin is a membership that waits for the pair document to arrive.
+type PendingJoin struct {
+	Name string         `json:"name"`
+	Role mentoring.Role `json:"role"`
+}
+
+// ReadOnly reports whether this replica can only read the pair.
+func (m Meta) ReadOnly() bool { return m.Write == nil }
+
+// Compaction thresholds: past either, the chunks are folded into a snapshot.
+const (
+	compactChunks = 256
+	compactBytes  = 1 << 20
+)
+
+// Workspace is an open data folder. It is safe for concurrent use.
+type Workspace struct {
+	st   *store.Store
+	logf func(string, ...any)
+	// Now is the clock edits are stamped with; tests replace it.
+	Now func() time.Time
+
+	mu       sync.Mutex
+	settings Settings
+	docs     map[string]*handle
+	watchers []func(doc string)
+}
+
+type handle struct {
+	mu   sync.Mutex // held across edit, commit and store write
+	doc  *crdt.Doc
+	meta Meta
+}
+
+// Open opens (or creates) the data folder dir.
+func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	st, err := store.Open(dir, logf)
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}}
+	if err := st.Config(&w.settings); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if w.settings.Device == "" {
+		w.settings.Device = randomHex(16)
+		if err := st.PutConfig(w.settings); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("save settings in %s: %w", dir, err)
+		}
+	}
+	return w, nil
+}
+
+// Close closes the data folder.
+func (w *Workspace) Close() error { return w.st.Close() }
+
+// Dir is the data folder.
+func (w *Workspace) Dir() string { return w.st.Dir() }
+
+// Store gives the sync engine access to the outbox and cursors.
+func (w *Workspace) Store() *store.Store { return w.st }
+
+// Settings returns the current settings.
+func (w *Workspace) Settings() Settings {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.settings
+}
+
+// UpdateSettings changes the settings durably.
+func (w *Workspace) UpdateSettings(fn func(s *Settings)) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.settings
+	fn(&s)
+	if err := w.st.PutConfig(s); err != nil {
+		return fmt.Errorf("save settings: %w", err)
+	}
+	w.settings = s
+	return nil
+}
+
+// Watch registers fn to be called (on the caller's goroutine of the change)
+// whenever a pair changes, locally or from the relay.
+func (w *Workspace) Watch(fn func(doc string)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.watchers = append(w.watchers, fn)
+}
+
+func (w *Workspace) notify(doc string) {
+	w.mu.Lock()
+	ws := append([]func(string){}, w.watchers...)
+	w.mu.Unlock()
+	for _, fn := range ws {
+		fn(doc)
+	}
+}
+
+// IDs lists the pairs in the data folder.
+func (w *Workspace) IDs() ([]string, error) {
+	ids, err := w.st.Docs()
+	sort.Strings(ids)
+	return ids, err
+}
+
+// ErrUnknownPair is returned for a pair ID this data folder does not hold.
+var ErrUnknownPair = errors.New("no such pair here")
+
+// get returns the open handle of a pair, loading it on first use.
+func (w *Workspace) get(id string) (*handle, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if h, ok := w.docs[id]; ok {
+		return h, nil
+	}
+	var meta Meta
+	if err := w.st.Meta(id, &meta); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("%w: %q is not a pair in %s; `pairwise pair list` shows the pairs you have", ErrUnknownPair, id, w.st.Dir())
+		}
+		return nil, err
+	}
+	doc, err := w.load(meta)
+	if err != nil {
+		return nil, err
+	}
+	h := &handle{doc: doc, meta: meta}
+	w.docs[id] = h
+	return h, nil
+}
+
+func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
+	snap, chunks, err := w.st.Load(meta.ID)
+	if err != nil {
+		return nil, err
+	}
+	var doc *crdt.Doc
+	if snap != nil {
+		doc, err = crdt.Load(snap, meta.Actor)
+	} else {
+		doc, err = crdt.New(meta.Actor)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: the saved copy of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, meta.ID, err, w.st.Dir())
+	}
+	for i, c := range chunks {
+		if err := mergeChunk(doc, c); err != nil {
+			return nil, fmt.Errorf("%w: piece %d of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, i, meta.ID, err, w.st.Dir())
+		}
+	}
+	return doc, nil
+}
+
+func mergeChunk(doc *crdt.Doc, c store.Chunk) error {
+	if c.Kind == store.Document {
+		return doc.MergeSaved(c.Data)
+	}
+	return doc.ApplyChanges(c.Data)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("workspace: no system randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
