@@ -100,7 +100,9 @@ func TestBothSignAndChangeAfterSigning(t *testing.T) {
 func TestConcurrentFieldEditsEveryKind(t *testing.T) {
 	ana := newReplicaPair(t, "Ana", Mentor)
 	ben := ana.join("Ben", Mentee)
-	g := ana.do(func(p *Pair) (Edit, error) { return AddGoal(p, ana.me, GoalInput{Title: ptr("Speak at a meetup"), Why: ptr("confidence")}, t0) })
+	g := ana.do(func(p *Pair) (Edit, error) {
+		return AddGoal(p, ana.me, GoalInput{Title: ptr("Speak at a meetup"), Why: ptr("confidence")}, t0)
+	})
 	ms := ana.do(func(p *Pair) (Edit, error) { return AddMilestone(p, g, "Pick a topic", "2026-12-01", t0) })
 	ci := ana.do(func(p *Pair) (Edit, error) {
 		return AddCheckin(p, ana.me, CheckinInput{Date: "2026-11-20", Actions: []ActionInput{{Text: "Draft abstract"}}}, t0)

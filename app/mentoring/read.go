@@ -40,7 +40,9 @@ func Read(d *crdt.Doc) (*Pair, error) {
 		m := obj(v)
 		p.Members = append(p.Members, Member{ID: id, Name: str(m[kName]), Role: Role(str(m[kRole])), Joined: when(m[kJoined]), TimeZone: str(tz[id])})
 	}
-	sort.Slice(p.Members, func(i, j int) bool { return before(p.Members[i].Joined, p.Members[i].ID, p.Members[j].Joined, p.Members[j].ID) })
+	sort.Slice(p.Members, func(i, j int) bool {
+		return before(p.Members[i].Joined, p.Members[i].ID, p.Members[j].Joined, p.Members[j].ID)
+	})
 	p.Agreement = readAgreement(ag)
 	p.Goals = readGoals(obj(t[kGoals]))
 	p.Checkins = readCheckins(obj(t[kCheckins]))
@@ -59,7 +61,9 @@ func Read(d *crdt.Doc) (*Pair, error) {
 		m := obj(v)
 		p.Messages = append(p.Messages, Message{ID: id, Text: str(m[kText]), By: str(m[kBy]), At: when(m[kAt])})
 	}
-	sort.Slice(p.Messages, func(i, j int) bool { return before(p.Messages[i].At, p.Messages[i].ID, p.Messages[j].At, p.Messages[j].ID) })
+	sort.Slice(p.Messages, func(i, j int) bool {
+		return before(p.Messages[i].At, p.Messages[i].ID, p.Messages[j].At, p.Messages[j].ID)
+	})
 	for _, v := range obj(t[kPrompts]) {
 		a := obj(v)
 		p.Prompts = append(p.Prompts, Answer{Prompt: str(a[kPrompt]), Member: str(a[kMember]), Text: str(a[kText]), At: when(a[kAt])})
@@ -151,7 +155,9 @@ func readCheckins(all map[string]any) []Checkin {
 			a := obj(av)
 			ci.Actions = append(ci.Actions, Action{ID: aid, Text: str(a[kText]), Owner: str(a[kOwner]), Due: str(a[kDue]), Done: a[kDone] == true, Added: when(a[kAdded])})
 		}
-		sort.Slice(ci.Actions, func(i, j int) bool { return before(ci.Actions[i].Added, ci.Actions[i].ID, ci.Actions[j].Added, ci.Actions[j].ID) })
+		sort.Slice(ci.Actions, func(i, j int) bool {
+			return before(ci.Actions[i].Added, ci.Actions[i].ID, ci.Actions[j].Added, ci.Actions[j].ID)
+		})
 		for mid, fv := range obj(c[kFeedback]) {
 			f := obj(fv)
 			ci.Feedback = append(ci.Feedback, Feedback{Member: mid, Rating: int(num(f[kRating])), Comment: str(f[kComment]), At: when(f[kAt])})

@@ -49,7 +49,9 @@ func TestRefusesInvalidInput(t *testing.T) {
 func TestUnicodeSurvivesEverywhere(t *testing.T) {
 	r := newReplicaPair(t, "أحمد", Mentee)
 	title := "تعلم البرمجة 👩🏽‍💻 — שלום"
-	g := r.do(func(p *Pair) (Edit, error) { return AddGoal(p, r.me, GoalInput{Title: ptr(title), Obstacles: ptr("時間 ⏳")}, t0) })
+	g := r.do(func(p *Pair) (Edit, error) {
+		return AddGoal(p, r.me, GoalInput{Title: ptr(title), Obstacles: ptr("時間 ⏳")}, t0)
+	})
 	got, _ := r.pair().Goal(g)
 	if got.Title != title || got.Obstacles != "時間 ⏳" {
 		t.Errorf("got %q / %q", got.Title, got.Obstacles)
