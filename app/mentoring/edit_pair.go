@@ -93,3 +93,8 @@ func SetTimeZone(p *Pair, member, tz string) (Edit, error) {
 	}
 	return Edit{Msg: "set their time zone to " + tz, apply: ops{set(path(kAgreement, kTimeZones, member), tz)}.run}, nil
 }
+
+// ValidMember checks a name and role before a member is added.
+func ValidMember(name string, role Role) error {
+	return checkMember(Member{ID: "-", Name: name, Role: role})
+}

@@ -237,12 +237,13 @@ func (s *Store) State(doc string) (st DocState, err error) {
 	return st, err
 }
 
-// Outbox returns up to max changes waiting for the relay, oldest first.
-func (s *Store) Outbox(doc string, max int) (out []Pending, err error) {
+// Outbox returns up to max changes waiting for the relay with a device
+// sequence of at least from, oldest first.
+func (s *Store) Outbox(doc string, from uint64, max int) (out []Pending, err error) {
 	err = s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefixOut(doc)})
 		defer it.Close()
-		for it.Rewind(); it.Valid() && len(out) < max; it.Next() {
+		for it.Seek(keyOut(doc, from)); it.Valid() && len(out) < max; it.Next() {
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err

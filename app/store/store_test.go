@@ -49,7 +49,7 @@ func TestChunksOutboxAndCursorSurviveReopen(t *testing.T) {
 	if want := "first second theirs"; joined(got) != want {
 		t.Errorf("chunks: got %q, want %q", joined(got), want)
 	}
-	out, _ := s.Outbox("d1", 10)
+	out, _ := s.Outbox("d1", 0, 10)
 	if len(out) != 1 || out[0].DSeq != 2 || string(out[0].Data) != "second" {
 		t.Errorf("outbox: got %+v, want only dseq 2", out)
 	}

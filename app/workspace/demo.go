@@ -1,0 +1,162 @@
+package workspace
+
+import (
+	"fmt"
+	"time"
+
+	"pairwise/app/crdt"
+	"pairwise/app/mentoring"
+	"pairwise/app/store"
+)
+
+// SeedDemo fills an empty workspace with a realistic pair a few months into
+// its relationship, so a newcomer sees a living workspace at once. The
+// partner's side is written by a second replica and merged in, exactly as
+// if it had arrived from the relay.
+func SeedDemo(w *Workspace) (string, error) {
+	now := w.Now()
+	date := func(daysAgo int) string { return now.AddDate(0, 0, -daysAgo).Format(mentoring.DateLayout) }
+	at := func(daysAgo int) time.Time { return now.AddDate(0, 0, -daysAgo) }
+	if err := w.UpdateSettings(func(s *Settings) { s.Name, s.Role = "Ana Costa", string(mentoring.Mentor) }); err != nil {
+		return "", err
+	}
+	id, err := w.NewPair("Ana & Ben — leadership track", "Ana Costa", mentoring.Mentor)
+	if err != nil {
+		return "", err
+	}
+	ana := func(build Editor) string {
+		if err != nil {
+			return ""
+		}
+		var made string
+		made, err = w.Edit(id, build)
+		return made
+	}
+	ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetTimeZone(p, me, "Europe/Lisbon") })
+	ana(func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
+		return mentoring.SetAgreement(p, mentoring.AgreementInput{
+			CadenceDays: ptr(14), Start: ptr(date(120)), End: ptr(date(-245)), Review: ptr(date(-60)),
+			Availability:    ptr("Ana: Tue/Thu 17:00–19:00 Lisbon. Ben: weekdays after 16:00 Lagos."),
+			Boundaries:      ptr("Career and leadership questions; not a substitute for Ben's line manager. No calls at weekends."),
+			Confidentiality: ptr("What we discuss stays between us unless we both agree to share it."),
+			Expectations:    ptr("Ben brings an agenda two days before each call. Ana answers chat within a day. Either of us can pause the relationship with a week's notice."),
+			Channels: map[string]*mentoring.Channel{
+				"video": {Purpose: "fortnightly check-ins", ResponseHours: 0},
+				"chat":  {Purpose: "quick questions between calls", ResponseHours: 24},
+				"email": {Purpose: "documents and longer feedback", ResponseHours: 72},
+			},
+		})
+	})
+	if err != nil {
+		return "", err
+	}
+
+	// Ben's replica: joins, signs, adds his goals.
+	h, err := w.get(id)
+	if err != nil {
+		return "", err
+	}
+	h.mu.Lock()
+	ben, err := h.doc.Fork(crdt.NewActor())
+	h.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	benDo := func(build func(p *mentoring.Pair) (mentoring.Edit, error), daysAgo int) string {
+		if err != nil {
+			return ""
+		}
+		var p *mentoring.Pair
+		var e mentoring.Edit
+		if p, err = mentoring.Read(ben); err != nil {
+			return ""
+		}
+		if e, err = build(p); err != nil {
+			return ""
+		}
+		if err = e.Apply(ben); err != nil {
+			return ""
+		}
+		_, err = ben.Commit(e.Msg, at(daysAgo))
+		return e.ID
+	}
+	benID := ben.Actor()
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.Join(p, mentoring.Member{ID: benID, Name: "Ben Okafor", Role: mentoring.Mentee, TimeZone: "Africa/Lagos"}, at(119))
+	}, 119)
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.Sign(p, benID, at(118)) }, 118)
+	g1 := benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.AddGoal(p, benID, mentoring.GoalInput{Title: ptr("Lead my team's quarterly planning"), Status: ptr(mentoring.InProgress),
+			Why: ptr("I want to move from tech lead to engineering manager within a year."), Measure: ptr("I run the Q2 planning session end to end and the team rates it 4/5 or better."),
+			Obstacles: ptr("Nervous about facilitating senior colleagues; little time to prepare."), Target: ptr(date(-40))}, at(110))
+	}, 110)
+	g2 := benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.AddGoal(p, benID, mentoring.GoalInput{Title: ptr("Give a talk at the regional meetup"), Status: ptr(mentoring.Achieved),
+			Why: ptr("Build visibility outside my company."), Measure: ptr("A 20-minute talk delivered."), Target: ptr(date(30))}, at(100))
+	}, 100)
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.AddGoal(p, benID, mentoring.GoalInput{Title: ptr("Read two books on management"), Status: ptr(mentoring.NotStarted), Target: ptr(date(-90))}, at(60))
+	}, 60)
+	for _, m := range []struct {
+		goal, title string
+		due         int
+		done        bool
+	}{
+		{g1, "Shadow Maria's planning session", 80, true},
+		{g1, "Draft the planning agenda with Ana", 20, true},
+		{g1, "Run a dry run with two teammates", -10, false},
+		{g1, "Facilitate Q2 planning", -40, false},
+		{g2, "Submit the talk proposal", 70, true},
+		{g2, "Rehearse with Ana", 40, true},
+	} {
+		ms := benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+			return mentoring.AddMilestone(p, m.goal, m.title, date(m.due), at(m.due+10))
+		}, m.due+10)
+		if m.done {
+			benDo(func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.SetMilestoneDone(p, m.goal, ms, true) }, max(m.due, 1))
+		}
+	}
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.AddWin(p, benID, "My meetup talk got the most questions of the evening!", date(30), at(30))
+	}, 30)
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.SendMessage(p, benID, "Sent you the draft agenda for planning — any thoughts before Thursday?", at(2))
+	}, 2)
+	if err != nil {
+		return "", fmt.Errorf("seed demo: %w", err)
+	}
+	if err := w.ApplyRemote(id, []Remote{{Kind: store.Document, Data: ben.Save()}}, 0); err != nil {
+		return "", err
+	}
+
+	// Ana's side: she signs and logs the check-ins with both ratings.
+	ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.Sign(p, me, at(117)) })
+	notes := []string{
+		"Getting to know each other. Ben wants to grow into management; we agreed on a fortnightly rhythm.",
+		"Talked about facilitation. Ben will shadow Maria's planning session.",
+		"Ben's talk proposal was accepted. Practised the opening together.",
+		"Debrief on the meetup talk — great questions from the audience.",
+		"Reviewed the planning agenda draft. Ben to run a dry run with two teammates.",
+	}
+	for i, daysAgo := range []int{116, 88, 70, 29, 11} {
+		ci := ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			in := mentoring.CheckinInput{Date: date(daysAgo), Channel: "video", Minutes: 45 + 15*(i%2), Agenda: "Progress on goals; what's in the way", Notes: notes[i]}
+			if i == 4 {
+				in.Actions = []mentoring.ActionInput{{Text: "Dry run of the planning session", Owner: benID, Due: date(-10)}, {Text: "Share facilitation checklist", Owner: me, Due: date(5)}}
+			}
+			return mentoring.AddCheckin(p, me, in, at(daysAgo))
+		})
+		ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.Rate(p, ci, me, 4+i%2, "Good energy; concrete next steps.", at(daysAgo))
+		})
+		ana(func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
+			return mentoring.Rate(p, ci, benID, 5-i%2, "Really useful, thank you.", at(daysAgo))
+		})
+	}
+	if err != nil {
+		return "", fmt.Errorf("seed demo: %w", err)
+	}
+	return id, nil
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,50 @@
+package workspace
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"pairwise/app/mentoring"
+)
+
+func TestDemoIsALivingPair(t *testing.T) {
+	w, err := Open(t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	id, err := SeedDemo(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := w.Pair(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Members) != 2 || len(p.Goals) != 3 || len(p.Checkins) != 5 || len(p.Wins) != 1 {
+		t.Errorf("got %d members, %d goals, %d check-ins, %d wins; want 2, 3, 5, 1", len(p.Members), len(p.Goals), len(p.Checkins), len(p.Wins))
+	}
+	me, _ := w.Me(id)
+	for _, m := range p.Members {
+		if st := p.Agreement.SignState(m.ID); st != mentoring.Signed {
+			t.Errorf("%s: got %v, want signed", m.Name, st)
+		}
+	}
+	if r := mentoring.RhythmOn(p, time.Now()); r.State != mentoring.DueSoon {
+		t.Errorf("rhythm: got %v, want due soon", r)
+	}
+	h, err := w.History(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ben bool
+	for _, a := range h {
+		if a.Who == "Ben Okafor" && strings.Contains(a.What, "goal") {
+			ben = true
+		}
+	}
+	if !ben || me == "" {
+		t.Errorf("history lacks Ben's goals: %+v", h[:3])
+	}
+}

@@ -1,0 +1,149 @@
+package workspace
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"pairwise/app/crdt"
+	"pairwise/app/mentoring"
+	"pairwise/app/store"
+)
+
+// Remote is one piece of a pair received from the relay, already opened.
+type Remote struct {
+	Kind store.ChunkKind
+	Data []byte
+	// Own marks this machine's own records coming back from the relay: they
+	// are already in the document and only move the cursor.
+	Own bool
+}
+
+// ErrRemoteBroken is wrapped when something that came from the relay opened
+// with the pair's key but is not a valid change; it is refused whole.
+var ErrRemoteBroken = errors.New("a change from the relay could not be merged")
+
+// ApplyRemote merges what the relay sent and advances the pair's cursor to
+// cursor, durably and in one step. If any piece fails to merge, nothing is
+// stored, the in-memory document is restored, and the cursor stays put.
+func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error {
+	h, err := w.get(id)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var chunks []store.Chunk
+	for i, it := range items {
+		if it.Own {
+			continue
+		}
+		if err := mergeChunk(h.doc, store.Chunk{Kind: it.Kind, Data: it.Data}); err != nil {
+			if doc, lerr := w.load(h.meta); lerr == nil {
+				h.doc = doc
+			}
+			return fmt.Errorf("%w into pair %s (piece %d): %v", ErrRemoteBroken, id, i, err)
+		}
+		chunks = append(chunks, store.Chunk{Kind: it.Kind, Data: it.Data})
+	}
+	if err := w.st.AppendRemote(id, chunks, cursor); err != nil {
+		if doc, lerr := w.load(h.meta); lerr == nil {
+			h.doc = doc
+		}
+		return err
+	}
+	if len(chunks) > 0 {
+		st, err := w.st.State(id)
+		if err == nil {
+			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
+		}
+		if p, err := mentoring.Read(h.doc); err == nil && p.Title != h.meta.Title {
+			h.meta.Title = p.Title
+			_ = w.st.PutMeta(id, h.meta)
+		}
+		defer w.notify(id)
+	}
+	return nil
+}
+
+// CompleteJoin adds this machine's pending membership once the pair has
+// arrived. It reports whether it made an edit.
+func (w *Workspace) CompleteJoin(id string) (bool, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return false, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.meta.Pending == nil || h.meta.ReadOnly() {
+		return false, nil
+	}
+	p, err := mentoring.Read(h.doc)
+	if errors.Is(err, mentoring.ErrNotReady) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	edit, err := mentoring.Join(p, mentoring.Member{ID: h.meta.Actor, Name: h.meta.Pending.Name, Role: h.meta.Pending.Role}, w.Now())
+	if err != nil {
+		return false, err
+	}
+	if err := w.commit(h, edit); err != nil {
+		return false, err
+	}
+	h.meta.Pending = nil
+	h.meta.Title = p.Title
+	if err := w.st.PutMeta(id, h.meta); err != nil {
+		return false, err
+	}
+	defer w.notify(id)
+	return true, nil
+}
+
+// Snapshot returns the pair's whole document, for uploading to the relay.
+func (w *Workspace) Snapshot(id string) ([]byte, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.doc.Save(), nil
+}
+
+// SetMeta changes what this machine knows about a pair.
+func (w *Workspace) SetMeta(id string, fn func(m *Meta)) error {
+	h, err := w.get(id)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	m := h.meta
+	fn(&m)
+	if err := w.st.PutMeta(id, m); err != nil {
+		return err
+	}
+	h.meta = m
+	return nil
+}
+
+// AddJoined records a pair joined by invite. The document itself arrives
+// with the first sync; the membership is added then (see CompleteJoin).
+func (w *Workspace) AddJoined(meta Meta, name string, role mentoring.Role) error {
+	if err := mentoring.ValidMember(name, role); err != nil {
+		return err
+	}
+	if _, err := hex.DecodeString(meta.ID); err != nil || len(meta.ID) != 32 {
+		return fmt.Errorf("pair ID %q is malformed", meta.ID)
+	}
+	if _, err := w.get(meta.ID); err == nil {
+		return fmt.Errorf("you already have this pair (%s) in %s", meta.ID, w.st.Dir())
+	}
+	meta.Actor = crdt.NewActor()
+	if meta.Write != nil {
+		meta.Pending = &PendingJoin{Name: name, Role: role}
+	}
+	return w.st.Create(meta.ID, meta, nil, false)
+}
