@@ -32,7 +32,9 @@ func SeedDemo(w *Workspace) (string, error) {
 		made, err = w.Edit(id, build)
 		return made
 	}
-	ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetTimeZone(p, me, "Europe/Lisbon") })
+	ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SetTimeZone(p, me, "Europe/Lisbon")
+	})
 	ana(func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
 		return mentoring.SetAgreement(p, mentoring.AgreementInput{
 			CadenceDays: ptr(14), Start: ptr(date(120)), End: ptr(date(-245)), Review: ptr(date(-60)),
@@ -113,7 +115,9 @@ func SeedDemo(w *Workspace) (string, error) {
 			return mentoring.AddMilestone(p, m.goal, m.title, date(m.due), at(m.due+10))
 		}, m.due+10)
 		if m.done {
-			benDo(func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.SetMilestoneDone(p, m.goal, ms, true) }, max(m.due, 1))
+			benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+				return mentoring.SetMilestoneDone(p, m.goal, ms, true)
+			}, max(m.due, 1))
 		}
 	}
 	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
