@@ -208,3 +208,21 @@ func TestApplyChangesRefusesDamage(t *testing.T) {
 		t.Errorf("title: got %v, want Second", tree["title"])
 	}
 }
+
+func TestRebase(t *testing.T) {
+	cases := []struct{ name, base, mine, theirs, want string }{
+		{"nobody else changed it", "abc", "abXc", "abc", "abXc"},
+		{"only they changed it", "abc", "abc", "Zabc", "Zabc"},
+		{"they edited before us", "hello world", "hello world!", "Oh, hello world", "Oh, hello world!"},
+		{"they edited after us", "hello world", "Oh, hello world", "hello world!", "Oh, hello world!"},
+		{"both in the middle apart", "one two three", "one 2 three", "one two 3", "one 2 3"},
+		{"unicode positions", "😀 a b", "😀 a X b", "😀😀 a b", "😀😀 a X b"},
+		{"overlap: ours wins", "the cat sat", "the dog sat", "the cow sat", "the dog sat"},
+		{"they deleted before us", "aaa bbb ccc", "aaa bbb ccc ddd", "bbb ccc", "bbb ccc ddd"},
+	}
+	for _, c := range cases {
+		if got := Rebase(c.base, c.mine, c.theirs); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+}
