@@ -123,3 +123,7 @@ func notBeforeStart(p *Pair, what, date string) error {
 	}
 	return nil
 }
+
+// Invalidf makes a refusal for input checked outside this package (such as
+// a number typed into a form), so callers treat it like any other.
+func Invalidf(format string, args ...any) error { return invalidf(format, args...) }

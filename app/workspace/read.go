@@ -89,7 +89,7 @@ func (w *Workspace) History(id string) ([]Activity, error) {
 	return out, nil
 }
 
-// Export writes the pair in the given format: "json" or "md".
+// Export writes the pair in the given format: "json", "md" or "ics".
 func (w *Workspace) Export(id, format string, out io.Writer) error {
 	p, err := w.Pair(id)
 	if err != nil {
@@ -100,6 +100,12 @@ func (w *Workspace) Export(id, format string, out io.Writer) error {
 		return mentoring.ExportJSON(out, p)
 	case "md", "markdown":
 		return mentoring.ExportMarkdown(out, p)
+	case "ics":
+		me, err := w.Me(id)
+		if err != nil {
+			return err
+		}
+		return mentoring.ExportICS(out, p, me, w.Now())
 	}
-	return fmt.Errorf("cannot export as %q: choose json or md", format)
+	return fmt.Errorf("cannot export as %q: choose json, md or ics", format)
 }
