@@ -19,6 +19,9 @@ type envelope struct {
 	Body cbor.RawMessage
 }
 
+// cborMajorMap is the CBOR major type of a map (RFC 8949, section 3.1).
+const cborMajorMap = 5
+
 var (
 	encMode cbor.EncMode
 	decMode cbor.DecMode
@@ -66,6 +69,12 @@ func Decode(frame []byte) (Message, error) {
 	m := newMessage(env.Type)
 	if m == nil {
 		return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, env.Type)
+	}
+	// Every body is a map. The check matters because the CBOR decoder
+	// treats null and undefined as "leave the struct alone", which would
+	// turn [type, null] into a zero message instead of an error.
+	if len(env.Body) == 0 || env.Body[0]>>5 != cborMajorMap {
+		return nil, fmt.Errorf("%w: %s: body is not a CBOR map", ErrDecode, env.Type)
 	}
 	if err := decMode.Unmarshal(env.Body, m); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDecode, env.Type, err)
