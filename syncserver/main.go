@@ -1,0 +1,261 @@
+// Command pairwise-relay is the Pairwise sync relay an organisation hosts
+// for its mentoring pairs. It stores and forwards sealed records only.
+//
+//	pairwise-relay serve --listen ADDR --data DIR
+//	pairwise-relay token new --data DIR --name NAME
+//	pairwise-relay token list --data DIR
+//	pairwise-relay token revoke --data DIR NAME
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"pairwise/syncserver/relay"
+	"pairwise/syncserver/relaystore"
+)
+
+const usage = `pairwise-relay: the sync relay for Pairwise mentoring pairs.
+
+It keeps each pair's changes as sealed records it cannot read, and forwards
+them between the pair's computers.
+
+Usage:
+  pairwise-relay serve --listen ADDR --data DIR [flags]   run the relay
+  pairwise-relay token new --data DIR --name NAME         issue an organisation token
+  pairwise-relay token list --data DIR                    list tokens
+  pairwise-relay token revoke --data DIR NAME             revoke a token
+
+Organisation tokens let people create new pairs on this relay; joining a
+pair needs only its invite. Token commands work while the relay is serving
+on the same folder, and a revoked token stops working at once.
+
+Run 'pairwise-relay COMMAND --help' for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], stderr)
+	case "token":
+		err = token(args[1:], stdout, stderr)
+	default:
+		err = fmt.Errorf("unknown command %q; run 'pairwise-relay --help'", args[0])
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "pairwise-relay:", err)
+		return 1
+	}
+	return 0
+}
+
+func defaultData() string {
+	// systemd's StateDirectory= sets this.
+	if d := os.Getenv("STATE_DIRECTORY"); d != "" {
+		return strings.Split(d, ":")[0]
+	}
+	return ""
+}
+
+func needData(dir string) error {
+	if dir == "" {
+		return errors.New("say where the relay keeps its data with --data DIR")
+	}
+	return nil
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", ":7447", "address to listen on, host:port")
+	data := fs.String("data", defaultData(), "folder for the relay's data (the document logs and the token file)")
+	cert := fs.String("tls-cert", "", "certificate file (PEM) to serve wss:// directly; leave empty behind a TLS-terminating proxy")
+	key := fs.String("tls-key", "", "private key file (PEM) for --tls-cert")
+	maxConns := fs.Int("max-conns", relay.DefaultLimits().MaxConns, "most WebSocket connections at once")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	if err := needData(*data); err != nil {
+		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return errors.New("give both --tls-cert and --tls-key, or neither")
+	}
+	log, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	st, err := relaystore.OpenBadger(filepath.Join(*data, "store"), log)
+	if err != nil {
+		return err
+	}
+	limits := relay.DefaultLimits()
+	limits.MaxConns = *maxConns
+	srv := relay.New(st, relay.OpenTokens(*data), log, limits)
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return fmt.Errorf("cannot listen on %s: %w", *listen, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	scheme := "ws"
+	errc := make(chan error, 1)
+	go func() {
+		if *cert != "" {
+			scheme = "wss"
+			errc <- hs.ServeTLS(ln, *cert, *key)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	if *cert != "" {
+		scheme = "wss"
+	}
+	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "data", *data)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case serveErr = <-errc:
+		log.Error("serving stopped", "err", serveErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	hs.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("closing the store: %w", err)
+	}
+	log.Info("stopped")
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: choose debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: choose text or json", format)
+}
+
+func token(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("token needs a command: new, list or revoke")
+	}
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData(), "the relay's data folder")
+	switch args[0] {
+	case "new":
+		name := fs.String("name", "", "who the token is for (shown in token list, used to revoke it)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := needData(*data); err != nil {
+			return err
+		}
+		tok, err := relay.NewToken(*data, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, tok)
+		fmt.Fprintln(stderr, "Keep this token: the relay stores only its hash, so it cannot be shown again.")
+		return nil
+	case "list":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := needData(*data); err != nil {
+			return err
+		}
+		list, err := relay.ListTokens(*data)
+		if err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(stdout, "No tokens yet. Issue one with: pairwise-relay token new --data DIR --name NAME")
+			return nil
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tISSUED\tSTATE")
+		for _, t := range list {
+			state := "live"
+			if t.Revoked != nil {
+				state = "revoked " + t.Revoked.Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Created.Format(time.DateTime), state)
+		}
+		return tw.Flush()
+	case "revoke":
+		// Allow the name before or after the flags.
+		rest := args[1:]
+		var name string
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			name, rest = rest[0], rest[1:]
+		}
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if name == "" && fs.NArg() == 1 {
+			name = fs.Arg(0)
+		} else if fs.NArg() > 0 || name == "" {
+			return errors.New("usage: pairwise-relay token revoke --data DIR NAME")
+		}
+		if err := needData(*data); err != nil {
+			return err
+		}
+		if err := relay.RevokeToken(*data, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Revoked %q. It can no longer create pairs, on open connections too.\n", name)
+		return nil
+	}
+	return fmt.Errorf("unknown token command %q: choose new, list or revoke", args[0])
+}

@@ -1,0 +1,498 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+)
+
+// conn is one client connection. Its reader runs in the HTTP handler's
+// goroutine; a second goroutine writes whatever is queued, so the writer
+// goroutine and fan-out never wait on a slow client.
+type conn struct {
+	s    *Server
+	ws   *websocket.Conn
+	addr string
+	log  *slog.Logger
+
+	hello  atomic.Bool
+	device wire.DeviceID
+	token  string
+	subs   map[wire.DocID]*sub // reader goroutine only
+
+	msgs, bytes bucket
+
+	qmu    sync.Mutex
+	queue  [][]byte
+	qbytes int
+	wake   chan struct{}
+	drain  chan struct{} // signalled when the queue empties
+	dead   bool
+	bye    *closing // close after the queue is written
+}
+
+type closing struct {
+	status websocket.StatusCode
+	reason string
+}
+
+// sub is a connection's subscription to one document. Until its backlog is
+// sent, live records wait in pending so they arrive after it, in order.
+type sub struct {
+	d       *docState
+	write   bool
+	live    bool
+	pending [][]byte
+	pbytes  int
+}
+
+// deliver is called with d.mu held.
+func (sb *sub) deliver(c *conn, frame []byte) {
+	if sb.live {
+		c.enqueue(frame)
+		return
+	}
+	sb.pending = append(sb.pending, frame)
+	sb.pbytes += len(frame)
+	if sb.pbytes > c.s.limits.MaxBacklog {
+		c.dropSlow()
+	}
+}
+
+func newConn(s *Server, ws *websocket.Conn, addr string) *conn {
+	l := s.limits
+	return &conn{s: s, ws: ws, addr: addr, log: s.log.With("remote", addr),
+		subs: map[wire.DocID]*sub{}, wake: make(chan struct{}, 1), drain: make(chan struct{}, 1),
+		msgs:  bucket{rate: l.MsgRate, burst: l.MsgBurst, tokens: l.MsgBurst},
+		bytes: bucket{rate: l.ByteRate, burst: l.ByteBurst, tokens: l.ByteBurst}}
+}
+
+func (c *conn) serve(shutdown context.Context) {
+	s := c.s
+	s.m.conns.Inc()
+	defer s.m.conns.Dec()
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(shutdown, func() {
+		c.finish(websocket.StatusGoingAway, "the relay is restarting; reconnect in a moment")
+	})
+	defer stop()
+	wdone := make(chan struct{})
+	go func() { c.writeLoop(ctx); close(wdone) }()
+
+	err := c.readLoop(ctx)
+	if err != nil {
+		c.log.Debug("connection ends", "why", err)
+	}
+	c.finish(websocket.StatusNormalClosure, "")
+	select {
+	case <-wdone:
+	case <-time.After(s.limits.WriteTimeout):
+	}
+	cancel()
+	c.ws.CloseNow()
+	for id, sb := range c.subs {
+		sb.d.mu.Lock()
+		delete(sb.d.subs, c)
+		sb.d.mu.Unlock()
+		delete(c.subs, id)
+	}
+}
+
+func (c *conn) readLoop(ctx context.Context) error {
+	// Cancelling a read closes a coder/websocket connection at once, so the
+	// hello deadline is a timer that sends an error and closes politely.
+	t := time.AfterFunc(c.s.limits.HelloTimeout, func() {
+		if !c.hello.Load() {
+			c.fail(wire.CodeBadMessage, "no hello within the time allowed")
+		}
+	})
+	defer t.Stop()
+	for {
+		typ, b, err := c.ws.Read(ctx)
+		if err != nil {
+			return err
+		}
+		if !c.msgs.take(1) || !c.bytes.take(float64(len(b))) {
+			c.fail(wire.CodeRateLimited, "this connection sent too much too fast and was cut off; it may reconnect and carry on more slowly")
+			return errors.New("rate limited")
+		}
+		if typ != websocket.MessageBinary {
+			c.fail(wire.CodeBadMessage, "text frames are not part of the protocol; send binary frames")
+			return errors.New("text frame")
+		}
+		m, err := wire.Decode(b)
+		if err != nil {
+			c.fail(wire.CodeBadMessage, err.Error())
+			return err
+		}
+		if err := c.handle(ctx, m); err != nil {
+			return err
+		}
+	}
+}
+
+// handle answers one message. A non-nil error ends the connection.
+func (c *conn) handle(ctx context.Context, m wire.Message) error {
+	s := c.s
+	if h, ok := m.(*wire.Hello); ok {
+		if c.hello.Load() {
+			c.fail(wire.CodeBadMessage, "hello was already sent on this connection")
+			return errors.New("second hello")
+		}
+		if h.Version != wire.Version {
+			c.fail(wire.CodeVersion, fmt.Sprintf("this relay speaks protocol version %d, not %d; update Pairwise, or ask the relay's admin to update the relay", wire.Version, h.Version))
+			return errors.New("wrong version")
+		}
+		c.device, c.token = h.Device, h.Token
+		c.hello.Store(true)
+		c.send(&wire.Welcome{Version: wire.Version, MaxFrame: wire.MaxFrame})
+		return nil
+	}
+	if !c.hello.Load() {
+		c.fail(wire.CodeBadMessage, "the first message must be hello")
+		return errors.New("no hello")
+	}
+	switch m := m.(type) {
+	case *wire.Create:
+		if !s.writer.submit(&writeReq{c: c, create: m, token: c.token}) {
+			return errors.New("shutting down")
+		}
+	case *wire.Subscribe:
+		return c.subscribe(ctx, m)
+	case *wire.Push:
+		if len(m.Body) > MaxBody {
+			c.send(tooLarge(m.Req, m.Doc))
+			return nil
+		}
+		if err := c.mayWrite(m.Req, m.Doc); err != nil {
+			c.send(err)
+			return nil
+		}
+		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device}) {
+			return errors.New("shutting down")
+		}
+	case *wire.SnapPut:
+		if len(m.Body) > MaxBody {
+			c.send(tooLarge(m.Req, m.Doc))
+			return nil
+		}
+		if err := c.mayWrite(m.Req, m.Doc); err != nil {
+			c.send(err)
+			return nil
+		}
+		if !s.writer.submit(&writeReq{c: c, snap: m}) {
+			return errors.New("shutting down")
+		}
+	default:
+		c.fail(wire.CodeBadMessage, fmt.Sprintf("a client does not send %s messages", m.WireType()))
+		return errors.New("unexpected message")
+	}
+	return nil
+}
+
+// MaxBody is the largest sealed body the relay takes, leaving room in a
+// frame for the routing fields around it.
+const MaxBody = wire.MaxFrame - 4096
+
+func tooLarge(req uint64, doc wire.DocID) *wire.Error {
+	return &wire.Error{Req: req, Doc: doc, Code: wire.CodeTooLarge,
+		Msg: fmt.Sprintf("this change is larger than the relay takes (%d MB); split it into smaller ones", MaxBody>>20)}
+}
+
+func (c *conn) mayWrite(req uint64, doc wire.DocID) *wire.Error {
+	sb := c.subs[doc]
+	if sb == nil {
+		c.s.m.errors.WithLabelValues(string(wire.CodeUnauthorized)).Inc()
+		return &wire.Error{Req: req, Doc: doc, Code: wire.CodeUnauthorized, Msg: "subscribe to this pair with its access key before sending changes"}
+	}
+	if !sb.write {
+		c.s.m.errors.WithLabelValues(string(wire.CodeReadOnly)).Inc()
+		return &wire.Error{Req: req, Doc: doc, Code: wire.CodeReadOnly, Msg: "this member joined with a read-only invite, so the relay does not accept their changes; they stay on this computer. Ask your partner for a full invite to share them"}
+	}
+	return nil
+}
+
+func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
+	s := c.s
+	d, err := s.doc(m.Doc)
+	if err != nil {
+		c.send(errFor(m.Req, m.Doc, err))
+		return nil
+	}
+	d.mu.Lock()
+	write := seal.CapMatches(m.Cap, d.meta.WriteHash)
+	read := write || seal.CapMatches(m.Cap, d.meta.ReadHash)
+	d.mu.Unlock()
+	if !read {
+		c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeUnauthorized,
+			Msg: "the access key in this invite does not match this pair on the relay; ask your partner for a fresh invite"})
+		return nil
+	}
+	if old := c.subs[m.Doc]; old != nil {
+		d.mu.Lock()
+		delete(d.subs, c)
+		d.mu.Unlock()
+		delete(c.subs, m.Doc)
+	}
+	if len(c.subs) >= s.limits.MaxDocsPerConn {
+		c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeRateLimited,
+			Msg: fmt.Sprintf("one connection may follow at most %d pairs", s.limits.MaxDocsPerConn)})
+		return nil
+	}
+	sb := &sub{d: d, write: write}
+	d.mu.Lock()
+	head, snapSeq := d.meta.Head, d.meta.SnapSeq
+	d.subs[c] = sb
+	d.mu.Unlock()
+	c.subs[m.Doc] = sb
+	c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: head})
+
+	from := m.From
+	if snapSeq > from {
+		if from, err = c.sendSnapshot(m.Doc, from); err != nil {
+			return err
+		}
+	}
+	for from < head {
+		recs, err := s.store.Read(m.Doc, from, wire.MaxRecordsPerBatch, 1<<20)
+		if err != nil {
+			return c.internal(m.Doc, err)
+		}
+		if len(recs) == 0 || recs[0].Seq != from+1 {
+			// A newer snapshot replaced the records we were about to send.
+			next, err := c.sendSnapshot(m.Doc, from)
+			if err != nil {
+				return err
+			}
+			if next == from {
+				return c.internal(m.Doc, fmt.Errorf("record %d is missing and no snapshot covers it", from+1))
+			}
+			from = next
+			continue
+		}
+		n := 0
+		for n < len(recs) && recs[n].Seq <= head {
+			n++
+		}
+		recs = recs[:n]
+		if n == 0 {
+			break
+		}
+		c.send(&wire.Records{Doc: m.Doc, Recs: recs})
+		s.m.backlogRecords.Add(float64(n))
+		from = recs[n-1].Seq
+		if err := c.waitQueue(ctx); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.subs[c] != sb {
+		return nil // dropped meanwhile
+	}
+	c.send(&wire.CaughtUp{Doc: m.Doc, Seq: head})
+	for _, f := range sb.pending {
+		c.enqueue(f)
+	}
+	sb.pending, sb.pbytes, sb.live = nil, 0, true
+	return nil
+}
+
+// sendSnapshot sends the stored snapshot if it covers more than from, and
+// returns the sequence the client then holds.
+func (c *conn) sendSnapshot(doc wire.DocID, from uint64) (uint64, error) {
+	seq, body, err := c.s.store.Snapshot(doc)
+	if err != nil {
+		return from, c.internal(doc, err)
+	}
+	if seq <= from {
+		return from, nil
+	}
+	c.send(&wire.Snapshot{Doc: doc, Seq: seq, Body: body})
+	return seq, nil
+}
+
+func (c *conn) internal(doc wire.DocID, err error) error {
+	c.log.Error("cannot read a document log", "doc", fmt.Sprintf("%x", doc), "err", err)
+	c.fail(wire.CodeInternal, "the relay could not read this pair's log; it will try again when you reconnect")
+	return err
+}
+
+// send queues a message. It never blocks.
+func (c *conn) send(m wire.Message) {
+	if e, ok := m.(*wire.Error); ok {
+		c.s.m.errors.WithLabelValues(string(e.Code)).Inc()
+	}
+	b, err := wire.Encode(m)
+	if err != nil {
+		c.log.Error("cannot encode a message", "type", m.WireType(), "err", err)
+		return
+	}
+	c.enqueue(b)
+}
+
+func (c *conn) enqueue(frame []byte) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if c.dead || c.bye != nil {
+		return
+	}
+	if c.qbytes+len(frame) > c.s.limits.MaxBacklog {
+		c.dropSlowLocked()
+		return
+	}
+	c.queue = append(c.queue, frame)
+	c.qbytes += len(frame)
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// waitQueue holds the reader while the queue is over half full, so a long
+// backlog streams without crowding out the connection's memory.
+func (c *conn) waitQueue(ctx context.Context) error {
+	for {
+		c.qmu.Lock()
+		full, dead := c.qbytes > c.s.limits.MaxBacklog/2, c.dead
+		c.qmu.Unlock()
+		if dead {
+			return errors.New("connection closed")
+		}
+		if !full {
+			return nil
+		}
+		select {
+		case <-c.drain:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *conn) dropSlow() {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	c.dropSlowLocked()
+}
+
+func (c *conn) dropSlowLocked() {
+	if c.dead {
+		return
+	}
+	c.dead = true
+	c.s.m.slowDropped.Inc()
+	c.log.Info("dropped a subscriber that could not keep up")
+	go c.ws.Close(websocket.StatusTryAgainLater, "too slow to keep up; reconnect to catch up")
+}
+
+// fail sends a connection-level error and closes once it is written.
+func (c *conn) fail(code wire.Code, msg string) {
+	c.send(&wire.Error{Code: code, Msg: msg})
+	status := websocket.StatusPolicyViolation
+	if code == wire.CodeTooLarge {
+		status = websocket.StatusMessageTooBig
+	}
+	c.finish(status, msg)
+}
+
+// finish closes the connection after the queue is written.
+func (c *conn) finish(status websocket.StatusCode, reason string) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if c.bye == nil {
+		if len(reason) > 120 {
+			reason = reason[:120] // a close reason must fit in a control frame
+		}
+		c.bye = &closing{status, reason}
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) writeLoop(ctx context.Context) {
+	ping := time.NewTicker(c.s.limits.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, c.s.limits.PingEvery)
+			err := c.ws.Ping(pctx)
+			cancel()
+			if err != nil {
+				c.log.Debug("no answer to ping; closing", "err", err)
+				c.ws.CloseNow()
+				return
+			}
+			continue
+		case <-c.wake:
+		}
+		for {
+			c.qmu.Lock()
+			q, bye, dead := c.queue, c.bye, c.dead
+			c.queue, c.qbytes = nil, 0
+			c.qmu.Unlock()
+			if dead {
+				return
+			}
+			select {
+			case c.drain <- struct{}{}:
+			default:
+			}
+			if len(q) == 0 {
+				if bye != nil {
+					c.ws.Close(bye.status, bye.reason)
+					return
+				}
+				break
+			}
+			for _, f := range q {
+				wctx, cancel := context.WithTimeout(ctx, c.s.limits.WriteTimeout)
+				err := c.ws.Write(wctx, websocket.MessageBinary, f)
+				cancel()
+				if err != nil {
+					c.qmu.Lock()
+					c.dead = true
+					c.qmu.Unlock()
+					c.ws.CloseNow()
+					return
+				}
+				c.s.m.bytesOut.Add(float64(len(f)))
+			}
+		}
+	}
+}
+
+// bucket is a token bucket: a connection may send a burst, then keep to
+// the rate. A well-behaved client never comes near it.
+type bucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+// take spends n tokens, reporting false when there are not enough.
+func (b *bucket) take(n float64) bool {
+	now := time.Now()
+	if !b.last.IsZero() {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < n {
+		return false
+	}
+	b.tokens -= n
+	return true
+}

@@ -1,0 +1,55 @@
+package relay
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the relay's Prometheus series, on their own registry so a
+// test can run several relays in one process.
+type metrics struct {
+	reg *prometheus.Registry
+
+	conns          prometheus.Gauge
+	pushes         prometheus.Counter
+	duplicates     prometheus.Counter
+	snapshots      prometheus.Counter
+	backlogRecords prometheus.Counter
+	bytesOut       prometheus.Counter
+	slowDropped    prometheus.Counter
+	errors         *prometheus.CounterVec
+	refused        *prometheus.CounterVec
+	commitSeconds  prometheus.Histogram
+	batchRecords   prometheus.Histogram
+}
+
+func newMetrics(s *Server) *metrics {
+	reg := prometheus.NewRegistry()
+	f := func(c prometheus.Collector) { reg.MustRegister(c) }
+	m := &metrics{reg: reg}
+	m.conns = prometheus.NewGauge(prometheus.GaugeOpts{Name: "pairwise_relay_connections", Help: "Open WebSocket connections."})
+	m.pushes = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_pushes_total", Help: "Records appended to document logs."})
+	m.duplicates = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_duplicate_pushes_total", Help: "Retried pushes the relay already held, acknowledged again."})
+	m.snapshots = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_snapshots_total", Help: "Snapshots accepted."})
+	m.backlogRecords = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_backlog_records_total", Help: "Records sent to subscribers catching up."})
+	m.bytesOut = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_sent_bytes_total", Help: "Bytes of frames sent to clients."})
+	m.slowDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_slow_subscribers_dropped_total", Help: "Connections dropped because they could not keep up."})
+	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pairwise_relay_errors_total", Help: "Errors sent to clients, by code."}, []string{"code"})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "pairwise_relay_refused_connections_total", Help: "Connections refused before the protocol started, by reason."}, []string{"code"})
+	m.commitSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "pairwise_relay_commit_seconds", Help: "Time to durably store one group commit.",
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
+	m.batchRecords = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "pairwise_relay_commit_records", Help: "Records per group commit.",
+		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
+	for _, c := range []prometheus.Collector{m.conns, m.pushes, m.duplicates, m.snapshots, m.backlogRecords, m.bytesOut, m.slowDropped, m.errors, m.refused, m.commitSeconds, m.batchRecords} {
+		f(c)
+	}
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_documents", Help: "Documents stored."},
+		func() float64 { return float64(s.store.Stats().Docs) }))
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_records", Help: "Records stored (not yet covered by a snapshot and pruned)."},
+		func() float64 { return float64(s.store.Stats().Records) }))
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_stored_bytes", Help: "Bytes of sealed records and snapshots stored."},
+		func() float64 { return float64(s.store.Stats().Bytes) }))
+	f(collectors.NewGoCollector())
+	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

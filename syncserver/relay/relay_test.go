@@ -1,0 +1,706 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+	"pairwise/syncserver/relaystore"
+)
+
+// testRelay is a relay over a real Badger store on disk, served over real
+// WebSockets on loopback.
+type testRelay struct {
+	t     *testing.T
+	dir   string
+	srv   *Server
+	http  *httptest.Server
+	url   string
+	token string
+	logs  *bytes.Buffer
+}
+
+func startRelay(t *testing.T, limits Limits) *testRelay {
+	t.Helper()
+	dir := t.TempDir()
+	tok, err := NewToken(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}}
+	r.open(limits)
+	return r
+}
+
+func (r *testRelay) open(limits Limits) {
+	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st, err := relaystore.OpenBadger(r.dir+"/store", log)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.srv = New(st, OpenTokens(r.dir), log, limits)
+	r.http = httptest.NewServer(r.srv.Handler())
+	r.url = "ws" + strings.TrimPrefix(r.http.URL, "http")
+	r.t.Cleanup(r.close)
+}
+
+func (r *testRelay) close() {
+	if r.http == nil {
+		return
+	}
+	r.http.Close()
+	r.srv.Shutdown(context.Background())
+	r.http = nil
+}
+
+// client speaks the wire protocol directly, so tests can also misbehave.
+type client struct {
+	t      *testing.T
+	ws     *websocket.Conn
+	device wire.DeviceID
+	req    uint64
+}
+
+func dial(t *testing.T, url string) *client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	ws.SetReadLimit(wire.MaxFrame)
+	c := &client{t: t, ws: ws}
+	rand.Read(c.device[:])
+	t.Cleanup(func() { ws.CloseNow() })
+	return c
+}
+
+func (c *client) sendRaw(b []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageBinary, b)
+}
+
+func (c *client) send(m wire.Message) {
+	c.t.Helper()
+	b, err := wire.Encode(m)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := c.sendRaw(b); err != nil {
+		c.t.Fatalf("send %s: %v", m.WireType(), err)
+	}
+}
+
+func (c *client) read() (wire.Message, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := c.ws.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return wire.Decode(b)
+}
+
+func (c *client) next() wire.Message {
+	c.t.Helper()
+	m, err := c.read()
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	return m
+}
+
+func (c *client) hello(token string) {
+	c.t.Helper()
+	c.send(&wire.Hello{Version: wire.Version, Device: c.device, Token: token})
+	if _, ok := c.next().(*wire.Welcome); !ok {
+		c.t.Fatal("no welcome")
+	}
+}
+
+func (c *client) nextReq() uint64 { c.req++; return c.req }
+
+// expectAck reads until the answer to req and fails unless it is an Ack.
+func (c *client) expectAck(req uint64) *wire.Ack {
+	c.t.Helper()
+	m := c.answer(req)
+	a, ok := m.(*wire.Ack)
+	if !ok {
+		c.t.Fatalf("request %d: got %#v, want ack", req, m)
+	}
+	return a
+}
+
+func (c *client) expectError(req uint64, code wire.Code) *wire.Error {
+	c.t.Helper()
+	m := c.answer(req)
+	e, ok := m.(*wire.Error)
+	if !ok || e.Code != code {
+		c.t.Fatalf("request %d: got %#v, want error %s", req, m, code)
+	}
+	if e.Msg == "" {
+		c.t.Fatalf("error %s has no sentence", code)
+	}
+	return e
+}
+
+// answer skips records and other traffic until the reply to req.
+func (c *client) answer(req uint64) wire.Message {
+	c.t.Helper()
+	for {
+		m := c.next()
+		switch m := m.(type) {
+		case *wire.Ack:
+			if m.Req == req {
+				return m
+			}
+		case *wire.Error:
+			if m.Req == req || m.Req == 0 {
+				return m
+			}
+		}
+	}
+}
+
+type testDoc struct {
+	id          wire.DocID
+	write, read seal.Secret
+}
+
+func newDoc() testDoc {
+	var d testDoc
+	rand.Read(d.id[:])
+	d.write, d.read = seal.NewSecret(), seal.NewSecret()
+	return d
+}
+
+func (c *client) create(d testDoc) {
+	c.t.Helper()
+	req := c.nextReq()
+	c.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:])})
+	c.expectAck(req)
+}
+
+// subscribe returns everything up to CaughtUp: a snapshot if any, and records.
+func (c *client) subscribe(doc wire.DocID, cap []byte, from uint64) (*wire.Snapshot, []wire.Record) {
+	c.t.Helper()
+	req := c.nextReq()
+	c.send(&wire.Subscribe{Req: req, Doc: doc, Cap: cap, From: from})
+	c.expectAck(req)
+	var snap *wire.Snapshot
+	var recs []wire.Record
+	for {
+		switch m := c.next().(type) {
+		case *wire.Snapshot:
+			snap = m
+		case *wire.Records:
+			recs = append(recs, m.Recs...)
+		case *wire.CaughtUp:
+			return snap, recs
+		case *wire.Error:
+			c.t.Fatalf("subscribe: %v", m)
+		}
+	}
+}
+
+func (c *client) push(doc wire.DocID, dseq uint64, body string) uint64 {
+	req := c.nextReq()
+	c.send(&wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: []byte(body)})
+	return req
+}
+
+// readRecords reads live records until n have arrived.
+func (c *client) readRecords(n int) []wire.Record {
+	c.t.Helper()
+	var out []wire.Record
+	for len(out) < n {
+		if m, ok := c.next().(*wire.Records); ok {
+			out = append(out, m.Recs...)
+		}
+	}
+	return out
+}
+
+func TestBacklogThenLiveInOrder(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	for i := 1; i <= 5; i++ {
+		if got := a.expectAck(a.push(d.id, uint64(i), "x")).Seq; got != uint64(i) {
+			t.Fatalf("push %d got seq %d", i, got)
+		}
+	}
+	b := dial(t, r.url)
+	b.hello("")
+	_, recs := b.subscribe(d.id, d.read[:], 2)
+	if len(recs) != 3 || recs[0].Seq != 3 || recs[2].Seq != 5 {
+		t.Fatalf("backlog from 2: %+v", recs)
+	}
+	if recs[0].Device != a.device || recs[0].DSeq != 3 {
+		t.Fatalf("record carries device %x dseq %d", recs[0].Device, recs[0].DSeq)
+	}
+	// Live: the reader sees a's next pushes in order, with a's own echo too.
+	for i := 6; i <= 8; i++ {
+		a.push(d.id, uint64(i), "y")
+	}
+	live := b.readRecords(3)
+	for i, rec := range live {
+		if rec.Seq != uint64(6+i) || string(rec.Body) != "y" {
+			t.Fatalf("live record %d: %+v", i, rec)
+		}
+	}
+}
+
+func TestPushIsIdempotentOnDeviceSequence(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	first := a.expectAck(a.push(d.id, 1, "one")).Seq
+	a.expectAck(a.push(d.id, 2, "two"))
+	// A retry after a lost acknowledgement, on a new connection.
+	a2 := dial(t, r.url)
+	a2.device = a.device
+	a2.hello("")
+	a2.subscribe(d.id, d.write[:], 2)
+	if got := a2.expectAck(a2.push(d.id, 1, "one")).Seq; got != first {
+		t.Fatalf("replayed push got seq %d, want the original %d", got, first)
+	}
+	a2.expectError(a2.push(d.id, 5, "five"), wire.CodeOutOfOrder)
+	c := dial(t, r.url)
+	c.hello("")
+	if _, recs := c.subscribe(d.id, d.read[:], 0); len(recs) != 2 {
+		t.Fatalf("log holds %d records after a replay, want 2", len(recs))
+	}
+}
+
+func TestAccessRules(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	d := newDoc()
+	owner := dial(t, r.url)
+	owner.hello(r.token)
+	owner.create(d)
+
+	t.Run("create needs a token", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		req := c.nextReq()
+		c.send(&wire.Create{Req: req, Doc: newDoc().id})
+		e := c.expectError(req, wire.CodeUnauthorized)
+		if !strings.Contains(e.Msg, "token") {
+			t.Fatalf("message does not say a token is needed: %q", e.Msg)
+		}
+		c.hello2Fails()
+	})
+	t.Run("wrong capability", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		other := seal.NewSecret()
+		req := c.nextReq()
+		c.send(&wire.Subscribe{Req: req, Doc: d.id, Cap: other[:]})
+		c.expectError(req, wire.CodeUnauthorized)
+	})
+	t.Run("read-only push", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		c.subscribe(d.id, d.read[:], 0)
+		c.expectError(c.push(d.id, 1, "sneaky"), wire.CodeReadOnly)
+		req := c.nextReq()
+		c.send(&wire.SnapPut{Req: req, Doc: d.id, Seq: 1, Body: []byte("x")})
+		c.expectError(req, wire.CodeReadOnly)
+	})
+	t.Run("push without subscribing", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		c.expectError(c.push(d.id, 1, "x"), wire.CodeUnauthorized)
+	})
+	t.Run("unknown document", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		req := c.nextReq()
+		c.send(&wire.Subscribe{Req: req, Doc: newDoc().id, Cap: d.write[:]})
+		c.expectError(req, wire.CodeNotFound)
+	})
+	t.Run("same ID, other capabilities", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello(r.token)
+		req := c.nextReq()
+		c.send(&wire.Create{Req: req, Doc: d.id})
+		c.expectError(req, wire.CodeExists)
+		// A retried create with the same hashes is harmless.
+		c.create(d)
+	})
+}
+
+// hello2Fails checks that a second hello ends the connection.
+func (c *client) hello2Fails() {
+	c.t.Helper()
+	c.send(&wire.Hello{Version: wire.Version})
+	m, err := c.read()
+	if err != nil {
+		return
+	}
+	if e, ok := m.(*wire.Error); !ok || e.Code != wire.CodeBadMessage {
+		c.t.Fatalf("second hello: got %#v", m)
+	}
+	if _, err := c.read(); err == nil {
+		c.t.Fatal("connection stayed open after a second hello")
+	}
+}
+
+func TestRevokedTokenStopsOnOpenConnection(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	c := dial(t, r.url)
+	c.hello(r.token)
+	c.create(newDoc())
+	if err := RevokeToken(r.dir, "test"); err != nil {
+		t.Fatal(err)
+	}
+	req := c.nextReq()
+	d := newDoc()
+	c.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:])})
+	c.expectError(req, wire.CodeRevoked)
+}
+
+func TestSnapshotCoversAndPrunes(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	for i := 1; i <= 10; i++ {
+		a.expectAck(a.push(d.id, uint64(i), "r"))
+	}
+	snap := func(seq uint64) uint64 {
+		req := a.nextReq()
+		a.send(&wire.SnapPut{Req: req, Doc: d.id, Seq: seq, Body: []byte("snapshot")})
+		return req
+	}
+	a.expectError(snap(11), wire.CodeStaleSnap) // beyond the head
+	if got := a.expectAck(snap(7)).Seq; got != 7 {
+		t.Fatalf("snapshot ack %d", got)
+	}
+	a.expectError(snap(7), wire.CodeStaleSnap)
+	a.expectError(snap(3), wire.CodeStaleSnap)
+
+	late := dial(t, r.url)
+	late.hello("")
+	s, recs := late.subscribe(d.id, d.read[:], 2)
+	if s == nil || s.Seq != 7 || string(s.Body) != "snapshot" {
+		t.Fatalf("late subscriber got snapshot %+v", s)
+	}
+	if len(recs) != 3 || recs[0].Seq != 8 {
+		t.Fatalf("late subscriber got tail %+v", recs)
+	}
+	// One that is already past the snapshot gets records only.
+	cur := dial(t, r.url)
+	cur.hello("")
+	if s, recs := cur.subscribe(d.id, d.read[:], 8); s != nil || len(recs) != 2 {
+		t.Fatalf("subscriber at 8 got snapshot %v and %d records", s != nil, len(recs))
+	}
+	// Pruning leaves the metrics' count at the uncovered records.
+	deadline := time.Now().Add(5 * time.Second)
+	for r.srv.store.Stats().Records != 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("records stored after pruning: %d, want 3", r.srv.store.Stats().Records)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A replayed push the snapshot covers is still recognised.
+	if got := a.expectAck(a.push(d.id, 2, "r")).Seq; got != 7 {
+		t.Fatalf("replay of a pruned push acked with %d, want the snapshot's 7", got)
+	}
+}
+
+func TestRestartKeepsAcknowledgedRecords(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	for i := 1; i <= 20; i++ {
+		a.push(d.id, uint64(i), "keep")
+	}
+	a.readRecords(20)
+	r.close()
+	r.open(DefaultLimits())
+	b := dial(t, r.url)
+	b.device = a.device
+	b.hello("")
+	_, recs := b.subscribe(d.id, d.write[:], 0)
+	if len(recs) != 20 {
+		t.Fatalf("after a restart the log holds %d records, want 20", len(recs))
+	}
+	// And it continues densely.
+	if got := b.expectAck(b.push(d.id, 21, "more")).Seq; got != 21 {
+		t.Fatalf("seq after restart %d", got)
+	}
+}
+
+// TestHostileClients runs misbehaving clients against one relay and checks
+// each is answered or cut off while a well-behaved pair goes on syncing.
+func TestHostileClients(t *testing.T) {
+	limits := DefaultLimits()
+	limits.MsgRate, limits.MsgBurst = 200, 400
+	limits.HelloTimeout = 300 * time.Millisecond
+	r := startRelay(t, limits)
+
+	good := dial(t, r.url)
+	good.hello(r.token)
+	d := newDoc()
+	good.create(d)
+	good.subscribe(d.id, d.write[:], 0)
+	watcher := dial(t, r.url)
+	watcher.hello("")
+	watcher.subscribe(d.id, d.read[:], 0)
+	var dseq uint64
+	stillWorks := func(t *testing.T) {
+		t.Helper()
+		dseq++
+		good.expectAck(good.push(d.id, dseq, "fine"))
+		if recs := watcher.readRecords(1); string(recs[0].Body) != "fine" {
+			t.Fatalf("watcher got %q", recs[0].Body)
+		}
+	}
+
+	closed := func(t *testing.T, c *client, code wire.Code) {
+		t.Helper()
+		for {
+			m, err := c.read()
+			if err != nil {
+				if code != "" {
+					t.Fatalf("connection closed without the %s error: %v", code, err)
+				}
+				return
+			}
+			if e, ok := m.(*wire.Error); ok && e.Req == 0 {
+				if code != "" && e.Code != code {
+					t.Fatalf("got error %s (%s), want %s", e.Code, e.Msg, code)
+				}
+				code = ""
+			}
+		}
+	}
+
+	cases := []struct {
+		name string
+		do   func(t *testing.T, c *client)
+		code wire.Code
+	}{
+		{"oversized frame", func(t *testing.T, c *client) {
+			c.hello("")
+			c.sendRaw(make([]byte, wire.MaxFrame+1))
+		}, ""},
+		{"garbage frame", func(t *testing.T, c *client) {
+			c.hello("")
+			c.sendRaw([]byte{0xff, 0x00, 0x13})
+		}, wire.CodeBadMessage},
+		{"unknown message type", func(t *testing.T, c *client) {
+			c.hello("")
+			c.sendRaw([]byte{0x82, 0x18, 0x63, 0xa0}) // [99, {}]
+		}, wire.CodeBadMessage},
+		{"text frame", func(t *testing.T, c *client) {
+			c.hello("")
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			c.ws.Write(ctx, websocket.MessageText, []byte("hello?"))
+		}, wire.CodeBadMessage},
+		{"wrong protocol version", func(t *testing.T, c *client) {
+			c.send(&wire.Hello{Version: 99})
+		}, wire.CodeVersion},
+		{"no hello first", func(t *testing.T, c *client) {
+			c.send(&wire.Subscribe{Req: 1, Doc: d.id, Cap: d.read[:]})
+		}, wire.CodeBadMessage},
+		{"server-only message", func(t *testing.T, c *client) {
+			c.hello("")
+			c.send(&wire.Records{Doc: d.id})
+		}, wire.CodeBadMessage},
+		{"silent after connecting", func(t *testing.T, c *client) {}, wire.CodeBadMessage},
+		{"flood", func(t *testing.T, c *client) {
+			c.hello("")
+			for i := 0; i < 5000; i++ {
+				if c.send2(&wire.Subscribe{Req: uint64(i + 1), Doc: newDoc().id, Cap: d.read[:]}) != nil {
+					return
+				}
+			}
+		}, wire.CodeRateLimited},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, r.url)
+			tc.do(t, c)
+			closed(t, c, tc.code)
+			stillWorks(t)
+		})
+	}
+
+	t.Run("wrong subprotocol", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, r.url, &websocket.DialOptions{Subprotocols: []string{"pairwise.v0"}})
+		if err == nil {
+			_, _, err = ws.Read(ctx)
+			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+				t.Fatalf("old protocol: %v", err)
+			}
+		}
+		stillWorks(t)
+	})
+	t.Run("replayed pushes", func(t *testing.T) {
+		for i := 0; i < 3; i++ {
+			if got := good.expectAck(good.push(d.id, 1, "fine")).Seq; got != 1 {
+				t.Fatalf("replay acked as %d", got)
+			}
+		}
+		stillWorks(t)
+	})
+	t.Run("subscribe storm", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		for i := 0; i < 50; i++ {
+			c.subscribe(d.id, d.read[:], 0)
+		}
+		stillWorks(t)
+		if n := countSubs(r, d.id); n != 3 {
+			t.Fatalf("%d subscriptions after a storm from one connection, want 3", n)
+		}
+	})
+	t.Run("half-open connection", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello("")
+		c.subscribe(d.id, d.read[:], 0)
+		// Stop reading entirely; the relay keeps serving others.
+		for i := 0; i < 3; i++ {
+			stillWorks(t)
+		}
+	})
+	t.Run("healthz", func(t *testing.T) {
+		resp, err := http.Get(r.http.URL + "/healthz")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("healthz: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	})
+}
+
+func (c *client) send2(m wire.Message) error {
+	b, _ := wire.Encode(m)
+	return c.sendRaw(b)
+}
+
+func countSubs(r *testRelay, id wire.DocID) int {
+	d, _ := r.srv.doc(id)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.subs)
+}
+
+func TestSlowSubscriberIsDropped(t *testing.T) {
+	limits := DefaultLimits()
+	limits.MaxBacklog = 2 << 20
+	r := startRelay(t, limits)
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	slow := dial(t, r.url)
+	slow.hello("")
+	slow.subscribe(d.id, d.read[:], 0)
+	big := strings.Repeat("z", 8<<10)
+	const n = 2000 // 16 MB: more than loopback socket buffers hold
+	acks := make(chan error, 1)
+	go func() {
+		for acked := 0; acked < n; {
+			m, err := a.read()
+			if err != nil {
+				acks <- err
+				return
+			}
+			switch m := m.(type) {
+			case *wire.Ack:
+				acked++
+			case *wire.Error:
+				acks <- m
+				return
+			}
+		}
+		acks <- nil
+	}()
+	for i := 1; i <= n; i++ {
+		req := a.nextReq()
+		b, _ := wire.Encode(&wire.Push{Req: req, Doc: d.id, DSeq: uint64(i), Body: []byte(big)})
+		if err := a.sendRaw(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-acks; err != nil {
+		t.Fatalf("the writer was held up by a slow reader: %v", err)
+	}
+	// The writer was never held up; the slow reader finds its connection
+	// closed, asking it to come back and catch up.
+	got := 0
+	for {
+		m, err := slow.read()
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("slow subscriber: %v, want close status %d", err, websocket.StatusTryAgainLater)
+			}
+			break
+		}
+		if rs, ok := m.(*wire.Records); ok {
+			got += len(rs.Recs)
+		}
+	}
+	if got >= n {
+		t.Fatalf("slow subscriber received all %d records; it was never dropped", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	a.expectAck(a.push(d.id, 1, "m"))
+	a.expectError(a.push(d.id, 9, "m"), wire.CodeOutOfOrder)
+	resp, err := http.Get(r.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		"pairwise_relay_connections 1",
+		"pairwise_relay_documents 1",
+		"pairwise_relay_records 1",
+		"pairwise_relay_pushes_total 1",
+		`pairwise_relay_errors_total{code="out_of_order"} 1`,
+	} {
+		if !bytes.Contains(body, []byte(want)) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}

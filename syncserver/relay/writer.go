@@ -1,0 +1,340 @@
+package relay
+
+import (
+	"errors"
+	"time"
+
+	"pairwise/shared/wire"
+	"pairwise/syncserver/relaystore"
+)
+
+// Bounds of one group commit.
+const (
+	maxBatchEntries = 512
+	maxBatchBytes   = 4 << 20
+)
+
+// writeReq is a create, push or snapshot waiting for the writer.
+type writeReq struct {
+	c      *conn
+	create *wire.Create
+	push   *wire.Push
+	snap   *wire.SnapPut
+	token  string // for create
+	device wire.DeviceID
+}
+
+func (r *writeReq) size() int {
+	switch {
+	case r.push != nil:
+		return len(r.push.Body)
+	case r.snap != nil:
+		return len(r.snap.Body)
+	}
+	return 0
+}
+
+// writer is the one goroutine that assigns sequence numbers and writes the
+// logs. It takes every request waiting when it starts a commit, so one disk
+// sync covers many pushes (group commit), and it fans records out only after
+// that sync: a subscriber never sees a record the relay could still lose.
+type writer struct {
+	s    *Server
+	in   chan *writeReq
+	done chan struct{}
+}
+
+func newWriter(s *Server) *writer {
+	w := &writer{s: s, in: make(chan *writeReq, 4096), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+// submit queues r. It reports false once the writer has stopped.
+func (w *writer) submit(r *writeReq) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	w.in <- r
+	return true
+}
+
+// stop finishes every queued request and returns.
+func (w *writer) stop() {
+	close(w.in)
+	<-w.done
+}
+
+func (w *writer) run() {
+	defer close(w.done)
+	var carry *writeReq
+	for {
+		first := carry
+		carry = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-w.in; !ok {
+				return
+			}
+		}
+		if first.snap != nil {
+			w.snapshot(first)
+			continue
+		}
+		batch := []*writeReq{first}
+		size := first.size()
+	drain:
+		for len(batch) < maxBatchEntries && size < maxBatchBytes {
+			select {
+			case r, ok := <-w.in:
+				if !ok {
+					break drain
+				}
+				if r.snap != nil {
+					carry = r // after this batch, so it sees its records
+					break drain
+				}
+				batch = append(batch, r)
+				size += r.size()
+			default:
+				break drain
+			}
+		}
+		w.commit(batch)
+	}
+}
+
+// pending is a batch's view of one document before it is committed.
+type pending struct {
+	d       *docState // nil for a document created in this batch
+	meta    relaystore.Doc
+	devices map[wire.DeviceID]uint64
+	seqs    map[devSeq]uint64
+	recs    []wire.Record
+}
+
+type devSeq struct {
+	dev  wire.DeviceID
+	dseq uint64
+}
+
+type reply struct {
+	c   *conn
+	msg wire.Message
+}
+
+func (w *writer) commit(batch []*writeReq) {
+	s := w.s
+	docs := map[wire.DocID]*pending{}
+	var order []wire.DocID
+	var replies []reply
+	var acks []reply // sent only if the commit succeeds
+	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}}
+
+	view := func(id wire.DocID) (*pending, error) {
+		if p, ok := docs[id]; ok {
+			return p, nil
+		}
+		d, err := s.doc(id)
+		if err != nil {
+			return nil, err
+		}
+		d.mu.Lock()
+		meta := d.meta
+		d.mu.Unlock()
+		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}}
+		docs[id] = p
+		order = append(order, id)
+		return p, nil
+	}
+
+	for _, r := range batch {
+		switch {
+		case r.create != nil:
+			m := r.create
+			if _, err := s.tokens.Check(r.token); err != nil {
+				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+				continue
+			}
+			p, err := view(m.Doc)
+			if errors.Is(err, relaystore.ErrNotFound) {
+				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash}
+				b.Creates[m.Doc] = meta
+				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}}
+				order = append(order, m.Doc)
+				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc}})
+				continue
+			}
+			if err != nil {
+				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+				continue
+			}
+			if p.meta.WriteHash != m.WriteHash || p.meta.ReadHash != m.ReadHash {
+				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeExists,
+					Msg: "a different pair already uses this ID on the relay; this cannot happen by chance, so check the data folder was not copied from someone else"}})
+				continue
+			}
+			acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: p.meta.Head}})
+
+		case r.push != nil:
+			m := r.push
+			p, err := view(m.Doc)
+			if err != nil {
+				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+				continue
+			}
+			last, ok := p.devices[r.device]
+			if !ok && p.d != nil {
+				if last, ok = p.d.devices[r.device]; !ok {
+					if last, err = s.store.DeviceSeq(m.Doc, r.device); err != nil {
+						replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+						continue
+					}
+					p.d.devices[r.device] = last
+				}
+			}
+			switch {
+			case m.DSeq == 0 || m.DSeq > last+1:
+				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeOutOfOrder,
+					Msg: "this change skips ahead of the ones before it from this device; reconnect to send them in order"}})
+			case m.DSeq <= last:
+				// A retry of a push the relay already holds.
+				seq, ok := p.seqs[devSeq{r.device, m.DSeq}]
+				if !ok {
+					if seq, err = s.store.SeqOf(m.Doc, r.device, m.DSeq); err != nil {
+						replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+						continue
+					}
+					if seq == 0 {
+						seq = p.meta.SnapSeq // covered by the snapshot, and pruned
+					}
+				}
+				s.m.duplicates.Inc()
+				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: seq}})
+			default:
+				p.meta.Head++
+				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body}
+				p.devices[r.device] = m.DSeq
+				p.seqs[devSeq{r.device, m.DSeq}] = rec.Seq
+				p.recs = append(p.recs, rec)
+				b.Entries = append(b.Entries, relaystore.Entry{Doc: m.Doc, Rec: rec})
+				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: rec.Seq}})
+			}
+		}
+	}
+
+	if len(b.Entries) > 0 || len(b.Creates) > 0 {
+		start := time.Now()
+		err := s.store.Commit(b)
+		s.m.commitSeconds.Observe(time.Since(start).Seconds())
+		if err != nil {
+			s.log.Error("commit failed; nothing in it was acknowledged", "err", err, "records", len(b.Entries))
+			for _, a := range acks {
+				ack := a.msg.(*wire.Ack)
+				replies = append(replies, reply{a.c, errFor(ack.Req, ack.Doc, err)})
+			}
+			acks = nil
+			// The cached device sequences were not advanced, so retries
+			// are judged against what is really stored.
+			for _, r := range replies {
+				r.c.send(r.msg)
+			}
+			return
+		}
+		s.m.batchRecords.Observe(float64(len(b.Entries)))
+		s.m.pushes.Add(float64(len(b.Entries)))
+	}
+
+	// Publish: the new heads, device sequences and records, in log order.
+	for _, id := range order {
+		p := docs[id]
+		d := p.d
+		if d == nil {
+			d = s.addDoc(id, p.meta)
+		}
+		for dev, v := range p.devices {
+			d.devices[dev] = v
+		}
+		if len(p.recs) == 0 {
+			continue
+		}
+		d.publish(p.meta.Head, &wire.Records{Doc: id, Recs: p.recs})
+	}
+	for _, r := range acks {
+		r.c.send(r.msg)
+	}
+	for _, r := range replies {
+		r.c.send(r.msg)
+	}
+}
+
+// maxLiveFrame bounds the records one live frame carries, so a group
+// commit of large records reaches subscribers in several frames.
+const maxLiveFrame = 512 << 10
+
+// publish advances the head and hands the records to every subscriber,
+// each frame encoded once for all of them.
+func (d *docState) publish(head uint64, recs *wire.Records) {
+	var frames [][]byte
+	for rest := recs.Recs; len(rest) > 0; {
+		n, size := 0, 0
+		for n < len(rest) && n < wire.MaxRecordsPerBatch && (n == 0 || size+len(rest[n].Body) <= maxLiveFrame) {
+			size += len(rest[n].Body)
+			n++
+		}
+		if f, err := wire.Encode(&wire.Records{Doc: recs.Doc, Recs: rest[:n]}); err == nil {
+			frames = append(frames, f)
+		}
+		rest = rest[n:]
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.meta.Head = head
+	for c, sb := range d.subs {
+		for _, f := range frames {
+			sb.deliver(c, f)
+		}
+	}
+}
+
+// snapshot keeps an uploaded snapshot if it covers more than the current
+// one, then prunes the records it covers in the background.
+func (w *writer) snapshot(r *writeReq) {
+	s := w.s
+	m := r.snap
+	d, err := s.doc(m.Doc)
+	if err != nil {
+		r.c.send(errFor(m.Req, m.Doc, err))
+		return
+	}
+	d.mu.Lock()
+	meta := d.meta
+	d.mu.Unlock()
+	if m.Seq <= meta.SnapSeq || m.Seq > meta.Head {
+		r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeStaleSnap,
+			Msg: "the relay already has a snapshot that covers as much, or this one claims records it does not have"})
+		return
+	}
+	if err := s.store.PutSnapshot(m.Doc, m.Seq, m.Body); err != nil {
+		s.log.Error("snapshot not stored", "err", err)
+		r.c.send(errFor(m.Req, m.Doc, err))
+		return
+	}
+	d.mu.Lock()
+	d.meta.SnapSeq = m.Seq
+	d.mu.Unlock()
+	s.m.snapshots.Inc()
+	r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
+	if d.pruning.CompareAndSwap(false, true) {
+		s.bg.Add(1)
+		go func() {
+			defer s.bg.Done()
+			defer d.pruning.Store(false)
+			if err := s.store.Prune(m.Doc); err != nil {
+				s.log.Warn("pruning covered records failed; they are kept", "err", err)
+			}
+		}()
+	}
+}

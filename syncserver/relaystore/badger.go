@@ -1,0 +1,486 @@
+package relaystore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"pairwise/shared/wire"
+)
+
+// Key layout. Every key starts with a one-byte kind, then the document ID.
+const (
+	kMeta   = 'm' // doc → write hash, read hash, head, snapshot seq
+	kDevice = 'v' // doc, device → highest device sequence
+	kIndex  = 'i' // doc, device, dseq → log sequence
+	kRecord = 'r' // doc, seq → device, dseq, body
+	kSnap   = 's' // doc → seq, body
+)
+
+var keyFormat = []byte("format")
+
+const formatVersion = "pairwise-relay/1"
+
+const metaLen = 32 + 32 + 8 + 8
+
+// ErrDiskFull wraps a write that failed because the disk is full.
+var ErrDiskFull = errors.New("relaystore: disk full")
+
+// Badger is the embedded Store.
+type Badger struct {
+	db  *badger.DB
+	dir string
+	log *slog.Logger
+
+	docs, records, bytes atomic.Int64
+	stop                 chan struct{}
+	done                 chan struct{}
+}
+
+// OpenBadger opens (or creates) the store in dir. Writes are synced to disk
+// before Commit and PutSnapshot return. Memory is kept small: the relay
+// serves many small documents, not a few hot ones.
+func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the relay's data folder %s: %w", dir, err)
+	}
+	existed := hasFiles(dir)
+	opts := badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(4 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithValueThreshold(1 << 10).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithNumCompactors(2).
+		WithNumVersionsToKeep(1).
+		WithLogger(badgerLog{log}).
+		WithLoggingLevel(badger.WARNING)
+	db, err := badger.Open(opts)
+	if err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) || bytes.Contains([]byte(err.Error()), []byte("Cannot acquire directory lock")) {
+			return nil, fmt.Errorf("the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", dir)
+		}
+		return nil, fmt.Errorf("%w: cannot open the relay's data folder %s (%v). Restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
+	}
+	s := &Badger{db: db, dir: dir, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := s.checkFormat(existed); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.count(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: reading %s: %v", ErrCorrupt, dir, err)
+	}
+	go s.gc()
+	return s, nil
+}
+
+func hasFiles(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST"))
+	return len(m) > 0
+}
+
+func (s *Badger) checkFormat(existed bool) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get(keyFormat)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			if existed {
+				return fmt.Errorf("%w: the relay's data folder %s has lost its format marker, so some of it is missing. Restore it from a backup", ErrCorrupt, s.dir)
+			}
+			return txn.Set(keyFormat, []byte(formatVersion))
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if string(v) != formatVersion {
+			return fmt.Errorf("the relay's data folder %s was written by another version (%q); run that version, or a newer relay", s.dir, v)
+		}
+		return nil
+	})
+}
+
+// count fills the totals for metrics with one key-only scan.
+func (s *Badger) count() error {
+	return s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = false
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			switch item.Key()[0] {
+			case kMeta:
+				s.docs.Add(1)
+			case kRecord:
+				s.records.Add(1)
+				s.bytes.Add(item.ValueSize() - 24)
+			case kSnap:
+				s.bytes.Add(item.ValueSize() - 8)
+			}
+		}
+		return nil
+	})
+}
+
+// gc reclaims value-log space left by replaced snapshots and pruned records.
+func (s *Badger) gc() {
+	defer close(s.done)
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			for s.db.RunValueLogGC(0.5) == nil {
+			}
+		}
+	}
+}
+
+func key(kind byte, id wire.DocID, rest ...[]byte) []byte {
+	k := make([]byte, 0, 1+16+24)
+	k = append(k, kind)
+	k = append(k, id[:]...)
+	for _, r := range rest {
+		k = append(k, r...)
+	}
+	return k
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func encodeMeta(d Doc) []byte {
+	b := make([]byte, 0, metaLen)
+	b = append(b, d.WriteHash[:]...)
+	b = append(b, d.ReadHash[:]...)
+	b = binary.BigEndian.AppendUint64(b, d.Head)
+	return binary.BigEndian.AppendUint64(b, d.SnapSeq)
+}
+
+func decodeMeta(b []byte) (Doc, error) {
+	var d Doc
+	if len(b) != metaLen {
+		return d, fmt.Errorf("%w: document entry of %d bytes", ErrCorrupt, len(b))
+	}
+	copy(d.WriteHash[:], b[:32])
+	copy(d.ReadHash[:], b[32:64])
+	d.Head = binary.BigEndian.Uint64(b[64:72])
+	d.SnapSeq = binary.BigEndian.Uint64(b[72:80])
+	return d, nil
+}
+
+func getMeta(txn *badger.Txn, id wire.DocID) (Doc, error) {
+	item, err := txn.Get(key(kMeta, id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return Doc{}, ErrNotFound
+	}
+	if err != nil {
+		return Doc{}, err
+	}
+	var d Doc
+	err = item.Value(func(v []byte) error {
+		d, err = decodeMeta(v)
+		return err
+	})
+	return d, err
+}
+
+func getU64(txn *badger.Txn, k []byte) (uint64, error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return fmt.Errorf("%w: counter of %d bytes", ErrCorrupt, len(b))
+		}
+		v = binary.BigEndian.Uint64(b)
+		return nil
+	})
+	return v, err
+}
+
+// Doc implements Store.
+func (s *Badger) Doc(id wire.DocID) (d Doc, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		d, err = getMeta(txn, id)
+		return err
+	})
+	return d, err
+}
+
+// DeviceSeq implements Store.
+func (s *Badger) DeviceSeq(id wire.DocID, dev wire.DeviceID) (v uint64, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		v, err = getU64(txn, key(kDevice, id, dev[:]))
+		return err
+	})
+	return v, err
+}
+
+// SeqOf implements Store.
+func (s *Badger) SeqOf(id wire.DocID, dev wire.DeviceID, dseq uint64) (v uint64, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		v, err = getU64(txn, key(kIndex, id, dev[:], u64(dseq)))
+		return err
+	})
+	return v, err
+}
+
+// Commit implements Store.
+func (s *Badger) Commit(b Batch) error {
+	var added, addedBytes int64
+	heads := map[wire.DocID]uint64{}
+	err := s.db.Update(func(txn *badger.Txn) error {
+		metas := map[wire.DocID]Doc{}
+		for id, d := range b.Creates {
+			metas[id] = d
+		}
+		for _, e := range b.Entries {
+			rec := e.Rec
+			v := make([]byte, 0, 24+len(rec.Body))
+			v = append(v, rec.Device[:]...)
+			v = binary.BigEndian.AppendUint64(v, rec.DSeq)
+			v = append(v, rec.Body...)
+			if err := txn.Set(key(kRecord, e.Doc, u64(rec.Seq)), v); err != nil {
+				return err
+			}
+			if err := txn.Set(key(kIndex, e.Doc, rec.Device[:], u64(rec.DSeq)), u64(rec.Seq)); err != nil {
+				return err
+			}
+			if err := txn.Set(key(kDevice, e.Doc, rec.Device[:]), u64(rec.DSeq)); err != nil {
+				return err
+			}
+			heads[e.Doc] = rec.Seq
+			added++
+			addedBytes += int64(len(rec.Body))
+		}
+		for id, head := range heads {
+			d, ok := metas[id]
+			if !ok {
+				var err error
+				if d, err = getMeta(txn, id); err != nil {
+					return err
+				}
+			}
+			d.Head = head
+			metas[id] = d
+		}
+		for id, d := range metas {
+			if err := txn.Set(key(kMeta, id), encodeMeta(d)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.writeErr(err)
+	}
+	s.docs.Add(int64(len(b.Creates)))
+	s.records.Add(added)
+	s.bytes.Add(addedBytes)
+	return nil
+}
+
+func (s *Badger) writeErr(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: the disk holding %s is full; free some space. Nothing unacknowledged was kept: %v", ErrDiskFull, s.dir, err)
+	}
+	return err
+}
+
+// Read implements Store.
+func (s *Badger) Read(id wire.DocID, from uint64, max, maxBytes int) ([]wire.Record, error) {
+	var out []wire.Record
+	err := s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix = key(kRecord, id)
+		opts.PrefetchSize = min(max, 64)
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		size := 0
+		for it.Seek(key(kRecord, id, u64(from+1))); it.Valid() && len(out) < max; it.Next() {
+			item := it.Item()
+			k := item.Key()
+			if len(k) != 1+16+8 {
+				return fmt.Errorf("%w: record key of %d bytes", ErrCorrupt, len(k))
+			}
+			rec := wire.Record{Seq: binary.BigEndian.Uint64(k[17:])}
+			err := item.Value(func(v []byte) error {
+				if len(v) < 24 {
+					return fmt.Errorf("%w: record %d of %x is %d bytes", ErrCorrupt, rec.Seq, id, len(v))
+				}
+				copy(rec.Device[:], v[:16])
+				rec.DSeq = binary.BigEndian.Uint64(v[16:24])
+				rec.Body = bytes.Clone(v[24:])
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			out = append(out, rec)
+			size += len(rec.Body)
+			if size >= maxBytes {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Snapshot implements Store.
+func (s *Badger) Snapshot(id wire.DocID) (seq uint64, body []byte, err error) {
+	err = s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key(kSnap, id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) < 8 {
+				return fmt.Errorf("%w: snapshot of %x is %d bytes", ErrCorrupt, id, len(v))
+			}
+			seq = binary.BigEndian.Uint64(v[:8])
+			body = bytes.Clone(v[8:])
+			return nil
+		})
+	})
+	return seq, body, err
+}
+
+// PutSnapshot implements Store.
+func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
+	var old int64
+	err := s.db.Update(func(txn *badger.Txn) error {
+		d, err := getMeta(txn, id)
+		if err != nil {
+			return err
+		}
+		if item, err := txn.Get(key(kSnap, id)); err == nil {
+			old = item.ValueSize() - 8
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		d.SnapSeq = seq
+		v := make([]byte, 0, 8+len(body))
+		v = binary.BigEndian.AppendUint64(v, seq)
+		v = append(v, body...)
+		if err := txn.Set(key(kSnap, id), v); err != nil {
+			return err
+		}
+		return txn.Set(key(kMeta, id), encodeMeta(d))
+	})
+	if err != nil {
+		return s.writeErr(err)
+	}
+	s.bytes.Add(int64(len(body)) - old)
+	return nil
+}
+
+// Prune implements Store. It deletes in small transactions, so a crash
+// half-way leaves only records the snapshot already covers; Read skips
+// nothing a reader needs because readers start after the snapshot.
+func (s *Badger) Prune(id wire.DocID) error {
+	d, err := s.Doc(id)
+	if err != nil {
+		return err
+	}
+	for {
+		var n int
+		var freed int64
+		err := s.db.Update(func(txn *badger.Txn) error {
+			dels, err := pruneKeys(txn, id, d.SnapSeq, &n, &freed)
+			if err != nil {
+				return err
+			}
+			for _, k := range dels {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return s.writeErr(err)
+		}
+		s.records.Add(-int64(n))
+		s.bytes.Add(-freed)
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// pruneKeys lists up to 1000 covered records and their index keys.
+func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed *int64) ([][]byte, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = key(kRecord, id)
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	var dels [][]byte
+	for it.Rewind(); it.Valid() && *n < 1000; it.Next() {
+		item := it.Item()
+		k := item.KeyCopy(nil)
+		if len(k) != 25 || binary.BigEndian.Uint64(k[17:]) > upTo {
+			break
+		}
+		err := item.Value(func(v []byte) error {
+			if len(v) >= 24 {
+				dels = append(dels, key(kIndex, id, v[:16], v[16:24]))
+			}
+			*freed += int64(len(v)) - 24
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		dels = append(dels, k)
+		*n++
+	}
+	return dels, nil
+}
+
+// Stats implements Store.
+func (s *Badger) Stats() Stats {
+	return Stats{Docs: s.docs.Load(), Records: s.records.Load(), Bytes: s.bytes.Load()}
+}
+
+// Close implements Store.
+func (s *Badger) Close() error {
+	close(s.stop)
+	<-s.done
+	return s.db.Close()
+}
+
+type badgerLog struct{ l *slog.Logger }
+
+func (b badgerLog) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...), "part", "store") }
+func (b badgerLog) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...), "part", "store") }
+func (b badgerLog) Infof(f string, a ...any)    {}
+func (b badgerLog) Debugf(f string, a ...any)   {}
