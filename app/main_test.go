@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // binary builds the real pairwise binary once per test run.
@@ -103,7 +106,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"agreement", "set", pair, "--cadence-days", "0"}, 1, "choose between 1 and 365 days"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"goal", "add"}, 2, "takes 1 argument"},
-		{[]string{"export", pair, "--format", "docx"}, 1, "choose json or md"},
+		{[]string{"export", pair, "--format", "docx"}, 1, "choose json, md or ics"},
 	}
 	for _, c := range cases {
 		out, errOut, code := r.run(c.args...)
@@ -120,4 +123,104 @@ func TestCLIErrors(t *testing.T) {
 	if h := r.ok("goal", "set", "--help"); !strings.Contains(h, "--status STATUS") {
 		t.Errorf("goal set --help: got %q", h)
 	}
+}
+
+// TestTwoMachinesThroughRelay works a pair from two data folders through the
+// real relay binary, using only the CLI, as two people's machines would.
+func TestTwoMachinesThroughRelay(t *testing.T) {
+	bin := binary(t)
+	relayBin := filepath.Join(t.TempDir(), "pairwise-relay")
+	build := exec.Command("go", "build", "-o", relayBin, "../syncserver")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		t.Fatalf("build relay: %v", err)
+	}
+	relayDir := t.TempDir()
+	tok, err := exec.Command(relayBin, "token", "new", "--data", relayDir, "--name", "e2e").Output()
+	if err != nil {
+		t.Fatalf("token new: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var relayLog bytes.Buffer
+	srv := exec.Command(relayBin, "serve", "--listen", addr, "--data", relayDir)
+	srv.Stdout, srv.Stderr = &relayLog, &relayLog
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitHealthy(t, "http://"+addr+"/healthz")
+
+	a := runner{t: t, bin: bin, data: t.TempDir()}
+	b := runner{t: t, bin: bin, data: t.TempDir()}
+	url := "ws://" + addr
+	pair := a.ok("pair", "new", "--title", "Ana & Ben", "--me", "Ana", "--role", "mentor")
+	a.ok("relay", "set", url, "--token", strings.TrimSpace(string(tok)))
+	a.ok("sync", "--once")
+	code := a.ok("pair", "invite", pair)
+	b.ok("relay", "set", url)
+	if got := b.ok("pair", "join", code, "--me", "Ben", "--role", "mentee"); got != pair {
+		t.Fatalf("pair join printed %q, want %q", got, pair)
+	}
+	b.ok("sync", "--once")
+	// Both work offline, then sync.
+	a.ok("goal", "add", pair, "--title", "From Ana")
+	b.ok("goal", "add", pair, "--title", "From Ben")
+	b.ok("checkin", "add", pair, "--date", "2026-11-20", "--notes", "Notes only the pair can read")
+	for _, r := range []runner{a, b, a} {
+		r.ok("sync", "--once")
+	}
+	ja, jb := a.ok("export", pair, "--format", "json"), b.ok("export", pair, "--format", "json")
+	if ja != jb {
+		t.Fatalf("replicas differ after sync:\n%s\n---\n%s", ja, jb)
+	}
+	for _, want := range []string{"From Ana", "From Ben", "Ben"} {
+		if !strings.Contains(ja, want) {
+			t.Errorf("synced export lacks %q", want)
+		}
+	}
+	// A mistyped invite explains itself.
+	bad := []byte(code)
+	bad[len(bad)/2] ^= 1
+	if _, errOut, c := b.run("pair", "join", string(bad), "--me", "X", "--role", "mentee"); c == 0 || !strings.Contains(strings.ToLower(errOut), "invite") {
+		t.Errorf("mistyped invite: exit %d, %q", c, errOut)
+	}
+	// The relay down: a clear message and a non-zero exit.
+	srv.Process.Kill()
+	srv.Wait()
+	if _, errOut, c := a.run("sync", "--once", "--timeout", "5s"); c == 0 || !strings.Contains(errOut, addr) {
+		t.Errorf("sync with the relay down: exit %d, %q", c, errOut)
+	}
+	// The relay's folder holds none of what the pair typed.
+	filepath.Walk(relayDir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		data, _ := os.ReadFile(p)
+		for _, secret := range []string{"From Ana", "Notes only the pair can read", "Ana & Ben"} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("relay file %s holds %q in plain text", p, secret)
+			}
+		}
+		return nil
+	})
+}
+
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("relay at %s did not become healthy", url)
 }

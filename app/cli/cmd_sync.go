@@ -1,4 +1,110 @@
 package cli
 
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"pairwise/app/mentoring"
+	"pairwise/app/syncclient"
+	"pairwise/app/workspace"
+)
+
 // syncCommands are the commands that talk to a relay.
-var syncCommands []command
+var syncCommands = []command{
+	{name: "relay set", args: "URL", npos: 1, summary: "choose the relay this machine syncs through",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("token", "", "organisation token from the relay's admin (needed to add new pairs to the relay)")
+		}, run: relaySet},
+	{name: "pair invite", args: "PAIR", npos: 1, summary: "print an invite code for your partner",
+		flags: func(fs *flag.FlagSet) { fs.Bool("read-only", false, "let the holder read the pair but not change it") },
+		run:   pairInvite},
+	{name: "pair join", args: "CODE", npos: 1, summary: "join a pair from an invite code and print its ID",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("me", "", "your name as your partner will see it (required)")
+			fs.String("role", "", "your role: mentor or mentee (required)")
+		}, run: pairJoin},
+	{name: "sync", summary: "sync every pair with the relay (--once: exchange everything, then exit)",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("once", false, "exit once everything is exchanged")
+			fs.Duration("timeout", 2*time.Minute, "with --once, give up after this long")
+		}, run: syncCmd},
+}
+
+func relaySet(e *env, pos []string) error {
+	u, err := url.Parse(pos[0])
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return usagef("%q is not a relay address: it looks like wss://relay.example.org (or ws://HOST:PORT on a trusted network)", pos[0])
+	}
+	ws, err := e.open()
+	if err != nil {
+		return err
+	}
+	return ws.UpdateSettings(func(s *workspace.Settings) {
+		s.Relay = pos[0]
+		if e.set("token") {
+			s.Token = e.str("token")
+		}
+	})
+}
+
+func pairInvite(e *env, pos []string) error {
+	ws, err := e.open()
+	if err != nil {
+		return err
+	}
+	code, err := ws.Invite(pos[0], e.str("read-only") == "true")
+	if err != nil {
+		return err
+	}
+	e.println(code)
+	return nil
+}
+
+func pairJoin(e *env, pos []string) error {
+	if err := required(e, "me", "role"); err != nil {
+		return err
+	}
+	ws, err := e.open()
+	if err != nil {
+		return err
+	}
+	id, err := ws.Join(pos[0], e.str("me"), mentoring.Role(e.str("role")))
+	if err != nil {
+		return err
+	}
+	e.println(id)
+	return nil
+}
+
+func syncCmd(e *env, _ []string) error {
+	ws, err := e.open()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	eng := syncclient.New(ws, func(f string, a ...any) { fmt.Fprintf(e.stderr, f+"\n", a...) })
+	if e.str("once") != "true" {
+		eng.OnStatus(func(s syncclient.Status) { fmt.Fprintln(e.stderr, s) })
+		eng.Run(ctx)
+		return nil
+	}
+	timeout, _ := time.ParseDuration(e.str("timeout"))
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := eng.SyncOnce(ctx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("gave up after %s without finishing; your changes are saved here, try again later", timeout)
+		}
+		return err
+	}
+	fmt.Fprintln(e.stderr, strings.TrimSpace(eng.Status().String()))
+	return nil
+}

@@ -57,9 +57,9 @@ func init() {
 			}, run: winAdd},
 		{name: "message send", args: "PAIR", npos: 1, summary: "send your partner a short message",
 			flags: func(fs *flag.FlagSet) { fs.String("text", "", "the message (required)") }, run: messageSend},
-		{name: "export", args: "PAIR", npos: 1, summary: "write the pair as JSON or Markdown",
+		{name: "export", args: "PAIR", npos: 1, summary: "write the pair as JSON, Markdown or an iCalendar file",
 			flags: func(fs *flag.FlagSet) {
-				fs.String("format", "md", "json or md")
+				fs.String("format", "md", "json, md, or ics (calendar)")
 				fs.String("out", "", "file to write (default: standard output)")
 			}, run: export},
 	}

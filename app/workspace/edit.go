@@ -80,6 +80,14 @@ type Editor func(p *mentoring.Pair, me string) (mentoring.Edit, error)
 // Edit applies one user action to a pair as one commit, and returns only
 // once the change is on disk. It returns the ID of whatever the edit created.
 func (w *Workspace) Edit(id string, build Editor) (string, error) {
+	eid, err := w.edit(id, build)
+	if err == nil {
+		w.notify(id) // after the handle's lock is released: watchers read the pair
+	}
+	return eid, err
+}
+
+func (w *Workspace) edit(id string, build Editor) (string, error) {
 	h, err := w.get(id)
 	if err != nil {
 		return "", err
@@ -100,7 +108,6 @@ func (w *Workspace) Edit(id string, build Editor) (string, error) {
 	if err := w.commit(h, edit); err != nil {
 		return "", err
 	}
-	w.notify(id)
 	return edit.ID, nil
 }
 

@@ -27,9 +27,17 @@ var ErrRemoteBroken = errors.New("a change from the relay could not be merged")
 // cursor, durably and in one step. If any piece fails to merge, nothing is
 // stored, the in-memory document is restored, and the cursor stays put.
 func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error {
+	changed, err := w.applyRemote(id, items, cursor)
+	if changed {
+		w.notify(id) // after the handle's lock is released: watchers read the pair
+	}
+	return err
+}
+
+func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (changed bool, err error) {
 	h, err := w.get(id)
 	if err != nil {
-		return err
+		return false, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -42,7 +50,7 @@ func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error 
 			if doc, lerr := w.load(h.meta); lerr == nil {
 				h.doc = doc
 			}
-			return fmt.Errorf("%w into pair %s (piece %d): %v", ErrRemoteBroken, id, i, err)
+			return false, fmt.Errorf("%w into pair %s (piece %d): %v", ErrRemoteBroken, id, i, err)
 		}
 		chunks = append(chunks, store.Chunk{Kind: it.Kind, Data: it.Data})
 	}
@@ -50,7 +58,7 @@ func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error 
 		if doc, lerr := w.load(h.meta); lerr == nil {
 			h.doc = doc
 		}
-		return err
+		return false, err
 	}
 	if len(chunks) > 0 {
 		st, err := w.st.State(id)
@@ -61,14 +69,22 @@ func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error 
 			h.meta.Title = p.Title
 			_ = w.st.PutMeta(id, h.meta)
 		}
-		defer w.notify(id)
+		changed = true
 	}
-	return nil
+	return changed, nil
 }
 
 // CompleteJoin adds this machine's pending membership once the pair has
 // arrived. It reports whether it made an edit.
 func (w *Workspace) CompleteJoin(id string) (bool, error) {
+	made, err := w.completeJoin(id)
+	if made {
+		w.notify(id)
+	}
+	return made, err
+}
+
+func (w *Workspace) completeJoin(id string) (bool, error) {
 	h, err := w.get(id)
 	if err != nil {
 		return false, err
@@ -97,7 +113,6 @@ func (w *Workspace) CompleteJoin(id string) (bool, error) {
 	if err := w.st.PutMeta(id, h.meta); err != nil {
 		return false, err
 	}
-	defer w.notify(id)
 	return true, nil
 }
 

@@ -1,0 +1,176 @@
+// Package syncclient is the client sync engine: it seals the outbox and
+// pushes it to the relay, subscribes to each pair from its cursor, opens and
+// merges what arrives, uploads sealed snapshots, reconnects with backoff,
+// and reports its status in plain words.
+package syncclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"pairwise/app/workspace"
+	"pairwise/shared/wire"
+)
+
+// SnapshotEvery is how many relay records may pile up past the relay's
+// snapshot before a caught-up replica uploads a new one, so a replica far
+// behind downloads one snapshot and a short tail instead of the whole log.
+const SnapshotEvery = 128
+
+// Engine keeps every pair of a workspace in sync with its relay.
+type Engine struct {
+	ws   *workspace.Workspace
+	logf func(string, ...any)
+
+	kick chan struct{}
+
+	mu       sync.Mutex
+	status   Status
+	watchers []func(Status)
+}
+
+// New returns an engine for ws. logf receives diagnostics.
+func New(ws *workspace.Workspace, logf func(string, ...any)) *Engine {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	e := &Engine{ws: ws, logf: logf, kick: make(chan struct{}, 1)}
+	ws.Watch(func(string) { e.Kick() })
+	return e
+}
+
+// Kick asks the engine to push soon; edits call it through the workspace.
+func (e *Engine) Kick() {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the current status.
+func (e *Engine) Status() Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.status
+}
+
+// OnStatus registers fn to be called on every status change.
+func (e *Engine) OnStatus(fn func(Status)) {
+	e.mu.Lock()
+	e.watchers = append(e.watchers, fn)
+	e.mu.Unlock()
+}
+
+func (e *Engine) setStatus(s State, detail string) {
+	pending := e.pending()
+	e.mu.Lock()
+	st := Status{State: s, Pending: pending, Detail: detail}
+	changed := st != e.status
+	e.status = st
+	ws := append([]func(Status){}, e.watchers...)
+	e.mu.Unlock()
+	if changed {
+		for _, fn := range ws {
+			fn(st)
+		}
+	}
+}
+
+func (e *Engine) pending() uint64 {
+	ids, _ := e.ws.IDs()
+	var n uint64
+	for _, id := range ids {
+		if st, err := e.ws.Store().State(id); err == nil {
+			n += st.Pending()
+		}
+	}
+	return n
+}
+
+// ErrNoRelay is returned when no relay is configured.
+var ErrNoRelay = errors.New("no relay is set: run 'pairwise relay set URL' with the address your programme gave you")
+
+// SyncOnce connects, exchanges everything with the relay and returns once
+// this replica has pushed all it has and holds all the relay has.
+func (e *Engine) SyncOnce(ctx context.Context) error {
+	url := e.ws.Settings().Relay
+	if url == "" {
+		return ErrNoRelay
+	}
+	s, err := dial(ctx, e, url)
+	if err != nil {
+		e.setStatus(Offline, err.Error())
+		return err
+	}
+	defer s.close()
+	err = s.run(ctx, true)
+	if err != nil {
+		e.setStatus(stateFor(err), err.Error())
+		return err
+	}
+	e.setStatus(Synced, "")
+	return nil
+}
+
+// Run keeps syncing until ctx ends, reconnecting with exponential backoff
+// and jitter whenever the relay is unreachable or drops the connection.
+func (e *Engine) Run(ctx context.Context) {
+	backoff := time.Second
+	for ctx.Err() == nil {
+		url := e.ws.Settings().Relay
+		if url == "" {
+			e.setStatus(Idle, "")
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.kick:
+			case <-time.After(5 * time.Second):
+			}
+			continue
+		}
+		s, err := dial(ctx, e, url)
+		if err == nil {
+			backoff = time.Second
+			err = s.run(ctx, false)
+			s.close()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		e.setStatus(stateFor(err), errText(err))
+		e.logf("sync: %v; retrying in about %s", err, backoff)
+		wait := backoff/2 + rand.N(backoff)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		backoff = min(backoff*2, 5*time.Minute)
+	}
+}
+
+func stateFor(err error) State {
+	var we *wire.Error
+	if errors.As(err, &we) && !we.Code.Temporary() {
+		return Refused
+	}
+	return Offline
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// ErrUnreachable wraps failures to reach the relay.
+var ErrUnreachable = errors.New("cannot reach the relay")
+
+func unreachable(url string, err error) error {
+	return fmt.Errorf("%w at %s (%v); your changes are saved here and will sync when it is back", ErrUnreachable, url, err)
+}

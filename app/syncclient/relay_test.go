@@ -1,0 +1,180 @@
+package syncclient
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"pairwise/app/mentoring"
+	"pairwise/app/workspace"
+)
+
+var relayBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pairwise-relay-bin-")
+	if err != nil {
+		panic(err)
+	}
+	relayBin = filepath.Join(dir, "pairwise-relay")
+	build := exec.Command("go", "build", "-o", relayBin, "pairwise/syncserver")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build relay:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// relay is a real relay process on loopback.
+type relay struct {
+	t     *testing.T
+	dir   string
+	addr  string
+	url   string
+	token string
+	cmd   *exec.Cmd
+	log   *bytes.Buffer
+}
+
+func startRelay(t *testing.T) *relay {
+	t.Helper()
+	r := &relay{t: t, dir: t.TempDir()}
+	out, err := exec.Command(relayBin, "token", "new", "--data", r.dir, "--name", "test").Output()
+	if err != nil {
+		t.Fatalf("token new: %v", err)
+	}
+	r.token = strings.TrimSpace(string(out))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.addr = l.Addr().String()
+	l.Close()
+	r.url = "ws://" + r.addr
+	r.start()
+	t.Cleanup(r.kill)
+	return r
+}
+
+func (r *relay) start() {
+	r.t.Helper()
+	r.log = &bytes.Buffer{}
+	r.cmd = exec.Command(relayBin, "serve", "--listen", r.addr, "--data", r.dir)
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		resp, err := http.Get("http://" + r.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	r.t.Fatalf("relay did not become healthy:\n%s", r.log)
+}
+
+// kill stops the relay with SIGKILL, as a crash or power cut would.
+func (r *relay) kill() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Signal(syscall.SIGKILL)
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+// replica is one person's data folder.
+type replica struct {
+	t  *testing.T
+	ws *workspace.Workspace
+}
+
+func newReplica(t *testing.T, r *relay) *replica {
+	t.Helper()
+	ws, err := workspace.Open(t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.UpdateSettings(func(s *workspace.Settings) { s.Relay, s.Token = r.url, r.token }); err != nil {
+		t.Fatal(err)
+	}
+	return &replica{t: t, ws: ws}
+}
+
+func (x *replica) sync() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return New(x.ws, x.t.Logf).SyncOnce(ctx)
+}
+
+func (x *replica) mustSync() {
+	x.t.Helper()
+	if err := x.sync(); err != nil {
+		x.t.Fatalf("sync: %v", err)
+	}
+}
+
+func (x *replica) edit(pair string, build workspace.Editor) string {
+	x.t.Helper()
+	id, err := x.ws.Edit(pair, build)
+	if err != nil {
+		x.t.Fatalf("edit: %v", err)
+	}
+	return id
+}
+
+func (x *replica) addGoal(pair, title string) string {
+	x.t.Helper()
+	return x.edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.AddGoal(p, me, mentoring.GoalInput{Title: &title}, time.Now())
+	})
+}
+
+func (x *replica) json(pair string) string {
+	x.t.Helper()
+	var b bytes.Buffer
+	if err := x.ws.Export(pair, "json", &b); err != nil {
+		x.t.Fatal(err)
+	}
+	return b.String()
+}
+
+// pairOf creates a pair on a and has b join it through the relay.
+func pairOf(t *testing.T, a, b *replica, readOnly bool) string {
+	t.Helper()
+	pair, err := a.ws.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.mustSync()
+	code, err := a.ws.Invite(pair, readOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, err := b.ws.Join(code, "Ben", mentoring.Mentee)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if joined != pair {
+		t.Fatalf("join: got pair %s, want %s", joined, pair)
+	}
+	b.mustSync()
+	return pair
+}

@@ -1,0 +1,466 @@
+package syncclient
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"pairwise/app/store"
+	"pairwise/app/workspace"
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+)
+
+const (
+	maxInflight  = 256              // pushes sent but not yet acknowledged, per pair
+	writeTimeout = 30 * time.Second // for one frame
+	pingEvery    = 30 * time.Second // detects half-open connections
+)
+
+// session is one connection to a relay.
+type session struct {
+	e      *Engine
+	url    string
+	conn   *websocket.Conn
+	device wire.DeviceID
+	in     chan wire.Message
+	rerr   chan error
+
+	nextReq uint64
+	reqs    map[uint64]request
+	docs    map[wire.DocID]*docSync
+}
+
+type request struct {
+	kind wire.Type
+	doc  *docSync
+	dseq uint64
+}
+
+// docSync is the progress of one pair within a session.
+type docSync struct {
+	id          string
+	did         wire.DocID
+	meta        workspace.Meta
+	key         seal.Key
+	caughtUp    bool
+	cursor      uint64 // highest relay sequence applied
+	sentUpTo    uint64 // highest device sequence pushed in this session
+	inflight    int
+	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
+	snapPending bool
+}
+
+func dial(ctx context.Context, e *Engine, url string) (*session, error) {
+	dev, err := hex.DecodeString(e.ws.Settings().Device)
+	if err != nil || len(dev) != len(wire.DeviceID{}) {
+		return nil, fmt.Errorf("this data folder's device ID is damaged: %q", e.ws.Settings().Device)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	if err != nil {
+		return nil, unreachable(url, err)
+	}
+	if conn.Subprotocol() != wire.Subprotocol {
+		conn.Close(websocket.StatusProtocolError, "unsupported protocol")
+		return nil, fmt.Errorf("the relay at %s speaks another protocol version: update Pairwise or ask the relay's admin to update it", url)
+	}
+	conn.SetReadLimit(wire.MaxFrame)
+	s := &session{e: e, url: url, conn: conn, in: make(chan wire.Message, 64), rerr: make(chan error, 1),
+		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}}
+	copy(s.device[:], dev)
+	return s, nil
+}
+
+func (s *session) close() { s.conn.Close(websocket.StatusNormalClosure, "bye") }
+
+func (s *session) send(ctx context.Context, m wire.Message) error {
+	b, err := wire.Encode(m)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	if err := s.conn.Write(wctx, websocket.MessageBinary, b); err != nil {
+		return unreachable(s.url, err)
+	}
+	return nil
+}
+
+func (s *session) request(ctx context.Context, m wire.Message, r request) error {
+	s.nextReq++
+	switch m := m.(type) {
+	case *wire.Create:
+		m.Req = s.nextReq
+	case *wire.Subscribe:
+		m.Req = s.nextReq
+	case *wire.Push:
+		m.Req = s.nextReq
+	case *wire.SnapPut:
+		m.Req = s.nextReq
+	}
+	r.kind = m.WireType()
+	s.reqs[s.nextReq] = r
+	return s.send(ctx, m)
+}
+
+func (s *session) reader(ctx context.Context) {
+	for {
+		_, b, err := s.conn.Read(ctx)
+		if err != nil {
+			s.rerr <- unreachable(s.url, err)
+			return
+		}
+		m, err := wire.Decode(b)
+		if err != nil {
+			s.rerr <- fmt.Errorf("the relay at %s sent something this version cannot read (%v): update Pairwise", s.url, err)
+			return
+		}
+		select {
+		case s.in <- m:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// run drives the session. In once mode it returns nil as soon as everything
+// is exchanged; otherwise it runs until the connection fails or ctx ends.
+func (s *session) run(ctx context.Context, once bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.reader(ctx)
+	if !once {
+		go s.keepalive(ctx)
+	}
+	set := s.e.ws.Settings()
+	if err := s.send(ctx, &wire.Hello{Version: wire.Version, Device: s.device, Token: set.Token}); err != nil {
+		return err
+	}
+	select {
+	case m := <-s.in:
+		switch m := m.(type) {
+		case *wire.Welcome:
+		case *wire.Error:
+			return m
+		default:
+			return fmt.Errorf("the relay at %s answered hello with %s", s.url, m.WireType())
+		}
+	case err := <-s.rerr:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.e.setStatus(Syncing, "")
+	if err := s.addDocs(ctx); err != nil {
+		return err
+	}
+	for {
+		if once && s.done() {
+			return nil
+		}
+		if !once {
+			s.report()
+		}
+		select {
+		case m := <-s.in:
+			if err := s.handle(ctx, m); err != nil {
+				return err
+			}
+		case err := <-s.rerr:
+			return err
+		case <-s.e.kick:
+			if err := s.addDocs(ctx); err != nil {
+				return err
+			}
+			for _, d := range s.docs {
+				if err := s.pushMore(ctx, d); err != nil {
+					return err
+				}
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *session) keepalive(ctx context.Context) {
+	t := time.NewTicker(pingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, pingEvery)
+			err := s.conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				s.conn.CloseNow()
+				return
+			}
+		}
+	}
+}
+
+// addDocs starts syncing every pair of this relay that the session does not
+// handle yet: pairs created since it connected, or joined.
+func (s *session) addDocs(ctx context.Context) error {
+	ids, err := s.e.ws.IDs()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		meta, err := s.e.ws.Meta(id)
+		if err != nil {
+			return err
+		}
+		if meta.Relay == "" {
+			if err := s.e.ws.SetMeta(id, func(m *workspace.Meta) { m.Relay = s.url }); err != nil {
+				return err
+			}
+			meta.Relay = s.url
+		}
+		if meta.Relay != s.url {
+			continue
+		}
+		raw, err := hex.DecodeString(id)
+		if err != nil || len(raw) != len(wire.DocID{}) {
+			continue
+		}
+		var did wire.DocID
+		copy(did[:], raw)
+		if _, ok := s.docs[did]; ok {
+			continue
+		}
+		st, err := s.e.ws.Store().State(id)
+		if err != nil {
+			return err
+		}
+		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor}
+		copy(d.key[:], meta.Key)
+		s.docs[did] = d
+		if !meta.Registered {
+			if meta.ReadOnly() {
+				continue
+			}
+			err = s.request(ctx, &wire.Create{Doc: did, WriteHash: seal.CapHash(meta.Write), ReadHash: seal.CapHash(meta.Read)}, request{doc: d})
+		} else {
+			err = s.subscribe(ctx, d)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *session) subscribe(ctx context.Context, d *docSync) error {
+	cap := d.meta.Write
+	if cap == nil {
+		cap = d.meta.Read
+	}
+	return s.request(ctx, &wire.Subscribe{Doc: d.did, Cap: cap, From: d.cursor}, request{doc: d})
+}
+
+// done reports whether everything is exchanged: every pair caught up, its
+// outbox acknowledged and its own records seen coming back.
+func (s *session) done() bool {
+	if len(s.reqs) > 0 {
+		return false
+	}
+	for _, d := range s.docs {
+		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.cursor < d.maxOwnSeq {
+			return false
+		}
+		if st, err := s.e.ws.Store().State(d.id); err != nil || st.Pending() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *session) report() {
+	state := Synced
+	for _, d := range s.docs {
+		if !d.caughtUp || d.inflight > 0 {
+			state = Syncing
+		}
+	}
+	s.e.setStatus(state, "")
+}
+
+func (s *session) handle(ctx context.Context, m wire.Message) error {
+	switch m := m.(type) {
+	case *wire.Ack:
+		return s.onAck(ctx, m)
+	case *wire.Records:
+		return s.onRecords(m)
+	case *wire.Snapshot:
+		return s.onSnapshot(m)
+	case *wire.CaughtUp:
+		d := s.docs[m.Doc]
+		if d == nil {
+			return nil
+		}
+		d.caughtUp = true
+		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
+			return err
+		}
+		if err := s.pushMore(ctx, d); err != nil {
+			return err
+		}
+		return s.maybeSnapshot(ctx, d)
+	case *wire.Error:
+		return s.onError(m)
+	}
+	return nil
+}
+
+func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
+	r, ok := s.reqs[m.Req]
+	if !ok {
+		return nil
+	}
+	delete(s.reqs, m.Req)
+	d := r.doc
+	switch r.kind {
+	case wire.TypeCreate:
+		if err := s.e.ws.SetMeta(d.id, func(meta *workspace.Meta) { meta.Registered = true }); err != nil {
+			return err
+		}
+		d.meta.Registered = true
+		return s.subscribe(ctx, d)
+	case wire.TypePush:
+		d.inflight--
+		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
+		if err := s.e.ws.Store().Ack(d.id, r.dseq); err != nil {
+			return err
+		}
+		if err := s.pushMore(ctx, d); err != nil {
+			return err
+		}
+		return s.maybeSnapshot(ctx, d)
+	case wire.TypeSnapPut:
+		d.snapPending = false
+		return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
+	}
+	return nil
+}
+
+func (s *session) onRecords(m *wire.Records) error {
+	d := s.docs[m.Doc]
+	if d == nil {
+		return nil
+	}
+	items := make([]workspace.Remote, 0, len(m.Recs))
+	last := d.cursor
+	for _, r := range m.Recs {
+		if r.Seq <= last {
+			continue // already applied
+		}
+		if r.Seq != last+1 {
+			return fmt.Errorf("the relay at %s skipped from record %d to %d of pair %s; reconnecting", s.url, last, r.Seq, d.id)
+		}
+		last = r.Seq
+		if r.Device == s.device {
+			items = append(items, workspace.Remote{Own: true})
+			continue
+		}
+		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
+		if err != nil {
+			return refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
+		}
+		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
+	}
+	if last == d.cursor {
+		return nil
+	}
+	if err := s.e.ws.ApplyRemote(d.id, items, last); err != nil {
+		return refused(d, err)
+	}
+	d.cursor = last
+	return nil
+}
+
+func (s *session) onSnapshot(m *wire.Snapshot) error {
+	d := s.docs[m.Doc]
+	if d == nil || m.Seq <= d.cursor {
+		return nil
+	}
+	plain, err := seal.OpenSnapshot(d.key, d.did, m.Seq, m.Body)
+	if err != nil {
+		return refused(d, fmt.Errorf("the relay's snapshot cannot be opened with this pair's key (%v); it was not applied", err))
+	}
+	if err := s.e.ws.ApplyRemote(d.id, []workspace.Remote{{Kind: store.Document, Data: plain}}, m.Seq); err != nil {
+		return refused(d, err)
+	}
+	d.cursor = m.Seq
+	return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
+}
+
+// ErrRefusedRecord wraps a record or snapshot that was refused.
+var ErrRefusedRecord = errors.New("refused a change from the relay")
+
+func refused(d *docSync, err error) error {
+	return fmt.Errorf("%w for pair %q: %v", ErrRefusedRecord, title(d), err)
+}
+
+func title(d *docSync) string {
+	if d.meta.Title != "" {
+		return d.meta.Title
+	}
+	return d.id
+}
+
+func (s *session) onError(m *wire.Error) error {
+	r, ok := s.reqs[m.Req]
+	if !ok || r.doc == nil {
+		return m
+	}
+	delete(s.reqs, m.Req)
+	return fmt.Errorf("pair %q: %w", title(r.doc), m)
+}
+
+// pushMore seals and sends outbox entries until maxInflight are in flight.
+func (s *session) pushMore(ctx context.Context, d *docSync) error {
+	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
+		return nil
+	}
+	out, err := s.e.ws.Store().Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
+	if err != nil {
+		return err
+	}
+	for _, p := range out {
+		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)
+		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body}, request{doc: d, dseq: p.DSeq}); err != nil {
+			return err
+		}
+		d.sentUpTo = p.DSeq
+		d.inflight++
+	}
+	return nil
+}
+
+// maybeSnapshot uploads a sealed snapshot once enough records piled up past
+// the relay's, so that a replica far behind catches up quickly.
+func (s *session) maybeSnapshot(ctx context.Context, d *docSync) error {
+	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() {
+		return nil
+	}
+	st, err := s.e.ws.Store().State(d.id)
+	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+SnapshotEvery || d.cursor < d.maxOwnSeq {
+		return err
+	}
+	doc, err := s.e.ws.Snapshot(d.id)
+	if err != nil {
+		return err
+	}
+	d.snapPending = true
+	return s.request(ctx, &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: seal.SealSnapshot(d.key, d.did, d.cursor, doc)}, request{doc: d})
+}

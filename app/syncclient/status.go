@@ -1,0 +1,52 @@
+package syncclient
+
+import "fmt"
+
+// State is the engine's condition, as the UI shows it.
+type State int
+
+// Engine states.
+const (
+	Idle    State = iota // no relay configured
+	Offline              // the relay cannot be reached; retrying
+	Syncing              // connected, exchanging changes
+	Synced               // connected, nothing waiting either way
+	Refused              // the relay refused; the user has to act
+)
+
+// Status is a snapshot of the engine's condition.
+type Status struct {
+	State   State
+	Pending uint64 // local changes the relay has not acknowledged
+	Detail  string // why, for Offline and Refused
+}
+
+// String says the status in plain words.
+func (s Status) String() string {
+	switch s.State {
+	case Idle:
+		if s.Pending > 0 {
+			return fmt.Sprintf("Not syncing (no relay set) — %s saved on this computer only", changes(s.Pending))
+		}
+		return "Not syncing: no relay set"
+	case Offline:
+		if s.Pending > 0 {
+			return fmt.Sprintf("Offline — %s waiting", changes(s.Pending))
+		}
+		return "Offline — everything is saved on this computer"
+	case Syncing:
+		return "Syncing…"
+	case Synced:
+		return "All changes synced"
+	case Refused:
+		return "Relay refused: " + s.Detail
+	}
+	return "Unknown"
+}
+
+func changes(n uint64) string {
+	if n == 1 {
+		return "1 change"
+	}
+	return fmt.Sprintf("%d changes", n)
+}

@@ -1,0 +1,67 @@
+package workspace
+
+import (
+	"encoding/hex"
+	"errors"
+
+	"pairwise/app/mentoring"
+	"pairwise/shared/seal"
+)
+
+// ErrNoRelayForInvite is returned when an invite cannot name a relay.
+var ErrNoRelayForInvite = errors.New("set a relay first (Settings, or 'pairwise relay set URL'): the invite tells your partner where to sync")
+
+// Invite returns an invite code for a pair: relay, pair ID, key and either
+// the write or the read capability.
+func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
+	meta, err := w.Meta(id)
+	if err != nil {
+		return "", err
+	}
+	relay := meta.Relay
+	if relay == "" {
+		relay = w.Settings().Relay
+	}
+	if relay == "" {
+		return "", ErrNoRelayForInvite
+	}
+	if meta.ReadOnly() && !readOnly {
+		return "", errors.New("you joined this pair read-only, so you can only pass on read-only invites")
+	}
+	inv := seal.Invite{Relay: relay, ReadOnly: readOnly}
+	raw, err := hex.DecodeString(meta.ID)
+	if err != nil {
+		return "", err
+	}
+	copy(inv.Doc[:], raw)
+	copy(inv.Key[:], meta.Key)
+	if readOnly {
+		copy(inv.Secret[:], meta.Read)
+	} else {
+		copy(inv.Secret[:], meta.Write)
+	}
+	return inv.String(), nil
+}
+
+// Join accepts an invite code and returns the pair's ID. The pair itself
+// arrives with the next sync; name and role are added to it then.
+func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error) {
+	inv, err := seal.ParseInvite(code)
+	if err != nil {
+		return "", err
+	}
+	meta := Meta{ID: hex.EncodeToString(inv.Doc[:]), Key: append([]byte(nil), inv.Key[:]...), Relay: inv.Relay, Registered: true}
+	secret := append([]byte(nil), inv.Secret[:]...)
+	if inv.ReadOnly {
+		meta.Read = secret
+	} else {
+		meta.Write = secret
+	}
+	if err := w.AddJoined(meta, name, role); err != nil {
+		return "", err
+	}
+	if w.Settings().Relay == "" {
+		_ = w.UpdateSettings(func(s *Settings) { s.Relay = inv.Relay })
+	}
+	return meta.ID, nil
+}
