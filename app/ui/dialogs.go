@@ -1,0 +1,220 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pairwise/app/mentoring"
+	"pairwise/app/workspace"
+)
+
+func roleSelect(current string) *widget.Select {
+	s := widget.NewSelect([]string{string(mentoring.Mentor), string(mentoring.Mentee)}, nil)
+	if current != "" {
+		s.SetSelected(current)
+	}
+	return s
+}
+
+// formError shows a refusal inside the dialog that caused it, so nothing
+// the person typed is thrown away.
+type formError struct{ label *widget.Label }
+
+func newFormError() *formError {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return &formError{l}
+}
+
+func (f *formError) show(err error) {
+	f.label.SetText(sentence(err.Error()))
+	f.label.Show()
+}
+
+func (u *UI) newPairDialog() {
+	set := u.ws.Settings()
+	title := widget.NewEntry()
+	title.SetPlaceHolder("e.g. Ana & Ben 2027")
+	name := widget.NewEntry()
+	name.SetText(set.Name)
+	role := roleSelect(set.Role)
+	errs := newFormError()
+	var d dialog.Dialog
+	create := widget.NewButtonWithIcon("Create pair", theme.ConfirmIcon(), func() {
+		id, err := u.ws.NewPair(title.Text, name.Text, mentoring.Role(role.Selected))
+		if err != nil {
+			errs.show(err)
+			return
+		}
+		_ = u.ws.UpdateSettings(func(s *workspace.Settings) { s.Name, s.Role = strings.TrimSpace(name.Text), role.Selected })
+		d.Hide()
+		u.reloadPairs()
+		u.open(id)
+		u.pv.tabs.SelectIndex(1) // start with the agreement, as good programmes do
+	})
+	create.Importance = widget.HighImportance
+	form := widget.NewForm(widget.NewFormItem("Pair title", title), widget.NewFormItem("Your name", name), widget.NewFormItem("Your role", role))
+	d = dialog.NewCustom("New pair", "Cancel", container.NewVBox(form, errs.label, create), u.win)
+	d.Resize(fyne.NewSize(460, 300))
+	d.Show()
+	u.win.Canvas().Focus(title)
+}
+
+func (u *UI) joinDialog() {
+	set := u.ws.Settings()
+	code := widget.NewMultiLineEntry()
+	code.SetPlaceHolder("PW1-…  (paste the code your partner sent you)")
+	code.Wrapping = fyne.TextWrapBreak
+	name := widget.NewEntry()
+	name.SetText(set.Name)
+	role := roleSelect(set.Role)
+	errs := newFormError()
+	var d dialog.Dialog
+	join := widget.NewButtonWithIcon("Join pair", theme.LoginIcon(), func() {
+		id, err := u.ws.Join(code.Text, name.Text, mentoring.Role(role.Selected))
+		if err != nil {
+			errs.show(err)
+			return
+		}
+		_ = u.ws.UpdateSettings(func(s *workspace.Settings) { s.Name, s.Role = strings.TrimSpace(name.Text), role.Selected })
+		d.Hide()
+		u.reloadPairs()
+		u.open(id)
+		if u.eng != nil {
+			u.eng.Kick()
+		}
+	})
+	join.Importance = widget.HighImportance
+	form := widget.NewForm(widget.NewFormItem("Invite code", code), widget.NewFormItem("Your name", name), widget.NewFormItem("Your role", role))
+	d = dialog.NewCustom("Join a pair", "Cancel", container.NewVBox(form, errs.label, join), u.win)
+	d.Resize(fyne.NewSize(560, 360))
+	d.Show()
+}
+
+func (u *UI) inviteDialog(id string) {
+	code := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
+	code.Wrapping = fyne.TextWrapBreak
+	code.SizeName = theme.SizeNameSubHeadingText
+	errs := newFormError()
+	var current string
+	show := func(readOnly bool) {
+		c, err := u.ws.Invite(id, readOnly)
+		if err != nil {
+			errs.show(err)
+			code.SetText("")
+			return
+		}
+		current = c
+		code.SetText(c)
+	}
+	readOnly := widget.NewCheck("Read-only (they can read the pair but not change it)", show)
+	copyBtn := widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(current)
+		u.saved.SetText("Invite code copied")
+	})
+	copyBtn.Importance = widget.HighImportance
+	help := wrapLabel("Send this code to your partner over a channel you trust. It carries the key to this pair: anyone who has it can read it.")
+	d := dialog.NewCustom("Invite your partner", "Close", container.NewVBox(help, readOnly, code, errs.label, container.NewCenter(copyBtn)), u.win)
+	d.Resize(fyne.NewSize(620, 380))
+	show(false)
+	d.Show()
+}
+
+func (u *UI) settingsDialog() {
+	set := u.ws.Settings()
+	name := widget.NewEntry()
+	name.SetText(set.Name)
+	relay := widget.NewEntry()
+	relay.SetText(set.Relay)
+	relay.SetPlaceHolder("wss://relay.example.org")
+	token := widget.NewPasswordEntry()
+	token.SetText(set.Token)
+	token.SetPlaceHolder("only needed to add new pairs to the relay")
+	folder := widget.NewLabel(u.ws.Dir())
+	folder.Truncation = fyne.TextTruncateEllipsis
+	items := []*widget.FormItem{
+		widget.NewFormItem("Your name", name),
+		widget.NewFormItem("Relay", relay),
+		widget.NewFormItem("Organisation token", token),
+		widget.NewFormItem("Data folder", folder),
+	}
+	d := dialog.NewForm("Settings", "Save", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		r := strings.TrimSpace(relay.Text)
+		if r != "" && !strings.HasPrefix(r, "ws://") && !strings.HasPrefix(r, "wss://") {
+			u.showError(mentoring.Invalidf("the relay address starts with wss:// (or ws:// on a trusted network), for example wss://relay.example.org"))
+			return
+		}
+		if err := u.ws.UpdateSettings(func(s *workspace.Settings) {
+			s.Name, s.Relay, s.Token = strings.TrimSpace(name.Text), r, strings.TrimSpace(token.Text)
+		}); err != nil {
+			u.showError(err)
+			return
+		}
+		u.saved.SetText("Settings saved")
+		if u.eng != nil {
+			u.eng.Kick()
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(560, 320))
+	d.Show()
+}
+
+func (u *UI) exportDialog(id string) {
+	format := widget.NewRadioGroup([]string{"Markdown (a readable record)", "JSON (every field)"}, nil)
+	format.SetSelected("Markdown (a readable record)")
+	dialog.ShowCustomConfirm("Export pair", "Choose file…", "Cancel", format, func(ok bool) {
+		if !ok {
+			return
+		}
+		ext, f := ".md", "md"
+		if strings.HasPrefix(format.Selected, "JSON") {
+			ext, f = ".json", "json"
+		}
+		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			defer w.Close()
+			var buf bytes.Buffer
+			if err := u.ws.Export(id, f, &buf); err != nil {
+				u.showError(err)
+				return
+			}
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				u.showError(fmt.Errorf("could not write %s: %w", w.URI().Name(), err))
+				return
+			}
+			u.saved.SetText("Exported to " + w.URI().Name())
+		}, u.win)
+		save.SetFileName("pair" + ext)
+		save.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
+		save.Show()
+	}, u.win)
+}
+
+// showWelcome walks a new user through the first steps.
+func (u *UI) showWelcome() {
+	intro := wrapLabel("Pairwise keeps your mentoring agreement, goals and check-ins in one place that you and your partner share. " +
+		"It works offline and syncs through your organisation's relay whenever you are online.\n\n" +
+		"1. Set your name and your organisation's relay (Settings).\n2. Create a pair, or join one with the invite code your partner sent.\n3. Agree how often you will meet, and sign the agreement together.")
+	create := widget.NewButtonWithIcon("Create a pair", theme.ContentAddIcon(), u.newPairDialog)
+	create.Importance = widget.HighImportance
+	join := widget.NewButtonWithIcon("Join with a code", theme.LoginIcon(), u.joinDialog)
+	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.settingsDialog)
+	card := widget.NewCard("Welcome to Pairwise", "Mentoring that keeps its rhythm", container.NewVBox(intro, container.NewHBox(create, join, settings)))
+	u.main.Objects = []fyne.CanvasObject{container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), card))}
+	u.main.Refresh()
+}

@@ -1,0 +1,108 @@
+package ui
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pairwise/app/mentoring"
+)
+
+func (v *pairView) buildOverview() {
+	p, now := v.p, v.u.now()
+	r := mentoring.RhythmOn(p, now)
+	icon := theme.ConfirmIcon()
+	switch r.State {
+	case mentoring.DueSoon, mentoring.DueToday:
+		icon = theme.InfoIcon()
+	case mentoring.Overdue, mentoring.Stalled:
+		icon = theme.WarningIcon()
+	}
+	rhythm := sentence(r.String())
+	if r.Last != "" && r.State != mentoring.NoCadence {
+		rhythm += fmt.Sprintf("\nLast check-in %s; you agreed to meet every %d days.", r.Last, p.Agreement.CadenceDays)
+	}
+	next := widget.NewCard("Next check-in", "", container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapLabel(rhythm)))
+
+	actions := container.NewVBox()
+	for _, c := range p.Checkins {
+		for _, a := range c.Actions {
+			if a.Done {
+				continue
+			}
+			line := a.Text
+			if a.Owner != "" {
+				line += " — " + v.name(a.Owner)
+			}
+			if a.Due != "" {
+				line += ", due " + a.Due
+			}
+			actions.Add(widget.NewLabel("• " + line))
+		}
+	}
+	if len(actions.Objects) == 0 {
+		actions.Add(widget.NewLabel("Nothing open. Add action items to a check-in to track follow-ups."))
+	}
+
+	goals := container.NewVBox()
+	for _, g := range p.Goals {
+		bar := widget.NewProgressBar()
+		bar.SetValue(g.Progress())
+		goals.Add(container.NewBorder(nil, nil, nil, widget.NewLabel(string(g.Status)), container.NewGridWithColumns(2, truncLabel(g.Title), bar)))
+	}
+	if len(p.Goals) == 0 {
+		goals.Add(widget.NewLabel("No goals yet: add one on the Goals tab."))
+	}
+
+	agreement := widget.NewLabel(v.signLine())
+	if len(p.Wins) > 0 {
+		w := p.Wins[len(p.Wins)-1]
+		agreement.SetText(agreement.Text + fmt.Sprintf("\n🎉 Latest win: %s (%s, %s)", w.Text, v.name(w.By), w.Date))
+	}
+
+	activity := container.NewVBox()
+	if hist, err := v.u.ws.History(v.id); err == nil {
+		for i, a := range hist {
+			if i == 8 {
+				break
+			}
+			activity.Add(truncLabel(fmt.Sprintf("%s %s · %s", a.Who, a.What, ago(now, a.When))))
+		}
+	}
+
+	left := container.NewVBox(next, widget.NewCard("Open action items", "", actions), widget.NewCard("Agreement", "", agreement))
+	right := container.NewVBox(widget.NewCard("Goals", "", goals), widget.NewCard("Recent activity", "", activity))
+	v.overview.Objects = []fyne.CanvasObject{container.NewGridWithColumns(2, left, right)}
+	v.overview.Refresh()
+}
+
+func (v *pairView) signLine() string {
+	a := v.p.Agreement
+	switch a.SignState(v.me) {
+	case mentoring.Signed:
+		for _, m := range v.p.Members {
+			if m.ID != v.me && a.SignState(m.ID) != mentoring.Signed {
+				return fmt.Sprintf("You signed; %s has not signed this version yet.", m.Name)
+			}
+		}
+		return "Signed by both of you."
+	case mentoring.SignedEarlier:
+		return "The agreement changed since you signed: review it and sign again."
+	}
+	return "You have not signed the agreement yet."
+}
+
+func wrapLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func truncLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}

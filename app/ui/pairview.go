@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pairwise/app/mentoring"
+)
+
+// pairView is the workspace of one pair: a header and four tabs.
+type pairView struct {
+	u       *UI
+	id      string
+	p       *mentoring.Pair
+	me      string
+	content fyne.CanvasObject
+	tabs    *container.AppTabs
+
+	title    *widget.Label
+	partner  *widget.Label
+	overview *fyne.Container
+	agree    *agreementForm
+	goals    *goalsView
+	checkins *checkinsView
+}
+
+func newPairView(u *UI, id string) *pairView {
+	v := &pairView{u: u, id: id}
+	v.me, _ = u.ws.Me(id)
+	p, err := u.ws.Pair(id)
+	if errors.Is(err, mentoring.ErrNotReady) {
+		v.content = container.NewCenter(widget.NewCard("Waiting for the pair to arrive",
+			"It syncs from the relay as soon as this computer is online.",
+			widget.NewLabel("You joined with an invite code. Your partner's agreement, goals\nand check-ins will appear here after the first sync.")))
+		return v
+	}
+	if err != nil {
+		v.content = container.NewCenter(widget.NewLabel(sentence(err.Error())))
+		return v
+	}
+	v.p = p
+	v.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.title.SizeName = theme.SizeNameSubHeadingText
+	v.partner = widget.NewLabel("")
+	invite := widget.NewButtonWithIcon("Invite", theme.MailSendIcon(), func() { u.inviteDialog(id) })
+	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), func() { u.exportDialog(id) })
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(invite, export), container.NewVBox(v.title, v.partner))
+
+	v.overview = container.NewVBox()
+	v.agree = newAgreementForm(v)
+	v.goals = newGoalsView(v)
+	v.checkins = newCheckinsView(v)
+	v.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Overview", theme.HomeIcon(), container.NewVScroll(container.NewPadded(v.overview))),
+		container.NewTabItemWithIcon("Agreement", theme.DocumentIcon(), v.agree.content),
+		container.NewTabItemWithIcon("Goals", theme.ConfirmIcon(), v.goals.content),
+		container.NewTabItemWithIcon("Check-ins", theme.HistoryIcon(), v.checkins.content),
+	)
+	v.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, v.tabs)
+	v.refresh()
+	return v
+}
+
+// refresh re-reads the pair and updates every tab that has no unsaved edits.
+func (v *pairView) refresh() {
+	if v.p == nil {
+		if _, err := v.u.ws.Pair(v.id); err == nil {
+			v.u.open(v.id) // the pair arrived: build the real view
+		}
+		return
+	}
+	p, err := v.u.ws.Pair(v.id)
+	if err != nil {
+		v.u.showError(err)
+		return
+	}
+	v.p = p
+	v.title.SetText(p.Title)
+	v.partner.SetText(v.partnerLine())
+	v.buildOverview()
+	v.agree.refresh()
+	v.goals.refresh()
+	v.checkins.refresh()
+}
+
+func (v *pairView) save() {
+	switch v.tabs.SelectedIndex() {
+	case 1:
+		v.agree.save()
+	case 2:
+		v.goals.save()
+	case 3:
+		v.checkins.save()
+	}
+}
+
+// partnerLine names the partner with their local time, which the agreement's
+// time zones make possible.
+func (v *pairView) partnerLine() string {
+	for _, m := range v.p.Members {
+		if m.ID == v.me {
+			continue
+		}
+		line := fmt.Sprintf("With %s (%s)", m.Name, m.Role)
+		if loc, err := time.LoadLocation(m.TimeZone); err == nil && m.TimeZone != "" {
+			line += fmt.Sprintf(" · their time %s", v.u.now().In(loc).Format("Mon 15:04"))
+		}
+		return line
+	}
+	return "Your partner has not joined yet: send them an invite"
+}
+
+func (v *pairView) name(member string) string {
+	if m, ok := v.p.Member(member); ok {
+		if member == v.me {
+			return m.Name + " (you)"
+		}
+		return m.Name
+	}
+	return "someone"
+}
+
+// ago says how long ago t was, in words.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	case d < 48*time.Hour:
+		return "yesterday"
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}

@@ -1,0 +1,209 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pairwise/app/mentoring"
+	"pairwise/app/syncclient"
+	"pairwise/app/workspace"
+)
+
+// UI is the state of the main window.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	ws   *workspace.Workspace
+	eng  Syncer
+	now  func() time.Time
+	demo bool
+
+	pairs    []workspace.Summary
+	current  string
+	pairList *widget.List
+	main     *fyne.Container
+	status   *widget.Label
+	saved    *widget.Label
+	pv       *pairView
+}
+
+func (u *UI) build() {
+	u.status = widget.NewLabel("")
+	u.saved = widget.NewLabel("")
+	u.pairList = widget.NewList(
+		func() int { return len(u.pairs) },
+		func() fyne.CanvasObject {
+			title := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			title.Truncation = fyne.TextTruncateEllipsis
+			sub := widget.NewLabel("")
+			sub.Truncation = fyne.TextTruncateEllipsis
+			sub.SizeName = theme.SizeNameCaptionText
+			return container.NewVBox(title, sub)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			box := o.(*fyne.Container)
+			box.Objects[0].(*widget.Label).SetText(u.pairs[i].Title)
+			box.Objects[1].(*widget.Label).SetText(u.pairLine(u.pairs[i]))
+		},
+	)
+	u.pairList.OnSelected = func(i widget.ListItemID) {
+		if i < len(u.pairs) && u.pairs[i].ID != u.current {
+			u.open(u.pairs[i].ID)
+		}
+	}
+	newBtn := widget.NewButtonWithIcon("New pair", theme.ContentAddIcon(), u.newPairDialog)
+	joinBtn := widget.NewButtonWithIcon("Join", theme.LoginIcon(), u.joinDialog)
+	settingsBtn := widget.NewButtonWithIcon("", theme.SettingsIcon(), u.settingsDialog)
+	header := container.NewBorder(nil, nil, nil, settingsBtn, widget.NewLabelWithStyle("Your pairs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	side := container.NewBorder(header, container.NewGridWithColumns(2, newBtn, joinBtn), nil, nil, u.pairList)
+
+	u.main = container.NewStack()
+	split := container.NewHSplit(side, u.main)
+	split.Offset = 0.24
+	bar := container.NewBorder(nil, nil, nil, u.saved, u.status)
+	u.win.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split))
+
+	u.ws.Watch(func(doc string) { fyne.Do(func() { u.changed(doc) }) })
+	if u.eng != nil {
+		u.eng.OnStatus(func(s syncclient.Status) { fyne.Do(func() { u.status.SetText(s.String()) }) })
+		u.status.SetText(u.eng.Status().String())
+	}
+	u.shortcuts()
+	u.reloadPairs()
+	last := u.app.Preferences().String(prefLastPair)
+	switch {
+	case u.has(last):
+		u.open(last)
+	case len(u.pairs) > 0:
+		u.open(u.pairs[0].ID)
+	default:
+		u.showWelcome()
+	}
+}
+
+func (u *UI) shortcuts() {
+	c := u.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.newPairDialog() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyJ, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.joinDialog() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if u.pv != nil {
+			u.pv.save()
+		}
+	})
+	for i, key := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4} {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+			if u.pv != nil && i < len(u.pv.tabs.Items) {
+				u.pv.tabs.SelectIndex(i)
+			}
+		})
+	}
+}
+
+func (u *UI) has(id string) bool {
+	for _, p := range u.pairs {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (u *UI) pairLine(s workspace.Summary) string {
+	if !s.Ready {
+		return "waiting for the first sync"
+	}
+	line := "not joined yet"
+	if s.Partner != "" {
+		line = "with " + s.Partner
+	}
+	if p, err := u.ws.Pair(s.ID); err == nil {
+		if r := mentoring.RhythmOn(p, u.now()); r.State != mentoring.NoCadence {
+			line += " · " + r.String()
+		}
+	}
+	if s.Pending > 0 {
+		line += fmt.Sprintf(" · %d unsynced", s.Pending)
+	}
+	return line
+}
+
+func (u *UI) reloadPairs() {
+	list, err := u.ws.List()
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	u.pairs = list
+	u.pairList.Refresh()
+	for i, p := range u.pairs {
+		if p.ID == u.current {
+			u.pairList.Select(i)
+		}
+	}
+}
+
+// open shows a pair's workspace.
+func (u *UI) open(id string) {
+	u.current = id
+	u.app.Preferences().SetString(prefLastPair, id)
+	u.pv = newPairView(u, id)
+	u.main.Objects = []fyne.CanvasObject{u.pv.content}
+	u.main.Refresh()
+	for i, p := range u.pairs {
+		if p.ID == id {
+			u.pairList.Select(i)
+		}
+	}
+}
+
+// changed runs on the UI goroutine after any pair changed.
+func (u *UI) changed(doc string) {
+	u.reloadPairs()
+	if u.pv != nil && doc == u.current {
+		u.pv.refresh()
+	}
+	if u.eng != nil {
+		u.status.SetText(u.eng.Status().String())
+	}
+}
+
+// edit applies one edit to the current pair and says "Saved" once it is on
+// disk; refusals are shown as the sentence the model wrote.
+func (u *UI) edit(build workspace.Editor) (string, bool) {
+	id, err := u.ws.Edit(u.current, build)
+	if err != nil {
+		u.showError(err)
+		return "", false
+	}
+	u.saved.SetText("Saved " + u.now().Format("15:04:05"))
+	return id, true
+}
+
+func (u *UI) showError(err error) {
+	msg := err.Error()
+	if errors.Is(err, mentoring.ErrInvalid) {
+		dialog.ShowInformation("Please check", sentence(msg), u.win)
+		return
+	}
+	dialog.ShowError(errors.New(sentence(msg)), u.win)
+}
+
+// sentence capitalises a message for a dialog.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	if r[0] >= 'a' && r[0] <= 'z' {
+		r[0] -= 'a' - 'A'
+	}
+	return string(r)
+}
