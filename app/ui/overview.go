@@ -40,24 +40,24 @@ func (v *pairView) buildOverview() {
 			if a.Due != "" {
 				line += ", due " + a.Due
 			}
-			actions.Add(widget.NewLabel("• " + line))
+			actions.Add(wrapLabel("• " + line))
 		}
 	}
 	if len(actions.Objects) == 0 {
-		actions.Add(widget.NewLabel("Nothing open. Add action items to a check-in to track follow-ups."))
+		actions.Add(wrapLabel("Nothing open. Add action items to a check-in to track follow-ups."))
 	}
 
 	goals := container.NewVBox()
 	for _, g := range p.Goals {
 		bar := widget.NewProgressBar()
 		bar.SetValue(g.Progress())
-		goals.Add(container.NewBorder(nil, nil, nil, widget.NewLabel(string(g.Status)), container.NewGridWithColumns(2, truncLabel(g.Title), bar)))
+		goals.Add(container.NewVBox(container.NewBorder(nil, nil, nil, widget.NewLabel(string(g.Status)), truncLabel(g.Title)), bar))
 	}
 	if len(p.Goals) == 0 {
 		goals.Add(widget.NewLabel("No goals yet: add one on the Goals tab."))
 	}
 
-	agreement := widget.NewLabel(v.signLine())
+	agreement := wrapLabel(v.signLine())
 	if len(p.Wins) > 0 {
 		w := p.Wins[len(p.Wins)-1]
 		agreement.SetText(agreement.Text + fmt.Sprintf("\n🎉 Latest win: %s (%s, %s)", w.Text, v.name(w.By), w.Date))

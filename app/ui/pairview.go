@@ -50,7 +50,7 @@ func newPairView(u *UI, id string) *pairView {
 	v.partner = widget.NewLabel("")
 	invite := widget.NewButtonWithIcon("Invite", theme.MailSendIcon(), func() { u.inviteDialog(id) })
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), func() { u.exportDialog(id) })
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(invite, export), container.NewVBox(v.title, v.partner))
+	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, export)), container.NewVBox(v.title, v.partner))
 
 	v.overview = container.NewVBox()
 	v.agree = newAgreementForm(v)

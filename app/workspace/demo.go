@@ -20,22 +20,29 @@ func SeedDemo(w *Workspace) (string, error) {
 	if err := w.UpdateSettings(func(s *Settings) { s.Name, s.Role = "Ana Costa", string(mentoring.Mentor) }); err != nil {
 		return "", err
 	}
+	// Ana's edits are stamped with the day they would have happened, so the
+	// activity feed reads like months of real use.
+	clock := w.Now
+	defer func() { w.Now = clock }()
+	when := func(daysAgo int) { w.Now = func() time.Time { return at(daysAgo) } }
+	when(120)
 	id, err := w.NewPair("Ana & Ben — leadership track", "Ana Costa", mentoring.Mentor)
 	if err != nil {
 		return "", err
 	}
-	ana := func(build Editor) string {
+	ana := func(daysAgo int, build Editor) string {
 		if err != nil {
 			return ""
 		}
+		when(daysAgo)
 		var made string
 		made, err = w.Edit(id, build)
 		return made
 	}
-	ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+	ana(120, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 		return mentoring.SetTimeZone(p, me, "Europe/Lisbon")
 	})
-	ana(func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
+	ana(120, func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
 		return mentoring.SetAgreement(p, mentoring.AgreementInput{
 			CadenceDays: ptr(14), Start: ptr(date(120)), End: ptr(date(-245)), Review: ptr(date(-60)),
 			Availability:    ptr("Ana: Tue/Thu 17:00–19:00 Lisbon. Ben: weekdays after 16:00 Lagos."),
@@ -65,22 +72,7 @@ func SeedDemo(w *Workspace) (string, error) {
 		return "", err
 	}
 	benDo := func(build func(p *mentoring.Pair) (mentoring.Edit, error), daysAgo int) string {
-		if err != nil {
-			return ""
-		}
-		var p *mentoring.Pair
-		var e mentoring.Edit
-		if p, err = mentoring.Read(ben); err != nil {
-			return ""
-		}
-		if e, err = build(p); err != nil {
-			return ""
-		}
-		if err = e.Apply(ben); err != nil {
-			return ""
-		}
-		_, err = ben.Commit(e.Msg, at(daysAgo))
-		return e.ID
+		return replicaDo(ben, &err, build, at(daysAgo))
 	}
 	benID := ben.Actor()
 	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
@@ -112,8 +104,8 @@ func SeedDemo(w *Workspace) (string, error) {
 		{g2, "Rehearse with Ana", 40, true},
 	} {
 		ms := benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
-			return mentoring.AddMilestone(p, m.goal, m.title, date(m.due), at(m.due+10))
-		}, m.due+10)
+			return mentoring.AddMilestone(p, m.goal, m.title, date(m.due), at(max(m.due+10, 20)))
+		}, max(m.due+10, 20))
 		if m.done {
 			benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
 				return mentoring.SetMilestoneDone(p, m.goal, ms, true)
@@ -134,7 +126,7 @@ func SeedDemo(w *Workspace) (string, error) {
 	}
 
 	// Ana's side: she signs and logs the check-ins with both ratings.
-	ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.Sign(p, me, at(117)) })
+	ana(117, func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.Sign(p, me, at(117)) })
 	notes := []string{
 		"Getting to know each other. Ben wants to grow into management; we agreed on a fortnightly rhythm.",
 		"Talked about facilitation. Ben will shadow Maria's planning session.",
@@ -142,25 +134,66 @@ func SeedDemo(w *Workspace) (string, error) {
 		"Debrief on the meetup talk — great questions from the audience.",
 		"Reviewed the planning agenda draft. Ben to run a dry run with two teammates.",
 	}
-	for i, daysAgo := range []int{116, 88, 70, 29, 11} {
-		ci := ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+	days := []int{116, 88, 70, 29, 11}
+	var checkins []string
+	for i, daysAgo := range days {
+		ci := ana(daysAgo, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 			in := mentoring.CheckinInput{Date: date(daysAgo), Channel: "video", Minutes: 45 + 15*(i%2), Agenda: "Progress on goals; what's in the way", Notes: notes[i]}
 			if i == 4 {
 				in.Actions = []mentoring.ActionInput{{Text: "Dry run of the planning session", Owner: benID, Due: date(-10)}, {Text: "Share facilitation checklist", Owner: me, Due: date(5)}}
 			}
 			return mentoring.AddCheckin(p, me, in, at(daysAgo))
 		})
-		ana(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		ana(daysAgo, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 			return mentoring.Rate(p, ci, me, 4+i%2, "Good energy; concrete next steps.", at(daysAgo))
 		})
-		ana(func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
-			return mentoring.Rate(p, ci, benID, 5-i%2, "Really useful, thank you.", at(daysAgo))
-		})
+		checkins = append(checkins, ci)
 	}
 	if err != nil {
 		return "", fmt.Errorf("seed demo: %w", err)
 	}
+
+	// Ben rates each check-in from his replica, after it reached him.
+	h.mu.Lock()
+	ben2, err := h.doc.Fork(benID)
+	h.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	for i, ci := range checkins {
+		replicaDo(ben2, &err, func(p *mentoring.Pair) (mentoring.Edit, error) {
+			return mentoring.Rate(p, ci, benID, 5-i%2, "Really useful, thank you.", at(days[i]-1))
+		}, at(days[i]-1))
+	}
+	if err != nil {
+		return "", fmt.Errorf("seed demo: %w", err)
+	}
+	if err := w.ApplyRemote(id, []Remote{{Kind: store.Document, Data: ben2.Save()}}, 0); err != nil {
+		return "", err
+	}
 	return id, nil
+}
+
+// replicaDo makes one edit as a commit on another replica's document,
+// unless an earlier step failed.
+func replicaDo(doc *crdt.Doc, errp *error, build func(p *mentoring.Pair) (mentoring.Edit, error), at time.Time) string {
+	if *errp != nil {
+		return ""
+	}
+	p, err := mentoring.Read(doc)
+	if err == nil {
+		var e mentoring.Edit
+		if e, err = build(p); err == nil {
+			if err = e.Apply(doc); err == nil {
+				_, err = doc.Commit(e.Msg, at)
+				if err == nil {
+					return e.ID
+				}
+			}
+		}
+	}
+	*errp = err
+	return ""
 }
 
 func ptr[T any](v T) *T { return &v }

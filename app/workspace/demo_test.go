@@ -38,13 +38,23 @@ func TestDemoIsALivingPair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ben bool
-	for _, a := range h {
+	var benGoal, benRated bool
+	for i, a := range h {
 		if a.Who == "Ben Okafor" && strings.Contains(a.What, "goal") {
-			ben = true
+			benGoal = true
+		}
+		if a.Who == "Ben Okafor" && strings.Contains(a.What, "rated") {
+			benRated = true
+		}
+		if i > 0 && a.When.After(h[i-1].When) {
+			t.Errorf("history is not newest first: %v after %v", a.When, h[i-1].When)
 		}
 	}
-	if !ben || me == "" {
-		t.Errorf("history lacks Ben's goals: %+v", h[:3])
+	if !benGoal || !benRated || me == "" {
+		t.Errorf("history lacks Ben's goals or ratings: %+v", h[:3])
+	}
+	// Months of use, not one burst of edits a moment ago.
+	if age := time.Since(h[len(h)-1].When); age < 100*24*time.Hour {
+		t.Errorf("the demo's first change is %v old, want months", age)
 	}
 }

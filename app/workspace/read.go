@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"pairwise/app/mentoring"
@@ -86,6 +87,9 @@ func (w *Workspace) History(id string) ([]Activity, error) {
 		}
 		out = append(out, Activity{Who: who, What: e.Message, When: e.Time})
 	}
+	// Newest first by the time each change was made: after a merge the
+	// partner's changes need not come last in causal order.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].When.After(out[j].When) })
 	return out, nil
 }
 
