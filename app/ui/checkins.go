@@ -79,7 +79,7 @@ func newCheckinsView(v *pairView) *checkinsView {
 		c.heading,
 		widget.NewForm(widget.NewFormItem("Agenda", c.agenda.entry), widget.NewFormItem("Notes", c.notes.entry)),
 		container.NewHBox(save),
-		widget.NewCard("Action items", "", container.NewVBox(c.actions, container.NewBorder(nil, nil, nil, container.NewHBox(c.actionDue, addAction), c.actionText))),
+		widget.NewCard("Action items", "", container.NewVBox(c.actions, container.NewBorder(nil, nil, nil, container.NewHBox(dateBox(c.actionDue), addAction), c.actionText))),
 		widget.NewCard("Feedback", "Each of you rates the check-in; both see the trend.", container.NewVBox(c.feedback, container.NewBorder(nil, nil, c.rating, rate, c.comment))),
 	)
 	c.empty = container.NewCenter(widget.NewLabel("No check-ins yet. Log your first meeting with “New check-in”."))

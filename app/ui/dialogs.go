@@ -107,18 +107,21 @@ func (u *UI) inviteDialog(id string) {
 	code.SizeName = theme.SizeNameSubHeadingText
 	errs := newFormError()
 	var current string
+	var copyBtn *widget.Button
 	show := func(readOnly bool) {
 		c, err := u.ws.Invite(id, readOnly)
 		if err != nil {
 			errs.show(err)
 			code.SetText("")
+			copyBtn.Disable()
 			return
 		}
 		current = c
 		code.SetText(c)
+		copyBtn.Enable()
 	}
 	readOnly := widget.NewCheck("Read-only (they can read the pair but not change it)", show)
-	copyBtn := widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() {
+	copyBtn = widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(current)
 		u.saved.SetText("Invite code copied")
 	})

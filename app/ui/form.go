@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"pairwise/app/crdt"
@@ -56,4 +57,9 @@ func (f *field) rebased(current string) *string {
 	}
 	v := crdt.Rebase(f.base, f.entry.Text, current)
 	return &v
+}
+
+// dateBox gives a date entry room for its placeholder beside a wide field.
+func dateBox(e *widget.Entry) fyne.CanvasObject {
+	return container.NewGridWrap(fyne.NewSize(150, e.MinSize().Height), e)
 }

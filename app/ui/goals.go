@@ -91,7 +91,7 @@ func newGoalsView(v *pairView) *goalsView {
 		widget.NewFormItem("Obstacles", g.obstacles.entry),
 	)
 	steps := widget.NewCard("Milestones", "Tick a step when it is done; progress follows.",
-		container.NewVBox(g.milestones, container.NewBorder(nil, nil, nil, container.NewHBox(g.msDue, addMs), g.msTitle)))
+		container.NewVBox(g.milestones, container.NewBorder(nil, nil, nil, container.NewHBox(dateBox(g.msDue), addMs), g.msTitle)))
 	g.detail = container.NewVBox(form, container.NewHBox(save, remove), steps)
 	g.empty = container.NewCenter(widget.NewLabel("Pick a goal on the left, or add one."))
 	add := widget.NewButtonWithIcon("Add goal", theme.ContentAddIcon(), g.add)

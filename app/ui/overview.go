@@ -16,7 +16,7 @@ func (v *pairView) buildOverview() {
 	r := mentoring.RhythmOn(p, now)
 	icon := theme.ConfirmIcon()
 	switch r.State {
-	case mentoring.DueSoon, mentoring.DueToday:
+	case mentoring.NoCadence, mentoring.DueSoon, mentoring.DueToday:
 		icon = theme.InfoIcon()
 	case mentoring.Overdue, mentoring.Stalled:
 		icon = theme.WarningIcon()

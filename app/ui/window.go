@@ -73,7 +73,12 @@ func (u *UI) build() {
 
 	u.ws.Watch(func(doc string) { fyne.Do(func() { u.changed(doc) }) })
 	if u.eng != nil {
-		u.eng.OnStatus(func(s syncclient.Status) { fyne.Do(func() { u.status.SetText(s.String()) }) })
+		u.eng.OnStatus(func(s syncclient.Status) {
+			fyne.Do(func() {
+				u.status.SetText(s.String())
+				u.reloadPairs() // unsynced counts change as the relay acknowledges
+			})
+		})
 		u.status.SetText(u.eng.Status().String())
 	}
 	u.shortcuts()
