@@ -3,7 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -245,4 +253,75 @@ func call(t *testing.T, ctx context.Context, ws *websocket.Conn, m wire.Message)
 			t.Fatalf("%s: %v", m.WireType(), r)
 		}
 	}
+}
+
+// TestTLSAndCertificateVerification serves wss:// directly and checks that a
+// client verifies the relay's certificate: one that trusts it connects, one
+// that does not is refused before anything is sent.
+func TestTLSAndCertificateVerification(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	addr := freeAddr(t)
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", dir, "--tls-cert", certFile, "--tls-key", keyFile)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	trusting := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	ok := false
+	for i := 0; i < 200 && !ok; i++ {
+		if resp, err := trusting.Get("https://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			ok = resp.StatusCode == 200
+		} else {
+			time.Sleep(25 * time.Millisecond)
+		}
+	}
+	if !ok {
+		t.Fatalf("relay did not serve TLS:\n%s", log.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "wss://"+addr, &websocket.DialOptions{HTTPClient: trusting, Subprotocols: []string{wire.Subprotocol}})
+	if err != nil {
+		t.Fatalf("a client that trusts the certificate: %v", err)
+	}
+	ws.CloseNow()
+	// The default client, as the app uses, checks the certificate chain.
+	_, _, err = websocket.Dial(ctx, "wss://"+addr, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("a client that does not trust the certificate got %v, want an unknown-authority error", err)
+	}
+}
+
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
