@@ -106,7 +106,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"agreement", "set", pair, "--cadence-days", "0"}, 1, "choose between 1 and 365 days"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"goal", "add"}, 2, "takes 1 argument"},
-		{[]string{"export", pair, "--format", "docx"}, 1, "choose json, md or ics"},
+		{[]string{"export", pair, "--format", "docx"}, 1, "choose json, md, ics or pdf"},
 	}
 	for _, c := range cases {
 		out, errOut, code := r.run(c.args...)
@@ -223,4 +223,51 @@ func waitHealthy(t *testing.T, url string) {
 		time.Sleep(25 * time.Millisecond)
 	}
 	t.Fatalf("relay at %s did not become healthy", url)
+}
+
+// TestCLIPractices runs the mentoring-practice commands end to end: status,
+// private notes, prompts, messages, a closing reflection, closure and the
+// PDF record of a closed pair.
+func TestCLIPractices(t *testing.T) {
+	r := runner{t: t, bin: binary(t), data: t.TempDir()}
+	pair := r.ok("pair", "new", "--title", "Ana & Ben", "--me", "Ana", "--role", "mentor")
+	if st := r.ok("status"); !strings.Contains(st, "Ana & Ben") || !strings.Contains(st, "no meeting rhythm agreed yet") {
+		t.Errorf("status before a cadence: %q", st)
+	}
+	r.ok("agreement", "set", pair, "--cadence-days", "14", "--my-hours", "mon-fri 09:00-17:00", "--tz", "Europe/Lisbon")
+	if st := r.ok("status"); !strings.Contains(st, "next check-in due in 14 days") {
+		t.Errorf("status: %q", st)
+	}
+	if _, errOut, code := r.run("note", "add", pair, "--text", "x"); code == 0 || !strings.Contains(errOut, "--private") {
+		t.Errorf("note add without --private: exit %d, %q", code, errOut)
+	}
+	r.ok("note", "add", pair, "--private", "--text", "Remember to ask about the move")
+	if list := r.ok("note", "list", pair); !strings.Contains(list, "Remember to ask about the move") {
+		t.Errorf("note list: %q", list)
+	}
+	if j := r.ok("export", pair, "--format", "json"); strings.Contains(j, "Remember to ask") {
+		t.Error("the JSON export holds a private note")
+	}
+	next := r.ok("prompt", "next", pair)
+	id, _, _ := strings.Cut(next, " ")
+	r.ok("prompt", "answer", pair, id, "--text", "Through teaching")
+	if _, errOut, code := r.run("pair", "close", pair); code == 0 || !strings.Contains(errOut, "closing reflection") {
+		t.Errorf("close without a reflection: exit %d, %q", code, errOut)
+	}
+	if qs := r.ok("reflect", pair, "--kind", "closing"); !strings.Contains(qs, "learned") {
+		t.Errorf("reflect lists no questions: %q", qs)
+	}
+	r.ok("reflect", pair, "--kind", "closing", "--answer", "learned=To listen first", "--rating", "5")
+	r.ok("pair", "close", pair)
+	if _, errOut, code := r.run("goal", "add", pair, "--title", "late"); code == 0 || !strings.Contains(errOut, "closed") {
+		t.Errorf("goal add on a closed pair: exit %d, %q", code, errOut)
+	}
+	if st := r.ok("status"); !strings.Contains(st, "closed on") {
+		t.Errorf("status of a closed pair: %q", st)
+	}
+	out := filepath.Join(t.TempDir(), "record.pdf")
+	r.ok("export", pair, "--format", "pdf", "--out", out)
+	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Errorf("PDF record: %v, starts %q", err, b[:min(len(b), 8)])
+	}
 }

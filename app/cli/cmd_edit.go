@@ -133,14 +133,21 @@ func agreementSet(e *env, pos []string) error {
 		}
 		in.Channels[kind] = ch
 	}
-	tz := optional(e, "tz")
+	tz, hours := optional(e, "tz"), optional(e, "my-hours")
 	ws, err := e.open()
 	if err != nil {
 		return err
 	}
-	if tz != nil {
-		if _, err := ws.Edit(pos[0], func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetTimeZone(p, me, *tz) }); err != nil {
-			return err
+	if tz != nil || hours != nil {
+		if tz != nil {
+			if _, err := ws.Edit(pos[0], func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetTimeZone(p, me, *tz) }); err != nil {
+				return err
+			}
+		}
+		if hours != nil {
+			if _, err := ws.Edit(pos[0], func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetHours(p, me, *hours) }); err != nil {
+				return err
+			}
 		}
 		if in.CadenceDays == nil && in.Channels == nil && in.Availability == nil && in.Boundaries == nil && in.Confidentiality == nil &&
 			in.Expectations == nil && in.Start == nil && in.End == nil && in.Review == nil {
@@ -193,7 +200,17 @@ func winAdd(e *env, pos []string) error {
 }
 
 func messageSend(e *env, pos []string) error {
-	return edit(e, pos[0], true, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+	var warn string
+	err := edit(e, pos[0], true, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		for _, m := range p.Members {
+			if m.ID != me {
+				warn, _ = mentoring.OutsideHours(p, m.ID, e.ws.Now())
+			}
+		}
 		return mentoring.SendMessage(p, me, e.str("text"), e.ws.Now())
 	})
+	if err == nil && warn != "" {
+		fmt.Fprintln(e.stderr, warn)
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"pairwise/app/mentoring"
@@ -57,13 +58,14 @@ func init() {
 			}, run: winAdd},
 		{name: "message send", args: "PAIR", npos: 1, summary: "send your partner a short message",
 			flags: func(fs *flag.FlagSet) { fs.String("text", "", "the message (required)") }, run: messageSend},
-		{name: "export", args: "PAIR", npos: 1, summary: "write the pair as JSON, Markdown or an iCalendar file",
+		{name: "export", args: "PAIR", npos: 1, summary: "write the pair as JSON, Markdown, an iCalendar file or a PDF record",
 			flags: func(fs *flag.FlagSet) {
-				fs.String("format", "md", "json, md, or ics (calendar)")
+				fs.String("format", "md", "json, md, ics (calendar) or pdf (needs --out)")
 				fs.String("out", "", "file to write (default: standard output)")
 			}, run: export},
 	}
 	commands = append(commands, syncCommands...)
+	commands = append(commands, practiceCommands...)
 }
 
 func goalFlags(fs *flag.FlagSet) {
@@ -85,6 +87,7 @@ func agreementFlags(fs *flag.FlagSet) {
 	fs.String("end", "", "end date, YYYY-MM-DD")
 	fs.String("review", "", "review date, YYYY-MM-DD")
 	fs.String("tz", "", "your time zone, e.g. Europe/Berlin")
+	fs.String("my-hours", "", "when you are happy to be contacted, in your time zone, e.g. \"mon-fri 09:00-18:00\"")
 	fs.Var(&multi{}, "channel", "KIND=PURPOSE[;HOURS] e.g. 'chat=quick questions;24' (repeatable; KIND= removes)")
 }
 
@@ -173,16 +176,34 @@ func export(e *env, pos []string) error {
 	if err != nil {
 		return err
 	}
-	out := e.stdout
-	if path := e.str("out"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return fmt.Errorf("cannot write %s: %w", path, err)
+	path := e.str("out")
+	if path == "" {
+		if e.str("format") == "pdf" {
+			return usagef("a PDF is written to a file: give it with --out, e.g. --out record.pdf")
 		}
-		defer f.Close()
-		out = f
+		return ws.Export(pos[0], e.str("format"), e.stdout)
 	}
-	return ws.Export(pos[0], e.str("format"), out)
+	// Write beside the target and rename, so a failed export never leaves
+	// a half-written file where a good one was.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".pairwise-export-*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := ws.Export(pos[0], e.str("format"), tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
 }
 
 // multi is a repeatable string flag.

@@ -14,8 +14,11 @@ import (
 type Edit struct {
 	Msg string
 	// ID is the ID of whatever the edit created (a goal, a check-in), if any.
-	ID    string
-	apply func(d *crdt.Doc) error
+	ID string
+	// AfterClose marks the few edits a closed pair still accepts: closing
+	// reflections and check-in feedback.
+	AfterClose bool
+	apply      func(d *crdt.Doc) error
 }
 
 // Apply makes the edit's changes in d without committing them.

@@ -157,5 +157,5 @@ func Rate(p *Pair, checkin, member string, rating int, comment string, now time.
 	}
 	fp := path(kCheckins, checkin, kFeedback, member)
 	o := ops{newMap(fp), set(append(fp, kRating), int64(rating)), set(append(fp, kComment), trim(comment)), set(append(fp, kAt), stamp(now))}
-	return Edit{Msg: "rated the check-in of " + c.Date, ID: checkin, apply: o.run}, nil
+	return Edit{Msg: "rated the check-in of " + c.Date, ID: checkin, AfterClose: true, apply: o.run}, nil
 }

@@ -40,8 +40,8 @@ func SendMessage(p *Pair, by, text string, now time.Time) (Edit, error) {
 // AnswerPrompt records member's answer to a conversation prompt. Each
 // member's answer has its own key, so both can answer at once.
 func AnswerPrompt(p *Pair, member, prompt, text string, now time.Time) (Edit, error) {
-	if prompt == "" {
-		return Edit{}, invalidf("say which prompt you are answering")
+	if _, ok := PromptByID(prompt); !ok {
+		return Edit{}, invalidf("%q is not one of Pairwise's conversation prompts", prompt)
 	}
 	if err := checkText("the answer", text); err != nil {
 		return Edit{}, err

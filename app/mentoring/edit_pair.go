@@ -21,10 +21,10 @@ func NewPair(id, title string, me Member, now time.Time) (Edit, error) {
 		set(path(kTitle), title),
 		set(path(kCreated), now),
 	}
-	for _, k := range []string{kMembers, kAgreement, kGoals, kCheckins, kWins, kMessages, kPrompts} {
+	for _, k := range []string{kMembers, kAgreement, kGoals, kCheckins, kWins, kMessages, kPrompts, kReflections} {
 		o = append(o, newMap(path(k)))
 	}
-	for _, k := range []string{kChanPurpose, kChanResponse, kSignatures, kTimeZones} {
+	for _, k := range []string{kChanPurpose, kChanResponse, kSignatures, kTimeZones, kHours} {
 		o = append(o, newMap(path(kAgreement, k)))
 	}
 	for _, k := range agreementTexts {

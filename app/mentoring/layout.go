@@ -10,17 +10,20 @@ import "pairwise/app/crdt"
 // would conflict and one side's contents would be hidden, so nothing here is
 // ever created lazily.
 const (
-	kSchema    = "schema"
-	kID        = "id"
-	kTitle     = "title"
-	kCreated   = "created"
-	kMembers   = "members"
-	kAgreement = "agreement"
-	kGoals     = "goals"
-	kCheckins  = "checkins"
-	kWins      = "wins"
-	kMessages  = "messages"
-	kPrompts   = "prompts"
+	kSchema      = "schema"
+	kID          = "id"
+	kTitle       = "title"
+	kCreated     = "created"
+	kMembers     = "members"
+	kAgreement   = "agreement"
+	kGoals       = "goals"
+	kCheckins    = "checkins"
+	kWins        = "wins"
+	kMessages    = "messages"
+	kPrompts     = "prompts"
+	kReflections = "reflections"
+	kClosedAt    = "closedAt"
+	kClosedBy    = "closedBy"
 
 	// agreement
 	kCadence         = "cadenceDays"
@@ -35,6 +38,7 @@ const (
 	kReview          = "review"
 	kSignatures      = "signatures"
 	kTimeZones       = "timeZones"
+	kHours           = "hours"
 
 	// shared by several records
 	kName       = "name"
@@ -66,6 +70,7 @@ const (
 	kComment    = "comment"
 	kPrompt     = "prompt"
 	kMember     = "member"
+	kKind       = "kind"
 )
 
 // SchemaVersion is written into every pair document. A replica refuses to

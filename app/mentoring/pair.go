@@ -47,6 +47,12 @@ type Pair struct {
 	Wins      []Win     `json:"wins"`
 	Messages  []Message `json:"messages"`
 	Prompts   []Answer  `json:"prompts"`
+	// Reflections are the members' mid-point and closing reflections.
+	Reflections []Reflection `json:"reflections"`
+	// Closed is set once the relationship ended; the pair is then archived.
+	Closed *Closure `json:"closed,omitempty"`
+
+	hasReflections, hasHours bool // the document has these containers
 }
 
 // Member is one person in the pair. Their ID is the Automerge actor that
@@ -57,6 +63,7 @@ type Member struct {
 	Role     Role      `json:"role"`
 	Joined   time.Time `json:"joined"`
 	TimeZone string    `json:"timeZone,omitempty"`
+	Hours    string    `json:"hours,omitempty"` // when they are happy to be contacted, e.g. "mon-fri 09:00-17:30"
 }
 
 // Channel is one agreed way of being in touch.

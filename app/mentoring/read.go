@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"pairwise/app/crdt"
@@ -35,10 +36,11 @@ func Read(d *crdt.Doc) (*Pair, error) {
 		Members: []Member{}, Wins: []Win{}, Messages: []Message{}, Prompts: []Answer{},
 	}
 	ag := obj(t[kAgreement])
-	tz := obj(ag[kTimeZones])
+	tz, hours := obj(ag[kTimeZones]), obj(ag[kHours])
+	_, p.hasHours = ag[kHours]
 	for id, v := range obj(t[kMembers]) {
 		m := obj(v)
-		p.Members = append(p.Members, Member{ID: id, Name: str(m[kName]), Role: Role(str(m[kRole])), Joined: when(m[kJoined]), TimeZone: str(tz[id])})
+		p.Members = append(p.Members, Member{ID: id, Name: str(m[kName]), Role: Role(str(m[kRole])), Joined: when(m[kJoined]), TimeZone: str(tz[id]), Hours: str(hours[id])})
 	}
 	sort.Slice(p.Members, func(i, j int) bool {
 		return before(p.Members[i].Joined, p.Members[i].ID, p.Members[j].Joined, p.Members[j].ID)
@@ -75,6 +77,28 @@ func Read(d *crdt.Doc) (*Pair, error) {
 		}
 		return a.Member < b.Member
 	})
+	p.Reflections = []Reflection{}
+	_, p.hasReflections = t[kReflections]
+	for _, v := range obj(t[kReflections]) {
+		r := obj(v)
+		ref := Reflection{Kind: ReflectionKind(str(r[kKind])), Member: str(r[kMember]), Rating: int(num(r[kRating])), At: when(r[kAt]), Answers: map[string]string{}}
+		for k, a := range r {
+			if q, ok := strings.CutPrefix(k, "q."); ok {
+				ref.Answers[q] = str(a)
+			}
+		}
+		p.Reflections = append(p.Reflections, ref)
+	}
+	sort.Slice(p.Reflections, func(i, j int) bool {
+		a, b := p.Reflections[i], p.Reflections[j]
+		if a.Kind != b.Kind {
+			return a.Kind > b.Kind // midpoint before closing
+		}
+		return a.Member < b.Member
+	})
+	if at := when(t[kClosedAt]); !at.IsZero() {
+		p.Closed = &Closure{By: str(t[kClosedBy]), At: at}
+	}
 	return p, nil
 }
 

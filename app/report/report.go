@@ -50,6 +50,7 @@ func PDF(w io.Writer, p *mentoring.Pair, generated time.Time) error {
 	d.goals()
 	d.checkins()
 	d.wins()
+	d.reflections()
 	if err := pdf.Error(); err != nil {
 		return fmt.Errorf("lay out the PDF: %w", err)
 	}
@@ -75,6 +76,9 @@ func (d *doc) title() {
 		who = append(who, fmt.Sprintf("%s (%s)", m.Name, m.Role))
 	}
 	pdf.MultiCell(0, 6, strings.Join(who, " and "), "", "L", false)
+	if c := d.p.Closed; c != nil {
+		pdf.MultiCell(0, 6, fmt.Sprintf("Closed by %s on %s.", d.name(c.By), c.At.Format("2 January 2006")), "", "L", false)
+	}
 	pdf.Ln(3)
 }
 
@@ -207,5 +211,32 @@ func (d *doc) wins() {
 	d.heading("Wins")
 	for _, w := range d.p.Wins {
 		d.text(fmt.Sprintf("%s — %s (%s)", w.Date, w.Text, d.name(w.By)))
+	}
+}
+
+func (d *doc) reflections() {
+	if len(d.p.Reflections) == 0 {
+		return
+	}
+	d.heading("Reflections")
+	for _, r := range d.p.Reflections {
+		kind := "Mid-point review"
+		if r.Kind == mentoring.Closing {
+			kind = "Closing reflection"
+		}
+		head := fmt.Sprintf("%s by %s, %s", kind, d.name(r.Member), r.At.Format("2 January 2006"))
+		if r.Rating > 0 {
+			head += fmt.Sprintf(" · rated the relationship %d/5", r.Rating)
+		}
+		d.pdf.SetFont(font, "B", 11)
+		d.pdf.MultiCell(0, 6, head, "", "L", false)
+		d.pdf.SetFont(font, "", 10)
+		for _, q := range mentoring.ReflectionQuestions[r.Kind] {
+			if a := r.Answers[q.ID]; a != "" {
+				d.text(q.Text)
+				d.text("    " + a)
+			}
+		}
+		d.pdf.Ln(2)
 	}
 }

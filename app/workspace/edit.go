@@ -10,6 +10,10 @@ import (
 	"pairwise/shared/seal"
 )
 
+// ErrClosed is returned for an edit on a relationship that was closed: it
+// is archived, read-only for good.
+var ErrClosed = errors.New("this mentoring relationship was closed and is kept as a read-only record")
+
 // ErrReadOnly is returned for an edit on a pair joined with a read-only
 // invite.
 var ErrReadOnly = errors.New("you joined this pair with a read-only invite, so you can read it but not change it; ask your partner for a write invite")
@@ -104,6 +108,9 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 	edit, err := build(p, h.meta.Actor)
 	if err != nil {
 		return "", err
+	}
+	if p.IsClosed() && !edit.AfterClose {
+		return "", fmt.Errorf("%w (on %s); you can still read it, export it, and add your closing reflection", ErrClosed, p.Closed.At.Local().Format(mentoring.DateLayout))
 	}
 	if err := w.commit(h, edit); err != nil {
 		return "", err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"pairwise/app/mentoring"
+	"pairwise/app/report"
 )
 
 // Summary is one line of the pair list.
@@ -18,6 +19,8 @@ type Summary struct {
 	Ready    bool   // false until a joined pair has arrived from the relay
 	ReadOnly bool
 	Pending  uint64 // changes not yet acknowledged by the relay
+	Unread   int    // the partner's messages not read here yet
+	Closed   bool   // the relationship was closed and archived
 }
 
 // List summarises every pair in the data folder.
@@ -42,12 +45,13 @@ func (w *Workspace) List() ([]Summary, error) {
 		case err != nil:
 			return nil, err
 		default:
-			s.Ready, s.Title = true, p.Title
+			s.Ready, s.Title, s.Closed = true, p.Title, p.IsClosed()
 			for _, m := range p.Members {
 				if m.ID != meta.Actor {
 					s.Partner = m.Name
 				}
 			}
+			s.Unread = unread(p, meta)
 		}
 		out = append(out, s)
 	}
@@ -93,7 +97,7 @@ func (w *Workspace) History(id string) ([]Activity, error) {
 	return out, nil
 }
 
-// Export writes the pair in the given format: "json", "md" or "ics".
+// Export writes the pair in the given format: "json", "md", "ics" or "pdf".
 func (w *Workspace) Export(id, format string, out io.Writer) error {
 	p, err := w.Pair(id)
 	if err != nil {
@@ -110,6 +114,8 @@ func (w *Workspace) Export(id, format string, out io.Writer) error {
 			return err
 		}
 		return mentoring.ExportICS(out, p, me, w.Now())
+	case "pdf":
+		return report.PDF(out, p, w.Now())
 	}
-	return fmt.Errorf("cannot export as %q: choose json, md or ics", format)
+	return fmt.Errorf("cannot export as %q: choose json, md, ics or pdf", format)
 }

@@ -38,6 +38,12 @@ type Meta struct {
 	Registered bool         `json:"registered,omitempty"` // the relay knows the document
 	Pending    *PendingJoin `json:"pending,omitempty"`    // membership to add once the pair arrives
 	Title      string       `json:"title,omitempty"`      // last known title, for listing before the first sync
+
+	// Local habits, never shared with the partner.
+	Seen        time.Time `json:"seen,omitempty"`        // the partner's messages are read up to here
+	NudgesOff   bool      `json:"nudgesOff,omitempty"`   // no rhythm reminders for this pair
+	SnoozeUntil string    `json:"snoozeUntil,omitempty"` // no reminders before this date
+	LastNudge   string    `json:"lastNudge,omitempty"`   // key of the last reminder shown
 }
 
 // PendingJoin is a membership that waits for the pair document to arrive.
