@@ -78,7 +78,7 @@ func newCheckinsView(v *pairView) *checkinsView {
 	c.detail = container.NewVBox(
 		c.heading,
 		widget.NewForm(widget.NewFormItem("Agenda", c.agenda.entry), widget.NewFormItem("Notes", c.notes.entry)),
-		container.NewHBox(save),
+		container.NewHBox(save, rasaButton(v.u)),
 		widget.NewCard("Action items", "", container.NewVBox(c.actions, container.NewBorder(nil, nil, nil, container.NewHBox(dateBox(c.actionDue), addAction), c.actionText))),
 		widget.NewCard("Feedback", "Each of you rates the check-in; both see the trend.", container.NewVBox(c.feedback, container.NewBorder(nil, nil, c.rating, rate, c.comment))),
 	)

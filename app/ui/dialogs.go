@@ -175,37 +175,80 @@ func (u *UI) settingsDialog() {
 	d.Show()
 }
 
+// exportFormats are the export choices, in the order the dialog shows them.
+var exportFormats = []struct{ label, format, ext string }{
+	{"PDF (a record to keep or print)", "pdf", ".pdf"},
+	{"Markdown (a readable text record)", "md", ".md"},
+	{"Calendar (.ics: your rhythm and dates)", "ics", ".ics"},
+	{"JSON (every field)", "json", ".json"},
+}
+
 func (u *UI) exportDialog(id string) {
-	format := widget.NewRadioGroup([]string{"Markdown (a readable record)", "JSON (every field)"}, nil)
-	format.SetSelected("Markdown (a readable record)")
-	dialog.ShowCustomConfirm("Export pair", "Choose file…", "Cancel", format, func(ok bool) {
+	labels := make([]string, len(exportFormats))
+	for i, f := range exportFormats {
+		labels[i] = f.label
+	}
+	choice := widget.NewRadioGroup(labels, nil)
+	choice.SetSelected(labels[0])
+	dialog.ShowCustomConfirm("Export pair", "Choose file…", "Cancel", choice, func(ok bool) {
 		if !ok {
 			return
 		}
-		ext, f := ".md", "md"
-		if strings.HasPrefix(format.Selected, "JSON") {
-			ext, f = ".json", "json"
+		for _, f := range exportFormats {
+			if f.label == choice.Selected {
+				u.exportAs(id, f.format)
+			}
 		}
-		save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-			if err != nil || w == nil {
-				return
-			}
-			defer w.Close()
-			var buf bytes.Buffer
-			if err := u.ws.Export(id, f, &buf); err != nil {
-				u.showError(err)
-				return
-			}
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				u.showError(fmt.Errorf("could not write %s: %w", w.URI().Name(), err))
-				return
-			}
-			u.saved.SetText("Exported to " + w.URI().Name())
-		}, u.win)
-		save.SetFileName("pair" + ext)
-		save.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
-		save.Show()
 	}, u.win)
+}
+
+// exportAs asks where to save and writes the pair in format there.
+func (u *UI) exportAs(id, format string) {
+	ext := "." + format
+	var buf bytes.Buffer
+	if err := u.ws.Export(id, format, &buf); err != nil {
+		u.showError(err)
+		return
+	}
+	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		defer w.Close()
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			u.showError(fmt.Errorf("could not write %s: %w", w.URI().Name(), err))
+			return
+		}
+		msg := "Exported to " + w.URI().Name()
+		if format == "ics" {
+			msg = "Saved " + w.URI().Name() + ": open it to add the check-ins to your calendar"
+		}
+		u.saved.SetText(msg)
+	}, u.win)
+	name := "pair"
+	if p, err := u.ws.Pair(id); err == nil {
+		name = fileName(p.Title)
+	}
+	save.SetFileName(name + ext)
+	save.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
+	save.Show()
+}
+
+// fileName turns a title into a safe file name.
+func fileName(title string) string {
+	var b strings.Builder
+	for _, r := range title {
+		switch {
+		case r == '/' || r == '\\' || r == ':' || r < ' ':
+			b.WriteRune('-')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	if s := strings.TrimSpace(b.String()); s != "" {
+		return s
+	}
+	return "pair"
 }
 
 // showWelcome walks a new user through the first steps.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -25,7 +26,10 @@ func (v *pairView) buildOverview() {
 	if r.Last != "" && r.State != mentoring.NoCadence {
 		rhythm += fmt.Sprintf("\nLast check-in %s; you agreed to meet every %d days.", r.Last, p.Agreement.CadenceDays)
 	}
-	next := widget.NewCard("Next check-in", "", container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapLabel(rhythm)))
+	calendar := widget.NewButtonWithIcon("Add to calendar", theme.CalendarIcon(), func() { v.u.exportAs(v.id, "ics") })
+	next := widget.NewCard("Next check-in", "", container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapLabel(rhythm)),
+		container.NewHBox(calendar, v.reminders())))
 
 	actions := container.NewVBox()
 	for _, c := range p.Checkins {
@@ -60,7 +64,9 @@ func (v *pairView) buildOverview() {
 	agreement := wrapLabel(v.signLine())
 	if len(p.Wins) > 0 {
 		w := p.Wins[len(p.Wins)-1]
-		agreement.SetText(agreement.Text + fmt.Sprintf("\n🎉 Latest win: %s (%s, %s)", w.Text, v.name(w.By), w.Date))
+		if now.Sub(w.Added) < 45*24*time.Hour {
+			agreement.SetText(agreement.Text + fmt.Sprintf("\n🎉 Well done! %s (%s, %s)", w.Text, v.name(w.By), w.Date))
+		}
 	}
 
 	activity := container.NewVBox()
@@ -77,6 +83,35 @@ func (v *pairView) buildOverview() {
 	right := container.NewVBox(widget.NewCard("Goals", "", goals), widget.NewCard("Recent activity", "", activity))
 	v.overview.Objects = []fyne.CanvasObject{container.NewGridWithColumns(2, left, right)}
 	v.overview.Refresh()
+}
+
+// reminders lets the member snooze or turn off this pair's check-in
+// reminders; the setting stays on this computer.
+func (v *pairView) reminders() fyne.CanvasObject {
+	const on, week, off = "Reminders on", "Snoozed for a week", "Reminders off"
+	sel := widget.NewSelect([]string{on, week, off}, nil)
+	meta, _ := v.u.ws.Meta(v.id)
+	switch {
+	case meta.NudgesOff:
+		sel.SetSelected(off)
+	case meta.SnoozeUntil != "" && meta.SnoozeUntil > v.u.now().Format(mentoring.DateLayout):
+		sel.SetSelected(week)
+	default:
+		sel.SetSelected(on)
+	}
+	sel.OnChanged = func(s string) {
+		days := 0
+		if s == week {
+			days = 7
+		}
+		desc, err := v.u.ws.SetNudges(v.id, s != off, days, v.u.now())
+		if err != nil {
+			v.u.showError(err)
+			return
+		}
+		v.u.saved.SetText(desc)
+	}
+	return sel
 }
 
 func (v *pairView) signLine() string {

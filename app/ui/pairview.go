@@ -13,7 +13,7 @@ import (
 	"pairwise/app/mentoring"
 )
 
-// pairView is the workspace of one pair: a header and four tabs.
+// pairView is the workspace of one pair: a header and its tabs.
 type pairView struct {
 	u       *UI
 	id      string
@@ -28,7 +28,22 @@ type pairView struct {
 	agree    *agreementForm
 	goals    *goalsView
 	checkins *checkinsView
+	messages *messagesView
+	growth   *growthView
+	private  *privateView
+	closed   *widget.Label
 }
+
+// Tab positions, also used by the Ctrl+1…7 shortcuts.
+const (
+	tabOverview = iota
+	tabAgreement
+	tabGoals
+	tabCheckins
+	tabMessages
+	tabGrowth
+	tabPrivate
+)
 
 func newPairView(u *UI, id string) *pairView {
 	v := &pairView{u: u, id: id}
@@ -56,13 +71,27 @@ func newPairView(u *UI, id string) *pairView {
 	v.agree = newAgreementForm(v)
 	v.goals = newGoalsView(v)
 	v.checkins = newCheckinsView(v)
+	v.messages = newMessagesView(v)
+	v.growth = newGrowthView(v)
+	v.private = newPrivateView(v)
 	v.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Overview", theme.HomeIcon(), container.NewVScroll(container.NewPadded(v.overview))),
 		container.NewTabItemWithIcon("Agreement", theme.DocumentIcon(), v.agree.content),
 		container.NewTabItemWithIcon("Goals", theme.ConfirmIcon(), v.goals.content),
 		container.NewTabItemWithIcon("Check-ins", theme.HistoryIcon(), v.checkins.content),
+		container.NewTabItemWithIcon("Messages", theme.MailComposeIcon(), v.messages.content),
+		container.NewTabItemWithIcon("Growth", theme.GridIcon(), v.growth.content),
+		container.NewTabItemWithIcon("Private", theme.VisibilityOffIcon(), v.private.content),
 	)
-	v.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, v.tabs)
+	v.tabs.OnSelected = func(t *container.TabItem) {
+		if t == v.tabs.Items[tabMessages] {
+			v.markRead()
+		}
+	}
+	v.closed = widget.NewLabel("")
+	v.closed.Importance = widget.WarningImportance
+	v.closed.Hide()
+	v.content = container.NewBorder(container.NewVBox(container.NewPadded(header), v.closed), nil, nil, nil, v.tabs)
 	v.refresh()
 	return v
 }
@@ -87,6 +116,41 @@ func (v *pairView) refresh() {
 	v.agree.refresh()
 	v.goals.refresh()
 	v.checkins.refresh()
+	v.messages.refresh()
+	v.growth.refresh()
+	v.private.refresh()
+	v.tabs.Items[tabMessages].Text = "Messages"
+	if v.tabs.SelectedIndex() == tabMessages {
+		v.markRead()
+	} else if meta, err := v.u.ws.Meta(v.id); err == nil {
+		if n := unreadCount(p, meta.Actor, meta.Seen); n > 0 {
+			v.tabs.Items[tabMessages].Text = fmt.Sprintf("Messages (%d)", n)
+		}
+	}
+	v.tabs.Refresh()
+	if p.IsClosed() {
+		v.closed.SetText(fmt.Sprintf("  This relationship was closed on %s. It is kept as a read-only record: you can read and export it, and add your closing reflection.",
+			p.Closed.At.In(v.u.now().Location()).Format(mentoring.DateLayout)))
+		v.closed.Show()
+	} else {
+		v.closed.Hide()
+	}
+}
+
+func (v *pairView) markRead() {
+	if err := v.u.ws.MarkRead(v.id); err != nil {
+		v.u.showError(err)
+	}
+}
+
+func unreadCount(p *mentoring.Pair, me string, seen time.Time) int {
+	n := 0
+	for _, m := range p.Messages {
+		if m.By != me && m.At.After(seen) {
+			n++
+		}
+	}
+	return n
 }
 
 func (v *pairView) save() {
@@ -97,6 +161,8 @@ func (v *pairView) save() {
 		v.goals.save()
 	case 3:
 		v.checkins.save()
+	case tabMessages:
+		v.messages.send()
 	}
 }
 

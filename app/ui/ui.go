@@ -11,6 +11,9 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"pairwise/assets"
 
 	"pairwise/app/syncclient"
 	"pairwise/app/workspace"
@@ -56,14 +59,66 @@ func Run(dir string, demo bool) error {
 	u := Create(a, w, ws, eng)
 	u.demo = demo
 	w.Resize(fyne.NewSize(float32(a.Preferences().FloatWithFallback(prefWidth, 1100)), float32(a.Preferences().FloatWithFallback(prefHeight, 720))))
+	icon := fyne.NewStaticResource("pairwise.png", assets.Icon)
+	a.SetIcon(icon)
+	tray := setupTray(a, w, icon)
 	w.SetCloseIntercept(func() {
 		size := w.Canvas().Size()
 		a.Preferences().SetFloat(prefWidth, float64(size.Width))
 		a.Preferences().SetFloat(prefHeight, float64(size.Height))
+		if tray {
+			// Keep syncing and reminding from the tray; Quit is in its menu.
+			w.Hide()
+			return
+		}
 		w.Close()
 	})
+	go remind(ctx, a, ws, time.Now)
 	w.ShowAndRun()
 	return nil
+}
+
+// setupTray puts Pairwise in the system tray where the desktop has one, so
+// reminders keep coming while the window is closed.
+func setupTray(a fyne.App, w fyne.Window, icon fyne.Resource) bool {
+	desk, ok := a.(desktop.App)
+	if !ok {
+		return false
+	}
+	desk.SetSystemTrayMenu(fyne.NewMenu("Pairwise", fyne.NewMenuItem("Open Pairwise", func() { w.Show(); w.RequestFocus() })))
+	desk.SetSystemTrayIcon(icon)
+	return true
+}
+
+// remindEvery is how often the rhythm of every pair is checked.
+const remindEvery = 10 * time.Minute
+
+// remind sends a desktop notification for each check-in reminder that is
+// due, once per occasion, until ctx ends.
+func remind(ctx context.Context, a fyne.App, ws *workspace.Workspace, now func() time.Time) {
+	t := time.NewTicker(remindEvery)
+	defer t.Stop()
+	for {
+		sendNudges(a, ws, now())
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sendNudges notifies every due reminder and records it as shown.
+func sendNudges(a fyne.App, ws *workspace.Workspace, now time.Time) []workspace.PairNudge {
+	due, err := ws.DueNudges(now)
+	if err != nil {
+		return nil
+	}
+	for _, n := range due {
+		a.SendNotification(fyne.NewNotification(n.Title, n.Body))
+		_ = ws.Nudged(n.Pair, n.Key)
+	}
+	return due
 }
 
 // Syncer is what the window needs from the sync engine.

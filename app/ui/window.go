@@ -103,7 +103,7 @@ func (u *UI) shortcuts() {
 			u.pv.save()
 		}
 	})
-	for i, key := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4} {
+	for i, key := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6, fyne.Key7} {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
 			if u.pv != nil && i < len(u.pv.tabs.Items) {
 				u.pv.tabs.SelectIndex(i)
@@ -133,6 +133,12 @@ func (u *UI) pairLine(s workspace.Summary) string {
 		if r := mentoring.RhythmOn(p, u.now()); r.State != mentoring.NoCadence {
 			line += " · " + r.String()
 		}
+	}
+	if s.Unread > 0 {
+		line += fmt.Sprintf(" · %d unread", s.Unread)
+	}
+	if s.Closed {
+		line += " · closed"
 	}
 	if s.Pending > 0 {
 		line += fmt.Sprintf(" · %d unsynced", s.Pending)
