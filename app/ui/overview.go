@@ -111,7 +111,7 @@ func (v *pairView) reminders() fyne.CanvasObject {
 		}
 		v.u.saved.SetText(desc)
 	}
-	return sel
+	return container.NewGridWrap(fyne.NewSize(210, sel.MinSize().Height), sel)
 }
 
 func (v *pairView) signLine() string {

@@ -51,7 +51,7 @@ func newMessagesView(v *pairView) *messagesView {
 	m.warning.Importance = widget.WarningImportance
 	m.warning.Hide()
 	m.entry.OnChanged = func(string) { m.checkHours() }
-	m.content = container.NewBorder(nil, container.NewVBox(m.warning, container.NewBorder(nil, nil, nil, send, m.entry)), nil, nil, m.scroll)
+	m.content = container.NewBorder(nil, container.NewVBox(m.warning, container.NewBorder(nil, nil, nil, container.NewVBox(send), m.entry)), nil, nil, m.scroll)
 	return m
 }
 
@@ -321,9 +321,8 @@ func newPrivateView(v *pairView) *privateView {
 	pv.entry.SetPlaceHolder("A thought to keep for yourself: preparation, a worry, something to follow up")
 	keep := widget.NewButtonWithIcon("Keep note", theme.DocumentSaveIcon(), pv.add)
 	keep.Importance = widget.HighImportance
-	note := wrapLabel("Only on this computer. Private notes are never sent to the relay or your partner, and are not in exports.")
-	note.Importance = widget.LowImportance
-	pv.content = container.NewBorder(note, container.NewBorder(nil, nil, nil, keep, pv.entry), nil, nil, container.NewVScroll(container.NewPadded(pv.list)))
+	note := wrapLabel("🔒 Only on this computer. Private notes are never sent to the relay or your partner, and are not in exports.")
+	pv.content = container.NewBorder(note, container.NewBorder(nil, nil, nil, container.NewVBox(keep), pv.entry), nil, nil, container.NewVScroll(container.NewPadded(pv.list)))
 	return pv
 }
 
