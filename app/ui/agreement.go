@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -30,6 +31,8 @@ type agreementForm struct {
 	signs                                          *fyne.Container
 	signBtn                                        *widget.Button
 	banner                                         *widget.Label
+	tz, hours                                      *widget.Entry
+	youDirty                                       bool
 }
 
 func newAgreementForm(v *pairView) *agreementForm {
@@ -68,8 +71,16 @@ func newAgreementForm(v *pairView) *agreementForm {
 	f.signs = container.NewVBox()
 	f.banner = widget.NewLabel("")
 	f.banner.Hide()
+	f.tz, f.hours = widget.NewEntry(), widget.NewEntry()
+	f.tz.SetPlaceHolder("e.g. Europe/Lisbon")
+	f.hours.SetPlaceHolder("e.g. mon-fri 09:00-18:00")
+	f.tz.OnChanged = func(string) { f.youDirty = true }
+	f.hours.OnChanged = func(string) { f.youDirty = true }
+	saveYou := widget.NewButtonWithIcon("Save my time zone and hours", theme.DocumentSaveIcon(), f.saveYou)
+	you := widget.NewCard("You", "Your partner sees your local time, and a gentle note if they message outside your hours.",
+		container.NewVBox(widget.NewForm(widget.NewFormItem("Time zone", f.tz), widget.NewFormItem("Contact hours", f.hours)), container.NewHBox(saveYou)))
 	sign := widget.NewCard("Signatures", "Signing says you both agree to this version. Any later change asks you to sign again.", container.NewVBox(f.signs, f.signBtn))
-	f.content = container.NewVScroll(container.NewPadded(container.NewVBox(f.banner, form, container.NewHBox(saveBtn), sign)))
+	f.content = container.NewVScroll(container.NewPadded(container.NewVBox(f.banner, form, container.NewHBox(saveBtn), sign, you)))
 	return f
 }
 
@@ -106,6 +117,11 @@ func (f *agreementForm) refresh() {
 		}
 		f.dirty = false
 		f.banner.Hide()
+	}
+	if m, ok := f.v.p.Member(f.v.me); ok && !f.youDirty {
+		f.tz.SetText(m.TimeZone)
+		f.hours.SetText(m.Hours)
+		f.youDirty = false
 	}
 	f.signs.Objects = nil
 	for _, m := range f.v.p.Members {
@@ -184,4 +200,22 @@ func (f *agreementForm) sign() {
 	if _, ok := f.v.u.edit(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.Sign(p, me, f.v.u.now()) }); ok {
 		f.v.refresh()
 	}
+}
+
+// saveYou records this member's time zone and contact hours.
+func (f *agreementForm) saveYou() {
+	m, _ := f.v.p.Member(f.v.me)
+	tz, hours := strings.TrimSpace(f.tz.Text), strings.TrimSpace(f.hours.Text)
+	if tz != m.TimeZone {
+		if _, ok := f.v.u.edit(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetTimeZone(p, me, tz) }); !ok {
+			return
+		}
+	}
+	if hours != m.Hours {
+		if _, ok := f.v.u.edit(func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetHours(p, me, hours) }); !ok {
+			return
+		}
+	}
+	f.youDirty = false
+	f.v.refresh()
 }

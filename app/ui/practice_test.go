@@ -130,3 +130,30 @@ func TestRemindersNotifyOncePerOccasion(t *testing.T) {
 		t.Errorf("reminders back on: %+v", got)
 	}
 }
+
+// TestContactHoursFromTheAgreementTab: the member's zone and hours are
+// saved to the pair, and a message outside the partner's hours is flagged
+// while it is being typed.
+func TestContactHoursFromTheAgreementTab(t *testing.T) {
+	u, ws := setup(t)
+	pair, err := workspace.SeedDemo(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.reloadPairs()
+	u.open(pair)
+	ag := u.pv.agree
+	ag.tz.SetText("Europe/Lisbon")
+	ag.hours.SetText("Mon-Fri 09:00-18:00")
+	test.Tap(button(t, ag.content, "Save my time zone and hours"))
+	p, _ := ws.Pair(pair)
+	me, _ := ws.Me(pair)
+	if m, _ := p.Member(me); m.TimeZone != "Europe/Lisbon" || m.Hours != "mon,tue,wed,thu,fri 09:00-18:00" {
+		t.Errorf("member after saving: zone %q, hours %q", m.TimeZone, m.Hours)
+	}
+	ag.hours.SetText("whenever")
+	test.Tap(button(t, ag.content, "Save my time zone and hours"))
+	if text := strings.Join(labels(topOverlay(t, u)), " "); !strings.Contains(text, "mon-fri 09:00-17:30") {
+		t.Errorf("bad hours: dialog says %q", text)
+	}
+}
