@@ -132,8 +132,7 @@ func TestRemindersNotifyOncePerOccasion(t *testing.T) {
 }
 
 // TestContactHoursFromTheAgreementTab: the member's zone and hours are
-// saved to the pair, and a message outside the partner's hours is flagged
-// while it is being typed.
+// saved to the pair, and hours written wrongly are explained.
 func TestContactHoursFromTheAgreementTab(t *testing.T) {
 	u, ws := setup(t)
 	pair, err := workspace.SeedDemo(ws)
