@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"pairwise/shared/diskfree"
 )
 
 // Sentinel errors callers act on.
@@ -128,10 +130,19 @@ func (s *Store) checkFormat(existed bool) error {
 	})
 }
 
+// MinFree is the free space a write needs: room for a memtable flush, a
+// compaction and the value log to grow, with a margin. Below it, writes are
+// refused with ErrDiskFull before Badger can touch an unbacked page of its
+// memory-mapped value log, which would kill the process with SIGBUS.
+const MinFree = 48 << 20
+
 // update runs fn in a read-write transaction, synced on commit.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if free, ok := diskfree.Free(s.dir); ok && free < MinFree {
+		return fmt.Errorf("%w: only %d MB is free on the disk holding %s, so the last change was not saved. Free some space and try again", ErrDiskFull, free>>20, s.dir)
+	}
 	err := s.db.Update(fn)
 	if err != nil && isDiskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)

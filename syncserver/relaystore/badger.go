@@ -14,6 +14,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"pairwise/shared/diskfree"
 	"pairwise/shared/wire"
 )
 
@@ -250,8 +251,24 @@ func (s *Badger) SeqOf(id wire.DocID, dev wire.DeviceID, dseq uint64) (v uint64,
 	return v, err
 }
 
+// MinFree is the free space the relay keeps in hand. Below it, writes are
+// refused (and so not acknowledged) before Badger can touch an unbacked
+// page of its memory-mapped value log, which would kill the relay with
+// SIGBUS.
+const MinFree = 160 << 20
+
+func (s *Badger) roomCheck() error {
+	if err := diskfree.Check(s.dir, MinFree); err != nil {
+		return fmt.Errorf("%w: %v; free some space", ErrDiskFull, err)
+	}
+	return nil
+}
+
 // Commit implements Store.
 func (s *Badger) Commit(b Batch) error {
+	if err := s.roomCheck(); err != nil {
+		return err
+	}
 	var added, addedBytes int64
 	heads := map[wire.DocID]uint64{}
 	err := s.db.Update(func(txn *badger.Txn) error {
@@ -376,6 +393,9 @@ func (s *Badger) Snapshot(id wire.DocID) (seq uint64, body []byte, err error) {
 
 // PutSnapshot implements Store.
 func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
+	if err := s.roomCheck(); err != nil {
+		return err
+	}
 	var old int64
 	err := s.db.Update(func(txn *badger.Txn) error {
 		d, err := getMeta(txn, id)
