@@ -341,19 +341,11 @@ func (s *Badger) Read(id wire.DocID, from uint64, max, maxBytes int) ([]wire.Rec
 		size := 0
 		for it.Seek(key(kRecord, id, u64(from+1))); it.Valid() && len(out) < max; it.Next() {
 			item := it.Item()
-			k := item.Key()
-			if len(k) != 1+16+8 {
-				return fmt.Errorf("%w: record key of %d bytes", ErrCorrupt, len(k))
-			}
-			rec := wire.Record{Seq: binary.BigEndian.Uint64(k[17:])}
+			var rec wire.Record
 			err := item.Value(func(v []byte) error {
-				if len(v) < 24 {
-					return fmt.Errorf("%w: record %d of %x is %d bytes", ErrCorrupt, rec.Seq, id, len(v))
-				}
-				copy(rec.Device[:], v[:16])
-				rec.DSeq = binary.BigEndian.Uint64(v[16:24])
-				rec.Body = bytes.Clone(v[24:])
-				return nil
+				var err error
+				rec, err = decodeRecord(item.Key(), v)
+				return err
 			})
 			if err != nil {
 				return err
@@ -367,6 +359,22 @@ func (s *Badger) Read(id wire.DocID, from uint64, max, maxBytes int) ([]wire.Rec
 		return nil
 	})
 	return out, err
+}
+
+// decodeRecord reads a stored record from its key and value. Stored data
+// that does not parse is reported as damage, never trusted.
+func decodeRecord(k, v []byte) (wire.Record, error) {
+	if len(k) != 1+16+8 || k[0] != kRecord {
+		return wire.Record{}, fmt.Errorf("%w: record key of %d bytes", ErrCorrupt, len(k))
+	}
+	rec := wire.Record{Seq: binary.BigEndian.Uint64(k[17:])}
+	if len(v) < 24 {
+		return wire.Record{}, fmt.Errorf("%w: record %d is %d bytes", ErrCorrupt, rec.Seq, len(v))
+	}
+	copy(rec.Device[:], v[:16])
+	rec.DSeq = binary.BigEndian.Uint64(v[16:24])
+	rec.Body = bytes.Clone(v[24:])
+	return rec, nil
 }
 
 // Snapshot implements Store.
