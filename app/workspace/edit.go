@@ -39,7 +39,7 @@ func (w *Workspace) NewPair(title, name string, role mentoring.Role) (string, er
 	}
 	key, write, read := seal.NewSecret(), seal.NewSecret(), seal.NewSecret()
 	meta := Meta{ID: id, Actor: actor, Key: key[:], Write: write[:], Read: read[:], Relay: w.Settings().Relay, Title: title}
-	if err := w.st.Create(id, meta, change, true); err != nil {
+	if err := w.createStored(meta, change, true); err != nil {
 		return "", err
 	}
 	w.mu.Lock()

@@ -67,7 +67,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		}
 		if p, err := mentoring.Read(h.doc); err == nil && p.Title != h.meta.Title {
 			h.meta.Title = p.Title
-			_ = w.st.PutMeta(id, h.meta)
+			_ = w.putMeta(h.meta)
 		}
 		changed = true
 	}
@@ -110,7 +110,7 @@ func (w *Workspace) completeJoin(id string) (bool, error) {
 	}
 	h.meta.Pending = nil
 	h.meta.Title = p.Title
-	if err := w.st.PutMeta(id, h.meta); err != nil {
+	if err := w.putMeta(h.meta); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -137,7 +137,7 @@ func (w *Workspace) SetMeta(id string, fn func(m *Meta)) error {
 	defer h.mu.Unlock()
 	m := h.meta
 	fn(&m)
-	if err := w.st.PutMeta(id, m); err != nil {
+	if err := w.putMeta(m); err != nil {
 		return err
 	}
 	h.meta = m
@@ -160,5 +160,5 @@ func (w *Workspace) AddJoined(meta Meta, name string, role mentoring.Role) error
 	if meta.Write != nil {
 		meta.Pending = &PendingJoin{Name: name, Role: role}
 	}
-	return w.st.Create(meta.ID, meta, nil, false)
+	return w.createStored(meta, nil, false)
 }

@@ -24,6 +24,7 @@ type Settings struct {
 	Role   string `json:"role,omitempty"`
 	Relay  string `json:"relay,omitempty"`
 	Token  string `json:"token,omitempty"`
+	Vault  bool   `json:"vault,omitempty"` // pair keys are sealed with a vault key in the OS keyring
 }
 
 // Meta is what this machine knows about a pair beyond the document itself.
@@ -38,6 +39,7 @@ type Meta struct {
 	Registered bool         `json:"registered,omitempty"` // the relay knows the document
 	Pending    *PendingJoin `json:"pending,omitempty"`    // membership to add once the pair arrives
 	Title      string       `json:"title,omitempty"`      // last known title, for listing before the first sync
+	Sealed     []byte       `json:"sealed,omitempty"`     // Key, Write and Read sealed with the keyring's vault key
 
 	// Local habits, never shared with the partner.
 	Seen        time.Time `json:"seen,omitempty"`        // the partner's messages are read up to here
@@ -68,6 +70,8 @@ type Workspace struct {
 	// Now is the clock edits are stamped with; tests replace it.
 	Now func() time.Time
 
+	vault vault
+
 	mu       sync.Mutex
 	settings Settings
 	docs     map[string]*handle
@@ -96,6 +100,14 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 	}
 	if w.settings.Device == "" {
 		w.settings.Device = randomHex(16)
+		if err := st.PutConfig(w.settings); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("save settings in %s: %w", dir, err)
+		}
+	}
+	w.vault = openVault(w.settings.Device, w.settings.Vault)
+	if w.vault.key != nil && !w.settings.Vault {
+		w.settings.Vault = true
 		if err := st.PutConfig(w.settings); err != nil {
 			st.Close()
 			return nil, fmt.Errorf("save settings in %s: %w", dir, err)
@@ -172,6 +184,9 @@ func (w *Workspace) get(id string) (*handle, error) {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("%w: %q is not a pair in %s; `pairwise pair list` shows the pairs you have", ErrUnknownPair, id, w.st.Dir())
 		}
+		return nil, err
+	}
+	if err := w.vault.open(&meta); err != nil {
 		return nil, err
 	}
 	doc, err := w.load(meta)
