@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -702,5 +703,37 @@ func TestMetrics(t *testing.T) {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// TestHalfOpenConnectionsAreReaped: a client that vanished without closing
+// (it no longer answers pings) is dropped, and its subscription with it.
+func TestHalfOpenConnectionsAreReaped(t *testing.T) {
+	limits := DefaultLimits()
+	limits.PingEvery = 100 * time.Millisecond
+	r := startRelay(t, limits)
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	ghost := dial(t, r.url)
+	ghost.hello("")
+	ghost.subscribe(d.id, d.read[:], 0)
+	// The ghost never reads again, so it never answers a ping; a keeps
+	// reading in the background, as a live client does.
+	go func() {
+		for {
+			if _, err := a.read(); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for countSubs(r, d.id) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscriptions after the ghost stopped answering pings, want 1", countSubs(r, d.id))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
