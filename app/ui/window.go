@@ -31,12 +31,15 @@ type UI struct {
 	pairList *widget.List
 	main     *fyne.Container
 	status   *widget.Label
+	busy     *widget.ProgressBarInfinite // shown while the engine is syncing
 	saved    *widget.Label
 	pv       *pairView
 }
 
 func (u *UI) build() {
 	u.status = widget.NewLabel("")
+	u.busy = widget.NewProgressBarInfinite()
+	u.busy.Hide()
 	u.saved = widget.NewLabel("")
 	u.pairList = widget.NewList(
 		func() int { return len(u.pairs) },
@@ -68,18 +71,18 @@ func (u *UI) build() {
 	u.main = container.NewStack()
 	split := container.NewHSplit(side, u.main)
 	split.Offset = 0.24
-	bar := container.NewBorder(nil, nil, nil, u.saved, u.status)
+	bar := container.NewBorder(nil, nil, nil, u.saved, container.NewHBox(u.status, container.NewGridWrap(fyne.NewSize(120, 8), u.busy)))
 	u.win.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split))
 
 	u.ws.Watch(func(doc string) { fyne.Do(func() { u.changed(doc) }) })
 	if u.eng != nil {
 		u.eng.OnStatus(func(s syncclient.Status) {
 			fyne.Do(func() {
-				u.status.SetText(s.String())
+				u.showStatus(s)
 				u.reloadPairs() // unsynced counts change as the relay acknowledges
 			})
 		})
-		u.status.SetText(u.eng.Status().String())
+		u.showStatus(u.eng.Status())
 	}
 	u.shortcuts()
 	u.reloadPairs()
@@ -182,7 +185,20 @@ func (u *UI) changed(doc string) {
 		u.pv.refresh()
 	}
 	if u.eng != nil {
-		u.status.SetText(u.eng.Status().String())
+		u.showStatus(u.eng.Status())
+	}
+}
+
+// showStatus puts the sync status in the status bar, with a moving bar
+// while changes are being exchanged.
+func (u *UI) showStatus(s syncclient.Status) {
+	u.status.SetText(s.String())
+	if s.State == syncclient.Syncing {
+		u.busy.Show()
+		u.busy.Start()
+	} else {
+		u.busy.Stop()
+		u.busy.Hide()
 	}
 }
 
