@@ -618,7 +618,7 @@ func countSubs(r *testRelay, id wire.DocID) int {
 
 func TestSlowSubscriberIsDropped(t *testing.T) {
 	limits := DefaultLimits()
-	limits.MaxBacklog = 2 << 20
+	limits.MaxBacklog = 4 << 20
 	r := startRelay(t, limits)
 	a := dial(t, r.url)
 	a.hello(r.token)
@@ -629,7 +629,12 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 	slow.hello("")
 	slow.subscribe(d.id, d.read[:], 0)
 	big := strings.Repeat("z", 8<<10)
-	const n = 2000 // 16 MB: more than loopback socket buffers hold
+	const n = 2000    // 16 MB: more than loopback socket buffers hold
+	const window = 64 // pushes in flight, as the client engine keeps a window
+	credit := make(chan struct{}, window)
+	for i := 0; i < window; i++ {
+		credit <- struct{}{}
+	}
 	acks := make(chan error, 1)
 	go func() {
 		for acked := 0; acked < n; {
@@ -641,6 +646,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 			switch m := m.(type) {
 			case *wire.Ack:
 				acked++
+				credit <- struct{}{}
 			case *wire.Error:
 				acks <- m
 				return
@@ -649,6 +655,11 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 		acks <- nil
 	}()
 	for i := 1; i <= n; i++ {
+		select {
+		case <-credit:
+		case err := <-acks:
+			t.Fatalf("the writer was held up by a slow reader after %d pushes: %v", i, err)
+		}
 		req := a.nextReq()
 		b, _ := wire.Encode(&wire.Push{Req: req, Doc: d.id, DSeq: uint64(i), Body: []byte(big)})
 		if err := a.sendRaw(b); err != nil {
