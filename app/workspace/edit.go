@@ -57,7 +57,7 @@ func (w *Workspace) Pair(id string) (*mentoring.Pair, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return mentoring.Read(h.doc)
+	return h.read()
 }
 
 // Meta returns what this machine knows about a pair.
@@ -101,7 +101,7 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 	if h.meta.ReadOnly() {
 		return "", ErrReadOnly
 	}
-	p, err := mentoring.Read(h.doc)
+	p, err := h.read()
 	if err != nil {
 		return "", err
 	}
@@ -122,6 +122,7 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 // any failure the in-memory document is reloaded from disk, so a half-made
 // edit can never ride along with the next commit.
 func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
+	h.pair = nil
 	err := edit.Apply(h.doc)
 	var change []byte
 	if err == nil {

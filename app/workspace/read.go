@@ -74,7 +74,7 @@ func (w *Workspace) History(id string) ([]Activity, error) {
 	}
 	h.mu.Lock()
 	entries, err := h.doc.History()
-	p, perr := mentoring.Read(h.doc)
+	p, perr := h.read()
 	h.mu.Unlock()
 	if err != nil {
 		return nil, err

@@ -46,6 +46,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		if it.Own {
 			continue
 		}
+		h.pair = nil
 		if err := mergeChunk(h.doc, store.Chunk{Kind: it.Kind, Data: it.Data}); err != nil {
 			if doc, lerr := w.load(h.meta); lerr == nil {
 				h.doc = doc
@@ -65,7 +66,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		if err == nil {
 			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 		}
-		if p, err := mentoring.Read(h.doc); err == nil && p.Title != h.meta.Title {
+		if p, err := h.read(); err == nil && p.Title != h.meta.Title {
 			h.meta.Title = p.Title
 			_ = w.putMeta(h.meta)
 		}
@@ -94,7 +95,7 @@ func (w *Workspace) completeJoin(id string) (bool, error) {
 	if h.meta.Pending == nil || h.meta.ReadOnly() {
 		return false, nil
 	}
-	p, err := mentoring.Read(h.doc)
+	p, err := h.read()
 	if errors.Is(err, mentoring.ErrNotReady) {
 		return false, nil
 	}

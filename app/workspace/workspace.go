@@ -82,6 +82,24 @@ type handle struct {
 	mu   sync.Mutex // held across edit, commit and store write
 	doc  *crdt.Doc
 	meta Meta
+	// pair caches the typed read of doc; every change to doc clears it.
+	// Reading a long-lived document is the costly part of an edit and of
+	// drawing a screen, so it happens once per change, not once per call.
+	pair *mentoring.Pair
+}
+
+// read returns the typed pair, reading the document only after a change.
+// The result is shared: callers must not modify it.
+func (h *handle) read() (*mentoring.Pair, error) {
+	if h.pair != nil {
+		return h.pair, nil
+	}
+	p, err := mentoring.Read(h.doc)
+	if err != nil {
+		return nil, err
+	}
+	h.pair = p
+	return p, nil
 }
 
 // Open opens (or creates) the data folder dir.
