@@ -61,3 +61,32 @@ func plain(v *automerge.Value) (any, error) {
 	}
 	return v.Interface(), nil
 }
+
+// ReadAt returns the plain value at p (as Tree would show it), and false
+// when nothing is there. It lets a reader refresh one record after an edit
+// instead of the whole document.
+func (d *Doc) ReadAt(p Path) (any, bool, error) {
+	if len(p) == 0 {
+		t, err := d.Tree()
+		return t, err == nil, err
+	}
+	m := d.am.RootMap()
+	for i, k := range p {
+		v, err := m.Get(k)
+		if err != nil {
+			return nil, false, fmt.Errorf("crdt: read %s: %w", p[:i+1], err)
+		}
+		if v.Kind() == automerge.KindVoid {
+			return nil, false, nil
+		}
+		if i == len(p)-1 {
+			out, err := plain(v)
+			return out, err == nil, err
+		}
+		if v.Kind() != automerge.KindMap {
+			return nil, false, nil
+		}
+		m = v.Map()
+	}
+	return nil, false, nil
+}

@@ -18,42 +18,70 @@ type Edit struct {
 	// AfterClose marks the few edits a closed pair still accepts: closing
 	// reflections and check-in feedback.
 	AfterClose bool
-	apply      func(d *crdt.Doc) error
+	ops        ops
 }
 
 // Apply makes the edit's changes in d without committing them.
-func (e Edit) Apply(d *crdt.Doc) error { return e.apply(d) }
+func (e Edit) Apply(d *crdt.Doc) error { return e.ops.run(d) }
+
+// Touched lists the records the edit changes, each as the path of a
+// top-level value or of one entry of a top-level map (a goal, a check-in,
+// the agreement's time zones), so a reader can refresh just those.
+func (e Edit) Touched() []crdt.Path {
+	var out []crdt.Path
+	seen := map[string]bool{}
+	for _, o := range e.ops {
+		p := o.p
+		if len(p) > RecordDepth {
+			p = p[:RecordDepth]
+		}
+		if k := p.String(); !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// RecordDepth is the depth of the paths Touched returns.
+const RecordDepth = 2
+
+// op is one document operation on the value at p.
+type op struct {
+	p crdt.Path
+	f func(d *crdt.Doc) error
+}
 
 // ops runs document operations in order, stopping at the first failure.
-type ops []func(d *crdt.Doc) error
+type ops []op
 
 func (o ops) run(d *crdt.Doc) error {
-	for _, f := range o {
-		if err := f(d); err != nil {
+	for _, x := range o {
+		if err := x.f(d); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func set(p crdt.Path, v any) func(*crdt.Doc) error {
-	return func(d *crdt.Doc) error { return d.Set(p, v) }
+func set(p crdt.Path, v any) op {
+	return op{p, func(d *crdt.Doc) error { return d.Set(p, v) }}
 }
 
-func newMap(p crdt.Path) func(*crdt.Doc) error {
-	return func(d *crdt.Doc) error { return d.NewMap(p) }
+func newMap(p crdt.Path) op {
+	return op{p, func(d *crdt.Doc) error { return d.NewMap(p) }}
 }
 
-func newText(p crdt.Path, s string) func(*crdt.Doc) error {
-	return func(d *crdt.Doc) error { return d.NewText(p, s) }
+func newText(p crdt.Path, s string) op {
+	return op{p, func(d *crdt.Doc) error { return d.NewText(p, s) }}
 }
 
-func editText(p crdt.Path, s string) func(*crdt.Doc) error {
-	return func(d *crdt.Doc) error { return d.EditText(p, s) }
+func editText(p crdt.Path, s string) op {
+	return op{p, func(d *crdt.Doc) error { return d.EditText(p, s) }}
 }
 
-func del(p crdt.Path) func(*crdt.Doc) error {
-	return func(d *crdt.Doc) error { return d.Delete(p) }
+func del(p crdt.Path) op {
+	return op{p, func(d *crdt.Doc) error { return d.Delete(p) }}
 }
 
 // NewID returns a random ID for a goal, check-in or other record. IDs are

@@ -101,7 +101,7 @@ func SetAgreement(p *Pair, in AgreementInput) (Edit, error) {
 	if len(o) == 0 {
 		return Edit{}, invalidf("nothing to change in the agreement: say which field to set, for example --cadence-days 14")
 	}
-	return Edit{Msg: "changed the agreement: " + strings.Join(changed, ", "), apply: o.run}, nil
+	return Edit{Msg: "changed the agreement: " + strings.Join(changed, ", "), ops: o}, nil
 }
 
 func orElse(p *string, def string) string {
@@ -166,5 +166,5 @@ func Sign(p *Pair, member string, now time.Time) (Edit, error) {
 	}
 	sp := path(kAgreement, kSignatures, member)
 	o := ops{newMap(sp), set(append(sp, kName), m.Name), set(append(sp, kVersion), p.Agreement.Version()), set(append(sp, kAt), stamp(now))}
-	return Edit{Msg: "signed the agreement", apply: o.run}, nil
+	return Edit{Msg: "signed the agreement", ops: o}, nil
 }

@@ -83,7 +83,7 @@ func AddCheckin(p *Pair, by string, in CheckinInput, now time.Time) (Edit, error
 		_, ao := addAction(id, a, now)
 		o = append(o, ao...)
 	}
-	return Edit{Msg: "logged the check-in of " + in.Date, ID: id, apply: o.run}, nil
+	return Edit{Msg: "logged the check-in of " + in.Date, ID: id, ops: o}, nil
 }
 
 // CheckinText changes a check-in's agenda and notes (nil leaves one alone).
@@ -105,7 +105,7 @@ func CheckinText(p *Pair, id string, agenda, notes *string) (Edit, error) {
 		}
 		o = append(o, editText(path(kCheckins, id, kNotes), *notes))
 	}
-	return Edit{Msg: "edited the notes of the check-in of " + c.Date, ID: id, apply: o.run}, nil
+	return Edit{Msg: "edited the notes of the check-in of " + c.Date, ID: id, ops: o}, nil
 }
 
 // AddAction adds a follow-up to a check-in.
@@ -118,7 +118,7 @@ func AddAction(p *Pair, checkin string, a ActionInput, now time.Time) (Edit, err
 		return Edit{}, err
 	}
 	id, o := addAction(checkin, a, now)
-	return Edit{Msg: "added the action " + quote(a.Text) + " to the check-in of " + c.Date, ID: id, apply: o.run}, nil
+	return Edit{Msg: "added the action " + quote(a.Text) + " to the check-in of " + c.Date, ID: id, ops: o}, nil
 }
 
 // SetActionDone ticks or unticks an action item.
@@ -133,7 +133,7 @@ func SetActionDone(p *Pair, checkin, action string, done bool) (Edit, error) {
 			if !done {
 				msg = "reopened the action " + quote(a.Text)
 			}
-			return Edit{Msg: msg, ID: action, apply: ops{set(path(kCheckins, checkin, kActions, action, kDone), done)}.run}, nil
+			return Edit{Msg: msg, ID: action, ops: ops{set(path(kCheckins, checkin, kActions, action, kDone), done)}}, nil
 		}
 	}
 	return Edit{}, invalidf("the check-in of %s has no action %q", c.Date, action)
@@ -157,5 +157,5 @@ func Rate(p *Pair, checkin, member string, rating int, comment string, now time.
 	}
 	fp := path(kCheckins, checkin, kFeedback, member)
 	o := ops{newMap(fp), set(append(fp, kRating), int64(rating)), set(append(fp, kComment), trim(comment)), set(append(fp, kAt), stamp(now))}
-	return Edit{Msg: "rated the check-in of " + c.Date, ID: checkin, AfterClose: true, apply: o.run}, nil
+	return Edit{Msg: "rated the check-in of " + c.Date, ID: checkin, AfterClose: true, ops: o}, nil
 }

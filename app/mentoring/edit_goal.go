@@ -81,7 +81,7 @@ func AddGoal(p *Pair, by string, in GoalInput, now time.Time) (Edit, error) {
 		set(append(g, kBy), by),
 		newMap(append(g, kMilestones)),
 	}
-	return Edit{Msg: "added the goal " + quote(*in.Title), ID: id, apply: o.run}, nil
+	return Edit{Msg: "added the goal " + quote(*in.Title), ID: id, ops: o}, nil
 }
 
 // UpdateGoal changes the given fields of a goal. Text fields are spliced, so
@@ -121,7 +121,7 @@ func UpdateGoal(p *Pair, id string, in GoalInput) (Edit, error) {
 			msg = "marked the goal " + quote(g.Title) + " " + strings.ReplaceAll(string(*in.Status), "-", " ")
 		}
 	}
-	return Edit{Msg: msg, ID: id, apply: o.run}, nil
+	return Edit{Msg: msg, ID: id, ops: o}, nil
 }
 
 // RemoveGoal hides a goal. It is a tombstone rather than a delete, so an
@@ -131,7 +131,7 @@ func RemoveGoal(p *Pair, id string) (Edit, error) {
 	if !ok {
 		return Edit{}, invalidf("there is no goal %q in this pair: it may have been removed already", id)
 	}
-	return Edit{Msg: "removed the goal " + quote(g.Title), ID: id, apply: ops{set(path(kGoals, id, kRemoved), true)}.run}, nil
+	return Edit{Msg: "removed the goal " + quote(g.Title), ID: id, ops: ops{set(path(kGoals, id, kRemoved), true)}}, nil
 }
 
 // AddMilestone adds a dated step to a goal.
@@ -153,7 +153,7 @@ func AddMilestone(p *Pair, goal, title, due string, now time.Time) (Edit, error)
 	id := NewID()
 	mp := path(kGoals, goal, kMilestones, id)
 	o := ops{newMap(mp), set(append(mp, kTitle), title), set(append(mp, kDue), due), set(append(mp, kDone), false), set(append(mp, kAdded), stamp(now))}
-	return Edit{Msg: "added the milestone " + quote(title) + " to " + quote(g.Title), ID: id, apply: o.run}, nil
+	return Edit{Msg: "added the milestone " + quote(title) + " to " + quote(g.Title), ID: id, ops: o}, nil
 }
 
 // SetMilestoneDone ticks or unticks a milestone.
@@ -168,7 +168,7 @@ func SetMilestoneDone(p *Pair, goal, milestone string, done bool) (Edit, error) 
 			if !done {
 				msg = "reopened the milestone " + quote(m.Title)
 			}
-			return Edit{Msg: msg, ID: milestone, apply: ops{set(path(kGoals, goal, kMilestones, milestone, kDone), done)}.run}, nil
+			return Edit{Msg: msg, ID: milestone, ops: ops{set(path(kGoals, goal, kMilestones, milestone, kDone), done)}}, nil
 		}
 	}
 	return Edit{}, invalidf("the goal %s has no milestone %q", quote(g.Title), milestone)

@@ -19,7 +19,7 @@ func AddWin(p *Pair, by, text, date string, now time.Time) (Edit, error) {
 	id := NewID()
 	wp := path(kWins, id)
 	o := ops{newMap(wp), set(append(wp, kText), text), set(append(wp, kDate), date), set(append(wp, kBy), by), set(append(wp, kAdded), stamp(now))}
-	return Edit{Msg: "celebrated a win: " + quote(text), ID: id, apply: o.run}, nil
+	return Edit{Msg: "celebrated a win: " + quote(text), ID: id, ops: o}, nil
 }
 
 // SendMessage adds a short message for the partner.
@@ -34,7 +34,7 @@ func SendMessage(p *Pair, by, text string, now time.Time) (Edit, error) {
 	id := NewID()
 	mp := path(kMessages, id)
 	o := ops{newMap(mp), set(append(mp, kText), text), set(append(mp, kBy), by), set(append(mp, kAt), stamp(now))}
-	return Edit{Msg: "sent a message", ID: id, apply: o.run}, nil
+	return Edit{Msg: "sent a message", ID: id, ops: o}, nil
 }
 
 // AnswerPrompt records member's answer to a conversation prompt. Each
@@ -49,5 +49,5 @@ func AnswerPrompt(p *Pair, member, prompt, text string, now time.Time) (Edit, er
 	key := prompt + "." + member
 	ap := path(kPrompts, key)
 	o := ops{newMap(ap), set(append(ap, kPrompt), prompt), set(append(ap, kMember), member), set(append(ap, kText), trim(text)), set(append(ap, kAt), stamp(now))}
-	return Edit{Msg: "answered a conversation prompt", ID: key, apply: o.run}, nil
+	return Edit{Msg: "answered a conversation prompt", ID: key, ops: o}, nil
 }

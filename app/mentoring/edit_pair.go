@@ -31,7 +31,7 @@ func NewPair(id, title string, me Member, now time.Time) (Edit, error) {
 		o = append(o, newText(path(kAgreement, k), ""))
 	}
 	o = append(o, addMember(me, now)...)
-	return Edit{Msg: "created the pair " + quote(title), ID: id, apply: o.run}, nil
+	return Edit{Msg: "created the pair " + quote(title), ID: id, ops: o}, nil
 }
 
 func checkMember(m Member) error {
@@ -69,9 +69,9 @@ func Join(p *Pair, me Member, now time.Time) (Edit, error) {
 	me.Name = trim(me.Name)
 	if _, ok := p.Member(me.ID); ok {
 		o := ops{set(path(kMembers, me.ID, kName), me.Name), set(path(kMembers, me.ID, kRole), string(me.Role))}
-		return Edit{Msg: "updated their membership", ID: me.ID, apply: o.run}, nil
+		return Edit{Msg: "updated their membership", ID: me.ID, ops: o}, nil
 	}
-	return Edit{Msg: "joined as " + string(me.Role), ID: me.ID, apply: addMember(me, stamp(now)).run}, nil
+	return Edit{Msg: "joined as " + string(me.Role), ID: me.ID, ops: addMember(me, stamp(now))}, nil
 }
 
 // Rename changes the pair's title.
@@ -80,7 +80,7 @@ func Rename(p *Pair, title string) (Edit, error) {
 	if err != nil {
 		return Edit{}, err
 	}
-	return Edit{Msg: "renamed the pair to " + quote(title), apply: ops{set(path(kTitle), title)}.run}, nil
+	return Edit{Msg: "renamed the pair to " + quote(title), ops: ops{set(path(kTitle), title)}}, nil
 }
 
 // SetTimeZone records the member's IANA time zone, shown to the partner.
@@ -91,7 +91,7 @@ func SetTimeZone(p *Pair, member, tz string) (Edit, error) {
 	if err := checkTimeZone(tz); err != nil {
 		return Edit{}, err
 	}
-	return Edit{Msg: "set their time zone to " + tz, apply: ops{set(path(kAgreement, kTimeZones, member), tz)}.run}, nil
+	return Edit{Msg: "set their time zone to " + tz, ops: ops{set(path(kAgreement, kTimeZones, member), tz)}}, nil
 }
 
 // ValidMember checks a name and role before a member is added.

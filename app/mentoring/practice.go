@@ -112,7 +112,7 @@ func Reflect(p *Pair, member string, kind ReflectionKind, answers map[string]str
 	if kind == Closing {
 		what = "a closing reflection"
 	}
-	return Edit{Msg: "wrote " + what, ID: key, AfterClose: true, apply: o.run}, nil
+	return Edit{Msg: "wrote " + what, ID: key, AfterClose: true, ops: o}, nil
 }
 
 // Close ends the relationship. The member closing must have written their
@@ -127,7 +127,7 @@ func Close(p *Pair, member string, now time.Time) (Edit, error) {
 	}
 	now = stamp(now)
 	o := ops{set(path(kClosedAt), now), set(path(kClosedBy), member)}
-	return Edit{Msg: "closed the relationship", apply: o.run}, nil
+	return Edit{Msg: "closed the relationship", ops: o}, nil
 }
 
 // Hours is when a member is happy to be contacted, in their own time zone.
@@ -225,7 +225,7 @@ func SetHours(p *Pair, member, hours string) (Edit, error) {
 		}
 		norm = h.String()
 	}
-	return Edit{Msg: "set their contact hours to " + orNone(norm), apply: ops{set(path(kAgreement, kHours, member), norm)}.run}, nil
+	return Edit{Msg: "set their contact hours to " + orNone(norm), ops: ops{set(path(kAgreement, kHours, member), norm)}}, nil
 }
 
 func orNone(s string) string {

@@ -23,6 +23,12 @@ func Read(d *crdt.Doc) (*Pair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read pair: %w", err)
 	}
+	return FromTree(t)
+}
+
+// FromTree returns the typed pair from a document's plain tree (as
+// crdt.Doc.Tree returns it). It does not modify t.
+func FromTree(t map[string]any) (*Pair, error) {
 	if _, ok := t[kMembers]; !ok {
 		return nil, ErrNotReady
 	}

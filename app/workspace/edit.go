@@ -123,6 +123,7 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 // edit can never ride along with the next commit.
 func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 	h.pair = nil
+	defer h.refresh(edit.Touched())
 	err := edit.Apply(h.doc)
 	var change []byte
 	if err == nil {
@@ -142,6 +143,7 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 	if doc, lerr := w.load(h.meta); lerr == nil {
 		h.doc = doc
 	}
+	h.forget()
 	return fmt.Errorf("%s: %w", edit.Msg, err)
 }
 

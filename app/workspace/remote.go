@@ -46,7 +46,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		if it.Own {
 			continue
 		}
-		h.pair = nil
+		h.forget()
 		if err := mergeChunk(h.doc, store.Chunk{Kind: it.Kind, Data: it.Data}); err != nil {
 			if doc, lerr := w.load(h.meta); lerr == nil {
 				h.doc = doc

@@ -82,24 +82,70 @@ type handle struct {
 	mu   sync.Mutex // held across edit, commit and store write
 	doc  *crdt.Doc
 	meta Meta
-	// pair caches the typed read of doc; every change to doc clears it.
-	// Reading a long-lived document is the costly part of an edit and of
-	// drawing a screen, so it happens once per change, not once per call.
+	// tree caches doc as plain values and pair its typed read. Reading a
+	// long-lived document through cgo is the costly part of an edit and of
+	// drawing a screen, so a local edit refreshes only the records it
+	// touched, and anything else (a merge, a reload) drops the cache.
+	tree map[string]any
 	pair *mentoring.Pair
 }
 
-// read returns the typed pair, reading the document only after a change.
-// The result is shared: callers must not modify it.
+// read returns the typed pair. The result is shared: callers must not
+// modify it.
 func (h *handle) read() (*mentoring.Pair, error) {
 	if h.pair != nil {
 		return h.pair, nil
 	}
-	p, err := mentoring.Read(h.doc)
+	if h.tree == nil {
+		t, err := h.doc.Tree()
+		if err != nil {
+			return nil, err
+		}
+		h.tree = t
+	}
+	p, err := mentoring.FromTree(h.tree)
 	if err != nil {
 		return nil, err
 	}
 	h.pair = p
 	return p, nil
+}
+
+// forget drops the cache, so the next read is from the document.
+func (h *handle) forget() { h.tree, h.pair = nil, nil }
+
+// refresh re-reads the records at paths into the cached tree after a local
+// edit; on any doubt it forgets the cache instead.
+func (h *handle) refresh(paths []crdt.Path) {
+	h.pair = nil
+	if h.tree == nil {
+		return
+	}
+next:
+	for _, p := range paths {
+		v, ok, err := h.doc.ReadAt(p)
+		if err != nil {
+			h.forget()
+			return
+		}
+		parent := h.tree
+		for _, k := range p[:len(p)-1] {
+			child, isMap := parent[k].(map[string]any)
+			if !isMap {
+				if !ok {
+					continue next // nothing there, nothing cached
+				}
+				child = map[string]any{}
+				parent[k] = child
+			}
+			parent = child
+		}
+		if ok {
+			parent[p[len(p)-1]] = v
+		} else {
+			delete(parent, p[len(p)-1])
+		}
+	}
 }
 
 // Open opens (or creates) the data folder dir.
