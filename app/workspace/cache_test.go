@@ -77,14 +77,24 @@ func TestCachedPairMatchesTheDocument(t *testing.T) {
 			return mentoring.SetAgreement(p, mentoring.AgreementInput{CadenceDays: ptr(7 + r.IntN(20)), Boundaries: s(mentoring.NewID())})
 		},
 		func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.Sign(p, me, now) },
-		func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetTimeZone(p, me, "Europe/Oslo") },
-		func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SetHours(p, me, "09:00-17:00") },
-		func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.AddWin(p, me, "win", "", now) },
-		func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.SendMessage(p, me, "hi", now) },
+		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.SetTimeZone(p, me, "Europe/Oslo")
+		},
+		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.SetHours(p, me, "09:00-17:00")
+		},
+		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.AddWin(p, me, "win", "", now)
+		},
+		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.SendMessage(p, me, "hi", now)
+		},
 		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 			return mentoring.AnswerPrompt(p, me, mentoring.Prompts[r.IntN(len(mentoring.Prompts))].ID, "a", now)
 		},
-		func(p *mentoring.Pair, me string) (mentoring.Edit, error) { return mentoring.Rename(p, "Cache "+mentoring.NewID()) },
+		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.Rename(p, "Cache "+mentoring.NewID())
+		},
 		func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 			return mentoring.Reflect(p, me, mentoring.Midpoint, map[string]string{"working": mentoring.NewID()}, 4, now)
 		},
@@ -110,4 +120,3 @@ func TestCachedPairMatchesTheDocument(t *testing.T) {
 		}
 	}
 }
-
