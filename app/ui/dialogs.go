@@ -99,6 +99,7 @@ func (u *UI) joinDialog() {
 	d = dialog.NewCustom("Join a pair", "Cancel", container.NewVBox(form, errs.label, join), u.win)
 	d.Resize(fyne.NewSize(560, 360))
 	d.Show()
+	u.win.Canvas().Focus(code)
 }
 
 func (u *UI) inviteDialog(id string) {
