@@ -220,6 +220,7 @@ func (g *growthView) refresh() {
 	refl.Add(container.NewHBox(mid, closing, closeBtn))
 	g.box.Add(widget.NewCard("Reflections", "Look back together half-way, and again at the end", refl))
 	g.box.Refresh()
+	g.content.Refresh() // the scroll must learn the new height
 }
 
 func escapeMD(s string) string {
