@@ -16,6 +16,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"pairwise/shared/badgertidy"
 	"pairwise/shared/diskfree"
 )
 
@@ -47,6 +48,11 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		return nil, fmt.Errorf("cannot create the data folder %s: %w", dir, err)
 	}
 	_ = os.Chmod(dir, 0o700) // keys live here: readable by this user only
+	if removed, err := badgertidy.RemoveEmptyLogs(dir); err != nil {
+		return nil, fmt.Errorf("cannot tidy the data folder %s after a crash: %w", dir, err)
+	} else if len(removed) > 0 {
+		logf("removed empty files an earlier crash left in %s: %v", dir, removed)
+	}
 	_, statErr := os.Stat(filepath.Join(dir, "MANIFEST"))
 	existed := statErr == nil
 	opts := desktopOptions(dir, logf)

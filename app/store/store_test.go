@@ -147,3 +147,31 @@ func writeFile(t *testing.T, path string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestEmptyLogsLeftByACrashDoNotStopTheStore: a SIGKILL while Badger
+// deletes or creates a log file can leave it empty, and Badger v4 then
+// refuses to open the folder; the store tidies them and keeps every change.
+func TestEmptyLogsLeftByACrashDoNotStopTheStore(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create("doc1", map[string]string{"id": "doc1"}, []byte("change"), true); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, name := range []string{"00099.mem", "000099.vlog"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err = Open(dir, t.Logf)
+	if err != nil {
+		t.Fatalf("reopen with empty files a crash left: %v", err)
+	}
+	defer s.Close()
+	if _, chunks, err := s.Load("doc1"); err != nil || len(chunks) != 1 {
+		t.Fatalf("after reopening: %d chunks, %v", len(chunks), err)
+	}
+}

@@ -1,0 +1,59 @@
+package badgertidy
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestRemoveEmptyLogsKeepsEverythingElse(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"00001.mem": nil, "000002.vlog": nil, // left by a crash
+		"00003.mem": []byte("x"), "000004.vlog": []byte("x"), "MANIFEST": nil, "000005.sst": nil,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveEmptyLogs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(removed)
+	if !slices.Equal(removed, []string{"000002.vlog", "00001.mem"}) {
+		t.Errorf("removed %v", removed)
+	}
+	for name := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if gone := os.IsNotExist(err); gone != slices.Contains(removed, name) {
+			t.Errorf("%s: gone=%v", name, gone)
+		}
+	}
+	if r, err := RemoveEmptyLogs(filepath.Join(dir, "missing")); err != nil || r != nil {
+		t.Errorf("a folder that does not exist yet: %v, %v", r, err)
+	}
+}
+
+// TestNothingIsRemovedWhileTheFolderIsInUse: a running Badger holds the
+// folder's lock, and its newest log may be empty for an instant.
+func TestNothingIsRemovedWhileTheFolderIsInUse(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "00001.mem"), nil, 0o600)
+	unlock, ok := lock(dir)
+	if !ok {
+		t.Fatal("cannot take the lock")
+	}
+	defer unlock()
+	// Another process: flock locks are per open file, so a second open in
+	// this process conflicts just as another process would.
+	removed, err := RemoveEmptyLogs(dir)
+	if err != nil || len(removed) != 0 {
+		t.Fatalf("removed %v (%v) while the folder was locked", removed, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "00001.mem")); err != nil {
+		t.Fatal("the file was removed")
+	}
+}
