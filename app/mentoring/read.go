@@ -26,6 +26,12 @@ func Read(d *crdt.Doc) (*Pair, error) {
 	return FromTree(t)
 }
 
+// ReadTitle returns just the pair's title, without reading the rest.
+func ReadTitle(d *crdt.Doc) (string, error) {
+	v, _, err := d.ReadAt(path(kTitle))
+	return str(v), err
+}
+
 // FromTree returns the typed pair from a document's plain tree (as
 // crdt.Doc.Tree returns it). It does not modify t.
 func FromTree(t map[string]any) (*Pair, error) {

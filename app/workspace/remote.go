@@ -66,8 +66,10 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		if err == nil {
 			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 		}
-		if p, err := h.read(); err == nil && p.Title != h.meta.Title {
-			h.meta.Title = p.Title
+		// Only the title is needed here: reading the whole pair on every
+		// arrival made a busy reader fall behind.
+		if title, err := mentoring.ReadTitle(h.doc); err == nil && title != h.meta.Title {
+			h.meta.Title = title
 			_ = w.putMeta(h.meta)
 		}
 		changed = true

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// memStat is a process's memory as /proc/PID/status reports it.
+type memStat struct {
+	RSS, HWM int64 // bytes: resident now, and the peak (VmHWM)
+	// RSS split: anonymous memory (Go heap, stacks) and file pages mapped
+	// in (Badger maps its write-ahead log and value log).
+	Anon, File int64
+}
+
+func (m memStat) split() string {
+	return fmt.Sprintf("%s (anon %s, file-mapped %s)", mib(m.RSS), mib(m.Anon), mib(m.File))
+}
+
+func readMem(pid int) (memStat, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return memStat{}, err
+	}
+	var m memStat
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "VmRSS":
+			m.RSS = kB(v)
+		case "VmHWM":
+			m.HWM = kB(v)
+		case "RssAnon":
+			m.Anon = kB(v)
+		case "RssFile":
+			m.File = kB(v)
+		}
+	}
+	if m.RSS == 0 {
+		return m, fmt.Errorf("no VmRSS for process %d", pid)
+	}
+	return m, nil
+}
+
+func kB(v string) int64 {
+	n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+	return n << 10
+}
+
+// clockTick is USER_HZ, the unit of /proc/PID/stat times on Linux.
+const clockTick = 100
+
+// readCPU is a process's user+system CPU time, all threads.
+func readCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	// The command name may hold spaces; the fields after it are fixed.
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTick, nil
+}
+
+// selfCPU is this process's user+system CPU time.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuMeter measures how busy the relay and this process were over a phase,
+// so a latency can be read against saturation (100% = one full core).
+type cpuMeter struct {
+	relay     *relayProc
+	wall      time.Time
+	rcpu, own time.Duration
+}
+
+func startCPU(r *relayProc) cpuMeter {
+	rc, _ := r.cpu()
+	return cpuMeter{relay: r, wall: time.Now(), rcpu: rc, own: selfCPU()}
+}
+
+// phaseCPU is the utilisation of a phase, in percent of one core.
+type phaseCPU struct {
+	Wall          time.Duration
+	Relay, Client float64
+	RelayCPU      time.Duration
+}
+
+func (m cpuMeter) stop() phaseCPU {
+	rc, _ := m.relay.cpu()
+	wall := time.Since(m.wall)
+	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / wall.Seconds() }
+	return phaseCPU{Wall: wall, Relay: pct(rc - m.rcpu), Client: pct(selfCPU() - m.own), RelayCPU: rc - m.rcpu}
+}
+
+func (p phaseCPU) String() string {
+	return fmt.Sprintf("relay %.0f%%, load tool %.0f%% of a core over %.1fs", p.Relay, p.Client, p.Wall.Seconds())
+}

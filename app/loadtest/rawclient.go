@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+)
+
+// rawConn speaks the wire protocol directly. The Idle workload uses it
+// because it measures only what an idle subscriber costs the relay; a full
+// engine with a Badger store per connection would measure this process.
+type rawConn struct {
+	ws     *websocket.Conn
+	device wire.DeviceID
+	req    uint64
+}
+
+// rawDoc is a document with its capabilities, as an invite would carry.
+type rawDoc struct {
+	id          wire.DocID
+	write, read seal.Secret
+}
+
+func newRawDoc() rawDoc {
+	return rawDoc{id: seal.NewDocID(), write: seal.NewSecret(), read: seal.NewSecret()}
+}
+
+// dialRaw connects and says hello (token may be empty).
+func dialRaw(ctx context.Context, url, token string) (*rawConn, error) {
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(wire.MaxFrame)
+	c := &rawConn{ws: ws}
+	rand.Read(c.device[:])
+	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: c.device, Token: token}); err != nil {
+		c.close()
+		return nil, err
+	}
+	m, err := c.recv(ctx)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	if _, ok := m.(*wire.Welcome); !ok {
+		c.close()
+		return nil, fmt.Errorf("hello answered with %#v", m)
+	}
+	return c, nil
+}
+
+func (c *rawConn) send(ctx context.Context, m wire.Message) error {
+	b, err := wire.Encode(m)
+	if err != nil {
+		return err
+	}
+	return c.ws.Write(ctx, websocket.MessageBinary, b)
+}
+
+func (c *rawConn) recv(ctx context.Context) (wire.Message, error) {
+	_, b, err := c.ws.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return wire.Decode(b)
+}
+
+// createDocs registers docs, pipelined, and waits for every answer.
+func (c *rawConn) createDocs(ctx context.Context, docs []rawDoc) error {
+	for _, d := range docs {
+		c.req++
+		if err := c.send(ctx, &wire.Create{Req: c.req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:])}); err != nil {
+			return err
+		}
+	}
+	for range docs {
+		m, err := c.recv(ctx)
+		if err != nil {
+			return err
+		}
+		if e, ok := m.(*wire.Error); ok {
+			return e
+		}
+	}
+	return nil
+}
+
+// subscribe follows doc with its write capability and returns once the
+// relay says the (empty) backlog is sent.
+func (c *rawConn) subscribe(ctx context.Context, d rawDoc) error {
+	c.req++
+	if err := c.send(ctx, &wire.Subscribe{Req: c.req, Doc: d.id, Cap: d.write[:]}); err != nil {
+		return err
+	}
+	for {
+		m, err := c.recv(ctx)
+		if err != nil {
+			return err
+		}
+		switch m := m.(type) {
+		case *wire.Error:
+			return m
+		case *wire.CaughtUp:
+			return nil
+		}
+	}
+}
+
+// idle keeps reading, which also answers the relay's pings, until the
+// connection closes.
+func (c *rawConn) idle() {
+	for {
+		if _, _, err := c.ws.Read(context.Background()); err != nil {
+			return
+		}
+	}
+}
+
+func (c *rawConn) close() { c.ws.CloseNow() }
+
+// withTimeout runs fn with a deadline: a wedged dial must not hang the run.
+func withTimeout(ctx context.Context, d time.Duration, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	return fn(ctx)
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// relayProc is one real relay process on loopback, started fresh for each
+// workload so that its memory figures belong to that workload alone.
+type relayProc struct {
+	dir   string
+	addr  string
+	url   string
+	token string
+	cmd   *exec.Cmd
+	log   string // the relay's stderr, shown when something goes wrong
+	done  chan struct{}
+}
+
+// buildRelay compiles the relay without cgo, as it ships, into dir.
+func buildRelay(ctx context.Context, dir string) (string, error) {
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	mod := strings.TrimSpace(string(gomod))
+	if err != nil || mod == "" || mod == os.DevNull {
+		return "", errors.New("cannot find the pairwise module to build the relay: run from the repository, or pass -relay PATH")
+	}
+	root := filepath.Dir(mod)
+	bin := filepath.Join(dir, "pairwise-relay")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "pairwise/syncserver")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the relay: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startRelay issues an organisation token and starts bin serving dir on a
+// free loopback port. cpu >= 0 pins the relay to that CPU with taskset, as
+// the anchors' harness pins its servers.
+func startRelay(ctx context.Context, bin, dir string, cpu int) (*relayProc, error) {
+	out, err := exec.CommandContext(ctx, bin, "token", "new", "--data", dir, "--name", "load").Output()
+	if err != nil {
+		return nil, fmt.Errorf("issue a relay token: %w", err)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	r := &relayProc{dir: dir, addr: addr, url: "ws://" + addr, token: strings.TrimSpace(string(out)),
+		log: filepath.Join(dir, "relay.log"), done: make(chan struct{})}
+	args := []string{bin, "serve", "--listen", addr, "--data", dir, "--log-level", "warn"}
+	if cpu >= 0 {
+		if ts, err := exec.LookPath("taskset"); err == nil {
+			args = append([]string{ts, "-c", strconv.Itoa(cpu)}, args...) // taskset execs the relay: same PID
+		}
+	}
+	logf, err := os.Create(r.log)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	r.cmd = exec.Command(args[0], args[1:]...)
+	r.cmd.Stdout, r.cmd.Stderr = logf, logf
+	if err := r.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the relay: %w", err)
+	}
+	go func() { r.cmd.Wait(); close(r.done) }()
+	if err := r.waitHealthy(ctx, 15*time.Second); err != nil {
+		r.stop()
+		return nil, err
+	}
+	return r, nil
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func (r *relayProc) waitHealthy(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-r.done:
+			return fmt.Errorf("the relay exited at start:\n%s", r.logTail())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		resp, err := http.Get("http://" + r.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("the relay did not become healthy within %s:\n%s", limit, r.logTail())
+}
+
+// logTail is the end of the relay's log.
+func (r *relayProc) logTail() string {
+	b, _ := os.ReadFile(r.log)
+	if len(b) > 4000 {
+		b = b[len(b)-4000:]
+	}
+	return string(b)
+}
+
+func (r *relayProc) pid() int { return r.cmd.Process.Pid }
+
+// mem reads the relay's resident set and its peak.
+func (r *relayProc) mem() (memStat, error) { return readMem(r.pid()) }
+
+// cpu is the relay's user+system CPU time so far.
+func (r *relayProc) cpu() (time.Duration, error) { return readCPU(r.pid()) }
+
+// metrics reads the named series of the relay's Prometheus endpoint (plain
+// counters, gauges and histogram _sum/_count series, without labels).
+func (r *relayProc) metrics(names ...string) (map[string]float64, error) {
+	resp, err := http.Get("http://" + r.addr + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !slices.Contains(names, name) {
+			continue
+		}
+		if out[name], err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
+			return nil, fmt.Errorf("metric %s: %w", name, err)
+		}
+	}
+	for _, n := range names {
+		if _, ok := out[n]; !ok {
+			return nil, fmt.Errorf("the relay's metrics lack %s", n)
+		}
+	}
+	return out, sc.Err()
+}
+
+// stop asks the relay to shut down gracefully and kills it if it does not.
+func (r *relayProc) stop() {
+	if r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-r.done:
+	case <-time.After(20 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-r.done
+	}
+}
+
+// commitStats is the relay's group-commit record over a phase.
+type commitStats struct{ commits, records, seconds float64 }
+
+// commits reads the relay's group-commit counters.
+func (r *relayProc) commits() commitStats {
+	m, err := r.metrics("pairwise_relay_commit_seconds_count", "pairwise_relay_commit_seconds_sum", "pairwise_relay_commit_records_sum")
+	if err != nil {
+		return commitStats{}
+	}
+	return commitStats{m["pairwise_relay_commit_seconds_count"], m["pairwise_relay_commit_records_sum"], m["pairwise_relay_commit_seconds_sum"]}
+}
+
+// since describes the commits made after c0.
+func (c commitStats) since(c0 commitStats) string {
+	n := c.commits - c0.commits
+	if n <= 0 {
+		return "no commits"
+	}
+	return fmt.Sprintf("%.0f commits, %.1f records each, %.2f ms each (mean)",
+		n, (c.records-c0.records)/n, 1000*(c.seconds-c0.seconds)/n)
+}

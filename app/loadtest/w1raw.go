@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"pairwise/shared/wire"
+)
+
+// rawRecordSize is the sealed size of a typical W1 edit (a SendMessage
+// change is about 200 bytes, sealing adds 40).
+const rawRecordSize = 240
+
+// runW1Raw is W1 with the client engines taken out: a raw wire writer
+// pushes sealed-size records on W1's schedule and a raw reader timestamps
+// their arrival. It is not a handbook workload; it shows how much of W1's
+// latency is the relay's (its group commit and fan-out) and how much the
+// client engine's.
+func runW1Raw(ctx context.Context, e *env, cfg w1Config, rep *report) error {
+	const wl = "W1 relay only"
+	rl, err := e.relay(ctx, "w1raw")
+	if err != nil {
+		return err
+	}
+	defer rl.stop()
+	doc := newRawDoc()
+	if err := createRawDocs(ctx, rl, []rawDoc{doc}); err != nil {
+		return err
+	}
+	w, r, err := rawPair(ctx, rl.url, doc)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	defer r.close()
+
+	total := cfg.Warmup + cfg.Edits
+	sent, seen := make([]atomic.Int64, total), make([]atomic.Int64, total)
+	arrived := make(chan error, 1)
+	go func() { arrived <- r.timeRecords(total, seen, nil) }()
+	go w.idle() // acknowledgements and the writer's own records
+
+	e.progress("W1 relay only: %d records, one every %s", total, cfg.Interval)
+	body := make([]byte, rawRecordSize)
+	rand.Read(body)
+	cpu, c0 := startCPU(rl), rl.commits()
+	_, err = schedule(ctx, total, now()+200*time.Millisecond, cfg.Interval, func(i int) error {
+		sent[i].Store(int64(now()))
+		return w.send(ctx, &wire.Push{Req: uint64(i + 1), Doc: doc.id, DSeq: uint64(i + 1), Body: body})
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-arrived:
+		if err != nil {
+			return err
+		}
+	case <-time.After(applyLimit):
+		return fmt.Errorf("W1 relay only: records still missing after %s", applyLimit)
+	}
+	phase := cpu.stop()
+
+	lat := make([]time.Duration, 0, cfg.Edits)
+	for k := cfg.Warmup; k < total; k++ {
+		lat = append(lat, time.Duration(seen[k].Load()-sent[k].Load()))
+	}
+	s := summarise(lat)
+	rep.duration(wl, "push → reader received, p50", s.P50, 0, "")
+	rep.duration(wl, "push → reader received, p99", s.P99, 0, "")
+	rep.duration(wl, "push → reader received, max", s.Max, 0, "")
+	rep.info(wl, "relay group commits", rl.commits().since(c0))
+	rep.info(wl, "CPU", phase.String())
+	e.progress("W1 relay only: %s", s)
+	return nil
+}
+
+// rawPair connects a writer and a reader that both follow doc.
+func rawPair(ctx context.Context, url string, doc rawDoc) (w, r *rawConn, err error) {
+	err = withTimeout(ctx, 30*time.Second, func(ctx context.Context) error {
+		if w, err = dialRaw(ctx, url, ""); err != nil {
+			return err
+		}
+		if err = w.subscribe(ctx, doc); err != nil {
+			return err
+		}
+		if r, err = dialRaw(ctx, url, ""); err != nil {
+			return err
+		}
+		return r.subscribe(ctx, doc)
+	})
+	if err != nil {
+		if w != nil {
+			w.close()
+		}
+		if r != nil {
+			r.close()
+		}
+	}
+	return w, r, err
+}
+
+// timeRecords reads until it has seen records 1..n, stamping when each
+// arrived (record DSeq k+1 is push k) and counting them into got if set.
+func (c *rawConn) timeRecords(n int, seen []atomic.Int64, count *atomic.Int64) error {
+	got := 0
+	for got < n {
+		m, err := c.recv(context.Background())
+		if err != nil {
+			return fmt.Errorf("reader: %w", err)
+		}
+		recs, ok := m.(*wire.Records)
+		if !ok {
+			continue
+		}
+		at := int64(now())
+		for _, rec := range recs.Recs {
+			if k := int(rec.DSeq) - 1; k >= 0 && k < n && seen[k].Load() == 0 {
+				seen[k].Store(at)
+				got++
+				if count != nil {
+					count.Add(1)
+				}
+			}
+		}
+	}
+	return nil
+}

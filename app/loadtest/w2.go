@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+)
+
+// w2Config scales W2.
+type w2Config struct {
+	Docs, Warmup, Edits int
+	Interval            time.Duration
+	Batch               int
+	Idle                time.Duration
+}
+
+// runW2 is "W2 many pairs": as the handbook says, literally. Every document
+// has a writer machine and a reader machine of its own, each with its own
+// data folder, Badger store, engine and WebSocket, so the relay holds
+// 2×Docs connections and this process 2×Docs stores.
+func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
+	rl, err := e.relay(ctx, "w2")
+	if err != nil {
+		return err
+	}
+	defer rl.stop()
+	var m w2Memory
+	m.empty, _ = rl.mem()
+
+	pairs := make([]*pair, cfg.Docs)
+	defer closePairs(pairs)
+	if err := openW2(ctx, e, cfg, rl, pairs); err != nil {
+		return err
+	}
+	if err := sleepCtx(ctx, cfg.Idle); err != nil {
+		return err
+	}
+	m.idle, _ = rl.mem() // its VmHWM is the peak while connecting
+	for _, p := range pairs {
+		if err := p.arm(cfg.Warmup + cfg.Edits); err != nil {
+			return err
+		}
+	}
+
+	e.progress("W2: %d warm-up edits per document", cfg.Warmup)
+	if _, err := editAllAndWait(ctx, pairs, 0, cfg.Warmup, cfg.Interval, 200*time.Millisecond); err != nil {
+		return fmt.Errorf("W2 warm-up: %w", err)
+	}
+	if err := sleepCtx(ctx, 500*time.Millisecond); err != nil {
+		return err
+	}
+
+	e.progress("W2: %d measured edits per document, each writer one every %s", cfg.Edits, cfg.Interval)
+	cpu, c0 := startCPU(rl), rl.commits()
+	runs, err := editAllAndWait(ctx, pairs, cfg.Warmup, cfg.Edits, cfg.Interval, 500*time.Millisecond)
+	if err != nil {
+		return fmt.Errorf("W2: %w", err)
+	}
+	phase := cpu.stop()
+	m.after, _ = rl.mem()
+	m.runtime, _ = rl.metrics(runtimeSeries...)
+	if err := parallel(len(pairs), 2*runtime.NumCPU(), func(i int) error { return pairs[i].verify() }); err != nil {
+		return err
+	}
+	lat := reportW2(rep, cfg, pairs, runs, m)
+	rep.info(w2Name, "CPU, measured phase", phase.String())
+	rep.info(w2Name, "relay group commits, measured phase", rl.commits().since(c0))
+	if own, err := readMem(os.Getpid()); err == nil {
+		rep.bytes(w2Name, "load tool peak RSS (all the clients' stores)", own.HWM, "MiB", 0, "")
+	}
+	e.progress("W2: %s", lat)
+	return nil
+}
+
+const w2Name = "W2 many pairs"
+
+// w2Memory is the relay's memory at W2's milestones.
+type w2Memory struct {
+	empty, idle, after memStat
+	runtime            map[string]float64 // the relay's Go runtime after the edits
+}
+
+// openW2 opens a writer and a reader data folder per document and creates
+// the pairs offline, then connects them.
+func openW2(ctx context.Context, e *env, cfg w2Config, rl *relayProc, pairs []*pair) error {
+	e.progress("W2: opening %d data folders", 2*cfg.Docs)
+	err := parallel(cfg.Docs, 2*runtime.NumCPU(), func(i int) error {
+		var err error
+		pairs[i], err = e.newOfflinePair(fmt.Sprintf("w2/%04d", i), rl.url, rl.url, rl.token)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	e.progress("W2: connecting %d engines, %d pairs at a time", 2*cfg.Docs, cfg.Batch)
+	return connectPairs(ctx, pairs, cfg.Batch)
+}
+
+// reportW2 adds W2's figures over every writer and reader.
+func reportW2(rep *report, cfg w2Config, pairs []*pair, runs []editRun, m w2Memory) latency {
+	const wl = w2Name
+	var all, calls []time.Duration
+	var first, lastEdit, lastSeen, behind time.Duration
+	drops := int64(0)
+	end := cfg.Warmup + cfg.Edits
+	for i, p := range pairs {
+		all = append(all, p.track.latencies(cfg.Warmup, end)...)
+		calls = append(calls, runs[i].calls...)
+		if i == 0 || runs[i].first < first {
+			first = runs[i].first
+		}
+		lastEdit = max(lastEdit, runs[i].last)
+		lastSeen = max(lastSeen, p.track.seenAt(end-1))
+		behind = max(behind, runs[i].behind)
+		drops += p.writer.drops.Load() + p.reader.drops.Load()
+	}
+	lat := summarise(all)
+	rep.duration(wl, "latency p50", lat.P50, 0, "Yjs 0.53 ms")
+	rep.duration(wl, "latency p99", lat.P99, 3*time.Millisecond, "Yjs 4.66 ms")
+	rep.duration(wl, "latency max", lat.Max, 0, "Yjs 7.94 ms")
+	rep.bytes(wl, "relay RSS, empty", m.empty.RSS, "MiB", 0, "Yjs ~57 MiB")
+	rep.bytes(wl, fmt.Sprintf("relay RSS, idle with %d connections", 2*cfg.Docs), m.idle.RSS, "MiB", 40, "Yjs 79.9 MiB")
+	rep.bytes(wl, "relay peak RSS (VmHWM)", m.after.HWM, "MiB", 50, "Yjs 101 MiB")
+	rep.bytes(wl, "relay peak RSS until connected", m.idle.HWM, "MiB", 0, "")
+	rep.info(wl, "relay RSS idle, split", m.idle.split())
+	rep.info(wl, "relay RSS after edits, split", m.after.split())
+	if rt := m.runtime; rt != nil {
+		rep.info(wl, "relay Go heap in use, stacks, after edits", mib(int64(rt["go_memstats_heap_inuse_bytes"]))+", "+mib(int64(rt["go_memstats_stack_inuse_bytes"])))
+	}
+	rep.duration(wl, "tail after last edit", lastSeen-lastEdit, 0, "Yjs 0.35 ms")
+	rep.duration(wl, "converge (first edit → last applied)", lastSeen-first, 0, "Yjs 3997 ms")
+	rep.duration(wl, "writers behind schedule (max)", behind, 0, "Yjs 10.1 ms")
+	dur := summarise(calls)
+	rep.duration(wl, "edit call to durable, p50", dur.P50, 0, "")
+	rep.duration(wl, "edit call to durable, p99", dur.P99, 3*time.Millisecond, "")
+	rep.info(wl, "connections lost", fmt.Sprint(drops))
+	return lat
+}
+
+// connectPairs starts the engines batch pairs at a time: the writers of a
+// batch first (they register the documents), then its readers, and waits
+// until the batch is settled before the next.
+func connectPairs(ctx context.Context, pairs []*pair, batch int) error {
+	for b := 0; b < len(pairs); b += batch {
+		group := pairs[b:min(b+batch, len(pairs))]
+		if err := parallel(len(group), len(group), func(i int) error { return group[i].startWriter(ctx) }); err != nil {
+			return err
+		}
+		if err := parallel(len(group), len(group), func(i int) error { return group[i].startReader(ctx) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// editAllAndWait runs every writer on its own schedule, writer j offset by
+// j·interval/len(pairs) so the load is spread evenly, and waits until every
+// reader has applied every edit.
+func editAllAndWait(ctx context.Context, pairs []*pair, from, n int, interval, lead time.Duration) ([]editRun, error) {
+	runs := make([]editRun, len(pairs))
+	start := pairs[0].track.now() + lead
+	err := parallel(len(pairs), len(pairs), func(j int) error {
+		var err error
+		offset := time.Duration(j) * interval / time.Duration(len(pairs))
+		runs[j], err = paced(ctx, pairs[j], from, n, start+offset, interval)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, applyLimit)
+	defer cancel()
+	for _, p := range pairs {
+		if err := p.track.wait(wctx, from+n); err != nil {
+			return nil, fmt.Errorf("a reader applied %d of %d edits: %w", p.track.edits(), from+n, err)
+		}
+	}
+	return runs, nil
+}
+
+// closePairs closes every opened pair, a few at a time: closing a Badger
+// store flushes it.
+func closePairs(pairs []*pair) {
+	parallel(len(pairs), 2*runtime.NumCPU(), func(i int) error {
+		if pairs[i] != nil {
+			pairs[i].close()
+		}
+		return nil
+	})
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"pairwise/shared/wire"
+)
+
+// rawLink is one document's raw writer and reader in W2 relay only.
+type rawLink struct {
+	doc        rawDoc
+	w, r       *rawConn
+	sent, seen []atomic.Int64
+	got        atomic.Int64
+}
+
+// runW2Raw is W2 with the client engines taken out: a raw writer and a raw
+// reader per document push and receive sealed-size records on W2's
+// schedule. Like w1raw it is not a handbook workload: it shows the relay's
+// own W2 latency, apart from the thousand client stores around it.
+func runW2Raw(ctx context.Context, e *env, cfg w2Config, rep *report) error {
+	const wl = "W2 relay only"
+	rl, err := e.relay(ctx, "w2raw")
+	if err != nil {
+		return err
+	}
+	defer rl.stop()
+	links, err := openRawLinks(ctx, rl, cfg)
+	defer closeRawLinks(links)
+	if err != nil {
+		return err
+	}
+	if err := sleepCtx(ctx, cfg.Idle); err != nil {
+		return err
+	}
+	idle, _ := rl.mem()
+
+	body := make([]byte, rawRecordSize)
+	rand.Read(body)
+	e.progress("W2 relay only: %d warm-up and %d measured records per document", cfg.Warmup, cfg.Edits)
+	if err := pushAll(ctx, links, 0, cfg.Warmup, cfg.Interval, body); err != nil {
+		return err
+	}
+	cpu, c0 := startCPU(rl), rl.commits()
+	if err := pushAll(ctx, links, cfg.Warmup, cfg.Edits, cfg.Interval, body); err != nil {
+		return err
+	}
+	phase := cpu.stop()
+	after, _ := rl.mem()
+
+	var lat []time.Duration
+	for _, l := range links {
+		for k := cfg.Warmup; k < cfg.Warmup+cfg.Edits; k++ {
+			lat = append(lat, time.Duration(l.seen[k].Load()-l.sent[k].Load()))
+		}
+	}
+	s := summarise(lat)
+	rep.duration(wl, "push → reader received, p50", s.P50, 0, "Yjs 0.53 ms")
+	rep.duration(wl, "push → reader received, p99", s.P99, 3*time.Millisecond, "Yjs 4.66 ms")
+	rep.duration(wl, "push → reader received, max", s.Max, 0, "Yjs 7.94 ms")
+	rep.bytes(wl, fmt.Sprintf("relay RSS, idle with %d connections", 2*cfg.Docs), idle.RSS, "MiB", 40, "Yjs 79.9 MiB")
+	rep.bytes(wl, "relay peak RSS (VmHWM)", after.HWM, "MiB", 50, "Yjs 101 MiB")
+	rep.info(wl, "relay group commits", rl.commits().since(c0))
+	rep.info(wl, "CPU, measured phase", phase.String())
+	e.progress("W2 relay only: %s", s)
+	return nil
+}
+
+// openRawLinks creates the documents and connects a writer and a reader
+// for each, W2's batch of pairs at a time.
+func openRawLinks(ctx context.Context, rl *relayProc, cfg w2Config) ([]*rawLink, error) {
+	total := cfg.Warmup + cfg.Edits
+	links := make([]*rawLink, cfg.Docs)
+	docs := make([]rawDoc, cfg.Docs)
+	for i := range links {
+		docs[i] = newRawDoc()
+		links[i] = &rawLink{doc: docs[i], sent: make([]atomic.Int64, total), seen: make([]atomic.Int64, total)}
+	}
+	if err := createRawDocs(ctx, rl, docs); err != nil {
+		return links, err
+	}
+	return links, parallel(len(links), cfg.Batch, func(i int) error {
+		l := links[i]
+		var err error
+		if l.w, l.r, err = rawPair(ctx, rl.url, l.doc); err != nil {
+			return err
+		}
+		go l.w.idle()
+		go l.r.timeRecords(total, l.seen, &l.got)
+		return nil
+	})
+}
+
+func closeRawLinks(links []*rawLink) {
+	for _, l := range links {
+		if l != nil && l.w != nil {
+			l.w.close()
+			l.r.close()
+		}
+	}
+}
+
+// pushAll runs every writer on W2's staggered schedule, pushing records
+// [from, from+n), and waits until every reader has them.
+func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.Duration, body []byte) error {
+	start := now() + 200*time.Millisecond
+	err := parallel(len(links), len(links), func(j int) error {
+		l := links[j]
+		offset := time.Duration(j) * interval / time.Duration(len(links))
+		_, err := schedule(ctx, n, start+offset, interval, func(i int) error {
+			k := from + i
+			l.sent[k].Store(int64(now()))
+			return l.w.send(ctx, &wire.Push{Req: uint64(k + 1), Doc: l.doc.id, DSeq: uint64(k + 1), Body: body})
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return waitFor(ctx, applyLimit, "readers receive every record", func() (bool, error) {
+		for _, l := range links {
+			if l.got.Load() < int64(from+n) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
