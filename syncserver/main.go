@@ -159,10 +159,15 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	hs.Shutdown(sctx)
+	// Both at once: the HTTP server waits for idle connections that never
+	// sent a request, and WebSocket clients should be told to go away
+	// without waiting for that.
+	httpDone := make(chan struct{})
+	go func() { hs.Shutdown(sctx); close(httpDone) }()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("closing the store: %w", err)
 	}
+	<-httpDone
 	log.Info("stopped")
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

@@ -19,7 +19,9 @@ import (
 // SnapshotEvery is how many relay records may pile up past the relay's
 // snapshot before a caught-up replica uploads a new one, so a replica far
 // behind downloads one snapshot and a short tail instead of the whole log.
-const SnapshotEvery = 128
+// It is a variable only so tests can make snapshots frequent; set it before
+// any engine runs.
+var SnapshotEvery = 128
 
 // Engine keeps every pair of a workspace in sync with its relay.
 type Engine struct {

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,13 +73,16 @@ func startRelay(t *testing.T) *relay {
 
 func (r *relay) start() {
 	r.t.Helper()
-	r.log = &bytes.Buffer{}
+	if r.log == nil {
+		r.log = &bytes.Buffer{} // kept across restarts, to read after a failure
+	}
+	fmt.Fprintf(r.log, "--- relay starts\n")
 	r.cmd = exec.Command(relayBin, "serve", "--listen", r.addr, "--data", r.dir)
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
 	}
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 1000; i++ {
 		resp, err := http.Get("http://" + r.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -85,7 +90,7 @@ func (r *relay) start() {
 				return
 			}
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	r.t.Fatalf("relay did not become healthy:\n%s", r.log)
 }
@@ -98,6 +103,46 @@ func (r *relay) kill() {
 		r.cmd = nil
 	}
 }
+
+// stop shuts the relay down with SIGTERM, as an admin's restart would: it
+// closes connections politely and finishes the writes it received.
+func (r *relay) stop() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		// A client dial cut short can leave a connection in this process's
+		// HTTP connection pool that never sent a request; http.Server's
+		// Shutdown waits five seconds for such a connection before it calls
+		// it idle. Closing the pool first keeps restarts quick.
+		http.DefaultClient.CloseIdleConnections()
+		_ = r.cmd.Process.Signal(syscall.SIGTERM)
+		_ = r.cmd.Wait()
+		r.cmd = nil
+	}
+}
+
+// metric reads one unlabelled metric from the relay's /metrics page.
+func (r *relay) metric(name string) float64 {
+	r.t.Helper()
+	resp, err := http.Get("http://" + r.addr + "/metrics")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				r.t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	r.t.Fatalf("the relay has no metric %s", name)
+	return 0
+}
+
+// running reports whether the relay process is up.
+func (r *relay) running() bool { return r.cmd != nil }
 
 // replica is one person's data folder.
 type replica struct {

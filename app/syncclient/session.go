@@ -38,7 +38,8 @@ type session struct {
 type request struct {
 	kind wire.Type
 	doc  *docSync
-	dseq uint64
+	dseq uint64 // of a push
+	seq  uint64 // relay sequence a snapshot covers
 }
 
 // docSync is the progress of one pair within a session.
@@ -424,6 +425,12 @@ func (s *session) onError(m *wire.Error) error {
 		return m
 	}
 	delete(s.reqs, m.Req)
+	if r.kind == wire.TypeSnapPut && m.Code == wire.CodeStaleSnap {
+		// Another replica's snapshot got there first and covers at least
+		// as much: ours is not needed, and nothing is wrong.
+		r.doc.snapPending = false
+		return s.e.ws.Store().SetRelaySnap(r.doc.id, r.seq)
+	}
 	return fmt.Errorf("pair %q: %w", title(r.doc), m)
 }
 
@@ -447,6 +454,10 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	return nil
 }
 
+// testHookSnapshot runs between deciding to upload a snapshot and taking
+// it; a test commits an edit there.
+var testHookSnapshot = func() {}
+
 // maybeSnapshot uploads a sealed snapshot once enough records piled up past
 // the relay's, so that a replica far behind catches up quickly.
 func (s *session) maybeSnapshot(ctx context.Context, d *docSync) error {
@@ -454,13 +465,20 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync) error {
 		return nil
 	}
 	st, err := s.e.ws.Store().State(d.id)
-	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+SnapshotEvery || d.cursor < d.maxOwnSeq {
+	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(SnapshotEvery) || d.cursor < d.maxOwnSeq {
 		return err
 	}
+	testHookSnapshot()
 	doc, err := s.e.ws.Snapshot(d.id)
 	if err != nil {
 		return err
 	}
+	// An edit committed since the check above is in doc but not yet in the
+	// relay's log. Checking again now is enough: an edit is in the outbox
+	// before the document lock that Snapshot takes is free again.
+	if st, err := s.e.ws.Store().State(d.id); err != nil || st.Pending() > 0 {
+		return err
+	}
 	d.snapPending = true
-	return s.request(ctx, &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: seal.SealSnapshot(d.key, d.did, d.cursor, doc)}, request{doc: d})
+	return s.request(ctx, &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: seal.SealSnapshot(d.key, d.did, d.cursor, doc)}, request{doc: d, seq: d.cursor})
 }

@@ -2,6 +2,7 @@ package syncclient
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -236,3 +237,79 @@ func TestRecordSealedWithAnotherKeyIsRefused(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Two replicas caught up to the same record may both upload a snapshot of
+// it; the relay keeps the first and refuses the other as stale. The loser
+// has lost nothing, so its sync must succeed instead of reporting that the
+// relay refused it (the chaos harness found this with seed 6).
+func TestLosingASnapshotRaceIsNotAnError(t *testing.T) {
+	old := SnapshotEvery
+	t.Cleanup(func() { SnapshotEvery = old })
+	SnapshotEvery = 1 << 30 // no snapshots while both catch up
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	a.addGoal(pair, "one")
+	a.mustSync()
+	b.mustSync() // both now hold every record, and the relay no snapshot
+
+	SnapshotEvery = 1
+	a.mustSync() // a uploads a snapshot of the head
+	won, _ := a.ws.Store().State(pair)
+	if won.RelaySnap == 0 {
+		t.Fatal("the first replica uploaded no snapshot, so this test proves nothing")
+	}
+	// b is at the same record and has not heard of a's snapshot: it uploads
+	// its own, which the relay refuses as stale.
+	eng := New(b.ws, t.Logf)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := eng.SyncOnce(ctx); err != nil {
+		t.Fatalf("sync after losing the snapshot race: got %v, want success", err)
+	}
+	if st := eng.Status(); st.State != Synced {
+		t.Errorf("status after losing the snapshot race: got %q, want %q", st, Status{State: Synced})
+	}
+	if lost, _ := b.ws.Store().State(pair); lost.RelaySnap != won.RelaySnap {
+		t.Errorf("the loser's idea of the relay's snapshot: got record %d, want %d", lost.RelaySnap, won.RelaySnap)
+	}
+	b.addGoal(pair, "two")
+	b.mustSync()
+	a.mustSync()
+	if a.json(pair) != b.json(pair) {
+		t.Error("the replicas differ after the snapshot race")
+	}
+}
+
+// A snapshot of record N must hold only what records up to N hold. An edit
+// committed just as the engine decided to upload one used to ride along
+// although the relay's log would get it only later; a replica loading that
+// snapshot could then push a change built on it, and a replica already past
+// N would refuse that change for its missing dependency until some newer
+// snapshot came along.
+func TestSnapshotNeverHoldsAnUnsentChange(t *testing.T) {
+	old := SnapshotEvery
+	t.Cleanup(func() { SnapshotEvery, testHookSnapshot = old, func() {} })
+	SnapshotEvery = 1 << 30
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	a.addGoal(pair, "one")
+	a.mustSync() // a is at the head; the relay has no snapshot
+
+	SnapshotEvery = 1
+	var once sync.Once
+	testHookSnapshot = func() { once.Do(func() { a.addGoal(pair, "typed just then") }) }
+	before, _ := a.ws.Store().State(pair)
+	a.mustSync()
+	// The only snapshot the relay may have is one taken once the edit's
+	// record was in the log, after the record a had when it decided.
+	after, _ := a.ws.Store().State(pair)
+	if n := r.metric("pairwise_relay_snapshots_total"); n > 1 || (n == 1 && after.RelaySnap <= before.Cursor) {
+		t.Fatalf("the relay took %v snapshots, the last of record %d; want none, or one of a record after %d: a snapshot held the edit before the log did", n, after.RelaySnap, before.Cursor)
+	}
+	b.mustSync()
+	if a.json(pair) != b.json(pair) {
+		t.Error("the replicas differ")
+	}
+}

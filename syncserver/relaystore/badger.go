@@ -14,6 +14,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"pairwise/shared/badgertidy"
 	"pairwise/shared/diskfree"
 	"pairwise/shared/wire"
 )
@@ -55,6 +56,12 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 		return nil, fmt.Errorf("cannot create the relay's data folder %s: %w", dir, err)
 	}
 	existed := hasFiles(dir)
+	// A crash can leave empty log files that Badger then refuses to open.
+	if removed, err := badgertidy.RemoveEmptyLogs(dir); err != nil {
+		return nil, fmt.Errorf("cannot tidy the relay's data folder %s: %w", dir, err)
+	} else if len(removed) > 0 {
+		log.Warn("removed empty files an earlier crash left behind", "files", removed)
+	}
 	opts := badger.DefaultOptions(dir).
 		WithSyncWrites(true).
 		WithMemTableSize(8 << 20).
