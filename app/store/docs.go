@@ -51,10 +51,40 @@ func readState(txn *badger.Txn, doc string) (DocState, error) {
 	if err != nil {
 		return st, err
 	}
-	if err := json.Unmarshal(v, &st); err != nil {
+	st, err = decodeState(v)
+	if err != nil {
 		return st, fmt.Errorf("%w: state of %s: %v", ErrCorrupt, doc, err)
 	}
 	return st, nil
+}
+
+// decodeState parses a document's stored bookkeeping and checks that its
+// numbers agree with each other, so a damaged record is reported instead of
+// turning into a huge count of waiting changes.
+func decodeState(v []byte) (DocState, error) {
+	var st DocState
+	if err := json.Unmarshal(v, &st); err != nil {
+		return DocState{}, err
+	}
+	switch {
+	case st.NextDSeq == 0 && st.Acked != 0:
+		return DocState{}, fmt.Errorf("acknowledged %d changes but never numbered one", st.Acked)
+	case st.NextDSeq > 0 && st.Acked > st.NextDSeq-1:
+		return DocState{}, fmt.Errorf("acknowledged change %d but only numbered up to %d", st.Acked, st.NextDSeq-1)
+	case st.Chunks < 0 || st.ChunkBytes < 0:
+		return DocState{}, fmt.Errorf("negative chunk count or size")
+	case uint64(st.Chunks) > st.NextChunk:
+		return DocState{}, fmt.Errorf("%d chunks since the snapshot but only %d ever written", st.Chunks, st.NextChunk)
+	}
+	return st, nil
+}
+
+// decodeChunk parses a stored chunk: its kind byte, then its bytes.
+func decodeChunk(v []byte) (Chunk, error) {
+	if len(v) == 0 || (ChunkKind(v[0]) != Changes && ChunkKind(v[0]) != Document) {
+		return Chunk{}, errors.New("no valid kind")
+	}
+	return Chunk{Kind: ChunkKind(v[0]), Data: v[1:]}, nil
 }
 
 func writeState(txn *badger.Txn, doc string, st DocState) error {
@@ -175,10 +205,11 @@ func (s *Store) Load(doc string) (snap []byte, chunks []Chunk, err error) {
 			if err != nil {
 				return err
 			}
-			if len(v) == 0 || (ChunkKind(v[0]) != Changes && ChunkKind(v[0]) != Document) {
-				return fmt.Errorf("%w: chunk %d of %s has no valid kind", ErrCorrupt, seqOf(it.Item().Key()), doc)
+			c, err := decodeChunk(v)
+			if err != nil {
+				return fmt.Errorf("%w: chunk %d of %s: %v", ErrCorrupt, seqOf(it.Item().Key()), doc, err)
 			}
-			chunks = append(chunks, Chunk{Kind: ChunkKind(v[0]), Data: v[1:]})
+			chunks = append(chunks, c)
 		}
 		return nil
 	})
