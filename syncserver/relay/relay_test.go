@@ -576,6 +576,22 @@ func TestHostileClients(t *testing.T) {
 		}
 		stillWorks(t)
 	})
+	t.Run("push to a document that does not exist", func(t *testing.T) {
+		c := dial(t, r.url)
+		c.hello(r.token)
+		ghost := newDoc().id
+		e := c.expectError(c.push(ghost, 1, "into the void"), wire.CodeUnauthorized)
+		if !strings.Contains(e.Msg, "subscribe") {
+			t.Errorf("the refusal does not say what to do: %q", e.Msg)
+		}
+		req := c.nextReq()
+		c.send(&wire.SnapPut{Req: req, Doc: ghost, Seq: 1, Body: []byte("x")})
+		c.expectError(req, wire.CodeUnauthorized)
+		if _, err := r.srv.doc(ghost); err == nil {
+			t.Fatal("a push to an unknown document created it")
+		}
+		stillWorks(t)
+	})
 	t.Run("subscribe storm", func(t *testing.T) {
 		c := dial(t, r.url)
 		c.hello("")
