@@ -3,6 +3,7 @@ package mentoring
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,15 +42,74 @@ func FromTree(t map[string]any) (*Pair, error) {
 	if v := num(t[kSchema]); v > SchemaVersion {
 		return nil, ErrNewerSchema
 	}
-	p := &Pair{
-		ID:      str(t[kID]),
-		Title:   str(t[kTitle]),
-		Created: when(t[kCreated]),
-		Members: []Member{}, Wins: []Win{}, Messages: []Message{}, Prompts: []Answer{},
+	p := &Pair{}
+	readHeader(p, t)
+	readPeople(p, t)
+	p.Goals = readGoals(obj(t[kGoals]))
+	p.Checkins = readCheckins(obj(t[kCheckins]))
+	p.Wins = readWins(obj(t[kWins]))
+	p.Messages = readMessages(obj(t[kMessages]))
+	p.Prompts = readPrompts(obj(t[kPrompts]))
+	readReflections(p, t)
+	return p, nil
+}
+
+// Refresh returns the pair read from t, given old, the pair read before
+// the records at touched changed (paths as Edit.Touched gives them). It
+// rebuilds only the parts of old those records feed, and adds or replaces
+// a single message in place of re-sorting them all, so an edit on a pair
+// with years of history stays cheap. old is not modified.
+func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
+	if old == nil {
+		return FromTree(t)
 	}
+	p := *old
+	for _, path := range touched {
+		if len(path) == 0 {
+			return FromTree(t)
+		}
+		switch path[0] {
+		case kID, kTitle, kCreated, kClosedAt, kClosedBy:
+			readHeader(&p, t)
+		case kMembers, kAgreement:
+			readPeople(&p, t)
+		case kGoals:
+			p.Goals = readGoals(obj(t[kGoals]))
+		case kCheckins:
+			p.Checkins = readCheckins(obj(t[kCheckins]))
+		case kWins:
+			p.Wins = readWins(obj(t[kWins]))
+		case kMessages:
+			if len(path) == 2 {
+				p.Messages = upsertMessage(p.Messages, path[1], obj(t[kMessages]))
+			} else {
+				p.Messages = readMessages(obj(t[kMessages]))
+			}
+		case kPrompts:
+			p.Prompts = readPrompts(obj(t[kPrompts]))
+		case kReflections:
+			readReflections(&p, t)
+		default: // the schema version, or a key this version does not know
+			return FromTree(t)
+		}
+	}
+	return &p, nil
+}
+
+func readHeader(p *Pair, t map[string]any) {
+	p.ID, p.Title, p.Created, p.Closed = str(t[kID]), str(t[kTitle]), when(t[kCreated]), nil
+	if at := when(t[kClosedAt]); !at.IsZero() {
+		p.Closed = &Closure{By: str(t[kClosedBy]), At: at}
+	}
+}
+
+// readPeople reads the members and the agreement together: a member's
+// time zone and hours live in the agreement.
+func readPeople(p *Pair, t map[string]any) {
 	ag := obj(t[kAgreement])
 	tz, hours := obj(ag[kTimeZones]), obj(ag[kHours])
 	_, p.hasHours = ag[kHours]
+	p.Members = []Member{}
 	for id, v := range obj(t[kMembers]) {
 		m := obj(v)
 		p.Members = append(p.Members, Member{ID: id, Name: str(m[kName]), Role: Role(str(m[kRole])), Joined: when(m[kJoined]), TimeZone: str(tz[id]), Hours: str(hours[id])})
@@ -58,37 +118,74 @@ func FromTree(t map[string]any) (*Pair, error) {
 		return before(p.Members[i].Joined, p.Members[i].ID, p.Members[j].Joined, p.Members[j].ID)
 	})
 	p.Agreement = readAgreement(ag)
-	p.Goals = readGoals(obj(t[kGoals]))
-	p.Checkins = readCheckins(obj(t[kCheckins]))
-	for id, v := range obj(t[kWins]) {
+}
+
+func readWins(all map[string]any) []Win {
+	wins := []Win{}
+	for id, v := range all {
 		w := obj(v)
-		p.Wins = append(p.Wins, Win{ID: id, Text: str(w[kText]), Date: str(w[kDate]), By: str(w[kBy]), Added: when(w[kAdded])})
+		wins = append(wins, Win{ID: id, Text: str(w[kText]), Date: str(w[kDate]), By: str(w[kBy]), Added: when(w[kAdded])})
 	}
-	sort.Slice(p.Wins, func(i, j int) bool {
-		a, b := p.Wins[i], p.Wins[j]
+	sort.Slice(wins, func(i, j int) bool {
+		a, b := wins[i], wins[j]
 		if a.Date != b.Date {
 			return a.Date < b.Date
 		}
 		return before(a.Added, a.ID, b.Added, b.ID)
 	})
-	for id, v := range obj(t[kMessages]) {
-		m := obj(v)
-		p.Messages = append(p.Messages, Message{ID: id, Text: str(m[kText]), By: str(m[kBy]), At: when(m[kAt])})
+	return wins
+}
+
+func readMessage(id string, m map[string]any) Message {
+	return Message{ID: id, Text: str(m[kText]), By: str(m[kBy]), At: when(m[kAt])}
+}
+
+func messageBefore(a, b Message) bool { return before(a.At, a.ID, b.At, b.ID) }
+
+func readMessages(all map[string]any) []Message {
+	msgs := make([]Message, 0, len(all))
+	for id, v := range all {
+		msgs = append(msgs, readMessage(id, obj(v)))
 	}
-	sort.Slice(p.Messages, func(i, j int) bool {
-		return before(p.Messages[i].At, p.Messages[i].ID, p.Messages[j].At, p.Messages[j].ID)
-	})
-	for _, v := range obj(t[kPrompts]) {
+	sort.Slice(msgs, func(i, j int) bool { return messageBefore(msgs[i], msgs[j]) })
+	return msgs
+}
+
+// upsertMessage returns old with message id as all now holds it: replaced,
+// added in order, or gone.
+func upsertMessage(old []Message, id string, all map[string]any) []Message {
+	out := make([]Message, 0, len(old)+1)
+	for _, m := range old {
+		if m.ID != id {
+			out = append(out, m)
+		}
+	}
+	v, ok := all[id]
+	if !ok {
+		return out
+	}
+	m := readMessage(id, obj(v))
+	i := sort.Search(len(out), func(i int) bool { return messageBefore(m, out[i]) })
+	return slices.Insert(out, i, m)
+}
+
+func readPrompts(all map[string]any) []Answer {
+	out := []Answer{}
+	for _, v := range all {
 		a := obj(v)
-		p.Prompts = append(p.Prompts, Answer{Prompt: str(a[kPrompt]), Member: str(a[kMember]), Text: str(a[kText]), At: when(a[kAt])})
+		out = append(out, Answer{Prompt: str(a[kPrompt]), Member: str(a[kMember]), Text: str(a[kText]), At: when(a[kAt])})
 	}
-	sort.Slice(p.Prompts, func(i, j int) bool {
-		a, b := p.Prompts[i], p.Prompts[j]
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
 		if a.Prompt != b.Prompt {
 			return a.Prompt < b.Prompt
 		}
 		return a.Member < b.Member
 	})
+	return out
+}
+
+func readReflections(p *Pair, t map[string]any) {
 	p.Reflections = []Reflection{}
 	_, p.hasReflections = t[kReflections]
 	for _, v := range obj(t[kReflections]) {
@@ -108,10 +205,6 @@ func FromTree(t map[string]any) (*Pair, error) {
 		}
 		return a.Member < b.Member
 	})
-	if at := when(t[kClosedAt]); !at.IsZero() {
-		p.Closed = &Closure{By: str(t[kClosedBy]), At: at}
-	}
-	return p, nil
 }
 
 func readAgreement(ag map[string]any) Agreement {

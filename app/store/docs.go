@@ -104,11 +104,16 @@ func putChunk(txn *badger.Txn, doc string, st *DocState, c Chunk) error {
 
 // Create stores a new document: its metadata and first chunk. If push is
 // set the chunk also goes into the outbox for the relay.
-func (s *Store) Create(doc string, meta any, first []byte, push bool) error {
+func (s *Store) Create(doc string, meta any, first []byte, push bool) (err error) {
 	mb, err := json.Marshal(meta)
 	if err != nil {
 		return fmt.Errorf("store: encode metadata of %s: %w", doc, err)
 	}
+	defer func() {
+		if err == nil {
+			s.addDoc(doc)
+		}
+	}()
 	return s.update(func(txn *badger.Txn) error {
 		if _, err := txn.Get(keyState(doc)); err == nil {
 			return fmt.Errorf("store: pair %s already exists here", doc)
@@ -161,9 +166,10 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 
 // AppendRemote stores chunks received from the relay and advances the
 // cursor to cursor, in one transaction: after a crash either both happened
-// or neither did, and the relay simply sends the records again.
+// or neither did, and the relay simply sends the records again. That is also
+// why it does not wait for the disk: losing it in a power cut costs a fetch.
 func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) error {
-	err := s.update(func(txn *badger.Txn) error {
+	err := s.updateLazy(func(txn *badger.Txn) error {
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err
@@ -293,9 +299,10 @@ type Pending struct {
 }
 
 // Ack records that the relay stored every change up to dseq, and drops them
-// from the outbox.
+// from the outbox. It does not wait for the disk: if a crash undoes it, the
+// changes are pushed again and the relay acknowledges them as replays.
 func (s *Store) Ack(doc string, dseq uint64) error {
-	return s.update(func(txn *badger.Txn) error {
+	return s.updateLazy(func(txn *badger.Txn) error {
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err
@@ -314,7 +321,7 @@ func (s *Store) Ack(doc string, dseq uint64) error {
 
 // SetRelaySnap records the relay sequence covered by the relay's snapshot.
 func (s *Store) SetRelaySnap(doc string, seq uint64) error {
-	return s.update(func(txn *badger.Txn) error {
+	return s.updateLazy(func(txn *badger.Txn) error {
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err

@@ -4,13 +4,33 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
 
-// Docs lists the IDs of every document in the store.
+// Docs lists the IDs of every document in the store, sorted. The list is
+// kept in memory: the sync engine asks for it on every change, and a
+// key-range scan walks every version of the bookkeeping records that the
+// memtable still holds.
 func (s *Store) Docs() ([]string, error) {
+	s.docsMu.Lock()
+	defer s.docsMu.Unlock()
+	return slices.Clone(s.docs), nil
+}
+
+// addDoc records a new document in the in-memory list.
+func (s *Store) addDoc(doc string) {
+	s.docsMu.Lock()
+	defer s.docsMu.Unlock()
+	if i, found := slices.BinarySearch(s.docs, doc); !found {
+		s.docs = slices.Insert(s.docs, i, doc)
+	}
+}
+
+// listDocs reads the document IDs from disk.
+func (s *Store) listDocs() ([]string, error) {
 	var ids []string
 	err := s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("n/")})
@@ -20,6 +40,7 @@ func (s *Store) Docs() ([]string, error) {
 		}
 		return nil
 	})
+	slices.Sort(ids)
 	return ids, err
 }
 

@@ -39,6 +39,9 @@ type Store struct {
 	db  *badger.DB
 	dir string
 	mu  sync.Mutex // serialises read-modify-write transactions
+
+	docsMu sync.Mutex
+	docs   []string // IDs of every document, sorted; see Docs
 }
 
 // Open opens or creates the data folder dir. Errors name the folder and say
@@ -78,6 +81,10 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		db.Close()
 		return nil, err
 	}
+	if s.docs, err = s.listDocs(); err != nil {
+		db.Close()
+		return nil, corrupt(dir, err)
+	}
 	return s, nil
 }
 
@@ -89,7 +96,7 @@ func corrupt(dir string, cause error) error {
 // megabytes of memtables and caches instead of hundreds.
 func desktopOptions(dir string, logf func(string, ...any)) badger.Options {
 	return badger.DefaultOptions(dir).
-		WithSyncWrites(true).
+		WithSyncWrites(false). // update syncs what is promised; see there
 		WithMemTableSize(4 << 20).
 		WithNumMemtables(2).
 		WithNumLevelZeroTables(2).
@@ -142,8 +149,30 @@ func (s *Store) checkFormat(existed bool) error {
 // memory-mapped value log, which would kill the process with SIGBUS.
 const MinFree = 48 << 20
 
-// update runs fn in a read-write transaction, synced on commit.
+// update runs fn in a read-write transaction and syncs it to disk before
+// returning: what the user typed, and anything that cannot be fetched again.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
+	if err := s.updateLazy(fn); err != nil {
+		return err
+	}
+	// Badger's write-ahead log is appended in commit order, and Sync covers
+	// everything committed before it, lazy writes included, so a crash
+	// leaves a prefix of the commits: never a local edit without the remote
+	// changes it was built on.
+	if err := s.db.Sync(); err != nil {
+		if isDiskFull(err) {
+			return fmt.Errorf("%w: the disk holding %s is full, so the last change may not be saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
+		}
+		return fmt.Errorf("store: sync %s to disk: %w", s.dir, err)
+	}
+	return nil
+}
+
+// updateLazy runs fn in a read-write transaction without waiting for the
+// disk. It is for writes a crash may undo harmlessly: changes from the relay
+// with the cursor past them (fetched again), acknowledgements (the relay
+// takes the resent changes as replays), the relay's snapshot position.
+func (s *Store) updateLazy(fn func(txn *badger.Txn) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if free, ok := diskfree.Free(s.dir); ok && free < MinFree {

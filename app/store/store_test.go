@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -173,5 +174,30 @@ func TestEmptyLogsLeftByACrashDoNotStopTheStore(t *testing.T) {
 	defer s.Close()
 	if _, chunks, err := s.Load("doc1"); err != nil || len(chunks) != 1 {
 		t.Fatalf("after reopening: %d chunks, %v", len(chunks), err)
+	}
+}
+
+// TestDocsListsEveryPairBeforeAndAfterReopen: the in-memory list of pairs
+// follows creations, and is rebuilt from disk on open.
+func TestDocsListsEveryPairBeforeAndAfterReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	for _, id := range []string{"b2", "a1", "c3"} {
+		if err := s.Create(id, map[string]string{"id": id}, []byte("first"), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Create("a1", map[string]string{"id": "a1"}, nil, false); err == nil {
+		t.Fatal("creating a pair twice was accepted")
+	}
+	want := []string{"a1", "b2", "c3"}
+	if got, _ := s.Docs(); !slices.Equal(got, want) {
+		t.Fatalf("Docs = %v, want %v", got, want)
+	}
+	s.Close()
+	s = open(t, dir)
+	defer s.Close()
+	if got, _ := s.Docs(); !slices.Equal(got, want) {
+		t.Fatalf("after reopening, Docs = %v, want %v", got, want)
 	}
 }

@@ -88,6 +88,10 @@ type handle struct {
 	// touched, and anything else (a merge, a reload) drops the cache.
 	tree map[string]any
 	pair *mentoring.Pair
+	// base is the last typed read and stale the records edited since;
+	// read refreshes just those parts of base instead of reading it all.
+	base  *mentoring.Pair
+	stale []crdt.Path
 }
 
 // read returns the typed pair. The result is shared: callers must not
@@ -103,23 +107,27 @@ func (h *handle) read() (*mentoring.Pair, error) {
 		}
 		h.tree = t
 	}
-	p, err := mentoring.FromTree(h.tree)
+	p, err := mentoring.Refresh(h.base, h.tree, h.stale)
 	if err != nil {
 		return nil, err
 	}
-	h.pair = p
+	h.pair, h.base, h.stale = p, p, nil
 	return p, nil
 }
 
 // forget drops the cache, so the next read is from the document.
-func (h *handle) forget() { h.tree, h.pair = nil, nil }
+func (h *handle) forget() { h.tree, h.pair, h.base, h.stale = nil, nil, nil, nil }
 
 // refresh re-reads the records at paths into the cached tree after a local
 // edit; on any doubt it forgets the cache instead.
 func (h *handle) refresh(paths []crdt.Path) {
 	h.pair = nil
 	if h.tree == nil {
+		h.base, h.stale = nil, nil
 		return
+	}
+	if h.base != nil {
+		h.stale = append(h.stale, paths...)
 	}
 next:
 	for _, p := range paths {
