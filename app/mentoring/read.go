@@ -58,7 +58,8 @@ func FromTree(t map[string]any) (*Pair, error) {
 // the records at touched changed (paths as Edit.Touched gives them). It
 // rebuilds only the parts of old those records feed, and adds or replaces
 // a single message in place of re-sorting them all, so an edit on a pair
-// with years of history stays cheap. old is not modified.
+// with years of history stays cheap. old is not modified, but the result
+// may share memory with it: refresh each read at most once.
 func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
 	if old == nil {
 		return FromTree(t)
@@ -152,19 +153,26 @@ func readMessages(all map[string]any) []Message {
 }
 
 // upsertMessage returns old with message id as all now holds it: replaced,
-// added in order, or gone.
+// added in order, or gone. The usual case, a new message later than all
+// the others, appends without copying; the result may then share memory
+// with old, which is fine as long as old itself is never refreshed again.
 func upsertMessage(old []Message, id string, all map[string]any) []Message {
-	out := make([]Message, 0, len(old)+1)
-	for _, m := range old {
-		if m.ID != id {
-			out = append(out, m)
-		}
-	}
 	v, ok := all[id]
+	at := slices.IndexFunc(old, func(m Message) bool { return m.ID == id })
 	if !ok {
-		return out
+		if at < 0 {
+			return old
+		}
+		return slices.Delete(slices.Clone(old), at, at+1)
 	}
 	m := readMessage(id, obj(v))
+	if at < 0 && (len(old) == 0 || messageBefore(old[len(old)-1], m)) {
+		return append(old, m)
+	}
+	out := slices.Clone(old)
+	if at >= 0 {
+		out = slices.Delete(out, at, at+1)
+	}
 	i := sort.Search(len(out), func(i int) bool { return messageBefore(m, out[i]) })
 	return slices.Insert(out, i, m)
 }

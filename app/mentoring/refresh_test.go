@@ -90,11 +90,16 @@ func randomEdit(rng *rand.Rand, me, other string, now time.Time) func(p *Pair) (
 		},
 		func(p *Pair) (Edit, error) { return Rate(p, someCheckin(p), who, 1+rng.IntN(5), text(), now) },
 		func(p *Pair) (Edit, error) { return AddWin(p, who, text(), date, now) },
-		func(p *Pair) (Edit, error) { return AnswerPrompt(p, who, Prompts[rng.IntN(len(Prompts))].ID, text(), now) },
+		func(p *Pair) (Edit, error) {
+			return AnswerPrompt(p, who, Prompts[rng.IntN(len(Prompts))].ID, text(), now)
+		},
 		func(p *Pair) (Edit, error) { return Rename(p, text()) },
 		func(p *Pair) (Edit, error) { return SetTimeZone(p, who, "Europe/Lisbon") },
 		func(p *Pair) (Edit, error) { return SetHours(p, who, "09:00-17:00") },
-		func(p *Pair) (Edit, error) { d := 7 + rng.IntN(21); return SetAgreement(p, AgreementInput{CadenceDays: &d}) },
+		func(p *Pair) (Edit, error) {
+			d := 7 + rng.IntN(21)
+			return SetAgreement(p, AgreementInput{CadenceDays: &d})
+		},
 		func(p *Pair) (Edit, error) { return Sign(p, who, now) },
 		func(p *Pair) (Edit, error) {
 			return Reflect(p, who, Midpoint, map[string]string{"working": text()}, 1+rng.IntN(5), now)

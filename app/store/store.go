@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -39,6 +40,8 @@ type Store struct {
 	db  *badger.DB
 	dir string
 	mu  sync.Mutex // serialises read-modify-write transactions
+
+	free *diskfree.Watch // free space, read at most once a second while plenty
 
 	docsMu sync.Mutex
 	docs   []string // IDs of every document, sorted; see Docs
@@ -76,7 +79,7 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		}
 		return nil, corrupt(dir, err)
 	}
-	s = &Store{db: db, dir: dir}
+	s = &Store{db: db, dir: dir, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}}
 	if err := s.checkFormat(existed); err != nil {
 		db.Close()
 		return nil, err
@@ -175,7 +178,7 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 func (s *Store) updateLazy(fn func(txn *badger.Txn) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if free, ok := diskfree.Free(s.dir); ok && free < MinFree {
+	if free, ok := s.free.Free(); ok && free < MinFree {
 		return fmt.Errorf("%w: only %d MB is free on the disk holding %s, so the last change was not saved. Free some space and try again", ErrDiskFull, free>>20, s.dir)
 	}
 	err := s.db.Update(fn)

@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 // crashChild creates a pair and adds goals as fast as it can, printing each
 // goal's number only after Edit has returned, until it is killed.
 func crashChild(dir string) {
+	compactIdle = 0 // compact between edits, so kills land during compactions too
 	ws, err := Open(dir, nil)
 	if err != nil {
 		fmt.Println("error", err)

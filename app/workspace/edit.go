@@ -3,6 +3,7 @@ package workspace
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
@@ -147,13 +148,47 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 	return fmt.Errorf("%s: %w", edit.Msg, err)
 }
 
-// maybeCompact folds the chunks into a new snapshot once there are many.
-// Failure is harmless (the chunks stay), so it is only logged.
+// maybeCompact folds the chunks into a new snapshot once there are many:
+// when the pair has been idle for a moment, or at once when there are very
+// many. The caller holds h.mu. Failure is harmless (the chunks stay), so it
+// is only logged.
 func (w *Workspace) maybeCompact(h *handle, chunks int, bytes int64, next uint64) {
-	if chunks < compactChunks && bytes < compactBytes {
-		return
+	switch {
+	case chunks >= compactChunksHard || bytes >= compactBytesHard:
+		w.compactNow(h, next)
+	case chunks >= compactChunks || bytes >= compactBytes:
+		if h.compact == nil {
+			h.compact = time.AfterFunc(compactIdle, func() { w.idleCompact(h) })
+		} else {
+			h.compact.Reset(compactIdle) // still busy: wait for a pause
+		}
+	}
+}
+
+func (w *Workspace) compactNow(h *handle, next uint64) {
+	if h.compact != nil {
+		h.compact.Stop()
+		h.compact = nil
 	}
 	if err := w.st.Compact(h.meta.ID, h.doc.Save(), next); err != nil {
 		w.logf("compact pair %s: %v", h.meta.ID, err)
 	}
+}
+
+// idleCompact runs once a pair has had no edits for compactIdle.
+func (w *Workspace) idleCompact(h *handle) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if w.closed.Load() {
+		return
+	}
+	st, err := w.st.State(h.meta.ID)
+	if err != nil {
+		w.logf("compact pair %s: %v", h.meta.ID, err)
+		return
+	}
+	if st.Chunks >= compactChunks || st.ChunkBytes >= compactBytes {
+		w.compactNow(h, st.NextChunk)
+	}
+	h.compact = nil
 }

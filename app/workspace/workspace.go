@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"pairwise/app/crdt"
@@ -57,10 +58,21 @@ type PendingJoin struct {
 // ReadOnly reports whether this replica can only read the pair.
 func (m Meta) ReadOnly() bool { return m.Write == nil }
 
-// Compaction thresholds: past either, the chunks are folded into a snapshot.
+// Compaction thresholds. Past the first pair, the chunks are folded into a
+// snapshot once the pair has been left alone for compactIdle; saving a
+// document with years of history takes tens of milliseconds, which an edit
+// (or a change arriving from the partner) should not wait for. Past the
+// second pair they are folded at once.
 const (
 	compactChunks = 256
 	compactBytes  = 1 << 20
+)
+
+// These are variables only so tests need not wait or write megabytes.
+var (
+	compactChunksHard = 4096
+	compactBytesHard  = int64(8 << 20)
+	compactIdle       = time.Second // how long a pair must be left alone
 )
 
 // Workspace is an open data folder. It is safe for concurrent use.
@@ -73,6 +85,7 @@ type Workspace struct {
 	vault vault
 
 	mu       sync.Mutex
+	closed   atomic.Bool // set by Close; idle compactions then do nothing
 	settings Settings
 	docs     map[string]*handle
 	watchers []func(doc string)
@@ -92,6 +105,8 @@ type handle struct {
 	// read refreshes just those parts of base instead of reading it all.
 	base  *mentoring.Pair
 	stale []crdt.Path
+	// compact is the pending idle compaction, if any.
+	compact *time.Timer
 }
 
 // read returns the typed pair. The result is shared: callers must not
@@ -188,8 +203,25 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 	return w, nil
 }
 
-// Close closes the data folder.
-func (w *Workspace) Close() error { return w.st.Close() }
+// Close closes the data folder. It waits for an edit or compaction in
+// progress and cancels those waiting for the pair to be idle.
+func (w *Workspace) Close() error {
+	w.closed.Store(true)
+	w.mu.Lock()
+	hs := make([]*handle, 0, len(w.docs))
+	for _, h := range w.docs {
+		hs = append(hs, h)
+	}
+	w.mu.Unlock()
+	for _, h := range hs {
+		h.mu.Lock()
+		if h.compact != nil {
+			h.compact.Stop()
+		}
+		h.mu.Unlock()
+	}
+	return w.st.Close()
+}
 
 // Dir is the data folder.
 func (w *Workspace) Dir() string { return w.st.Dir() }
@@ -284,12 +316,38 @@ func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: the saved copy of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, meta.ID, err, w.st.Dir())
 	}
-	for i, c := range chunks {
-		if err := mergeChunk(doc, c); err != nil {
-			return nil, fmt.Errorf("%w: piece %d of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, i, meta.ID, err, w.st.Dir())
+	// Runs of changes go to Automerge in one call: far quicker than one
+	// call per edit for a pair with thousands of them since its snapshot.
+	for i := 0; i < len(chunks); {
+		j := i + 1
+		if chunks[i].Kind == store.Changes {
+			for j < len(chunks) && chunks[j].Kind == store.Changes {
+				j++
+			}
+		}
+		if j-i > 1 && doc.ApplyChanges(concat(chunks[i:j])) == nil {
+			i = j
+			continue
+		}
+		for ; i < j; i++ { // one at a time, to name the piece that fails
+			if err := mergeChunk(doc, chunks[i]); err != nil {
+				return nil, fmt.Errorf("%w: piece %d of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, i, meta.ID, err, w.st.Dir())
+			}
 		}
 	}
 	return doc, nil
+}
+
+func concat(chunks []store.Chunk) []byte {
+	n := 0
+	for _, c := range chunks {
+		n += len(c.Data)
+	}
+	b := make([]byte, 0, n)
+	for _, c := range chunks {
+		b = append(b, c.Data...)
+	}
+	return b
 }
 
 func mergeChunk(doc *crdt.Doc, c store.Chunk) error {

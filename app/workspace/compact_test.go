@@ -1,0 +1,118 @@
+package workspace
+
+import (
+	"testing"
+	"time"
+
+	"pairwise/app/mentoring"
+)
+
+// TestCompactionWaitsForAPause: past the soft threshold an edit does not
+// pay for folding the history into a snapshot; once the pair is left alone
+// the chunks are folded, and the pair reads the same before and after a
+// reopen.
+func TestCompactionWaitsForAPause(t *testing.T) {
+	old := compactIdle
+	compactIdle = 300 * time.Millisecond
+	t.Cleanup(func() { compactIdle = old })
+
+	dir := t.TempDir()
+	ws, err := Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ws.NewPair("Compaction", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+				return mentoring.SendMessage(p, me, "hello", ws.Now())
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	chunks := func() int {
+		st, err := ws.Store().State(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Chunks
+	}
+	send(compactChunks + 10)
+	if n := chunks(); n < compactChunks {
+		t.Fatalf("%d chunks right after the burst: the edits paid for a compaction", n)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for chunks() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d chunks long after the pair went idle", chunks())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	before, err := ws.Pair(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(3) // the snapshot is a base for more edits
+	if err := ws.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ws, err = Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	after, err := ws.Pair(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Messages) != len(before.Messages)+3 || len(before.Messages) != compactChunks+10 {
+		t.Fatalf("messages: %d before reopening, %d after; want %d and %d", len(before.Messages), len(after.Messages), compactChunks+10, compactChunks+13)
+	}
+}
+
+// TestManyChunksForceACompaction: a pair that is never idle is still
+// compacted once its chunks pile up past the hard limit.
+func TestManyChunksForceACompaction(t *testing.T) {
+	old, oldHard := compactIdle, compactBytesHard
+	compactIdle, compactBytesHard = time.Hour, 200_000
+	t.Cleanup(func() { compactIdle, compactBytesHard = old, oldHard })
+	ws, err := Open(t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	id, err := ws.NewPair("Busy", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 19000)
+	for i := range big {
+		big[i] = 'a' + byte(i%26)
+	}
+	edits := int(compactBytesHard/19000) + 5
+	for i := 0; i < edits; i++ {
+		if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.AddCheckin(p, me, mentoring.CheckinInput{Date: "2026-11-02", Notes: string(big)}, ws.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := ws.Store().State(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ChunkBytes >= compactBytesHard {
+		t.Fatalf("%d bytes of chunks past the snapshot: the hard limit did not compact", st.ChunkBytes)
+	}
+	p, err := ws.Pair(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Checkins) != edits {
+		t.Fatalf("%d check-ins after the forced compaction, want %d", len(p.Checkins), edits)
+	}
+}
