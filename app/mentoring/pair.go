@@ -53,6 +53,10 @@ type Pair struct {
 	Closed *Closure `json:"closed,omitempty"`
 
 	hasReflections, hasHours bool // the document has these containers
+	// msgAt indexes Messages by ID (to the time each sorts by), so that
+	// Refresh finds a message without scanning them all. Nil means not
+	// built yet. Only Refresh reads it.
+	msgAt map[string]time.Time
 }
 
 // Member is one person in the pair. Their ID is the Automerge actor that

@@ -48,7 +48,7 @@ func FromTree(t map[string]any) (*Pair, error) {
 	p.Goals = readGoals(obj(t[kGoals]))
 	p.Checkins = readCheckins(obj(t[kCheckins]))
 	p.Wins = readWins(obj(t[kWins]))
-	p.Messages = readMessages(obj(t[kMessages]))
+	p.Messages, p.msgAt = readMessages(obj(t[kMessages]))
 	p.Prompts = readPrompts(obj(t[kPrompts]))
 	readReflections(p, t)
 	return p, nil
@@ -82,9 +82,9 @@ func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
 			p.Wins = readWins(obj(t[kWins]))
 		case kMessages:
 			if len(path) == 2 {
-				p.Messages = upsertMessage(p.Messages, path[1], obj(t[kMessages]))
+				p.Messages, p.msgAt = upsertMessage(p.Messages, p.msgAt, path[1], obj(t[kMessages]))
 			} else {
-				p.Messages = readMessages(obj(t[kMessages]))
+				p.Messages, p.msgAt = readMessages(obj(t[kMessages]))
 			}
 		case kPrompts:
 			p.Prompts = readPrompts(obj(t[kPrompts]))
@@ -143,38 +143,58 @@ func readMessage(id string, m map[string]any) Message {
 
 func messageBefore(a, b Message) bool { return before(a.At, a.ID, b.At, b.ID) }
 
-func readMessages(all map[string]any) []Message {
+func readMessages(all map[string]any) ([]Message, map[string]time.Time) {
 	msgs := make([]Message, 0, len(all))
+	idx := make(map[string]time.Time, len(all))
 	for id, v := range all {
-		msgs = append(msgs, readMessage(id, obj(v)))
+		m := readMessage(id, obj(v))
+		msgs = append(msgs, m)
+		idx[id] = m.At
 	}
 	sort.Slice(msgs, func(i, j int) bool { return messageBefore(msgs[i], msgs[j]) })
-	return msgs
+	return msgs, idx
 }
 
 // upsertMessage returns old with message id as all now holds it: replaced,
-// added in order, or gone. The usual case, a new message later than all
-// the others, appends without copying; the result may then share memory
-// with old, which is fine as long as old itself is never refreshed again.
-func upsertMessage(old []Message, id string, all map[string]any) []Message {
-	v, ok := all[id]
-	at := slices.IndexFunc(old, func(m Message) bool { return m.ID == id })
-	if !ok {
-		if at < 0 {
-			return old
+// added in order, or gone, and the index of the result. The usual case, a
+// new message later than all the others, appends without copying; the
+// result may then share memory with old (and the index is updated in
+// place), which is fine as long as old itself is never refreshed again.
+func upsertMessage(old []Message, idx map[string]time.Time, id string, all map[string]any) ([]Message, map[string]time.Time) {
+	if idx == nil {
+		idx = make(map[string]time.Time, len(old)+1)
+		for _, m := range old {
+			idx[m.ID] = m.At
 		}
-		return slices.Delete(slices.Clone(old), at, at+1)
+	}
+	at := -1
+	if was, ok := idx[id]; ok {
+		i := sort.Search(len(old), func(i int) bool { return !messageBefore(old[i], Message{ID: id, At: was}) })
+		if i < len(old) && old[i].ID == id {
+			at = i
+		} else {
+			at = slices.IndexFunc(old, func(m Message) bool { return m.ID == id })
+		}
+	}
+	v, ok := all[id]
+	if !ok {
+		delete(idx, id)
+		if at < 0 {
+			return old, idx
+		}
+		return slices.Delete(slices.Clone(old), at, at+1), idx
 	}
 	m := readMessage(id, obj(v))
+	idx[id] = m.At
 	if at < 0 && (len(old) == 0 || messageBefore(old[len(old)-1], m)) {
-		return append(old, m)
+		return append(old, m), idx
 	}
 	out := slices.Clone(old)
 	if at >= 0 {
 		out = slices.Delete(out, at, at+1)
 	}
 	i := sort.Search(len(out), func(i int) bool { return messageBefore(m, out[i]) })
-	return slices.Insert(out, i, m)
+	return slices.Insert(out, i, m), idx
 }
 
 func readPrompts(all map[string]any) []Answer {

@@ -33,7 +33,19 @@ type session struct {
 	nextReq uint64
 	reqs    map[uint64]request
 	docs    map[wire.DocID]*docSync
+	known   map[string]bool // pairs addDocs has looked at
+
+	once  bool        // a one-off sync, which ends as soon as all is exchanged
+	quiet *time.Timer // fires once the connection has been idle for snapIdle
 }
+
+// snapIdle is how long a running engine waits for a pause in traffic
+// before it uploads a snapshot: saving a long-lived pair takes tens of
+// milliseconds, which the next edit would otherwise wait for. Past
+// snapHurry times SnapshotEvery records it uploads without waiting.
+var snapIdle = time.Second
+
+const snapHurry = 8
 
 type request struct {
 	kind wire.Type
@@ -73,7 +85,7 @@ func dial(ctx context.Context, e *Engine, url string) (*session, error) {
 	}
 	conn.SetReadLimit(wire.MaxFrame)
 	s := &session{e: e, url: url, conn: conn, in: make(chan wire.Message, 64), rerr: make(chan error, 1),
-		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}}
+		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}, known: map[string]bool{}}
 	copy(s.device[:], dev)
 	return s, nil
 }
@@ -135,6 +147,9 @@ func (s *session) reader(ctx context.Context) {
 func (s *session) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	s.once = once
+	s.quiet = time.NewTimer(snapIdle)
+	defer s.quiet.Stop()
 	go s.reader(ctx)
 	if !once {
 		go s.keepalive(ctx)
@@ -173,9 +188,17 @@ func (s *session) run(ctx context.Context, once bool) error {
 			if err := s.handle(ctx, m); err != nil {
 				return err
 			}
+			s.quiet.Reset(snapIdle)
+		case <-s.quiet.C:
+			for _, d := range s.docs {
+				if err := s.maybeSnapshot(ctx, d, true); err != nil {
+					return err
+				}
+			}
 		case err := <-s.rerr:
 			return err
 		case <-s.e.kick:
+			s.quiet.Reset(snapIdle)
 			if err := s.addDocs(ctx); err != nil {
 				return err
 			}
@@ -217,6 +240,9 @@ func (s *session) addDocs(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
+		if s.known[id] {
+			continue
+		}
 		meta, err := s.e.ws.Meta(id)
 		if err != nil {
 			return err
@@ -243,6 +269,7 @@ func (s *session) addDocs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		s.known[id] = true
 		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor}
 		copy(d.key[:], meta.Key)
 		s.docs[did] = d
@@ -316,7 +343,7 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 		if err := s.pushMore(ctx, d); err != nil {
 			return err
 		}
-		return s.maybeSnapshot(ctx, d)
+		return s.maybeSnapshot(ctx, d, false)
 	case *wire.Error:
 		return s.onError(m)
 	}
@@ -346,7 +373,7 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		if err := s.pushMore(ctx, d); err != nil {
 			return err
 		}
-		return s.maybeSnapshot(ctx, d)
+		return s.maybeSnapshot(ctx, d, false)
 	case wire.TypeSnapPut:
 		d.snapPending = false
 		return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
@@ -459,14 +486,23 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 var testHookSnapshot = func() {}
 
 // maybeSnapshot uploads a sealed snapshot once enough records piled up past
-// the relay's, so that a replica far behind catches up quickly.
-func (s *session) maybeSnapshot(ctx context.Context, d *docSync) error {
+// the relay's, so that a replica far behind catches up quickly. A running
+// engine waits for a quiet moment (quiet) unless very many piled up.
+func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) error {
 	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() {
 		return nil
 	}
 	st, err := s.e.ws.Store().State(d.id)
 	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(SnapshotEvery) || d.cursor < d.maxOwnSeq {
 		return err
+	}
+	if !s.once {
+		if d.maxOwnSeq <= st.RelaySnap {
+			return nil // nothing of ours since: leave it to the pair's writer
+		}
+		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(SnapshotEvery) {
+			return nil // the quiet timer comes back to it
+		}
 	}
 	testHookSnapshot()
 	doc, err := s.e.ws.Snapshot(d.id)

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
@@ -38,6 +39,12 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	h, err := w.get(id)
 	if err != nil {
 		return false, err
+	}
+	if !slices.ContainsFunc(items, func(it Remote) bool { return !it.Own }) {
+		// Only this machine's own changes coming back: the document has
+		// them, so just move the cursor, without waiting for an edit that
+		// holds the pair while its change goes to disk.
+		return false, w.st.AppendRemote(id, nil, cursor)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
