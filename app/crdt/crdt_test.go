@@ -114,8 +114,8 @@ func TestRefusesBadInput(t *testing.T) {
 	if _, err := Load([]byte("not a doc"), NewActor()); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Load(garbage): got %v, want ErrCorrupt", err)
 	}
-	if err := d.MergeSaved([]byte{0x85, 0x6f}); !errors.Is(err, ErrCorrupt) {
-		t.Errorf("MergeSaved(garbage): got %v, want ErrCorrupt", err)
+	if _, err := MergeSavedInto(d, []byte{0x85, 0x6f}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("MergeSavedInto(garbage): got %v, want ErrCorrupt", err)
 	}
 	if err := d.Set(P("no", "such"), "x"); !errors.Is(err, ErrMissing) {
 		t.Errorf("Set under a missing map: got %v, want ErrMissing", err)
@@ -145,7 +145,7 @@ func TestSaveLoadMergeFork(t *testing.T) {
 	}
 	_ = f.Set(P("title"), "Forked")
 	commit(t, f, "rename")
-	if err := a.MergeSaved(f.Save()); err != nil {
+	if a, err = MergeSavedInto(a, f.Save()); err != nil {
 		t.Fatal(err)
 	}
 	ta, _ := a.Tree()
@@ -154,6 +154,51 @@ func TestSaveLoadMergeFork(t *testing.T) {
 	}
 	if len(a.Heads()) != 1 {
 		t.Errorf("heads: got %d, want 1", len(a.Heads()))
+	}
+}
+
+// TestMergeSavedIntoAdoptsOrMerges: a saved document that holds all of d
+// replaces it and keeps writing as d's actor; one that lacks d's own
+// changes is merged, and neither side's edits are lost.
+func TestMergeSavedIntoAdoptsOrMerges(t *testing.T) {
+	a := newDoc(t)
+	_ = a.Set(P("title"), "Pair")
+	commit(t, a, "title")
+	b, err := a.Fork(NewActor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = b.Set(P("cadence"), int64(14))
+	commit(t, b, "cadence")
+
+	got, err := MergeSavedInto(a, b.Save()) // b holds everything a has
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == a || got.Actor() != a.Actor() {
+		t.Fatalf("a covering snapshot was merged instead of adopted, or the actor changed (%s, want %s)", got.Actor(), a.Actor())
+	}
+	if tr, _ := got.Tree(); tr["cadence"] != int64(14) || tr["title"] != "Pair" {
+		t.Fatalf("adopted document: %v", tr)
+	}
+	_ = got.Set(P("title"), "Renamed")
+	ch := commit(t, got, "rename")
+	if err := b.ApplyChanges(ch); err != nil {
+		t.Fatalf("an edit made after adopting does not apply at the partner: %v", err)
+	}
+
+	c := newDoc(t) // unrelated local history: must merge, not replace
+	_ = c.Set(P("mine"), "kept")
+	commit(t, c, "mine")
+	merged, err := MergeSavedInto(c, b.Save())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged != c {
+		t.Fatal("a snapshot lacking local changes replaced the document")
+	}
+	if tr, _ := merged.Tree(); tr["mine"] != "kept" || tr["cadence"] != int64(14) {
+		t.Fatalf("merged document: %v", tr)
 	}
 }
 

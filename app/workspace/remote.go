@@ -48,19 +48,46 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.forget()
+	broken := func(what string, err error) (bool, error) {
+		if doc, lerr := w.load(h.meta); lerr == nil {
+			h.doc = doc
+		}
+		return false, fmt.Errorf("%w into pair %s (%s): %v", ErrRemoteBroken, id, what, err)
+	}
+	// Consecutive changes go to Automerge, and to the store, as one piece.
 	var chunks []store.Chunk
+	var run []byte
+	first := 0
 	for i, it := range items {
 		if it.Own {
 			continue
 		}
-		h.forget()
-		if err := mergeChunk(h.doc, store.Chunk{Kind: it.Kind, Data: it.Data}); err != nil {
-			if doc, lerr := w.load(h.meta); lerr == nil {
-				h.doc = doc
+		if it.Kind == store.Changes {
+			if run == nil {
+				first = i
 			}
-			return false, fmt.Errorf("%w into pair %s (piece %d): %v", ErrRemoteBroken, id, i, err)
+			run = append(run, it.Data...)
+			continue
 		}
+		if run != nil {
+			if err := h.doc.ApplyChanges(run); err != nil {
+				return broken(fmt.Sprintf("pieces %d to %d", first, i-1), err)
+			}
+			chunks, run = append(chunks, store.Chunk{Kind: store.Changes, Data: run}), nil
+		}
+		doc, err := mergeChunk(h.doc, store.Chunk{Kind: it.Kind, Data: it.Data})
+		if err != nil {
+			return broken(fmt.Sprintf("piece %d", i), err)
+		}
+		h.doc = doc
 		chunks = append(chunks, store.Chunk{Kind: it.Kind, Data: it.Data})
+	}
+	if run != nil {
+		if err := h.doc.ApplyChanges(run); err != nil {
+			return broken(fmt.Sprintf("pieces %d to %d", first, len(items)-1), err)
+		}
+		chunks = append(chunks, store.Chunk{Kind: store.Changes, Data: run})
 	}
 	if err := w.st.AppendRemote(id, chunks, cursor); err != nil {
 		if doc, lerr := w.load(h.meta); lerr == nil {

@@ -330,7 +330,7 @@ func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
 			continue
 		}
 		for ; i < j; i++ { // one at a time, to name the piece that fails
-			if err := mergeChunk(doc, chunks[i]); err != nil {
+			if doc, err = mergeChunk(doc, chunks[i]); err != nil {
 				return nil, fmt.Errorf("%w: piece %d of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, i, meta.ID, err, w.st.Dir())
 			}
 		}
@@ -350,11 +350,14 @@ func concat(chunks []store.Chunk) []byte {
 	return b
 }
 
-func mergeChunk(doc *crdt.Doc, c store.Chunk) error {
+// mergeChunk merges a stored or received chunk into doc and returns the
+// result, which for a whole document may be a new one (see
+// crdt.MergeSavedInto).
+func mergeChunk(doc *crdt.Doc, c store.Chunk) (*crdt.Doc, error) {
 	if c.Kind == store.Document {
-		return doc.MergeSaved(c.Data)
+		return crdt.MergeSavedInto(doc, c.Data)
 	}
-	return doc.ApplyChanges(c.Data)
+	return doc, doc.ApplyChanges(c.Data)
 }
 
 func randomHex(n int) string {
