@@ -15,9 +15,9 @@ import (
 	"pairwise/shared/wire"
 )
 
-// conn is one client connection. Its reader runs in the HTTP handler's
-// goroutine; a second goroutine writes whatever is queued, so the writer
-// goroutine and fan-out never wait on a slow client.
+// conn is one client connection. Its reader has a goroutine; a second one
+// runs only while there is something queued to write, so fan-out never
+// waits on a slow client and an idle connection costs one goroutine.
 type conn struct {
 	s    *Server
 	ws   *websocket.Conn
@@ -31,13 +31,17 @@ type conn struct {
 
 	msgs, bytes bucket
 
-	qmu    sync.Mutex
-	queue  [][]byte
-	qbytes int
-	wake   chan struct{}
-	drain  chan struct{} // signalled when the queue empties
-	dead   bool
-	bye    *closing // close after the queue is written
+	ctx    context.Context // ends when the connection is done with
+	pinger *time.Timer
+
+	qmu     sync.Mutex
+	queue   [][]byte
+	qbytes  int
+	writing bool          // a flush goroutine is running
+	flushed chan struct{} // signalled whenever a flush goroutine ends
+	drain   chan struct{} // signalled when the queue empties
+	dead    bool
+	bye     *closing // close after the queue is written
 }
 
 type closing struct {
@@ -71,7 +75,7 @@ func (sb *sub) deliver(c *conn, frame []byte) {
 func newConn(s *Server, ws *websocket.Conn, addr string) *conn {
 	l := s.limits
 	return &conn{s: s, ws: ws, addr: addr, log: s.log.With("remote", addr),
-		subs: map[wire.DocID]*sub{}, wake: make(chan struct{}, 1), drain: make(chan struct{}, 1),
+		subs: map[wire.DocID]*sub{}, flushed: make(chan struct{}, 1), drain: make(chan struct{}, 1),
 		msgs:  bucket{rate: l.MsgRate, burst: l.MsgBurst, tokens: l.MsgBurst},
 		bytes: bucket{rate: l.ByteRate, burst: l.ByteBurst, tokens: l.ByteBurst}}
 }
@@ -81,22 +85,21 @@ func (c *conn) serve(shutdown context.Context) {
 	s.m.conns.Inc()
 	defer s.m.conns.Dec()
 	ctx, cancel := context.WithCancel(context.Background())
+	c.ctx = ctx
 	stop := context.AfterFunc(shutdown, func() {
 		c.finish(websocket.StatusGoingAway, "the relay is restarting; reconnect in a moment")
 	})
 	defer stop()
-	wdone := make(chan struct{})
-	go func() { c.writeLoop(ctx); close(wdone) }()
+	c.pinger = time.AfterFunc(time.Hour, c.ping)
+	c.pinger.Reset(s.limits.PingEvery)
+	defer c.pinger.Stop()
 
 	err := c.readLoop(ctx)
 	if err != nil {
 		c.log.Debug("connection ends", "why", err)
 	}
 	c.finish(websocket.StatusNormalClosure, "")
-	select {
-	case <-wdone:
-	case <-time.After(s.limits.WriteTimeout):
-	}
+	c.waitFlushed(s.limits.WriteTimeout)
 	cancel()
 	c.ws.CloseNow()
 	for id, sb := range c.subs {
@@ -352,10 +355,7 @@ func (c *conn) enqueue(frame []byte) {
 	}
 	c.queue = append(c.queue, frame)
 	c.qbytes += len(frame)
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.startFlush()
 }
 
 // waitQueue holds the reader while the queue is over half full, so a long
@@ -414,66 +414,98 @@ func (c *conn) finish(status websocket.StatusCode, reason string) {
 			reason = reason[:120] // a close reason must fit in a control frame
 		}
 		c.bye = &closing{status, reason}
-	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
+		c.startFlush()
 	}
 }
 
-func (c *conn) writeLoop(ctx context.Context) {
-	ping := time.NewTicker(c.s.limits.PingEvery)
-	defer ping.Stop()
-	for {
+// startFlush starts a flush goroutine unless one runs. Call it with qmu
+// held.
+func (c *conn) startFlush() {
+	if !c.writing {
+		c.writing = true
+		go c.flush()
+	}
+}
+
+// flush writes the queue until it is empty, then closes the connection if
+// asked to, and ends.
+func (c *conn) flush() {
+	defer func() {
 		select {
-		case <-ctx.Done():
-			return
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, c.s.limits.PingEvery)
-			err := c.ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				c.log.Debug("no answer to ping; closing", "err", err)
-				c.ws.CloseNow()
-				return
-			}
-			continue
-		case <-c.wake:
+		case c.flushed <- struct{}{}:
+		default:
 		}
-		for {
-			c.qmu.Lock()
-			q, bye, dead := c.queue, c.bye, c.dead
-			c.queue, c.qbytes = nil, 0
+	}()
+	for {
+		c.qmu.Lock()
+		q, bye, dead := c.queue, c.bye, c.dead
+		c.queue, c.qbytes = nil, 0
+		if dead || len(q) == 0 {
+			c.writing = false
 			c.qmu.Unlock()
-			if dead {
-				return
-			}
 			select {
 			case c.drain <- struct{}{}:
 			default:
 			}
-			if len(q) == 0 {
-				if bye != nil {
-					c.ws.Close(bye.status, bye.reason)
-					return
-				}
+			if !dead && bye != nil {
+				c.ws.Close(bye.status, bye.reason)
+			}
+			return
+		}
+		c.qmu.Unlock()
+		select {
+		case c.drain <- struct{}{}:
+		default:
+		}
+		for _, f := range q {
+			wctx, cancel := context.WithTimeout(c.ctx, c.s.limits.WriteTimeout)
+			err := c.ws.Write(wctx, websocket.MessageBinary, f)
+			cancel()
+			if err != nil {
+				c.qmu.Lock()
+				c.dead = true
+				c.qmu.Unlock()
+				c.ws.CloseNow()
 				break
 			}
-			for _, f := range q {
-				wctx, cancel := context.WithTimeout(ctx, c.s.limits.WriteTimeout)
-				err := c.ws.Write(wctx, websocket.MessageBinary, f)
-				cancel()
-				if err != nil {
-					c.qmu.Lock()
-					c.dead = true
-					c.qmu.Unlock()
-					c.ws.CloseNow()
-					return
-				}
-				c.s.m.bytesOut.Add(float64(len(f)))
-			}
+			c.s.m.bytesOut.Add(float64(len(f)))
 		}
 	}
+}
+
+// waitFlushed waits up to limit for the flush goroutine to end.
+func (c *conn) waitFlushed(limit time.Duration) {
+	deadline := time.NewTimer(limit)
+	defer deadline.Stop()
+	for {
+		c.qmu.Lock()
+		busy := c.writing
+		c.qmu.Unlock()
+		if !busy {
+			return
+		}
+		select {
+		case <-c.flushed:
+		case <-deadline.C:
+			return
+		}
+	}
+}
+
+// ping checks every PingEvery that the client still answers, which finds
+// half-open connections; it runs on the timer's goroutine.
+func (c *conn) ping() {
+	pctx, cancel := context.WithTimeout(c.ctx, c.s.limits.PingEvery)
+	err := c.ws.Ping(pctx)
+	cancel()
+	if err != nil {
+		if c.ctx.Err() == nil {
+			c.log.Debug("no answer to ping; closing", "err", err)
+		}
+		c.ws.CloseNow()
+		return
+	}
+	c.pinger.Reset(c.s.limits.PingEvery)
 }
 
 // bucket is a token bucket: a connection may send a burst, then keep to
