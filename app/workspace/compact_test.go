@@ -74,6 +74,44 @@ func TestCompactionWaitsForAPause(t *testing.T) {
 	}
 }
 
+// TestCloseRunsAWaitingCompaction: a compaction still waiting for a pause
+// runs when the folder is closed, so the next start loads a snapshot.
+func TestCloseRunsAWaitingCompaction(t *testing.T) {
+	old := compactIdle
+	compactIdle = time.Hour
+	t.Cleanup(func() { compactIdle = old })
+	dir := t.TempDir()
+	ws, err := Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ws.NewPair("Closing", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < compactChunks+5; i++ {
+		if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.SendMessage(p, me, "hello", ws.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ws.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ws, err = Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if st, _ := ws.Store().State(id); st.Chunks != 0 {
+		t.Fatalf("%d chunks after closing: the waiting compaction did not run", st.Chunks)
+	}
+	if p, err := ws.Pair(id); err != nil || len(p.Messages) != compactChunks+5 {
+		t.Fatalf("after reopening: %v, %d messages", err, len(p.Messages))
+	}
+}
+
 // TestManyChunksForceACompaction: a pair that is never idle is still
 // compacted once its chunks pile up past the hard limit.
 func TestManyChunksForceACompaction(t *testing.T) {

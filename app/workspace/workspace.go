@@ -204,7 +204,8 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 }
 
 // Close closes the data folder. It waits for an edit or compaction in
-// progress and cancels those waiting for the pair to be idle.
+// progress, and runs the compactions that were waiting for a pause, so the
+// next start loads a snapshot instead of replaying every change.
 func (w *Workspace) Close() error {
 	w.closed.Store(true)
 	w.mu.Lock()
@@ -216,7 +217,9 @@ func (w *Workspace) Close() error {
 	for _, h := range hs {
 		h.mu.Lock()
 		if h.compact != nil {
-			h.compact.Stop()
+			if st, err := w.st.State(h.meta.ID); err == nil {
+				w.compactNow(h, st.NextChunk)
+			}
 		}
 		h.mu.Unlock()
 	}
