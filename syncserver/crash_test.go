@@ -162,15 +162,7 @@ func checkWhole(t *testing.T, ctx context.Context, ws *websocket.Conn, doc wire.
 	}
 	bodies := map[uint64]string{}
 	for {
-		_, b, err := ws.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := wire.Decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch m := m.(type) {
+		switch m := readMsg(t, ctx, ws).(type) {
 		case *wire.Snapshot:
 			snap = m.Seq
 			if string(m.Body) != fmt.Sprintf("snap-%d", m.Seq) {

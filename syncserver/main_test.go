@@ -219,15 +219,9 @@ func TestGracefulShutdown(t *testing.T) {
 
 func dialRelay(t *testing.T, ctx context.Context, addr, tok string) *websocket.Conn {
 	t.Helper()
-	ws, _, err := websocket.Dial(ctx, "ws://"+addr, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws.SetReadLimit(wire.MaxFrame)
 	var dev wire.DeviceID
 	rand.Read(dev[:])
-	call(t, ctx, ws, &wire.Hello{Version: wire.Version, Device: dev, Token: tok})
-	return ws
+	return dialAs(t, ctx, addr, tok, dev)
 }
 
 // call sends m and waits for its answer (Welcome, or the Ack for its Req).
@@ -238,21 +232,27 @@ func call(t *testing.T, ctx context.Context, ws *websocket.Conn, m wire.Message)
 		t.Fatal(err)
 	}
 	for {
-		_, b, err := ws.Read(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := wire.Decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch r := r.(type) {
+		switch r := readMsg(t, ctx, ws).(type) {
 		case *wire.Welcome, *wire.Ack:
 			return
 		case *wire.Error:
 			t.Fatalf("%s: %v", m.WireType(), r)
 		}
 	}
+}
+
+// readMsg reads and decodes one message.
+func readMsg(t *testing.T, ctx context.Context, ws *websocket.Conn) wire.Message {
+	t.Helper()
+	_, b, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := wire.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // TestTLSAndCertificateVerification serves wss:// directly and checks that a

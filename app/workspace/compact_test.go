@@ -7,33 +7,48 @@ import (
 	"pairwise/app/mentoring"
 )
 
+// setCompactIdle makes compactions wait d for a pause, for this test.
+func setCompactIdle(t *testing.T, d time.Duration) {
+	old := compactIdle
+	compactIdle = d
+	t.Cleanup(func() { compactIdle = old })
+}
+
+// openWithPair opens a data folder in dir and creates a pair in it.
+func openWithPair(t *testing.T, dir, title string) (*Workspace, string) {
+	t.Helper()
+	ws, err := Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ws.NewPair(title, "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws, id
+}
+
+// sendMessages makes n edits, each a short message.
+func sendMessages(t *testing.T, ws *Workspace, id string, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.SendMessage(p, me, "hello", ws.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestCompactionWaitsForAPause: past the soft threshold an edit does not
 // pay for folding the history into a snapshot; once the pair is left alone
 // the chunks are folded, and the pair reads the same before and after a
 // reopen.
 func TestCompactionWaitsForAPause(t *testing.T) {
-	old := compactIdle
-	compactIdle = 300 * time.Millisecond
-	t.Cleanup(func() { compactIdle = old })
-
+	setCompactIdle(t, 300*time.Millisecond)
 	dir := t.TempDir()
-	ws, err := Open(dir, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ws.NewPair("Compaction", "Ana", mentoring.Mentor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	send := func(n int) {
-		for i := 0; i < n; i++ {
-			if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
-				return mentoring.SendMessage(p, me, "hello", ws.Now())
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	ws, id := openWithPair(t, dir, "Compaction")
+	send := func(n int) { sendMessages(t, ws, id, n) }
 	chunks := func() int {
 		st, err := ws.Store().State(id)
 		if err != nil {
@@ -77,29 +92,14 @@ func TestCompactionWaitsForAPause(t *testing.T) {
 // TestCloseRunsAWaitingCompaction: a compaction still waiting for a pause
 // runs when the folder is closed, so the next start loads a snapshot.
 func TestCloseRunsAWaitingCompaction(t *testing.T) {
-	old := compactIdle
-	compactIdle = time.Hour
-	t.Cleanup(func() { compactIdle = old })
+	setCompactIdle(t, time.Hour)
 	dir := t.TempDir()
-	ws, err := Open(dir, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ws.NewPair("Closing", "Ana", mentoring.Mentor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < compactChunks+5; i++ {
-		if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
-			return mentoring.SendMessage(p, me, "hello", ws.Now())
-		}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ws, id := openWithPair(t, dir, "Closing")
+	sendMessages(t, ws, id, compactChunks+5)
 	if err := ws.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ws, err = Open(dir, t.Logf)
+	ws, err := Open(dir, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,18 +115,12 @@ func TestCloseRunsAWaitingCompaction(t *testing.T) {
 // TestManyChunksForceACompaction: a pair that is never idle is still
 // compacted once its chunks pile up past the hard limit.
 func TestManyChunksForceACompaction(t *testing.T) {
-	old, oldHard := compactIdle, compactBytesHard
-	compactIdle, compactBytesHard = time.Hour, 200_000
-	t.Cleanup(func() { compactIdle, compactBytesHard = old, oldHard })
-	ws, err := Open(t.TempDir(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	setCompactIdle(t, time.Hour)
+	oldHard := compactBytesHard
+	compactBytesHard = 200_000
+	t.Cleanup(func() { compactBytesHard = oldHard })
+	ws, id := openWithPair(t, t.TempDir(), "Busy")
 	defer ws.Close()
-	id, err := ws.NewPair("Busy", "Ana", mentoring.Mentor)
-	if err != nil {
-		t.Fatal(err)
-	}
 	big := make([]byte, 19000)
 	for i := range big {
 		big[i] = 'a' + byte(i%26)
