@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -32,20 +33,31 @@ func (v *pairView) buildOverview() {
 		container.NewHBox(calendar, v.reminders())))
 
 	actions := container.NewVBox()
+	var open []mentoring.Action
 	for _, c := range p.Checkins {
 		for _, a := range c.Actions {
-			if a.Done {
-				continue
+			if !a.Done {
+				open = append(open, a)
 			}
-			line := a.Text
-			if a.Owner != "" {
-				line += " — " + v.name(a.Owner)
-			}
-			if a.Due != "" {
-				line += ", due " + a.Due
-			}
-			actions.Add(wrapLabel("• " + line))
 		}
+	}
+	// Soonest due first; those without a date last, oldest first.
+	sort.SliceStable(open, func(i, j int) bool {
+		a, b := open[i], open[j]
+		if a.Due != b.Due {
+			return a.Due != "" && (b.Due == "" || a.Due < b.Due)
+		}
+		return a.Added.Before(b.Added)
+	})
+	for _, a := range open {
+		line := a.Text
+		if a.Owner != "" {
+			line += " — " + v.name(a.Owner)
+		}
+		if a.Due != "" {
+			line += ", due " + a.Due
+		}
+		actions.Add(wrapLabel("• " + line))
 	}
 	if len(actions.Objects) == 0 {
 		actions.Add(wrapLabel("Nothing open. Add action items to a check-in to track follow-ups."))
@@ -62,10 +74,11 @@ func (v *pairView) buildOverview() {
 	}
 
 	agreement := wrapLabel(v.signLine())
+	var celebrate fyne.CanvasObject
 	if len(p.Wins) > 0 {
 		w := p.Wins[len(p.Wins)-1]
 		if now.Sub(w.Added) < 45*24*time.Hour {
-			agreement.SetText(agreement.Text + fmt.Sprintf("\n🎉 Well done! %s (%s, %s)", w.Text, v.name(w.By), w.Date))
+			celebrate = widget.NewCard("Recent win", "", wrapLabel(fmt.Sprintf("🎉 Well done! %s (%s, %s)", w.Text, v.name(w.By), w.Date)))
 		}
 	}
 
@@ -79,7 +92,12 @@ func (v *pairView) buildOverview() {
 		}
 	}
 
-	left := container.NewVBox(next, widget.NewCard("Open action items", "", actions), widget.NewCard("Agreement", "", agreement))
+	left := container.NewVBox(next)
+	if celebrate != nil {
+		left.Add(celebrate)
+	}
+	left.Add(widget.NewCard("Open action items", "", actions))
+	left.Add(widget.NewCard("Agreement", "", agreement))
 	right := container.NewVBox(widget.NewCard("Goals", "", goals), widget.NewCard("Recent activity", "", activity))
 	v.overview.Objects = []fyne.CanvasObject{container.NewGridWithColumns(2, left, right)}
 	v.overview.Refresh()

@@ -25,6 +25,18 @@ func TestPracticesInTheWindow(t *testing.T) {
 	u.open(pair)
 	pv := u.pv
 
+	// Open action items: soonest due first.
+	var items []string
+	for _, c := range all[*widget.Card](pv.overview) {
+		if c.Title == "Open action items" {
+			items = labels(c)
+		}
+	}
+	due := func(line string) string { _, d, _ := strings.Cut(line, ", due "); return d }
+	if len(items) < 2 || due(items[0]) == "" || due(items[0]) > due(items[1]) {
+		t.Errorf("open action items not soonest first: %q", items)
+	}
+
 	// Ben's message is unread, in the sidebar and on the tab.
 	if u.pairs[0].Unread != 1 || pv.tabs.Items[tabMessages].Text != "Messages (1)" {
 		t.Fatalf("unread: sidebar %d, tab %q", u.pairs[0].Unread, pv.tabs.Items[tabMessages].Text)
@@ -51,6 +63,15 @@ func TestPracticesInTheWindow(t *testing.T) {
 	me, _ := ws.Me(pair)
 	if p.Wins[len(p.Wins)-1].Text != "Ben ran the planning dry run" {
 		t.Errorf("wins: %+v", p.Wins)
+	}
+	var celebrated bool
+	for _, c := range all[*widget.Card](pv.overview) {
+		if c.Title == "Recent win" && strings.Contains(strings.Join(labels(c), " "), "Ben ran the planning dry run") {
+			celebrated = true
+		}
+	}
+	if !celebrated {
+		t.Error("the overview does not celebrate the new win in its own card")
 	}
 	if a, ok := p.AnswerOf(prompt.ID, me); !ok || a.Text != "Teaching, mostly" {
 		t.Errorf("answer to %s: %+v", prompt.ID, a)
