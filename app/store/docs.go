@@ -166,10 +166,18 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 
 // AppendRemote stores chunks received from the relay and advances the
 // cursor to cursor, in one transaction: after a crash either both happened
-// or neither did, and the relay simply sends the records again. That is also
-// why it does not wait for the disk: losing it in a power cut costs a fetch.
+// or neither did, and the relay simply sends the records again.
+//
+// Chunks are synced before it returns: a later local edit built on them, or
+// a later cursor past them, must never outlive them (see update). With no
+// chunks (only this machine's own changes coming back) there is nothing to
+// lose, and it does not wait for the disk.
 func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) error {
-	err := s.updateLazy(func(txn *badger.Txn) error {
+	update := s.update
+	if len(chunks) == 0 {
+		update = s.updateLazy
+	}
+	err := update(func(txn *badger.Txn) error {
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err
@@ -300,7 +308,9 @@ type Pending struct {
 
 // Ack records that the relay stored every change up to dseq, and drops them
 // from the outbox. It does not wait for the disk: if a crash undoes it, the
-// changes are pushed again and the relay acknowledges them as replays.
+// changes are pushed again and the relay acknowledges them as replays. (If
+// a power cut loses it while a later write keeps the new Acked, the
+// entries it deleted come back below Acked; Open removes them.)
 func (s *Store) Ack(doc string, dseq uint64) error {
 	return s.updateLazy(func(txn *badger.Txn) error {
 		st, err := readState(txn, doc)
@@ -316,6 +326,35 @@ func (s *Store) Ack(doc string, dseq uint64) error {
 			st.Acked = dseq
 		}
 		return writeState(txn, doc, st)
+	})
+}
+
+// dropAcked removes outbox entries the relay has acknowledged, which a
+// power cut can bring back (see Ack).
+func (s *Store) dropAcked(doc string) error {
+	var stale [][]byte
+	err := s.view(func(txn *badger.Txn) error {
+		st, err := readState(txn, doc)
+		if err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixOut(doc)})
+		defer it.Close()
+		for it.Rewind(); it.Valid() && seqOf(it.Item().Key()) <= st.Acked; it.Next() {
+			stale = append(stale, it.Item().KeyCopy(nil))
+		}
+		return nil
+	})
+	if err != nil || len(stale) == 0 {
+		return err
+	}
+	return s.updateLazy(func(txn *badger.Txn) error {
+		for _, k := range stale {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -88,6 +88,12 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		db.Close()
 		return nil, corrupt(dir, err)
 	}
+	for _, doc := range s.docs {
+		if err := s.dropAcked(doc); err != nil {
+			db.Close()
+			return nil, corrupt(dir, err)
+		}
+	}
 	return s, nil
 }
 
@@ -153,29 +159,29 @@ func (s *Store) checkFormat(existed bool) error {
 const MinFree = 48 << 20
 
 // update runs fn in a read-write transaction and syncs it to disk before
-// returning: what the user typed, and anything that cannot be fetched again.
+// returning: what the user typed, changes received from the relay, and
+// anything else a later write may build on. (Badger syncs only the newest
+// memtable's log and does not sync a full one when it starts the next, so a
+// write left unsynced can be lost in a power cut while later ones survive.)
+//
+// The sync happens before the next write can start: that write could find
+// the memtable full and start another, and the sync would then miss this
+// one.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
-	if err := s.updateLazy(fn); err != nil {
-		return err
-	}
-	// Badger's write-ahead log is appended in commit order, and Sync covers
-	// everything committed before it, lazy writes included, so a crash
-	// leaves a prefix of the commits: never a local edit without the remote
-	// changes it was built on.
-	if err := s.db.Sync(); err != nil {
-		if isDiskFull(err) {
-			return fmt.Errorf("%w: the disk holding %s is full, so the last change may not be saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
-		}
-		return fmt.Errorf("store: sync %s to disk: %w", s.dir, err)
-	}
-	return nil
+	return s.write(fn, true)
 }
 
 // updateLazy runs fn in a read-write transaction without waiting for the
-// disk. It is for writes a crash may undo harmlessly: changes from the relay
-// with the cursor past them (fetched again), acknowledgements (the relay
-// takes the resent changes as replays), the relay's snapshot position.
+// disk. It is only for writes that a power cut may undo while later writes
+// survive, with no harm: acknowledgements (the relay takes the resent
+// changes as replays), the relay's snapshot position, and the cursor moving
+// past this machine's own changes. A process crash loses none of them (the
+// operating system still has the pages); a power cut may.
 func (s *Store) updateLazy(fn func(txn *badger.Txn) error) error {
+	return s.write(fn, false)
+}
+
+func (s *Store) write(fn func(txn *badger.Txn) error, sync bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if free, ok := s.free.Free(); ok && free < MinFree {
@@ -185,7 +191,22 @@ func (s *Store) updateLazy(fn func(txn *badger.Txn) error) error {
 	if err != nil && isDiskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
 	}
+	if err == nil && sync {
+		err = s.syncDisk()
+	}
 	return err
+}
+
+// syncDisk waits until the current memtable's log and the value log are
+// on disk. Call it with mu held (see update).
+func (s *Store) syncDisk() error {
+	if err := s.db.Sync(); err != nil {
+		if isDiskFull(err) {
+			return fmt.Errorf("%w: the disk holding %s is full, so the last change may not be saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
+		}
+		return fmt.Errorf("store: sync %s to disk: %w", s.dir, err)
+	}
+	return nil
 }
 
 func (s *Store) view(fn func(txn *badger.Txn) error) error { return s.db.View(fn) }

@@ -201,3 +201,34 @@ func TestDocsListsEveryPairBeforeAndAfterReopen(t *testing.T) {
 		t.Fatalf("after reopening, Docs = %v, want %v", got, want)
 	}
 }
+
+// TestAcknowledgedOutboxEntriesThatComeBackAreDropped: if a power cut
+// undoes an acknowledgement's deletions while the new Acked survives, the
+// entries reappear below Acked; opening the store removes them, so they
+// neither leak nor count as waiting.
+func TestAcknowledgedOutboxEntriesThatComeBackAreDropped(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.Create("d1", map[string]string{"id": "d1"}, []byte("first"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendLocal("d1", []byte("second"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ack("d1", 2); err != nil {
+		t.Fatal(err)
+	}
+	// What the power cut leaves: the entries are back.
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyOut("d1", 1), []byte("first")) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dir)
+	defer s.Close()
+	if out, _ := s.Outbox("d1", 0, 10); len(out) != 0 {
+		t.Fatalf("after reopening, the outbox still holds %d acknowledged changes", len(out))
+	}
+	if st, _ := s.State("d1"); st.Pending() != 0 {
+		t.Fatalf("pending %d, want 0", st.Pending())
+	}
+}
