@@ -168,12 +168,12 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 // cursor to cursor, in one transaction: after a crash either both happened
 // or neither did, and the relay simply sends the records again.
 //
-// Chunks are synced before it returns: a later local edit built on them, or
-// a later cursor past them, must never outlive them (see update). With no
-// chunks (only this machine's own changes coming back) there is nothing to
-// lose, and it does not wait for the disk.
+// It does not wait for the disk, but the chunks are synced before any later
+// write (see updateSoon): a later local edit built on them, or a later
+// cursor past them, must never outlive them. With no chunks (only this
+// machine's own changes coming back) there is nothing to lose.
 func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) error {
-	update := s.update
+	update := s.updateSoon
 	if len(chunks) == 0 {
 		update = s.updateLazy
 	}

@@ -41,6 +41,11 @@ type Store struct {
 	dir string
 	mu  sync.Mutex // serialises read-modify-write transactions
 
+	// dirty marks a write whose sync was put off (see updateSoon): the next
+	// write syncs first, and a goroutine (syncing) does it at once if no
+	// write comes first. closed stops that goroutine. All under mu.
+	dirty, syncing, closed bool
+
 	free *diskfree.Watch // free space, read at most once a second while plenty
 
 	docsMu sync.Mutex
@@ -125,7 +130,12 @@ func desktopOptions(dir string, logf func(string, ...any)) badger.Options {
 func (s *Store) Dir() string { return s.dir }
 
 // Close flushes and closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return s.db.Close()
+}
 
 // checkFormat reads the format marker, writing it into a new store. A store
 // that existed but lost its marker has lost data Badger did not notice (a
@@ -168,7 +178,7 @@ const MinFree = 48 << 20
 // the memtable full and start another, and the sync would then miss this
 // one.
 func (s *Store) update(fn func(txn *badger.Txn) error) error {
-	return s.write(fn, true)
+	return s.write(fn, now)
 }
 
 // updateLazy runs fn in a read-write transaction without waiting for the
@@ -178,12 +188,46 @@ func (s *Store) update(fn func(txn *badger.Txn) error) error {
 // past this machine's own changes. A process crash loses none of them (the
 // operating system still has the pages); a power cut may.
 func (s *Store) updateLazy(fn func(txn *badger.Txn) error) error {
-	return s.write(fn, false)
+	return s.write(fn, lazy)
 }
 
-func (s *Store) write(fn func(txn *badger.Txn) error, sync bool) error {
+// updateSoon runs fn in a read-write transaction and has it synced before
+// any later write, without making the caller wait. It is for writes that a
+// power cut may undo only together with everything after them: changes
+// received from the relay (fetched again), which a later edit may build on.
+func (s *Store) updateSoon(fn func(txn *badger.Txn) error) error {
+	return s.write(fn, soon)
+}
+
+// syncDirty syncs a write whose sync was put off. On failure it leaves
+// dirty set, so the next write tries again and reports the error.
+func (s *Store) syncDirty() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.syncing = false
+	if s.dirty && !s.closed && s.syncDisk() == nil {
+		s.dirty = false
+	}
+}
+
+// When a write reaches the disk.
+type durability int
+
+const (
+	lazy durability = iota // whenever Badger gets to it
+	soon                   // before the next write
+	now                    // before write returns
+)
+
+func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirty {
+		if err := s.syncDisk(); err != nil {
+			return err
+		}
+		s.dirty = false
+	}
 	if free, ok := s.free.Free(); ok && free < MinFree {
 		return fmt.Errorf("%w: only %d MB is free on the disk holding %s, so the last change was not saved. Free some space and try again", ErrDiskFull, free>>20, s.dir)
 	}
@@ -191,8 +235,16 @@ func (s *Store) write(fn func(txn *badger.Txn) error, sync bool) error {
 	if err != nil && isDiskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
 	}
-	if err == nil && sync {
+	switch {
+	case err != nil:
+	case when == now:
 		err = s.syncDisk()
+	case when == soon:
+		s.dirty = true
+		if !s.syncing {
+			s.syncing = true
+			go s.syncDirty()
+		}
 	}
 	return err
 }

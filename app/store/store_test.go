@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -230,5 +231,49 @@ func TestAcknowledgedOutboxEntriesThatComeBackAreDropped(t *testing.T) {
 	}
 	if st, _ := s.State("d1"); st.Pending() != 0 {
 		t.Fatalf("pending %d, want 0", st.Pending())
+	}
+}
+
+// TestReceivedChangesAreSyncedBeforeTheNextWrite: changes from the relay
+// do not make the engine wait for the disk, but they reach it before any
+// later write can (a later edit may build on them), and soon in any case.
+func TestReceivedChangesAreSyncedBeforeTheNextWrite(t *testing.T) {
+	s := open(t, t.TempDir())
+	defer s.Close()
+	if err := s.Create("d1", map[string]string{"id": "d1"}, []byte("first"), true); err != nil {
+		t.Fatal(err)
+	}
+	dirty := func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.dirty }
+
+	// As if the background sync had not run yet: the next write syncs first.
+	s.mu.Lock()
+	s.syncing = true
+	s.mu.Unlock()
+	if err := s.AppendRemote("d1", []Chunk{{Changes, []byte("theirs")}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !dirty() {
+		t.Fatal("received changes were not marked for syncing")
+	}
+	if err := s.Ack("d1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if dirty() {
+		t.Fatal("a later write went ahead without syncing the received changes first")
+	}
+
+	// And without a later write, the background sync gets there.
+	s.mu.Lock()
+	s.syncing = false
+	s.mu.Unlock()
+	if err := s.AppendRemote("d1", []Chunk{{Changes, []byte("more")}}, 2); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for dirty() {
+		if time.Now().After(deadline) {
+			t.Fatal("received changes were never synced")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
