@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,6 +86,33 @@ func defaultData() string {
 	return ""
 }
 
+// checkLoopback refuses a profiler address other people could reach: the
+// profiler shows the relay's memory and goroutines.
+func checkLoopback(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--debug-listen %q: %v; give host:port, such as 127.0.0.1:6060", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("--debug-listen %q: the profiler shows the relay's memory, so it only listens on a loopback address such as 127.0.0.1:6060", addr)
+	}
+	return nil
+}
+
+// profiler serves Go's runtime profiles, for diagnosing a relay in place.
+func profiler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
 func needData(dir string) error {
 	if dir == "" {
 		return errors.New("say where the relay keeps its data with --data DIR")
@@ -102,6 +130,7 @@ func serve(args []string, stderr io.Writer) error {
 	maxConns := fs.Int("max-conns", relay.DefaultLimits().MaxConns, "most WebSocket connections at once")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	debugListen := fs.String("debug-listen", "", "loopback address (such as 127.0.0.1:6060) to serve Go's profiler on, under /debug/pprof/; off when empty")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -113,6 +142,9 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	if (*cert == "") != (*key == "") {
 		return errors.New("give both --tls-cert and --tls-key, or neither")
+	}
+	if err := checkLoopback(*debugListen); err != nil {
+		return err
 	}
 	log, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
@@ -134,19 +166,30 @@ func serve(args []string, stderr io.Writer) error {
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	scheme := "ws"
+	if *cert != "" {
+		scheme = "wss"
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if *cert != "" {
-			scheme = "wss"
 			errc <- hs.ServeTLS(ln, *cert, *key)
 		} else {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	if *cert != "" {
-		scheme = "wss"
-	}
 	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "data", *data)
+	if *debugListen != "" {
+		dl, err := net.Listen("tcp", *debugListen)
+		if err != nil {
+			hs.Close()
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("cannot listen on %s for the profiler: %w", *debugListen, err)
+		}
+		ds := &http.Server{Handler: profiler(), ReadHeaderTimeout: 10 * time.Second}
+		go ds.Serve(dl)
+		defer ds.Close()
+		log.Info("profiler serving", "url", "http://"+dl.Addr().String()+"/debug/pprof/")
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

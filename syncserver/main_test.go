@@ -325,3 +325,38 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
+
+// TestProfilerOnlyOnLoopbackAndOnlyWhenAsked: the profiler is off unless
+// asked for, never on the relay's own address, and refuses an address
+// other machines could reach.
+func TestProfilerOnlyOnLoopbackAndOnlyWhenAsked(t *testing.T) {
+	dir := t.TempDir()
+	if _, e, code := relayCmd(t, "serve", "--data", dir, "--listen", freeAddr(t), "--debug-listen", "0.0.0.0:6060"); code == 0 || !strings.Contains(e, "loopback") {
+		t.Fatalf("a profiler on every interface: exit %d, %q", code, e)
+	}
+	addr, debug := freeAddr(t), freeAddr(t)
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "serve", "--listen", addr, "--data", dir, "--debug-listen", debug)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	get := func(url string) int {
+		for i := 0; i < 200; i++ {
+			if resp, err := http.Get(url); err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+		t.Fatalf("%s never answered:\n%s", url, log.String())
+		return 0
+	}
+	if code := get("http://" + debug + "/debug/pprof/"); code != http.StatusOK {
+		t.Errorf("profiler index: %d", code)
+	}
+	if code := get("http://" + addr + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("the relay's own address serves the profiler: %d", code)
+	}
+}
