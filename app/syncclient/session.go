@@ -336,6 +336,11 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 		if d == nil {
 			return nil
 		}
+		if m.Seq < d.cursor {
+			// Records this machine has seen are gone: new ones would take
+			// their numbers and be skipped here as already applied.
+			return fmt.Errorf("%w: the relay at %s holds %d records of pair %q but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, title(d), d.cursor)
+		}
 		d.caughtUp = true
 		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
 			return err
@@ -431,6 +436,10 @@ func (s *session) onSnapshot(m *wire.Snapshot) error {
 	d.cursor = m.Seq
 	return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
 }
+
+// ErrRelayBehind is returned when the relay has fewer records of a pair
+// than this machine has already applied.
+var ErrRelayBehind = errors.New("the relay has lost records")
 
 // ErrRefusedRecord wraps a record or snapshot that was refused.
 var ErrRefusedRecord = errors.New("refused a change from the relay")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -311,5 +312,44 @@ func TestSnapshotNeverHoldsAnUnsentChange(t *testing.T) {
 	b.mustSync()
 	if a.json(pair) != b.json(pair) {
 		t.Error("the replicas differ")
+	}
+}
+
+// TestRelayRestoredFromAnOlderBackupIsRefused: a relay restored from an
+// older backup has fewer records than a replica has seen. New records
+// would take the lost numbers and be skipped as already applied, so the
+// replica refuses to sync with it, says why, and changes nothing.
+func TestRelayRestoredFromAnOlderBackupIsRefused(t *testing.T) {
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	a.addGoal(pair, "before the backup")
+	a.mustSync()
+
+	r.stop()
+	backup := t.TempDir()
+	if out, err := exec.Command("cp", "-a", r.dir+"/.", backup).CombinedOutput(); err != nil {
+		t.Fatalf("backup: %v %s", err, out)
+	}
+	r.start()
+	a.addGoal(pair, "after the backup")
+	a.mustSync()
+	b.mustSync()
+
+	r.stop()
+	if err := os.RemoveAll(r.dir); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("cp", "-a", backup+"/.", r.dir).CombinedOutput(); err != nil {
+		t.Fatalf("restore: %v %s", err, out)
+	}
+	r.start()
+	before := b.json(pair)
+	err := b.sync()
+	if !errors.Is(err, ErrRelayBehind) || !strings.Contains(err.Error(), "older backup") {
+		t.Fatalf("sync with a relay restored from an older backup: got %v, want ErrRelayBehind saying why", err)
+	}
+	if b.json(pair) != before {
+		t.Error("the refused sync changed the pair")
 	}
 }
