@@ -49,22 +49,16 @@ func TestDamagedRecordsAreReportedNotBelieved(t *testing.T) {
 		"more chunks than ever": []byte(`{"nextChunk":2,"chunks":40}`),
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, err := Open(t.TempDir(), t.Logf)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := openWithDoc(t, t.TempDir())
 			defer s.Close()
-			if err := s.Create("doc1", map[string]string{"id": "doc1"}, []byte("change"), true); err != nil {
+			if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyState("d1"), raw) }); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyState("doc1"), raw) }); err != nil {
-				t.Fatal(err)
-			}
-			_, err = s.State("doc1")
-			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "doc1") {
+			_, err := s.State("d1")
+			if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "d1") {
 				t.Fatalf("State = %v, want ErrCorrupt naming the pair", err)
 			}
-			if _, _, err := s.Load("doc1"); !errors.Is(err, ErrCorrupt) {
+			if _, _, err := s.Load("d1"); !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Load = %v, want ErrCorrupt", err)
 			}
 		})
@@ -74,18 +68,12 @@ func TestDamagedRecordsAreReportedNotBelieved(t *testing.T) {
 // TestChunkWithoutKindIsReported: a chunk whose kind byte is gone makes Load
 // fail with damage naming the chunk, not hand garbage to Automerge.
 func TestChunkWithoutKindIsReported(t *testing.T) {
-	s, err := Open(t.TempDir(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openWithDoc(t, t.TempDir())
 	defer s.Close()
-	if err := s.Create("doc1", map[string]string{"id": "doc1"}, []byte("change"), true); err != nil {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyChunk("d1", 0), []byte("xjunk")) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyChunk("doc1", 0), []byte("xjunk")) }); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.Load("doc1"); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "chunk 0") {
+	if _, _, err := s.Load("d1"); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "chunk 0") {
 		t.Fatalf("Load = %v, want ErrCorrupt naming chunk 0", err)
 	}
 }

@@ -172,14 +172,16 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 // write (see updateSoon): a later local edit built on them, or a later
 // cursor past them, must never outlive them. With no chunks (only this
 // machine's own changes coming back) there is nothing to lose.
-func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) error {
+// It returns the document's new state.
+func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) (DocState, error) {
 	update := s.updateSoon
 	if len(chunks) == 0 {
 		update = s.updateLazy
 	}
+	var st DocState
 	err := update(func(txn *badger.Txn) error {
-		st, err := readState(txn, doc)
-		if err != nil {
+		var err error
+		if st, err = readState(txn, doc); err != nil {
 			return err
 		}
 		for _, c := range chunks {
@@ -193,9 +195,9 @@ func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) error {
 		return writeState(txn, doc, st)
 	})
 	if err != nil {
-		return fmt.Errorf("store: save received changes to %s: %w", doc, err)
+		return st, fmt.Errorf("store: save received changes to %s: %w", doc, err)
 	}
-	return nil
+	return st, nil
 }
 
 // Load returns the document's snapshot (nil if none yet) and the chunks
@@ -245,8 +247,14 @@ func (s *Store) Compact(doc string, snap []byte, upto uint64) error {
 		if err := txn.Set(keySnap(doc), snap); err != nil {
 			return err
 		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixChunk(doc)})
+		// Acknowledged changes a power cut brought back (see Ack) go too.
 		var drop [][]byte
+		out := txn.NewIterator(badger.IteratorOptions{Prefix: prefixOut(doc)})
+		for out.Rewind(); out.Valid() && seqOf(out.Item().Key()) <= st.Acked; out.Next() {
+			drop = append(drop, out.Item().KeyCopy(nil))
+		}
+		out.Close()
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixChunk(doc)})
 		for it.Rewind(); it.Valid(); it.Next() {
 			k := it.Item().KeyCopy(nil)
 			if seqOf(k) >= upto {
@@ -310,7 +318,7 @@ type Pending struct {
 // from the outbox. It does not wait for the disk: if a crash undoes it, the
 // changes are pushed again and the relay acknowledges them as replays. (If
 // a power cut loses it while a later write keeps the new Acked, the
-// entries it deleted come back below Acked; Open removes them.)
+// entries it deleted come back below Acked; Compact removes them.)
 func (s *Store) Ack(doc string, dseq uint64) error {
 	return s.updateLazy(func(txn *badger.Txn) error {
 		st, err := readState(txn, doc)
@@ -326,35 +334,6 @@ func (s *Store) Ack(doc string, dseq uint64) error {
 			st.Acked = dseq
 		}
 		return writeState(txn, doc, st)
-	})
-}
-
-// dropAcked removes outbox entries the relay has acknowledged, which a
-// power cut can bring back (see Ack).
-func (s *Store) dropAcked(doc string) error {
-	var stale [][]byte
-	err := s.view(func(txn *badger.Txn) error {
-		st, err := readState(txn, doc)
-		if err != nil {
-			return err
-		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixOut(doc)})
-		defer it.Close()
-		for it.Rewind(); it.Valid() && seqOf(it.Item().Key()) <= st.Acked; it.Next() {
-			stale = append(stale, it.Item().KeyCopy(nil))
-		}
-		return nil
-	})
-	if err != nil || len(stale) == 0 {
-		return err
-	}
-	return s.updateLazy(func(txn *badger.Txn) error {
-		for _, k := range stale {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
 }
 

@@ -93,12 +93,6 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		db.Close()
 		return nil, corrupt(dir, err)
 	}
-	for _, doc := range s.docs {
-		if err := s.dropAcked(doc); err != nil {
-			db.Close()
-			return nil, corrupt(dir, err)
-		}
-	}
 	return s, nil
 }
 

@@ -294,12 +294,7 @@ func editAddMilestone(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me stri
 }
 
 func editTickMilestone(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me string) (mentoring.Edit, func(), error) {
-	var goals []mentoring.Goal
-	for _, g := range p.Goals {
-		if len(g.Milestones) > 0 {
-			goals = append(goals, g)
-		}
-	}
+	goals := slices.DeleteFunc(slices.Clone(p.Goals), func(g mentoring.Goal) bool { return len(g.Milestones) == 0 })
 	if len(goals) == 0 {
 		return editAddMilestone(w, x, p, me)
 	}
@@ -381,12 +376,7 @@ func editAddAction(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me string)
 }
 
 func editTickAction(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me string) (mentoring.Edit, func(), error) {
-	var cs []mentoring.Checkin
-	for _, c := range p.Checkins {
-		if len(c.Actions) > 0 {
-			cs = append(cs, c)
-		}
-	}
+	cs := slices.DeleteFunc(slices.Clone(p.Checkins), func(c mentoring.Checkin) bool { return len(c.Actions) == 0 })
 	if len(cs) == 0 {
 		return editAddAction(w, x, p, me)
 	}

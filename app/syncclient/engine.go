@@ -155,9 +155,11 @@ func (e *Engine) Run(ctx context.Context) {
 	}
 }
 
+// stateFor tells failures the user has to act on (Refused) from those
+// that retrying gets past (Offline).
 func stateFor(err error) State {
 	var we *wire.Error
-	if errors.As(err, &we) && !we.Code.Temporary() {
+	if (errors.As(err, &we) && !we.Code.Temporary()) || errors.Is(err, ErrRelayBehind) || errors.Is(err, ErrRefusedRecord) {
 		return Refused
 	}
 	return Offline

@@ -33,7 +33,6 @@ type session struct {
 	nextReq uint64
 	reqs    map[uint64]request
 	docs    map[wire.DocID]*docSync
-	known   map[string]bool // pairs addDocs has looked at
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for snapIdle
@@ -85,7 +84,7 @@ func dial(ctx context.Context, e *Engine, url string) (*session, error) {
 	}
 	conn.SetReadLimit(wire.MaxFrame)
 	s := &session{e: e, url: url, conn: conn, in: make(chan wire.Message, 64), rerr: make(chan error, 1),
-		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}, known: map[string]bool{}}
+		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}}
 	copy(s.device[:], dev)
 	return s, nil
 }
@@ -240,8 +239,14 @@ func (s *session) addDocs(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
-		if s.known[id] {
+		raw, err := hex.DecodeString(id)
+		if err != nil || len(raw) != len(wire.DocID{}) {
 			continue
+		}
+		var did wire.DocID
+		copy(did[:], raw)
+		if _, ok := s.docs[did]; ok {
+			continue // synced by this session already
 		}
 		meta, err := s.e.ws.Meta(id)
 		if err != nil {
@@ -256,20 +261,10 @@ func (s *session) addDocs(ctx context.Context) error {
 		if meta.Relay != s.url {
 			continue
 		}
-		raw, err := hex.DecodeString(id)
-		if err != nil || len(raw) != len(wire.DocID{}) {
-			continue
-		}
-		var did wire.DocID
-		copy(did[:], raw)
-		if _, ok := s.docs[did]; ok {
-			continue
-		}
 		st, err := s.e.ws.Store().State(id)
 		if err != nil {
 			return err
 		}
-		s.known[id] = true
 		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor}
 		copy(d.key[:], meta.Key)
 		s.docs[did] = d

@@ -11,7 +11,7 @@ const (
 	Offline              // the relay cannot be reached; retrying
 	Syncing              // connected, exchanging changes
 	Synced               // connected, nothing waiting either way
-	Refused              // the relay refused; the user has to act
+	Refused              // the relay refused, or sent what cannot be used; the user has to act
 )
 
 // Status is a snapshot of the engine's condition.
@@ -39,7 +39,7 @@ func (s Status) String() string {
 	case Synced:
 		return "All changes synced"
 	case Refused:
-		return "Relay refused: " + s.Detail
+		return "Sync stopped: " + s.Detail
 	}
 	return "Unknown"
 }

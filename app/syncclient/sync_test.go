@@ -345,9 +345,15 @@ func TestRelayRestoredFromAnOlderBackupIsRefused(t *testing.T) {
 	}
 	r.start()
 	before := b.json(pair)
-	err := b.sync()
+	eng := New(b.ws, t.Logf)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := eng.SyncOnce(ctx)
 	if !errors.Is(err, ErrRelayBehind) || !strings.Contains(err.Error(), "older backup") {
 		t.Fatalf("sync with a relay restored from an older backup: got %v, want ErrRelayBehind saying why", err)
+	}
+	if st := eng.Status(); st.State != Refused || !strings.Contains(st.String(), "older backup") {
+		t.Errorf("status: %q; want it to say sync stopped and why, not that the relay is unreachable", st)
 	}
 	if b.json(pair) != before {
 		t.Error("the refused sync changed the pair")

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"pairwise/app/mentoring"
+	"pairwise/app/syncclient"
 	"pairwise/app/workspace"
 )
 
@@ -221,3 +222,24 @@ func labels(o fyne.CanvasObject) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestStoppedSyncExplainsItselfOnce: a sync that stopped for a reason the
+// user must act on is cut short in the status bar (it must not widen the
+// window) and shown in full once in a dialog, not again on every retry.
+func TestStoppedSyncExplainsItselfOnce(t *testing.T) {
+	u, _ := setup(t)
+	detail := "the relay has lost records: the relay at wss://relay.example.org holds 2 records of pair \"Ana & Ben\" but this computer has seen 3; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data"
+	before := u.win.Canvas().Size().Width
+	u.showStatus(syncclient.Status{State: syncclient.Refused, Detail: detail})
+	if u.status.Truncation != fyne.TextTruncateEllipsis || u.status.MinSize().Width > before {
+		t.Errorf("the status line asks for %v of a %v window", u.status.MinSize().Width, before)
+	}
+	if text := strings.Join(labels(topOverlay(t, u)), " "); !strings.Contains(text, "older backup") {
+		t.Fatalf("the dialog does not explain: %q", text)
+	}
+	n := len(u.win.Canvas().Overlays().List())
+	u.showStatus(syncclient.Status{State: syncclient.Refused, Detail: detail})
+	if len(u.win.Canvas().Overlays().List()) != n {
+		t.Error("the same failure opened a second dialog")
+	}
+}

@@ -31,6 +31,7 @@ type UI struct {
 	pairList *widget.List
 	main     *fyne.Container
 	status   *widget.Label
+	stopped  string                      // the sync failure last shown in a dialog
 	busy     *widget.ProgressBarInfinite // shown while the engine is syncing
 	saved    *widget.Label
 	pv       *pairView
@@ -71,7 +72,11 @@ func (u *UI) build() {
 	u.main = container.NewStack()
 	split := container.NewHSplit(side, u.main)
 	split.Offset = 0.24
-	bar := container.NewBorder(nil, nil, nil, u.saved, container.NewHBox(u.status, container.NewGridWrap(fyne.NewSize(120, 8), u.busy)))
+	// The status takes what width is left: a sync that stopped explains
+	// itself in a sentence or two, which must not widen the window, so the
+	// line is cut short and the whole of it shown once in a dialog.
+	u.status.Truncation = fyne.TextTruncateEllipsis
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewGridWrap(fyne.NewSize(120, 8), u.busy), u.saved), u.status)
 	u.win.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split))
 
 	u.ws.Watch(func(doc string) { fyne.Do(func() { u.changed(doc) }) })
@@ -193,6 +198,14 @@ func (u *UI) changed(doc string) {
 // while changes are being exchanged.
 func (u *UI) showStatus(s syncclient.Status) {
 	u.status.SetText(s.String())
+	switch {
+	case s.State == syncclient.Refused && s.Detail != u.stopped:
+		// Retrying will not help; say once, in full, what to do.
+		u.stopped = s.Detail
+		dialog.ShowInformation("Sync stopped", sentence(s.Detail), u.win)
+	case s.State == syncclient.Synced:
+		u.stopped = ""
+	}
 	if s.State == syncclient.Syncing {
 		u.busy.Show()
 		u.busy.Start()

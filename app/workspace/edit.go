@@ -123,7 +123,6 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 // any failure the in-memory document is reloaded from disk, so a half-made
 // edit can never ride along with the next commit.
 func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
-	h.pair = nil
 	defer h.refresh(edit.Touched())
 	err := edit.Apply(h.doc)
 	var change []byte
@@ -179,8 +178,18 @@ func (w *Workspace) compactNow(h *handle, next uint64) {
 func (w *Workspace) idleCompact(h *handle) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if w.closed.Load() {
-		return
+	if !w.closed.Load() {
+		w.compactIfDue(h)
+	}
+}
+
+// compactIfDue compacts if the chunks are still past the soft thresholds
+// (the pair may have been compacted since a compaction was scheduled), and
+// drops the scheduled one. The caller holds h.mu.
+func (w *Workspace) compactIfDue(h *handle) {
+	if h.compact != nil {
+		h.compact.Stop()
+		h.compact = nil
 	}
 	st, err := w.st.State(h.meta.ID)
 	if err != nil {
@@ -190,5 +199,4 @@ func (w *Workspace) idleCompact(h *handle) {
 	if st.Chunks >= compactChunks || st.ChunkBytes >= compactBytes {
 		w.compactNow(h, st.NextChunk)
 	}
-	h.compact = nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
@@ -40,75 +39,45 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	if err != nil {
 		return false, err
 	}
-	if !slices.ContainsFunc(items, func(it Remote) bool { return !it.Own }) {
+	var received []store.Chunk
+	for _, it := range items {
+		if !it.Own {
+			received = append(received, store.Chunk{Kind: it.Kind, Data: it.Data})
+		}
+	}
+	if len(received) == 0 {
 		// Only this machine's own changes coming back: the document has
 		// them, so just move the cursor, without waiting for an edit that
 		// holds the pair while its change goes to disk.
-		return false, w.st.AppendRemote(id, nil, cursor)
+		_, err := w.st.AppendRemote(id, nil, cursor)
+		return false, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.forget()
-	broken := func(what string, err error) (bool, error) {
+	doc, chunks, err := mergeChunks(h.doc, received)
+	if err != nil {
 		if doc, lerr := w.load(h.meta); lerr == nil {
 			h.doc = doc
 		}
-		return false, fmt.Errorf("%w into pair %s (%s): %v", ErrRemoteBroken, id, what, err)
+		return false, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, id, err)
 	}
-	// Consecutive changes go to Automerge, and to the store, as one piece.
-	var chunks []store.Chunk
-	var run []byte
-	first := 0
-	for i, it := range items {
-		if it.Own {
-			continue
-		}
-		if it.Kind == store.Changes {
-			if run == nil {
-				first = i
-			}
-			run = append(run, it.Data...)
-			continue
-		}
-		if run != nil {
-			if err := h.doc.ApplyChanges(run); err != nil {
-				return broken(fmt.Sprintf("pieces %d to %d", first, i-1), err)
-			}
-			chunks, run = append(chunks, store.Chunk{Kind: store.Changes, Data: run}), nil
-		}
-		doc, err := mergeChunk(h.doc, store.Chunk{Kind: it.Kind, Data: it.Data})
-		if err != nil {
-			return broken(fmt.Sprintf("piece %d", i), err)
-		}
-		h.doc = doc
-		chunks = append(chunks, store.Chunk{Kind: it.Kind, Data: it.Data})
-	}
-	if run != nil {
-		if err := h.doc.ApplyChanges(run); err != nil {
-			return broken(fmt.Sprintf("pieces %d to %d", first, len(items)-1), err)
-		}
-		chunks = append(chunks, store.Chunk{Kind: store.Changes, Data: run})
-	}
-	if err := w.st.AppendRemote(id, chunks, cursor); err != nil {
+	h.doc = doc
+	st, err := w.st.AppendRemote(id, chunks, cursor)
+	if err != nil {
 		if doc, lerr := w.load(h.meta); lerr == nil {
 			h.doc = doc
 		}
 		return false, err
 	}
-	if len(chunks) > 0 {
-		st, err := w.st.State(id)
-		if err == nil {
-			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
-		}
-		// Only the title is needed here: reading the whole pair on every
-		// arrival made a busy reader fall behind.
-		if title, err := mentoring.ReadTitle(h.doc); err == nil && title != h.meta.Title {
-			h.meta.Title = title
-			_ = w.putMeta(h.meta)
-		}
-		changed = true
+	w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
+	// Only the title is needed here: reading the whole pair on every
+	// arrival made a busy reader fall behind.
+	if title, err := mentoring.ReadTitle(h.doc); err == nil && title != h.meta.Title {
+		h.meta.Title = title
+		_ = w.putMeta(h.meta)
 	}
-	return changed, nil
+	return true, nil
 }
 
 // CompleteJoin adds this machine's pending membership once the pair has

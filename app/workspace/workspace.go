@@ -95,15 +95,14 @@ type handle struct {
 	mu   sync.Mutex // held across edit, commit and store write
 	doc  *crdt.Doc
 	meta Meta
-	// tree caches doc as plain values and pair its typed read. Reading a
-	// long-lived document through cgo is the costly part of an edit and of
-	// drawing a screen, so a local edit refreshes only the records it
-	// touched, and anything else (a merge, a reload) drops the cache.
-	tree map[string]any
-	pair *mentoring.Pair
-	// base is the last typed read and stale the records edited since;
-	// read refreshes just those parts of base instead of reading it all.
-	base  *mentoring.Pair
+	// tree caches doc as plain values and pair its last typed read; stale
+	// lists the records edited since that read. Reading a long-lived
+	// document through cgo is the costly part of an edit and of drawing a
+	// screen, so a local edit re-reads only the records it touched into
+	// tree and read refreshes only those parts of pair; anything else (a
+	// merge, a reload) drops the cache.
+	tree  map[string]any
+	pair  *mentoring.Pair
 	stale []crdt.Path
 	// compact is the pending idle compaction, if any.
 	compact *time.Timer
@@ -112,7 +111,7 @@ type handle struct {
 // read returns the typed pair. The result is shared: callers must not
 // modify it.
 func (h *handle) read() (*mentoring.Pair, error) {
-	if h.pair != nil {
+	if h.pair != nil && len(h.stale) == 0 {
 		return h.pair, nil
 	}
 	if h.tree == nil {
@@ -122,26 +121,26 @@ func (h *handle) read() (*mentoring.Pair, error) {
 		}
 		h.tree = t
 	}
-	p, err := mentoring.Refresh(h.base, h.tree, h.stale)
+	p, err := mentoring.Refresh(h.pair, h.tree, h.stale)
 	if err != nil {
+		h.forget() // Refresh may have shared memory with pair: never reuse it
 		return nil, err
 	}
-	h.pair, h.base, h.stale = p, p, nil
+	h.pair, h.stale = p, nil
 	return p, nil
 }
 
 // forget drops the cache, so the next read is from the document.
-func (h *handle) forget() { h.tree, h.pair, h.base, h.stale = nil, nil, nil, nil }
+func (h *handle) forget() { h.tree, h.pair, h.stale = nil, nil, nil }
 
 // refresh re-reads the records at paths into the cached tree after a local
 // edit; on any doubt it forgets the cache instead.
 func (h *handle) refresh(paths []crdt.Path) {
-	h.pair = nil
 	if h.tree == nil {
-		h.base, h.stale = nil, nil
+		h.forget()
 		return
 	}
-	if h.base != nil {
+	if h.pair != nil {
 		h.stale = append(h.stale, paths...)
 	}
 next:
@@ -217,9 +216,7 @@ func (w *Workspace) Close() error {
 	for _, h := range hs {
 		h.mu.Lock()
 		if h.compact != nil {
-			if st, err := w.st.State(h.meta.ID); err == nil {
-				w.compactNow(h, st.NextChunk)
-			}
+			w.compactIfDue(h)
 		}
 		h.mu.Unlock()
 	}
@@ -319,8 +316,18 @@ func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: the saved copy of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, meta.ID, err, w.st.Dir())
 	}
-	// Runs of changes go to Automerge in one call: far quicker than one
-	// call per edit for a pair with thousands of them since its snapshot.
+	if doc, _, err = mergeChunks(doc, chunks); err != nil {
+		return nil, fmt.Errorf("%w: in the saved copy of pair %s, %v; move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, meta.ID, err, w.st.Dir())
+	}
+	return doc, nil
+}
+
+// mergeChunks merges chunks into doc in order and returns the result (see
+// mergeChunk) and the chunks as merged: each run of changes goes to
+// Automerge in one call, far quicker than one call per edit, and comes
+// back as one chunk. An error names the piece that could not be read.
+func mergeChunks(doc *crdt.Doc, chunks []store.Chunk) (*crdt.Doc, []store.Chunk, error) {
+	var merged []store.Chunk
 	for i := 0; i < len(chunks); {
 		j := i + 1
 		if chunks[i].Kind == store.Changes {
@@ -328,17 +335,23 @@ func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
 				j++
 			}
 		}
-		if j-i > 1 && doc.ApplyChanges(concat(chunks[i:j])) == nil {
-			i = j
-			continue
-		}
-		for ; i < j; i++ { // one at a time, to name the piece that fails
-			if doc, err = mergeChunk(doc, chunks[i]); err != nil {
-				return nil, fmt.Errorf("%w: piece %d of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, i, meta.ID, err, w.st.Dir())
+		if j-i > 1 {
+			run := store.Chunk{Kind: store.Changes, Data: concat(chunks[i:j])}
+			if doc.ApplyChanges(run.Data) == nil {
+				merged = append(merged, run)
+				i = j
+				continue
 			}
 		}
+		for ; i < j; i++ { // one at a time, to name the piece that fails
+			var err error
+			if doc, err = mergeChunk(doc, chunks[i]); err != nil {
+				return nil, nil, fmt.Errorf("piece %d cannot be read: %v", i, err)
+			}
+			merged = append(merged, chunks[i])
+		}
 	}
-	return doc, nil
+	return doc, merged, nil
 }
 
 func concat(chunks []store.Chunk) []byte {
