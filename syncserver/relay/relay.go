@@ -67,6 +67,7 @@ type Server struct {
 	docs map[wire.DocID]*docState
 
 	conns    atomic.Int64
+	gate     sync.Mutex // orders enter against Shutdown
 	closing  atomic.Bool
 	connCtx  context.Context
 	stopConn context.CancelFunc
@@ -112,12 +113,11 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	if s.closing.Load() {
+	switch s.enter() {
+	case enterClosing:
 		http.Error(w, "the relay is restarting; try again in a moment", http.StatusServiceUnavailable)
 		return
-	}
-	if n := s.conns.Add(1); n > int64(s.limits.MaxConns) {
-		s.conns.Add(-1)
+	case enterBusy:
 		s.m.refused.WithLabelValues(string(wire.CodeBusy)).Inc()
 		http.Error(w, "the relay is at its connection limit; try again later", http.StatusServiceUnavailable)
 		return
@@ -125,7 +125,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	handedOff := false
 	defer func() {
 		if !handedOff {
-			s.conns.Add(-1)
+			s.leave()
 		}
 	}()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
@@ -141,17 +141,47 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(wire.MaxFrame)
-	s.connWG.Add(1)
 	c := newConn(s, ws, r.RemoteAddr)
 	// Serve on a goroutine of our own and return: net/http then lets go of
 	// the request, its response buffer and the handler's deep stack, which
 	// were a third of what an idle connection cost.
 	handedOff = true
 	go func() {
-		defer s.conns.Add(-1)
-		defer s.connWG.Done()
+		defer s.leave()
 		c.serve(s.connCtx)
 	}()
+}
+
+type entry int
+
+const (
+	entered entry = iota
+	enterClosing
+	enterBusy
+)
+
+// enter counts a new connection in, unless the relay is shutting down or
+// full. Shutdown waits for every connection counted in, and the lock makes
+// "not closing, so count it" one step: a connection accepted while Shutdown
+// begins is either refused here or waited for, never served from a closed
+// store.
+func (s *Server) enter() entry {
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	if s.closing.Load() {
+		return enterClosing
+	}
+	if s.conns.Load() >= int64(s.limits.MaxConns) {
+		return enterBusy
+	}
+	s.conns.Add(1)
+	s.connWG.Add(1)
+	return entered
+}
+
+func (s *Server) leave() {
+	s.conns.Add(-1)
+	s.connWG.Done()
 }
 
 // doc returns the in-memory state of a document, loading it from the store.
@@ -186,7 +216,9 @@ func (s *Server) addDoc(id wire.DocID, meta relaystore.Doc) *docState {
 // finishes every write already received, and closes the store. Nothing the
 // relay acknowledged is lost, whether or not Shutdown completes.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.gate.Lock()
 	s.closing.Store(true)
+	s.gate.Unlock()
 	s.stopConn()
 	done := make(chan struct{})
 	go func() { s.connWG.Wait(); close(done) }()

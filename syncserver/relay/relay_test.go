@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -768,5 +769,95 @@ func TestHalfOpenConnectionsAreReaped(t *testing.T) {
 			t.Fatalf("%d subscriptions after the ghost stopped answering pings, want 1", countSubs(r, d.id))
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestShutdownWhileClientsConnect shuts the relay down while clients keep
+// connecting and subscribing. Each client may be refused or told to come
+// back later, but none may be served from a store that has been closed: that
+// shows up as "the relay could not read this pair's log", and a client then
+// reports a failure where there was only a restart.
+func TestShutdownWhileClientsConnect(t *testing.T) {
+	r := startRelay(t, DefaultLimits())
+	d := newDoc()
+	a := dial(t, r.url)
+	a.hello(r.token)
+	a.create(d)
+	a.ws.CloseNow()
+
+	// try connects, subscribes and reads until the relay lets go; it returns
+	// the error code the relay sent, if it sent one.
+	try := func(url string) wire.Code {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+		if err != nil {
+			return "" // refused while closing: fine
+		}
+		defer ws.CloseNow()
+		var dev wire.DeviceID
+		rand.Read(dev[:])
+		for _, m := range []wire.Message{
+			&wire.Hello{Version: wire.Version, Device: dev},
+			&wire.Subscribe{Req: 1, Doc: d.id, Cap: d.read[:]},
+		} {
+			b, _ := wire.Encode(m)
+			if ws.Write(ctx, websocket.MessageBinary, b) != nil {
+				return ""
+			}
+		}
+		for {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				return ""
+			}
+			m, err := wire.Decode(b)
+			if err != nil {
+				t.Errorf("undecodable frame from the relay: %v", err)
+				return ""
+			}
+			if e, ok := m.(*wire.Error); ok {
+				return e.Code
+			}
+			if _, ok := m.(*wire.CaughtUp); ok {
+				return ""
+			}
+		}
+	}
+
+	for round := range 15 {
+		stop := make(chan struct{})
+		codes := make(chan wire.Code, 1024)
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if c := try(r.url); c != "" {
+						codes <- c
+					}
+				}
+			})
+		}
+		time.Sleep(time.Duration(5+round*3) * time.Millisecond)
+		if err := r.srv.Shutdown(context.Background()); err != nil {
+			t.Fatalf("round %d: shutdown: %v", round, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		close(codes)
+		for c := range codes {
+			if c == wire.CodeInternal {
+				t.Fatalf("round %d: a client connecting during shutdown was served from the closed store:\n%s", round, r.logs)
+			}
+		}
+		r.http.Close()
+		r.http = nil
+		r.open(DefaultLimits())
 	}
 }
