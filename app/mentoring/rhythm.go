@@ -48,6 +48,13 @@ func RhythmOn(p *Pair, today time.Time) Rhythm {
 	for _, c := range p.Checkins {
 		last = max(last, c.Date)
 	}
+	return RhythmFrom(cad, last, today)
+}
+
+// RhythmFrom works out the rhythm from the cadence in days and the date of
+// the last contact alone, as a cohort's manager sees it from a pair's
+// health report.
+func RhythmFrom(cad int, last string, today time.Time) Rhythm {
 	r := Rhythm{Last: last}
 	if cad <= 0 || last == "" {
 		return r

@@ -14,13 +14,16 @@ import (
 
 // Invite is what one member of a pair hands the other so they can join:
 // which relay, which document, its key, and one capability secret (the read
-// secret for a read-only invite, otherwise the write secret).
+// secret for a read-only invite, otherwise the write secret). A cohort
+// invite (Cohort set) carries the programme document's ID, the cohort key
+// and the member secret instead (see BoardID).
 type Invite struct {
 	Relay    string // ws:// or wss:// URL of the relay
 	Doc      [16]byte
 	Key      Key
 	Secret   Secret
 	ReadOnly bool
+	Cohort   bool
 }
 
 // Errors from ParseInvite. The returned error may carry a more specific
@@ -43,6 +46,7 @@ const (
 	invitePrefix    = "PW1-"
 	inviteVersion   = 1
 	flagReadOnly    = 1 << 0
+	flagCohort      = 1 << 1
 	inviteFixedLen  = 1 + 1 + 16 + 32 + 32
 	inviteSumLen    = 4
 	inviteMinLen    = inviteFixedLen + 1 + inviteSumLen
@@ -60,6 +64,9 @@ func (i Invite) String() string {
 	var flags byte
 	if i.ReadOnly {
 		flags |= flagReadOnly
+	}
+	if i.Cohort {
+		flags |= flagCohort
 	}
 	b = append(b, flags)
 	b = append(b, i.Doc[:]...)
@@ -138,12 +145,13 @@ func decodeInvite(b []byte) (Invite, error) {
 		return Invite{}, ErrInviteVersion
 	case b[0] < inviteVersion:
 		return Invite{}, damaged("an unknown version")
-	case b[1]&^flagReadOnly != 0:
+	case b[1]&^(flagReadOnly|flagCohort) != 0:
 		// Flags this version does not know come from a newer Pairwise.
 		return Invite{}, ErrInviteVersion
 	}
 	var inv Invite
 	inv.ReadOnly = b[1]&flagReadOnly != 0
+	inv.Cohort = b[1]&flagCohort != 0
 	copy(inv.Doc[:], b[2:18])
 	copy(inv.Key[:], b[18:50])
 	copy(inv.Secret[:], b[50:82])

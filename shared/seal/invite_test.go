@@ -96,6 +96,7 @@ func TestInviteRoundTrip(t *testing.T) {
 		{"relay with port, path and query", Invite{Relay: "wss://sync.example.net:8443/v1/ws?org=acme", ReadOnly: true}},
 		{"relay with a non-ASCII host", Invite{Relay: "wss://bücher.example/relay"}},
 		{"relay of 512 bytes", Invite{Relay: long, Doc: NewDocID(), Key: NewKey(), Secret: NewSecret()}},
+		{"cohort", Invite{Relay: "wss://relay.example.org", Doc: NewDocID(), Key: NewKey(), Secret: NewSecret(), Cohort: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,7 +246,7 @@ func TestParseInviteErrors(t *testing.T) {
 		{"two codes pasted", good + good, ErrInviteChecksum},
 		{"binary version 0", rawInvite(rawBody(0, 0, lenOf(len(relay)), relay)), ErrInviteFormat},
 		{"binary version 2", rawInvite(rawBody(2, 0, lenOf(len(relay)), relay)), ErrInviteVersion},
-		{"unknown flag", rawInvite(rawBody(1, 2, lenOf(len(relay)), relay)), ErrInviteVersion},
+		{"unknown flag", rawInvite(rawBody(1, 4, lenOf(len(relay)), relay)), ErrInviteVersion},
 		{"relay length not minimal", rawInvite(rawBody(1, 0, []byte{0x8a, 0x00}, relay)), ErrInviteFormat},
 		{"relay length too long", rawInvite(rawBody(1, 0, lenOf(len(relay)+1), relay)), ErrInviteFormat},
 		{"relay length too short", rawInvite(rawBody(1, 0, lenOf(len(relay)-1), relay)), ErrInviteFormat},

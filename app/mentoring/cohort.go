@@ -1,0 +1,467 @@
+package mentoring
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"pairwise/app/crdt"
+)
+
+// A cohort is a programme a manager runs for several pairs at once. It is
+// two documents: the programme (events, resources and the roster), which
+// only the manager writes, and the board, where each pair's app reports the
+// pair's health. A report holds facts about the rhythm and progress of the
+// relationship and never anything the pair wrote: no notes, goal titles,
+// messages or ratings.
+
+// Document kinds, stored under "kind" at the top of cohort documents (a
+// pair document has none).
+const (
+	KindProgramme = "programme"
+	KindBoard     = "board"
+)
+
+const (
+	kManager   = "manager"
+	kEvents    = "events"
+	kResources = "resources"
+	kRoster    = "roster"
+	kReports   = "reports"
+	kDetails   = "details"
+	kTime      = "time"
+	kLink      = "link"
+	kContact   = "contact"
+)
+
+// EventKinds are the kinds of cohort events, in the order a programme
+// usually runs them. Kickoff, midpoint and closure are the three every
+// cohort should hold.
+var EventKinds = []string{"kickoff", "training", "social", "midpoint", "closure", "other"}
+
+// Programme is a cohort's programme document.
+type Programme struct {
+	ID        string     `json:"id"`
+	Title     string     `json:"title"`
+	Manager   string     `json:"manager"`
+	Created   time.Time  `json:"created"`
+	Events    []Event    `json:"events"`
+	Resources []Resource `json:"resources"`
+	Roster    []Person   `json:"roster"`
+}
+
+// Event is a date in the cohort's calendar.
+type Event struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Title   string `json:"title"`
+	Date    string `json:"date"`
+	Time    string `json:"time,omitempty"` // HH:MM in the manager's zone, if set
+	Details string `json:"details,omitempty"`
+}
+
+// Resource is training material or a useful link shared with the cohort.
+type Resource struct {
+	ID    string    `json:"id"`
+	Title string    `json:"title"`
+	Link  string    `json:"link,omitempty"`
+	Note  string    `json:"note,omitempty"`
+	Added time.Time `json:"added"`
+}
+
+// Person is someone on the cohort's roster: who the manager expects to take
+// part, so the manager can see who has not joined yet.
+type Person struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Role    Role   `json:"role"`
+	Contact string `json:"contact,omitempty"`
+}
+
+// Board is a cohort's board document: one health report per pair.
+type Board struct {
+	Programme string   `json:"programme"`
+	Reports   []Report `json:"reports"`
+}
+
+// Report is what a pair's app tells the cohort's manager about the pair.
+// Every field is a count, a date or a name: the manager sees whether the
+// pair is keeping its rhythm, never what it discusses.
+type Report struct {
+	Pair        string   `json:"pair"`
+	Title       string   `json:"title"`
+	Mentors     []string `json:"mentors"`
+	Mentees     []string `json:"mentees"`
+	CadenceDays int      `json:"cadenceDays"`
+	LastContact string   `json:"lastContact"` // last check-in, or the start
+	Checkins    int      `json:"checkins"`
+	// Signed is how many members signed the current agreement, and
+	// SignedEarlier how many signed only an earlier version of it.
+	Signed        int       `json:"signed"`
+	SignedEarlier int       `json:"signedEarlier"`
+	Goals         int       `json:"goals"` // not dropped
+	Achieved      int       `json:"achieved"`
+	Progress      int       `json:"progress"` // percent over the goals counted
+	Closed        bool      `json:"closed"`
+	Updated       time.Time `json:"updated"`
+}
+
+// Rhythm is the pair's rhythm today, from the report's facts.
+func (r Report) Rhythm(today time.Time) Rhythm {
+	return RhythmFrom(r.CadenceDays, r.LastContact, today)
+}
+
+// Agreement says in words where the pair stands with its agreement.
+func (r Report) Agreement() string {
+	switch {
+	case r.Signed >= 2:
+		return "signed by both"
+	case r.SignedEarlier > 0:
+		return "changed since it was signed"
+	case r.Signed == 1:
+		return "signed by one"
+	}
+	return "not signed"
+}
+
+// HealthOf works out a pair's report. today decides the date of the last
+// contact for a pair with no start date and no check-ins.
+func HealthOf(p *Pair) Report {
+	r := Report{Pair: p.ID, Title: p.Title, Mentors: []string{}, Mentees: []string{}, CadenceDays: p.Agreement.CadenceDays, Closed: p.IsClosed()}
+	for _, m := range p.Members {
+		if m.Role == Mentor {
+			r.Mentors = append(r.Mentors, m.Name)
+		} else {
+			r.Mentees = append(r.Mentees, m.Name)
+		}
+		switch p.Agreement.SignState(m.ID) {
+		case Signed:
+			r.Signed++
+		case SignedEarlier:
+			r.SignedEarlier++
+		}
+	}
+	r.LastContact = p.Agreement.Start
+	if r.LastContact == "" && !p.Created.IsZero() {
+		r.LastContact = p.Created.UTC().Format(DateLayout)
+	}
+	for _, c := range p.Checkins {
+		r.LastContact = max(r.LastContact, c.Date)
+	}
+	r.Checkins = len(p.Checkins)
+	var sum float64
+	for _, g := range p.Goals {
+		if g.Status == Dropped {
+			continue
+		}
+		r.Goals++
+		if g.Status == Achieved {
+			r.Achieved++
+		}
+		sum += g.Progress()
+	}
+	if r.Goals > 0 {
+		r.Progress = int(sum/float64(r.Goals)*100 + 0.5)
+	}
+	return r
+}
+
+// sameFacts reports whether two reports say the same, whenever made.
+func sameFacts(a, b Report) bool {
+	a.Updated, b.Updated = time.Time{}, time.Time{}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+// NewProgramme creates a cohort's programme document. With start and end
+// dates it also puts the three events every cohort should hold in the
+// calendar: a kickoff on the first day, a mid-point review half-way, and a
+// closing event on the last day; the manager can move or remove them.
+func NewProgramme(id, title, manager, start, end string, now time.Time) (Edit, error) {
+	title, err := checkTitle("a cohort", title)
+	if err != nil {
+		return Edit{}, err
+	}
+	manager, err = checkTitle("the manager's name", manager)
+	if err != nil {
+		return Edit{}, invalidf("the cohort needs its manager's name, as members will see it: give it with --me, for example --me Dana")
+	}
+	if err := checkDate("the start date", start); err != nil {
+		return Edit{}, err
+	}
+	if err := checkDate("the end date", end); err != nil {
+		return Edit{}, err
+	}
+	if (start == "") != (end == "") {
+		return Edit{}, invalidf("give both the start and the end date of the cohort, or neither")
+	}
+	if start != "" && end <= start {
+		return Edit{}, invalidf("the cohort ends (%s) before it starts (%s): check the dates", end, start)
+	}
+	now = stamp(now)
+	o := ops{
+		set(path(kSchema), int64(SchemaVersion)),
+		set(path(kKind), KindProgramme),
+		set(path(kID), id),
+		set(path(kTitle), title),
+		set(path(kManager), manager),
+		set(path(kCreated), now),
+		newMap(path(kEvents)),
+		newMap(path(kResources)),
+		newMap(path(kRoster)),
+	}
+	if start != "" {
+		s, _ := time.Parse(DateLayout, start)
+		e, _ := time.Parse(DateLayout, end)
+		mid := s.Add(e.Sub(s) / 2).Format(DateLayout)
+		for _, ev := range []Event{
+			{Kind: "kickoff", Title: "Kickoff", Date: start, Details: "Meet the cohort, agree how the programme runs, and start your mentoring agreements."},
+			{Kind: "midpoint", Title: "Mid-point review", Date: mid, Details: "Look back at the first half: what is working, what to change. Each pair does its mid-point reflection before this."},
+			{Kind: "closure", Title: "Closing event", Date: end, Details: "Celebrate what the pairs achieved and close the relationships well."},
+		} {
+			o = append(o, eventOps(NewID(), ev)...)
+		}
+	}
+	return Edit{Msg: "created the cohort " + quote(title), ID: id, ops: o}, nil
+}
+
+func eventOps(id string, ev Event) ops {
+	ep := path(kEvents, id)
+	return ops{newMap(ep), set(append(ep, kKind), ev.Kind), set(append(ep, kTitle), ev.Title), set(append(ep, kDate), ev.Date), set(append(ep, kTime), ev.Time), set(append(ep, kDetails), ev.Details)}
+}
+
+// AddEvent puts an event in the cohort's calendar.
+func AddEvent(kind, title, date, at, details string) (Edit, error) {
+	if !contains(EventKinds, kind) {
+		return Edit{}, invalidf("%q is not a kind of cohort event: choose %s", kind, strings.Join(EventKinds, ", "))
+	}
+	title, err := checkTitle("an event", title)
+	if err != nil {
+		return Edit{}, err
+	}
+	if date == "" {
+		return Edit{}, invalidf("the event needs a date: give it as YYYY-MM-DD")
+	}
+	if err := checkDate("the event's date", date); err != nil {
+		return Edit{}, err
+	}
+	if at != "" {
+		if _, err := time.Parse("15:04", at); err != nil {
+			return Edit{}, invalidf("the event's time %q is not a time of day: write it as HH:MM, for example 16:30", at)
+		}
+	}
+	if err := checkText("the event's details", details); err != nil {
+		return Edit{}, err
+	}
+	id := NewID()
+	return Edit{Msg: fmt.Sprintf("planned the %s %s on %s", kind, quote(title), date), ID: id, ops: eventOps(id, Event{Kind: kind, Title: title, Date: date, Time: at, Details: trim(details)})}, nil
+}
+
+// RemoveEvent takes an event off the cohort's calendar.
+func RemoveEvent(pr *Programme, id string) (Edit, error) {
+	for _, e := range pr.Events {
+		if e.ID == id {
+			return Edit{Msg: "cancelled the event " + quote(e.Title), ops: ops{del(path(kEvents, id))}}, nil
+		}
+	}
+	return Edit{}, invalidf("the cohort has no event %q: `pairwise cohort show` lists them with their IDs", id)
+}
+
+// AddResource shares training material or a link with the cohort.
+func AddResource(title, link, note string, now time.Time) (Edit, error) {
+	title, err := checkTitle("a resource", title)
+	if err != nil {
+		return Edit{}, err
+	}
+	if link != "" {
+		u, err := url.Parse(link)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return Edit{}, invalidf("the link %q is not a web address: write it in full, starting with https://", link)
+		}
+	}
+	if err := checkText("the note", note); err != nil {
+		return Edit{}, err
+	}
+	id := NewID()
+	rp := path(kResources, id)
+	o := ops{newMap(rp), set(append(rp, kTitle), title), set(append(rp, kLink), link), set(append(rp, kNotes), trim(note)), set(append(rp, kAdded), stamp(now))}
+	return Edit{Msg: "shared the resource " + quote(title), ID: id, ops: o}, nil
+}
+
+// RemoveResource stops sharing a resource.
+func RemoveResource(pr *Programme, id string) (Edit, error) {
+	for _, r := range pr.Resources {
+		if r.ID == id {
+			return Edit{Msg: "removed the resource " + quote(r.Title), ops: ops{del(path(kResources, id))}}, nil
+		}
+	}
+	return Edit{}, invalidf("the cohort has no resource %q: `pairwise cohort show` lists them with their IDs", id)
+}
+
+// AddPerson puts someone on the cohort's roster.
+func AddPerson(name string, role Role, contact string) (Edit, error) {
+	name, err := checkTitle("a person on the roster", name)
+	if err != nil {
+		return Edit{}, invalidf("a person on the roster needs a name")
+	}
+	if err := checkRole(role); err != nil {
+		return Edit{}, err
+	}
+	if len(contact) > maxTitle {
+		return Edit{}, invalidf("the contact is too long: give an email address or a phone number")
+	}
+	id := NewID()
+	pp := path(kRoster, id)
+	o := ops{newMap(pp), set(append(pp, kName), name), set(append(pp, kRole), string(role)), set(append(pp, kContact), strings.TrimSpace(contact))}
+	return Edit{Msg: fmt.Sprintf("added %s to the roster as a %s", name, role), ID: id, ops: o}, nil
+}
+
+// RemovePerson takes someone off the roster.
+func RemovePerson(pr *Programme, id string) (Edit, error) {
+	for _, p := range pr.Roster {
+		if p.ID == id {
+			return Edit{Msg: "took " + p.Name + " off the roster", ops: ops{del(path(kRoster, id))}}, nil
+		}
+	}
+	return Edit{}, invalidf("the roster has no one with the ID %q: `pairwise cohort show` lists them", id)
+}
+
+// NewBoard creates a cohort's board document, which the manager makes
+// together with the programme.
+func NewBoard(programme string, now time.Time) Edit {
+	o := ops{
+		set(path(kSchema), int64(SchemaVersion)),
+		set(path(kKind), KindBoard),
+		set(path(kID), programme),
+		set(path(kCreated), stamp(now)),
+		newMap(path(kReports)),
+	}
+	return Edit{Msg: "opened the cohort's board", ops: o}
+}
+
+// PutReport writes a pair's report on the board if it says something the
+// board does not yet show; ok is false when there is nothing to write. A
+// report is one value, so two members of a pair reporting at once never
+// leave a mix of the two behind.
+func PutReport(b *Board, r Report, now time.Time) (e Edit, ok bool) {
+	for _, old := range b.Reports {
+		if old.Pair == r.Pair && sameFacts(old, r) {
+			return Edit{}, false
+		}
+	}
+	r.Updated = stamp(now)
+	j, _ := json.Marshal(r) // plain fields: cannot fail
+	return Edit{Msg: "reported the health of " + quote(r.Title), ops: ops{set(path(kReports, r.Pair), string(j))}}, true
+}
+
+// RemoveReport takes a pair off the board, when it leaves the cohort.
+func RemoveReport(b *Board, pair string) (Edit, bool) {
+	for _, r := range b.Reports {
+		if r.Pair == pair {
+			return Edit{Msg: "left the cohort: " + quote(r.Title), ops: ops{del(path(kReports, pair))}}, true
+		}
+	}
+	return Edit{}, false
+}
+
+// KindOf returns the kind of document t is: KindProgramme, KindBoard, or
+// "" for a pair.
+func KindOf(t map[string]any) string { return str(t[kKind]) }
+
+// ReadProgramme reads a programme document. It returns ErrNotReady for a
+// document that has not arrived yet.
+func ReadProgramme(t map[string]any) (*Programme, error) {
+	if KindOf(t) != KindProgramme {
+		if len(t) == 0 {
+			return nil, ErrNotReady
+		}
+		return nil, fmt.Errorf("this document is not a cohort programme")
+	}
+	pr := &Programme{ID: str(t[kID]), Title: str(t[kTitle]), Manager: str(t[kManager]), Created: when(t[kCreated]), Events: []Event{}, Resources: []Resource{}, Roster: []Person{}}
+	for id, v := range obj(t[kEvents]) {
+		e := obj(v)
+		pr.Events = append(pr.Events, Event{ID: id, Kind: str(e[kKind]), Title: str(e[kTitle]), Date: str(e[kDate]), Time: str(e[kTime]), Details: str(e[kDetails])})
+	}
+	sort.Slice(pr.Events, func(i, j int) bool {
+		a, b := pr.Events[i], pr.Events[j]
+		if a.Date+a.Time != b.Date+b.Time {
+			return a.Date+a.Time < b.Date+b.Time
+		}
+		return a.ID < b.ID
+	})
+	for id, v := range obj(t[kResources]) {
+		r := obj(v)
+		pr.Resources = append(pr.Resources, Resource{ID: id, Title: str(r[kTitle]), Link: str(r[kLink]), Note: str(r[kNotes]), Added: when(r[kAdded])})
+	}
+	sort.Slice(pr.Resources, func(i, j int) bool {
+		a, b := pr.Resources[i], pr.Resources[j]
+		return before(a.Added, a.ID, b.Added, b.ID)
+	})
+	for id, v := range obj(t[kRoster]) {
+		p := obj(v)
+		pr.Roster = append(pr.Roster, Person{ID: id, Name: str(p[kName]), Role: Role(str(p[kRole])), Contact: str(p[kContact])})
+	}
+	sort.Slice(pr.Roster, func(i, j int) bool {
+		a, b := pr.Roster[i], pr.Roster[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ID < b.ID
+	})
+	return pr, nil
+}
+
+// ReadBoard reads a board document. It returns ErrNotReady for a board that
+// has not arrived yet. A report that cannot be read (written by a newer
+// Pairwise, or damaged) is left out.
+func ReadBoard(t map[string]any) (*Board, error) {
+	if KindOf(t) != KindBoard {
+		if len(t) == 0 {
+			return nil, ErrNotReady
+		}
+		return nil, fmt.Errorf("this document is not a cohort board")
+	}
+	b := &Board{Programme: str(t[kID]), Reports: []Report{}}
+	for pair, v := range obj(t[kReports]) {
+		var r Report
+		if json.Unmarshal([]byte(str(v)), &r) != nil || r.Pair != pair {
+			continue
+		}
+		b.Reports = append(b.Reports, r)
+	}
+	sort.Slice(b.Reports, func(i, j int) bool {
+		a, c := b.Reports[i], b.Reports[j]
+		if a.Title != c.Title {
+			return a.Title < c.Title
+		}
+		return a.Pair < c.Pair
+	})
+	return b, nil
+}
+
+// NextEvent returns the first event on or after today, if any.
+func (pr *Programme) NextEvent(today string) (Event, bool) {
+	for _, e := range pr.Events {
+		if e.Date >= today {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+// ReportsPath is where the board keeps its reports, for a reader that
+// watches for the board's arrival.
+var ReportsPath = crdt.P(kReports)
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
