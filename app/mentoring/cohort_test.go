@@ -182,7 +182,9 @@ func TestHealthOfHoldsFactsNotContent(t *testing.T) {
 	ana.do(func(p *Pair) (Edit, error) { return AddMilestone(p, g, "SECRET-MILESTONE", "", t0) })
 	dropped := ana.do(func(p *Pair) (Edit, error) { return AddGoal(p, ana.me, GoalInput{Title: ptr("Old idea")}, t0) })
 	ana.do(func(p *Pair) (Edit, error) { return UpdateGoal(p, dropped, GoalInput{Status: ptr(Dropped)}) })
-	ben.do(func(p *Pair) (Edit, error) { return AddGoal(p, ben.me, GoalInput{Title: ptr("Done one"), Status: ptr(Achieved)}, t0) })
+	ben.do(func(p *Pair) (Edit, error) {
+		return AddGoal(p, ben.me, GoalInput{Title: ptr("Done one"), Status: ptr(Achieved)}, t0)
+	})
 	ben.do(func(p *Pair) (Edit, error) {
 		return AddCheckin(p, ben.me, CheckinInput{Date: "2026-11-15", Channel: "video", Notes: "SECRET-NOTES"}, t0)
 	})
