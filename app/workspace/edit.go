@@ -56,6 +56,9 @@ func (w *Workspace) Pair(id string) (*mentoring.Pair, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.meta.Kind != "" {
+		return nil, notAPair(id)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.read()
@@ -88,14 +91,22 @@ func (w *Workspace) Edit(id string, build Editor) (string, error) {
 	eid, err := w.edit(id, build)
 	if err == nil {
 		w.notify(id) // after the handle's lock is released: watchers read the pair
+		w.afterChange(id)
 	}
 	return eid, err
+}
+
+func notAPair(id string) error {
+	return fmt.Errorf("%w: %s is a cohort, not a mentoring pair; `pairwise cohort show %s` shows it", ErrUnknownPair, id, id)
 }
 
 func (w *Workspace) edit(id string, build Editor) (string, error) {
 	h, err := w.get(id)
 	if err != nil {
 		return "", err
+	}
+	if h.meta.Kind != "" {
+		return "", notAPair(id)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -50,6 +50,9 @@ func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error)
 	if err != nil {
 		return "", err
 	}
+	if inv.Cohort {
+		return "", errors.New("this is an invite to a cohort, not to a mentoring pair: join it with 'pairwise cohort join CODE' or Join a cohort in the app")
+	}
 	meta := Meta{ID: hex.EncodeToString(inv.Doc[:]), Key: append([]byte(nil), inv.Key[:]...), Relay: inv.Relay, Registered: true}
 	secret := append([]byte(nil), inv.Secret[:]...)
 	if inv.ReadOnly {

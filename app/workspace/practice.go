@@ -50,7 +50,7 @@ type PairNudge struct {
 // DueNudges returns the rhythm reminders to show now: one per occasion,
 // skipping pairs whose reminders are off or snoozed.
 func (w *Workspace) DueNudges(now time.Time) ([]PairNudge, error) {
-	ids, err := w.IDs()
+	ids, err := w.PairIDs()
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ type Summary struct {
 
 // List summarises every pair in the data folder.
 func (w *Workspace) List() ([]Summary, error) {
-	ids, err := w.IDs()
+	ids, err := w.PairIDs()
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error 
 	changed, err := w.applyRemote(id, items, cursor)
 	if changed {
 		w.notify(id) // after the handle's lock is released: watchers read the pair
+		w.afterChange(id)
 	}
 	return err
 }

@@ -41,6 +41,12 @@ type Meta struct {
 	Pending    *PendingJoin `json:"pending,omitempty"`    // membership to add once the pair arrives
 	Title      string       `json:"title,omitempty"`      // last known title, for listing before the first sync
 	Sealed     []byte       `json:"sealed,omitempty"`     // Key, Write and Read sealed with the keyring's vault key
+	// Kind is "" for a mentoring pair, or mentoring.KindProgramme or
+	// KindBoard for the two documents of a cohort.
+	Kind string `json:"kind,omitempty"`
+	// Cohort is, for a pair, the cohort it reports its health to; for a
+	// board, the cohort (programme document) it belongs to.
+	Cohort string `json:"cohort,omitempty"`
 
 	// Local habits, never shared with the partner.
 	Seen        time.Time `json:"seen,omitempty"`        // the partner's messages are read up to here
@@ -266,7 +272,7 @@ func (w *Workspace) notify(doc string) {
 	}
 }
 
-// IDs lists the pairs in the data folder.
+// IDs lists every document in the data folder: pairs and cohorts.
 func (w *Workspace) IDs() ([]string, error) {
 	ids, err := w.st.Docs()
 	sort.Strings(ids)

@@ -1,0 +1,139 @@
+package syncclient
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pairwise/app/mentoring"
+	"pairwise/app/workspace"
+)
+
+// TestCohortHealthReachesTheManagerAndNothingElse runs a cohort through a
+// real relay: the manager plans it, a mentor joins and links a pair, and
+// the pair's health (and nothing the pair wrote) reaches the manager,
+// following the pair's changes, including ones the mentee makes.
+func TestCohortHealthReachesTheManagerAndNothingElse(t *testing.T) {
+	r := startRelay(t)
+	mgr, ana, ben := newReplica(t, r), newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, ana, ben, false)
+
+	cohort, err := mgr.ws.NewCohort("Spring 2027", "Dana", "2027-03-01", "2027-08-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mgr.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
+		return mentoring.AddResource("Mentoring guide", "https://example.org/guide", "", time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, err := mgr.ws.CohortInvite(cohort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr.mustSync()
+
+	// The codes cannot be confused with each other.
+	pairCode, _ := ana.ws.Invite(pair, false)
+	if _, err := ana.ws.JoinCohort(pairCode); err == nil || !strings.Contains(err.Error(), "pair join") {
+		t.Fatalf("a pair's code taken as a cohort's: %v", err)
+	}
+	if _, err := ana.ws.Join(code, "Ana", mentoring.Mentor); err == nil || !strings.Contains(err.Error(), "cohort join") {
+		t.Fatalf("a cohort's code taken as a pair's: %v", err)
+	}
+
+	joined, err := ana.ws.JoinCohort(code)
+	if err != nil || joined != cohort {
+		t.Fatalf("join the cohort: %s, %v", joined, err)
+	}
+	if _, err := ana.ws.Programme(cohort); !errors.Is(err, mentoring.ErrNotReady) {
+		t.Fatalf("before the first sync the programme should be on its way: %v", err)
+	}
+	ana.mustSync()
+	pr, err := ana.ws.Programme(cohort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Manager != "Dana" || len(pr.Events) != 3 || len(pr.Resources) != 1 {
+		t.Fatalf("the member sees %+v", pr)
+	}
+	if _, err := ana.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
+		return mentoring.AddEvent("social", "My party", "2027-04-01", "", "")
+	}); !errors.Is(err, workspace.ErrNotManager) {
+		t.Fatalf("a member changed the programme: %v", err)
+	}
+
+	secret := "SECRET-9c1e"
+	ana.addGoal(pair, secret+" become a team lead")
+	if err := ana.ws.LinkPair(pair, cohort); err != nil {
+		t.Fatal(err)
+	}
+	ana.mustSync()
+	mgr.mustSync()
+	b, err := mgr.ws.Board(cohort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Reports) != 1 || b.Reports[0].Goals != 1 || strings.Join(b.Reports[0].Mentees, ",") != "Ben" || b.Reports[0].Checkins != 0 {
+		t.Fatalf("the manager sees %+v", b.Reports)
+	}
+
+	// The mentee, who never joined the cohort, logs a check-in; the
+	// mentor's app reports it once the change reaches it.
+	ben.mustSync()
+	ben.edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.AddCheckin(p, me, mentoring.CheckinInput{Date: "2027-03-10", Channel: "video", Notes: secret + " talked about the manager"}, time.Now())
+	})
+	ben.mustSync()
+	ana.mustSync() // receives the check-in and reports it
+	ana.mustSync() // pushes the report, if the first sync ended before it
+	mgr.mustSync()
+	b, _ = mgr.ws.Board(cohort)
+	if len(b.Reports) != 1 || b.Reports[0].Checkins != 1 || b.Reports[0].LastContact != "2027-03-10" {
+		t.Fatalf("after the mentee's check-in the manager sees %+v", b.Reports)
+	}
+	if j, _ := json.Marshal(b); bytes.Contains(j, []byte(secret)) {
+		t.Fatalf("the board carries what the pair wrote: %s", j)
+	}
+	list, err := mgr.ws.Cohorts()
+	if err != nil || len(list) != 1 || !list[0].Manager || list[0].Pairs != 1 {
+		t.Fatalf("the manager's cohort list: %+v, %v", list, err)
+	}
+	if ids, _ := mgr.ws.PairIDs(); len(ids) != 0 {
+		t.Fatalf("the manager's pair list holds the cohort: %v", ids)
+	}
+	if _, err := mgr.ws.Pair(cohort); !errors.Is(err, workspace.ErrUnknownPair) {
+		t.Fatalf("a cohort read as a pair: %v", err)
+	}
+
+	// Leaving takes the pair off the board.
+	if err := ana.ws.UnlinkPair(pair); err != nil {
+		t.Fatal(err)
+	}
+	ana.mustSync()
+	mgr.mustSync()
+	if b, _ := mgr.ws.Board(cohort); len(b.Reports) != 0 {
+		t.Fatalf("after leaving, the board shows %+v", b.Reports)
+	}
+
+	needle := []byte(secret)
+	mgr.ws.Close()
+	r.kill()
+	for _, dir := range []string{r.dir, mgr.ws.Dir()} {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if data, _ := os.ReadFile(path); bytes.Contains(data, needle) {
+				t.Errorf("%s holds what the pair wrote", path)
+			}
+			return nil
+		})
+	}
+}

@@ -1,0 +1,409 @@
+package workspace
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"pairwise/app/crdt"
+	"pairwise/app/mentoring"
+	"pairwise/shared/seal"
+)
+
+// Cohorts. A manager creates a cohort: its programme document (written by
+// the manager alone) and its board (written by every member's app). A
+// member joins with the cohort's invite code and links a pair to it; from
+// then on the member's app keeps the pair's health report on the board up
+// to date, after every change to the pair. Both documents sync through the
+// relay like pairs, sealed with the cohort's key.
+
+// ErrNotManager is returned for a change to a cohort's programme by someone
+// who joined it as a member.
+var ErrNotManager = errors.New("only the cohort's manager can change its events, resources and roster")
+
+// ErrUnknownCohort is returned for an ID that is not a cohort here.
+var ErrUnknownCohort = errors.New("no such cohort here")
+
+// CohortSummary is one line of the cohort list.
+type CohortSummary struct {
+	ID      string
+	Title   string
+	Manager bool // this machine runs the cohort
+	Ready   bool // false until a joined cohort has arrived from the relay
+	Pairs   int  // pairs reporting on its board
+}
+
+// NewCohort creates a cohort run by manager (the name members see) and
+// returns its ID. With start and end dates its calendar opens with a
+// kickoff, a mid-point review and a closing event.
+func (w *Workspace) NewCohort(title, manager, start, end string) (string, error) {
+	id := randomHex(16)
+	edit, err := mentoring.NewProgramme(id, title, manager, start, end, w.Now())
+	if err != nil {
+		return "", err
+	}
+	key, write, member := seal.NewSecret(), seal.NewSecret(), seal.NewSecret()
+	relay := w.Settings().Relay
+	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Key: key[:], Write: write[:], Read: member[:], Relay: relay, Title: title}
+	bm := boardMeta(id, key[:], member[:], relay)
+	// The board first: a cohort whose programme exists always has its
+	// board, so members never find nowhere to report.
+	if err := w.createDoc(bm, mentoring.NewBoard(id, w.Now())); err != nil {
+		return "", fmt.Errorf("create the cohort's board: %w", err)
+	}
+	if err := w.createDoc(pm, edit); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// boardMeta is what a cohort member knows about the cohort's board.
+func boardMeta(programme string, key, member []byte, relay string) Meta {
+	var m seal.Secret
+	copy(m[:], member)
+	write, read := seal.BoardSecrets(m)
+	return Meta{ID: boardID(programme), Kind: mentoring.KindBoard, Cohort: programme, Key: key, Write: write[:], Read: read[:], Relay: relay}
+}
+
+// boardID is the ID of the board of the cohort programme.
+func boardID(programme string) string {
+	var pid [16]byte
+	raw, _ := hex.DecodeString(programme)
+	copy(pid[:], raw)
+	bid := seal.BoardID(pid)
+	return hex.EncodeToString(bid[:])
+}
+
+// createDoc makes a new document with edit as its first change, stores it
+// durably and marks it for creation on the relay.
+func (w *Workspace) createDoc(meta Meta, edit mentoring.Edit) error {
+	meta.Actor = crdt.NewActor()
+	doc, err := crdt.New(meta.Actor)
+	if err != nil {
+		return err
+	}
+	if err := edit.Apply(doc); err != nil {
+		return fmt.Errorf("%s: %w", edit.Msg, err)
+	}
+	change, err := doc.Commit(edit.Msg, w.Now())
+	if err != nil {
+		return fmt.Errorf("%s: %w", edit.Msg, err)
+	}
+	if err := w.createStored(meta, change, true); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.docs[meta.ID] = &handle{doc: doc, meta: meta}
+	w.mu.Unlock()
+	w.notify(meta.ID)
+	return nil
+}
+
+// CohortInvite returns the invite code members join the cohort with.
+func (w *Workspace) CohortInvite(id string) (string, error) {
+	meta, err := w.cohortMeta(id)
+	if err != nil {
+		return "", err
+	}
+	relay := meta.Relay
+	if relay == "" {
+		relay = w.Settings().Relay
+	}
+	if relay == "" {
+		return "", ErrNoRelayForInvite
+	}
+	inv := seal.Invite{Relay: relay, Cohort: true}
+	raw, _ := hex.DecodeString(id)
+	copy(inv.Doc[:], raw)
+	copy(inv.Key[:], meta.Key)
+	copy(inv.Secret[:], meta.Read)
+	return inv.String(), nil
+}
+
+// JoinCohort accepts a cohort's invite code and returns the cohort's ID.
+// The programme and board arrive with the next sync.
+func (w *Workspace) JoinCohort(code string) (string, error) {
+	inv, err := seal.ParseInvite(code)
+	if err != nil {
+		return "", err
+	}
+	if !inv.Cohort {
+		return "", errors.New("this is an invite to a mentoring pair, not to a cohort: join it with 'pairwise pair join CODE' or Join a pair in the app")
+	}
+	id := hex.EncodeToString(inv.Doc[:])
+	if _, err := w.get(id); err == nil {
+		return "", fmt.Errorf("you already have this cohort (%s) in %s", id, w.st.Dir())
+	}
+	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Actor: crdt.NewActor(), Key: inv.Key[:], Read: inv.Secret[:], Relay: inv.Relay, Registered: true}
+	bm := boardMeta(id, inv.Key[:], inv.Secret[:], inv.Relay)
+	bm.Actor, bm.Registered = crdt.NewActor(), true
+	if _, err := w.get(bm.ID); err != nil {
+		if err := w.createStored(bm, nil, false); err != nil {
+			return "", err
+		}
+	}
+	if err := w.createStored(pm, nil, false); err != nil {
+		return "", err
+	}
+	if w.Settings().Relay == "" {
+		_ = w.UpdateSettings(func(s *Settings) { s.Relay = inv.Relay })
+	}
+	w.notify(id)
+	return id, nil
+}
+
+// Cohorts lists the cohorts in the data folder.
+func (w *Workspace) Cohorts() ([]CohortSummary, error) {
+	ids, err := w.IDs()
+	if err != nil {
+		return nil, err
+	}
+	var out []CohortSummary
+	for _, id := range ids {
+		meta, err := w.Meta(id)
+		if err != nil {
+			return nil, err
+		}
+		if meta.Kind != mentoring.KindProgramme {
+			continue
+		}
+		s := CohortSummary{ID: id, Title: meta.Title, Manager: !meta.ReadOnly()}
+		if pr, err := w.Programme(id); err == nil {
+			s.Ready, s.Title = true, pr.Title
+		}
+		if b, err := w.Board(id); err == nil {
+			s.Pairs = len(b.Reports)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// cohortMeta returns the metadata of the programme document id.
+func (w *Workspace) cohortMeta(id string) (Meta, error) {
+	meta, err := w.Meta(id)
+	if errors.Is(err, ErrUnknownPair) {
+		return Meta{}, fmt.Errorf("%w: %q is not a cohort in %s; `pairwise cohort list` shows the cohorts you have", ErrUnknownCohort, id, w.st.Dir())
+	}
+	if err != nil {
+		return Meta{}, err
+	}
+	if meta.Kind != mentoring.KindProgramme {
+		return Meta{}, fmt.Errorf("%w: %q is a mentoring pair, not a cohort", ErrUnknownCohort, id)
+	}
+	return meta, nil
+}
+
+// tree reads a cohort document whole.
+func (w *Workspace) tree(id string) (map[string]any, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.doc.Tree()
+}
+
+// Programme reads a cohort's programme: events, resources, roster.
+func (w *Workspace) Programme(id string) (*mentoring.Programme, error) {
+	if _, err := w.cohortMeta(id); err != nil {
+		return nil, err
+	}
+	t, err := w.tree(id)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := mentoring.ReadProgramme(t)
+	if errors.Is(err, mentoring.ErrNotReady) {
+		return nil, fmt.Errorf("%w: this cohort has not arrived from the relay yet; sync once you are online", mentoring.ErrNotReady)
+	}
+	return pr, err
+}
+
+// Board reads the health reports of a cohort's pairs.
+func (w *Workspace) Board(id string) (*mentoring.Board, error) {
+	if _, err := w.cohortMeta(id); err != nil {
+		return nil, err
+	}
+	t, err := w.tree(boardID(id))
+	if err != nil {
+		return nil, err
+	}
+	return mentoring.ReadBoard(t)
+}
+
+// EditCohort applies one change to a cohort's programme, durably; only the
+// cohort's manager can. It returns the ID of whatever the edit created.
+func (w *Workspace) EditCohort(id string, build func(pr *mentoring.Programme) (mentoring.Edit, error)) (string, error) {
+	meta, err := w.cohortMeta(id)
+	if err != nil {
+		return "", err
+	}
+	if meta.ReadOnly() {
+		return "", ErrNotManager
+	}
+	pr, err := w.Programme(id)
+	if err != nil {
+		return "", err
+	}
+	edit, err := build(pr)
+	if err != nil {
+		return "", err
+	}
+	h, err := w.get(id)
+	if err != nil {
+		return "", err
+	}
+	h.mu.Lock()
+	err = w.commit(h, edit)
+	h.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	w.notify(id)
+	return edit.ID, nil
+}
+
+// LinkPair puts a pair in a cohort: from now on this machine reports the
+// pair's health (rhythm, signatures, goal counts, never its content) on
+// the cohort's board.
+func (w *Workspace) LinkPair(pair, cohort string) error {
+	if _, err := w.cohortMeta(cohort); err != nil {
+		return err
+	}
+	meta, err := w.Meta(pair)
+	if err != nil {
+		return err
+	}
+	if meta.Kind != "" {
+		return fmt.Errorf("%w: %q is a cohort; link a mentoring pair to it", ErrUnknownPair, pair)
+	}
+	if meta.Cohort != "" && meta.Cohort != cohort {
+		return fmt.Errorf("this pair already reports to another cohort (%s): leave it first", meta.Cohort)
+	}
+	if err := w.SetMeta(pair, func(m *Meta) { m.Cohort = cohort }); err != nil {
+		return err
+	}
+	return w.reportHealth(pair)
+}
+
+// UnlinkPair takes a pair out of its cohort and its report off the board.
+func (w *Workspace) UnlinkPair(pair string) error {
+	meta, err := w.Meta(pair)
+	if err != nil {
+		return err
+	}
+	if meta.Cohort == "" {
+		return errors.New("this pair is not in a cohort")
+	}
+	cohort := meta.Cohort
+	if err := w.SetMeta(pair, func(m *Meta) { m.Cohort = "" }); err != nil {
+		return err
+	}
+	return w.onBoard(cohort, func(b *mentoring.Board) (mentoring.Edit, bool) { return mentoring.RemoveReport(b, pair) })
+}
+
+// reportHealth brings the pair's report on its cohort's board up to date,
+// if the pair is in a cohort and both have arrived. It writes only when the
+// facts changed.
+func (w *Workspace) reportHealth(pair string) error {
+	meta, err := w.Meta(pair)
+	if err != nil || meta.Cohort == "" {
+		return err
+	}
+	p, err := w.Pair(pair)
+	if errors.Is(err, mentoring.ErrNotReady) {
+		return nil // reported once it arrives
+	}
+	if err != nil {
+		return err
+	}
+	r := mentoring.HealthOf(p)
+	return w.onBoard(meta.Cohort, func(b *mentoring.Board) (mentoring.Edit, bool) { return mentoring.PutReport(b, r, w.Now()) })
+}
+
+// onBoard applies change to a cohort's board, if the board has arrived.
+func (w *Workspace) onBoard(cohort string, change func(b *mentoring.Board) (mentoring.Edit, bool)) error {
+	if _, err := w.cohortMeta(cohort); err != nil {
+		return err
+	}
+	bid := boardID(cohort)
+	h, err := w.get(bid)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	t, err := h.doc.Tree()
+	var b *mentoring.Board
+	if err == nil {
+		b, err = mentoring.ReadBoard(t)
+	}
+	if errors.Is(err, mentoring.ErrNotReady) {
+		h.mu.Unlock()
+		return nil // the board has not arrived: report when it does
+	}
+	if err == nil {
+		if edit, ok := change(b); ok {
+			err = w.commit(h, edit)
+		} else {
+			h.mu.Unlock()
+			return nil
+		}
+	}
+	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	w.notify(bid)
+	return nil
+}
+
+// afterChange keeps cohort boards current: after a change to a pair in a
+// cohort it reports the pair's health, and when a board arrives or changes
+// it reports every pair of this machine linked to that cohort. Failures
+// only delay a report, so they are logged.
+func (w *Workspace) afterChange(id string) {
+	meta, err := w.Meta(id)
+	if err != nil {
+		return
+	}
+	var pairs []string
+	switch meta.Kind {
+	case "":
+		if meta.Cohort != "" {
+			pairs = []string{id}
+		}
+	case mentoring.KindBoard:
+		ids, _ := w.PairIDs()
+		for _, p := range ids {
+			if m, err := w.Meta(p); err == nil && m.Cohort == meta.Cohort {
+				pairs = append(pairs, p)
+			}
+		}
+	}
+	for _, p := range pairs {
+		if err := w.reportHealth(p); err != nil {
+			w.logf("report the health of pair %s to its cohort: %v", p, err)
+		}
+	}
+}
+
+// PairIDs lists the mentoring pairs in the data folder (not cohorts).
+func (w *Workspace) PairIDs() ([]string, error) {
+	ids, err := w.IDs()
+	if err != nil {
+		return nil, err
+	}
+	out := ids[:0:0]
+	for _, id := range ids {
+		meta, err := w.Meta(id)
+		if err != nil {
+			return nil, err
+		}
+		if meta.Kind == "" {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
