@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"net"
 	"net/http"
 	"os"
@@ -127,8 +128,14 @@ func TestCLIErrors(t *testing.T) {
 
 // TestTwoMachinesThroughRelay works a pair from two data folders through the
 // real relay binary, using only the CLI, as two people's machines would.
-func TestTwoMachinesThroughRelay(t *testing.T) {
-	bin := binary(t)
+// relayProcess is the real relay binary serving on loopback.
+type relayProcess struct {
+	addr, url, token, dir string
+	cmd                   *exec.Cmd
+}
+
+func startRelayProcess(t *testing.T) *relayProcess {
+	t.Helper()
 	relayBin := filepath.Join(t.TempDir(), "pairwise-relay")
 	build := exec.Command("go", "build", "-o", relayBin, "../syncserver")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -147,20 +154,25 @@ func TestTwoMachinesThroughRelay(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	var relayLog bytes.Buffer
 	srv := exec.Command(relayBin, "serve", "--listen", addr, "--data", relayDir)
-	srv.Stdout, srv.Stderr = &relayLog, &relayLog
+	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
 	waitHealthy(t, "http://"+addr+"/healthz")
+	return &relayProcess{addr: addr, url: "ws://" + addr, token: strings.TrimSpace(string(tok)), dir: relayDir, cmd: srv}
+}
 
+func TestTwoMachinesThroughRelay(t *testing.T) {
+	bin := binary(t)
+	rp := startRelayProcess(t)
+	srv, addr, relayDir, tok := rp.cmd, rp.addr, rp.dir, rp.token
 	a := runner{t: t, bin: bin, data: t.TempDir()}
 	b := runner{t: t, bin: bin, data: t.TempDir()}
 	url := "ws://" + addr
 	pair := a.ok("pair", "new", "--title", "Ana & Ben", "--me", "Ana", "--role", "mentor")
-	a.ok("relay", "set", url, "--token", strings.TrimSpace(string(tok)))
+	a.ok("relay", "set", url, "--token", tok)
 	a.ok("sync", "--once")
 	code := a.ok("pair", "invite", pair)
 	b.ok("relay", "set", url)
@@ -269,5 +281,70 @@ func TestCLIPractices(t *testing.T) {
 	r.ok("export", pair, "--format", "pdf", "--out", out)
 	if b, err := os.ReadFile(out); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Errorf("PDF record: %v, starts %q", err, b[:min(len(b), 8)])
+	}
+}
+
+// TestCohortThroughRelay runs a cohort with the real binaries: a manager
+// plans it, a mentor joins and links a pair, and the manager's health
+// export (parsed back as CSV) shows the pair's rhythm and progress, while
+// the member cannot change the programme.
+func TestCohortThroughRelay(t *testing.T) {
+	bin := binary(t)
+	rp := startRelayProcess(t)
+	mgr := runner{t: t, bin: bin, data: t.TempDir()}
+	ana := runner{t: t, bin: bin, data: t.TempDir()}
+	for _, r := range []runner{mgr, ana} {
+		r.ok("relay", "set", rp.url, "--token", rp.token)
+	}
+	cohort := mgr.ok("cohort", "new", "--title", "Spring 2027", "--me", "Dana", "--start", "2027-03-01", "--end", "2027-08-31")
+	if len(cohort) != 32 {
+		t.Fatalf("cohort new printed %q, want the ID alone", cohort)
+	}
+	mgr.ok("cohort", "event", "add", cohort, "--kind", "training", "--title", "Giving feedback", "--date", "2027-04-14", "--time", "16:00")
+	mgr.ok("cohort", "roster", "add", cohort, "--name", "Zoe", "--role", "mentee")
+	mgr.ok("sync", "--once")
+	code := mgr.ok("cohort", "invite", cohort)
+
+	pair := ana.ok("pair", "new", "--title", "Ana & Ben", "--me", "Ana", "--role", "mentor")
+	ana.ok("agreement", "set", pair, "--cadence-days", "14", "--start", "2026-11-01")
+	goal := ana.ok("goal", "add", pair, "--title", "Lead a small team")
+	ana.ok("goal", "set", pair, goal, "--status", "achieved")
+	ana.ok("checkin", "add", pair, "--date", "2026-11-20", "--notes", "Talked about the promotion")
+	if got := ana.ok("cohort", "join", code); got != cohort {
+		t.Fatalf("cohort join printed %q, want %q", got, cohort)
+	}
+	ana.ok("sync", "--once")
+	ana.ok("cohort", "link", pair, cohort)
+	ana.ok("sync", "--once")
+	if _, errOut, c := ana.run("cohort", "event", "add", cohort, "--title", "Party", "--date", "2027-05-01"); c == 0 || !strings.Contains(errOut, "only the cohort's manager") {
+		t.Errorf("a member changed the programme: exit %d, %q", c, errOut)
+	}
+	if out := ana.ok("cohort", "show", cohort); !strings.Contains(out, "Giving feedback") || !strings.Contains(out, "run by Dana") {
+		t.Errorf("the member's view of the cohort:\n%s", out)
+	}
+
+	mgr.ok("sync", "--once")
+	rows, err := csv.NewReader(strings.NewReader(mgr.ok("cohort", "export", cohort, "--format", "csv"))).ReadAll()
+	if err != nil {
+		t.Fatalf("the health export is not CSV: %v", err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("health export has %d lines, want a header and one pair: %v", len(rows), rows)
+	}
+	got := map[string]string{}
+	for i, col := range rows[0] {
+		got[col] = rows[1][i]
+	}
+	for col, want := range map[string]string{"pair": "Ana & Ben", "mentors": "Ana", "last contact": "2026-11-20", "next check-in": "2026-12-04", "cadence (days)": "14", "check-ins": "1", "goals": "1", "achieved": "1", "progress (%)": "100"} {
+		if got[col] != want {
+			t.Errorf("health export %q = %q, want %q", col, got[col], want)
+		}
+	}
+	if out := mgr.ok("cohort", "show", cohort); !strings.Contains(out, "Zoe (mentee): on the roster, not in a linked pair yet") {
+		t.Errorf("the manager's view does not say who has not joined:\n%s", out)
+	}
+	all := mgr.ok("cohort", "export", cohort, "--format", "csv") + mgr.ok("cohort", "show", cohort)
+	if strings.Contains(all, "promotion") || strings.Contains(all, "Lead a small team") {
+		t.Errorf("the manager sees what the pair wrote:\n%s", all)
 	}
 }

@@ -208,7 +208,7 @@ Commands:
 `)
 	names := make([]string, len(commands))
 	for i, c := range commands {
-		names[i] = fmt.Sprintf("  %-18s %s\n", c.name, c.summary)
+		names[i] = fmt.Sprintf("  %-24s %s\n", c.name, c.summary)
 	}
 	sort.Strings(names)
 	fmt.Fprint(w, strings.Join(names, ""))

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,7 @@ func init() {
 	}
 	commands = append(commands, syncCommands...)
 	commands = append(commands, practiceCommands...)
+	commands = append(commands, cohortCommands...)
 }
 
 func goalFlags(fs *flag.FlagSet) {
@@ -176,21 +178,25 @@ func export(e *env, pos []string) error {
 	if err != nil {
 		return err
 	}
-	path := e.str("out")
-	if path == "" {
-		if e.str("format") == "pdf" {
-			return usagef("a PDF is written to a file: give it with --out, e.g. --out record.pdf")
-		}
-		return ws.Export(pos[0], e.str("format"), e.stdout)
+	if e.str("out") == "" && e.str("format") == "pdf" {
+		return usagef("a PDF is written to a file: give it with --out, e.g. --out record.pdf")
 	}
-	// Write beside the target and rename, so a failed export never leaves
-	// a half-written file where a good one was.
+	return e.writeOut(e.str("out"), func(w io.Writer) error { return ws.Export(pos[0], e.str("format"), w) })
+}
+
+// writeOut runs write on standard output, or on the file path if one is
+// given. A file is written beside its target and renamed into place, so a
+// failed export never leaves a half-written file where a good one was.
+func (e *env) writeOut(path string, write func(w io.Writer) error) error {
+	if path == "" {
+		return write(e.stdout)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".pairwise-export-*")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := ws.Export(pos[0], e.str("format"), tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -1,11 +1,14 @@
 package mentoring
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	ics "github.com/arran4/golang-ical"
 
 	"pairwise/app/crdt"
 )
@@ -276,5 +279,62 @@ func TestReadBoardSkipsUnreadableReports(t *testing.T) {
 	}
 	if _, err := ReadProgramme(c.tree()); err == nil {
 		t.Fatal("a board read as a programme")
+	}
+}
+
+// The health CSV reads back as a table a spreadsheet opens safely: a name
+// that starts like a formula is not run as one.
+func TestExportHealthCSV(t *testing.T) {
+	b := &Board{Reports: []Report{
+		{Pair: "p1", Title: "=HYPERLINK(\"http://evil\")", Mentors: []string{"Ana"}, Mentees: []string{"Ben", "Cy"}, CadenceDays: 14, LastContact: "2026-11-20", Checkins: 3, Signed: 2, Goals: 2, Achieved: 1, Progress: 75},
+	}}
+	var out strings.Builder
+	if err := ExportHealthCSV(&out, b, time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out.String())).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(HealthColumns, ",") {
+		t.Fatalf("rows %v", rows)
+	}
+	row := rows[1]
+	if !strings.HasPrefix(row[0], "'=") {
+		t.Fatalf("a title starting with = is left as a formula: %q", row[0])
+	}
+	if row[2] != "Ben; Cy" || row[3] != "next check-in due in 2 days" || row[4] != "2026-12-04" || row[8] != "signed by both" || row[11] != "75" || row[13] != "" {
+		t.Fatalf("row %q", row)
+	}
+}
+
+// The cohort calendar parses back with one all-day event per cohort event,
+// with stable UIDs.
+func TestExportProgrammeICS(t *testing.T) {
+	c := newCohortDoc(t, must(t)(NewProgramme("c1", "Spring 2027", "Dana", "2027-03-01", "2027-08-31", t0)))
+	c.apply(must(t)(AddEvent("training", "Giving feedback", "2027-04-14", "16:00", "Bring an example")))
+	pr := c.programme()
+	var first, again strings.Builder
+	if err := ExportProgrammeICS(&first, pr, t0); err != nil {
+		t.Fatal(err)
+	}
+	ExportProgrammeICS(&again, pr, t0)
+	if first.String() != again.String() {
+		t.Fatal("two exports of the same programme differ")
+	}
+	cal, err := ics.ParseCalendar(strings.NewReader(first.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := cal.Events()
+	if len(events) != 4 {
+		t.Fatalf("%d events, want 4", len(events))
+	}
+	var summaries []string
+	for _, e := range events {
+		summaries = append(summaries, e.GetProperty(ics.ComponentPropertySummary).Value)
+	}
+	if !strings.Contains(strings.Join(summaries, "|"), "Giving feedback (16:00) — Spring 2027") {
+		t.Fatalf("summaries %v", summaries)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
@@ -406,4 +407,24 @@ func (w *Workspace) PairIDs() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ExportCohort writes a cohort's health table as CSV ("csv") or its
+// calendar of events as iCalendar ("ics").
+func (w *Workspace) ExportCohort(id, format string, out io.Writer) error {
+	switch format {
+	case "csv":
+		b, err := w.Board(id)
+		if err != nil {
+			return err
+		}
+		return mentoring.ExportHealthCSV(out, b, w.Now())
+	case "ics":
+		pr, err := w.Programme(id)
+		if err != nil {
+			return err
+		}
+		return mentoring.ExportProgrammeICS(out, pr, w.Now())
+	}
+	return fmt.Errorf("cannot export a cohort as %q: choose csv (the pairs' health) or ics (the events)", format)
 }

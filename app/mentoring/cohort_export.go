@@ -1,0 +1,88 @@
+package mentoring
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+)
+
+// HealthColumns are the columns of a cohort's health CSV, in order.
+var HealthColumns = []string{"pair", "mentors", "mentees", "rhythm", "next check-in", "last contact", "cadence (days)", "check-ins", "agreement", "goals", "achieved", "progress (%)", "closed", "reported"}
+
+// HealthRow is one pair's line of the health table, as of today.
+func HealthRow(r Report, today time.Time) []string {
+	rh := r.Rhythm(today)
+	state := rh.String()
+	if r.Closed {
+		state = "closed"
+	}
+	reported := ""
+	if !r.Updated.IsZero() {
+		reported = r.Updated.UTC().Format(time.RFC3339)
+	}
+	return []string{
+		r.Title, strings.Join(r.Mentors, "; "), strings.Join(r.Mentees, "; "), state, rh.Next, r.LastContact,
+		strconv.Itoa(r.CadenceDays), strconv.Itoa(r.Checkins), r.Agreement(), strconv.Itoa(r.Goals),
+		strconv.Itoa(r.Achieved), strconv.Itoa(r.Progress), strconv.FormatBool(r.Closed), reported,
+	}
+}
+
+// ExportHealthCSV writes one line per pair on the board, under a header
+// line, for a spreadsheet.
+func ExportHealthCSV(w io.Writer, b *Board, today time.Time) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(HealthColumns); err != nil {
+		return err
+	}
+	for _, r := range b.Reports {
+		row := HealthRow(r, today)
+		for i, cell := range row {
+			// A spreadsheet runs a cell that starts with one of these as a
+			// formula; names and titles come from other people's machines.
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				row[i] = "'" + cell
+			}
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ExportProgrammeICS writes the cohort's events as an iCalendar file. Each
+// event is all-day with its time, if set, in the title; UIDs are stable, so
+// importing a newer export updates the events instead of adding copies.
+func ExportProgrammeICS(w io.Writer, pr *Programme, today time.Time) error {
+	cal := ics.NewCalendarFor("Pairwise")
+	cal.SetMethod(ics.MethodPublish)
+	cal.SetName(pr.Title)
+	cal.SetXWRCalName(pr.Title)
+	for _, ev := range pr.Events {
+		d, err := time.Parse(DateLayout, ev.Date)
+		if err != nil {
+			continue // written by a newer or damaged replica: leave it out
+		}
+		e := cal.AddEvent(ev.ID + "@" + pr.ID + ".cohort.pairwise")
+		e.SetDtStampTime(today.UTC())
+		e.SetAllDayStartAt(d)
+		e.SetAllDayEndAt(d.AddDate(0, 0, 1))
+		summary := ev.Title
+		if ev.Time != "" {
+			summary = fmt.Sprintf("%s (%s)", ev.Title, ev.Time)
+		}
+		e.SetSummary(summary + " — " + pr.Title)
+		desc := ev.Details
+		if pr.Manager != "" {
+			desc = strings.TrimSpace(desc + "\n\nOrganised by " + pr.Manager + ".")
+		}
+		e.SetDescription(desc)
+	}
+	return cal.SerializeTo(w)
+}
