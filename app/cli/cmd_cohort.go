@@ -153,27 +153,10 @@ func cohortShow(e *env, pos []string) error {
 		e.println(fmt.Sprintf("  %s (%s): %s; agreement %s; %d of %d goals achieved, %d%% overall",
 			r.Title, people, state, r.Agreement(), r.Achieved, r.Goals, r.Progress))
 	}
-	for _, p := range notJoined(pr, b) {
+	for _, p := range mentoring.NotJoined(pr, b) {
 		e.println(fmt.Sprintf("  %s (%s): on the roster, not in a linked pair yet", p.Name, p.Role))
 	}
 	return nil
-}
-
-// notJoined lists the people on the roster whom no report names.
-func notJoined(pr *mentoring.Programme, b *mentoring.Board) []mentoring.Person {
-	named := map[string]bool{}
-	for _, r := range b.Reports {
-		for _, n := range append(append([]string{}, r.Mentors...), r.Mentees...) {
-			named[strings.ToLower(strings.TrimSpace(n))] = true
-		}
-	}
-	var out []mentoring.Person
-	for _, p := range pr.Roster {
-		if !named[strings.ToLower(p.Name)] {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func cohortInvite(e *env, pos []string) error {

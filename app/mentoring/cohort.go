@@ -443,6 +443,24 @@ func ReadBoard(t map[string]any) (*Board, error) {
 	return b, nil
 }
 
+// NotJoined lists the people on the roster whom no report names: those the
+// manager expects but who are not yet in a linked pair.
+func NotJoined(pr *Programme, b *Board) []Person {
+	named := map[string]bool{}
+	for _, r := range b.Reports {
+		for _, n := range append(append([]string{}, r.Mentors...), r.Mentees...) {
+			named[strings.ToLower(strings.TrimSpace(n))] = true
+		}
+	}
+	var out []Person
+	for _, p := range pr.Roster {
+		if !named[strings.ToLower(p.Name)] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // NextEvent returns the first event on or after today, if any.
 func (pr *Programme) NextEvent(today string) (Event, bool) {
 	for _, e := range pr.Events {

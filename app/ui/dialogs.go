@@ -73,14 +73,28 @@ func (u *UI) newPairDialog() {
 func (u *UI) joinDialog() {
 	set := u.ws.Settings()
 	code := widget.NewMultiLineEntry()
-	code.SetPlaceHolder("PW1-…  (paste the code your partner sent you)")
+	code.SetPlaceHolder("PW1-…  (paste the code your partner or your programme sent you)")
 	code.Wrapping = fyne.TextWrapBreak
 	name := widget.NewEntry()
 	name.SetText(set.Name)
 	role := roleSelect(set.Role)
 	errs := newFormError()
 	var d dialog.Dialog
-	join := widget.NewButtonWithIcon("Join pair", theme.LoginIcon(), func() {
+	join := widget.NewButtonWithIcon("Join", theme.LoginIcon(), func() {
+		if workspace.IsCohortInvite(code.Text) {
+			id, err := u.ws.JoinCohort(code.Text)
+			if err != nil {
+				errs.show(err)
+				return
+			}
+			d.Hide()
+			u.reloadCohorts()
+			u.openCohort(id)
+			if u.eng != nil {
+				u.eng.Kick()
+			}
+			return
+		}
 		id, err := u.ws.Join(code.Text, name.Text, mentoring.Role(role.Selected))
 		if err != nil {
 			errs.show(err)
@@ -96,7 +110,7 @@ func (u *UI) joinDialog() {
 	})
 	join.Importance = widget.HighImportance
 	form := widget.NewForm(widget.NewFormItem("Invite code", code), widget.NewFormItem("Your name", name), widget.NewFormItem("Your role", role))
-	d = dialog.NewCustom("Join a pair", "Cancel", container.NewVBox(form, errs.label, join), u.win)
+	d = dialog.NewCustom("Join a pair or a cohort", "Cancel", container.NewVBox(form, errs.label, join), u.win)
 	d.Resize(fyne.NewSize(560, 360))
 	d.Show()
 	u.win.Canvas().Focus(code)
@@ -205,31 +219,35 @@ func (u *UI) exportDialog(id string) {
 
 // exportAs asks where to save and writes the pair in format there.
 func (u *UI) exportAs(id, format string) {
-	ext := "." + format
 	var buf bytes.Buffer
 	if err := u.ws.Export(id, format, &buf); err != nil {
 		u.showError(err)
 		return
 	}
+	name := "pair"
+	if p, err := u.ws.Pair(id); err == nil {
+		name = fileName(p.Title)
+	}
+	u.saveFile(name, "."+format, buf.Bytes())
+}
+
+// saveFile asks where to save data, suggesting name+ext, and writes it.
+func (u *UI) saveFile(name, ext string, data []byte) {
 	save := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
 			return
 		}
 		defer w.Close()
-		if _, err := w.Write(buf.Bytes()); err != nil {
+		if _, err := w.Write(data); err != nil {
 			u.showError(fmt.Errorf("could not write %s: %w", w.URI().Name(), err))
 			return
 		}
 		msg := "Exported to " + w.URI().Name()
-		if format == "ics" {
-			msg = "Saved " + w.URI().Name() + ": open it to add the check-ins to your calendar"
+		if ext == ".ics" {
+			msg = "Saved " + w.URI().Name() + ": open it to add the dates to your calendar"
 		}
 		u.saved.SetText(msg)
 	}, u.win)
-	name := "pair"
-	if p, err := u.ws.Pair(id); err == nil {
-		name = fileName(p.Title)
-	}
 	save.SetFileName(name + ext)
 	save.SetFilter(storage.NewExtensionFileFilter([]string{ext}))
 	save.Show()

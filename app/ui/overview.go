@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -96,6 +97,9 @@ func (v *pairView) buildOverview() {
 	if celebrate != nil {
 		left.Add(celebrate)
 	}
+	if card := v.cohortCard(); card != nil {
+		left.Add(card)
+	}
 	left.Add(widget.NewCard("Open action items", "", actions))
 	left.Add(widget.NewCard("Agreement", "", agreement))
 	right := container.NewVBox(widget.NewCard("Goals", "", goals), widget.NewCard("Recent activity", "", activity))
@@ -158,4 +162,36 @@ func truncLabel(s string) *widget.Label {
 	l := widget.NewLabel(s)
 	l.Truncation = fyne.TextTruncateEllipsis
 	return l
+}
+
+// cohortCard shows the cohort the pair reports to, if any, with its next
+// event.
+func (v *pairView) cohortCard() fyne.CanvasObject {
+	meta, err := v.u.ws.Meta(v.id)
+	if err != nil || meta.Cohort == "" {
+		return nil
+	}
+	cohort := meta.Cohort
+	pr, err := v.u.ws.Programme(cohort)
+	if err != nil {
+		return widget.NewCard("Cohort", "", wrapLabel("This pair reports to a cohort that has not arrived yet; it syncs when you are online."))
+	}
+	text := fmt.Sprintf("Part of %s, run by %s. %s sees this pair's rhythm, signatures and goal counts, never what you write.", pr.Title, pr.Manager, pr.Manager)
+	if e, ok := pr.NextEvent(v.u.now().Format(mentoring.DateLayout)); ok {
+		text += fmt.Sprintf("\nNext cohort event: %s on %s.", e.Title, e.Date)
+	}
+	open := widget.NewButtonWithIcon("Open cohort", theme.AccountIcon(), func() { v.u.openCohort(cohort) })
+	leave := widget.NewButton("Leave", func() {
+		dialog.ShowConfirm("Leave the cohort", fmt.Sprintf("Stop reporting this pair to %s? Its manager will no longer see it.", pr.Title), func(ok bool) {
+			if !ok {
+				return
+			}
+			if err := v.u.ws.UnlinkPair(v.id); err != nil {
+				v.u.showError(err)
+				return
+			}
+			v.buildOverview()
+		}, v.u.win)
+	})
+	return widget.NewCard("Cohort", "", container.NewVBox(wrapLabel(text), container.NewHBox(open, leave)))
 }

@@ -35,6 +35,10 @@ type UI struct {
 	busy     *widget.ProgressBarInfinite // shown while the engine is syncing
 	saved    *widget.Label
 	pv       *pairView
+
+	cohorts    []workspace.CohortSummary
+	cohortList *widget.List
+	cv         *cohortView // the cohort shown instead of a pair, if any
 }
 
 func (u *UI) build() {
@@ -63,11 +67,39 @@ func (u *UI) build() {
 			u.open(u.pairs[i].ID)
 		}
 	}
+	u.cohortList = widget.NewList(
+		func() int { return len(u.cohorts) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return container.NewBorder(nil, nil, widget.NewIcon(theme.AccountIcon()), nil, l)
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			c := u.cohorts[i]
+			line := c.Title
+			if !c.Ready {
+				line = "Cohort (waiting for the first sync)"
+			} else if c.Manager {
+				line += fmt.Sprintf(" · %d pairs", c.Pairs)
+			}
+			o.(*fyne.Container).Objects[0].(*widget.Label).SetText(line)
+		},
+	)
+	u.cohortList.OnSelected = func(i widget.ListItemID) {
+		if i < len(u.cohorts) {
+			u.openCohort(u.cohorts[i].ID)
+		}
+	}
+	newCohort := widget.NewButtonWithIcon("", theme.ContentAddIcon(), u.newCohortDialog)
+	cohortHeader := container.NewBorder(nil, nil, nil, newCohort, widget.NewLabelWithStyle("Cohorts", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	newBtn := widget.NewButtonWithIcon("New pair", theme.ContentAddIcon(), u.newPairDialog)
 	joinBtn := widget.NewButtonWithIcon("Join", theme.LoginIcon(), u.joinDialog)
 	settingsBtn := widget.NewButtonWithIcon("", theme.SettingsIcon(), u.settingsDialog)
 	header := container.NewBorder(nil, nil, nil, settingsBtn, widget.NewLabelWithStyle("Your pairs", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	side := container.NewBorder(header, container.NewGridWithColumns(2, newBtn, joinBtn), nil, nil, u.pairList)
+	cohorts := container.NewBorder(cohortHeader, nil, nil, nil, u.cohortList)
+	lists := container.NewVSplit(u.pairList, cohorts)
+	lists.Offset = 0.72
+	side := container.NewBorder(header, container.NewGridWithColumns(2, newBtn, joinBtn), nil, nil, lists)
 
 	u.main = container.NewStack()
 	split := container.NewHSplit(side, u.main)
@@ -91,6 +123,7 @@ func (u *UI) build() {
 	}
 	u.shortcuts()
 	u.reloadPairs()
+	u.reloadCohorts()
 	last := u.app.Preferences().String(prefLastPair)
 	switch {
 	case u.has(last):
@@ -171,7 +204,8 @@ func (u *UI) reloadPairs() {
 
 // open shows a pair's workspace.
 func (u *UI) open(id string) {
-	u.current = id
+	u.current, u.cv = id, nil
+	u.cohortList.UnselectAll()
 	u.app.Preferences().SetString(prefLastPair, id)
 	u.pv = newPairView(u, id)
 	u.main.Objects = []fyne.CanvasObject{u.pv.content}
@@ -186,8 +220,12 @@ func (u *UI) open(id string) {
 // changed runs on the UI goroutine after any pair changed.
 func (u *UI) changed(doc string) {
 	u.reloadPairs()
+	u.reloadCohorts()
 	if u.pv != nil && doc == u.current {
 		u.pv.refresh()
+	}
+	if u.cv != nil {
+		u.cv.refresh() // the cohort, its board, or a pair reporting to it
 	}
 	if u.eng != nil {
 		u.showStatus(u.eng.Status())

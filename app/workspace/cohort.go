@@ -121,6 +121,12 @@ func (w *Workspace) CohortInvite(id string) (string, error) {
 	return inv.String(), nil
 }
 
+// IsCohortInvite reports whether code reads as a cohort's invite code.
+func IsCohortInvite(code string) bool {
+	inv, err := seal.ParseInvite(code)
+	return err == nil && inv.Cohort
+}
+
 // JoinCohort accepts a cohort's invite code and returns the cohort's ID.
 // The programme and board arrive with the next sync.
 func (w *Workspace) JoinCohort(code string) (string, error) {

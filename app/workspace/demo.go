@@ -171,7 +171,60 @@ func SeedDemo(w *Workspace) (string, error) {
 	if err := w.ApplyRemote(id, []Remote{{Kind: store.Document, Data: ben2.Save()}}, 0); err != nil {
 		return "", err
 	}
+	when(0)
+	if err := seedDemoCohort(w, id, now); err != nil {
+		return "", fmt.Errorf("seed demo cohort: %w", err)
+	}
 	return id, nil
+}
+
+// seedDemoCohort adds the cohort Ana coordinates, with the demo pair linked
+// to it and, as if other members' apps had reported them, three more pairs
+// at different points of their rhythm.
+func seedDemoCohort(w *Workspace, pair string, now time.Time) error {
+	date := func(daysAgo int) string { return now.AddDate(0, 0, -daysAgo).Format(mentoring.DateLayout) }
+	c, err := w.NewCohort("Leadership cohort 2026/27", "Ana Costa", date(120), date(-245))
+	if err != nil {
+		return err
+	}
+	edits := []func(*mentoring.Programme) (mentoring.Edit, error){
+		func(*mentoring.Programme) (mentoring.Edit, error) {
+			return mentoring.AddEvent("training", "Giving and receiving feedback", date(-9), "17:00", "A 90-minute workshop on video. Bring one piece of feedback you found hard to give.")
+		},
+		func(*mentoring.Programme) (mentoring.Edit, error) {
+			return mentoring.AddEvent("social", "Cohort coffee", date(-30), "", "Informal catch-up for all pairs.")
+		},
+		func(*mentoring.Programme) (mentoring.Edit, error) {
+			return mentoring.AddResource("Mentoring agreement guide", "https://example.org/mentoring/agreements", "How to agree cadence, channels and boundaries in the first meeting.", now)
+		},
+		func(*mentoring.Programme) (mentoring.Edit, error) {
+			return mentoring.AddResource("The RASA listening habit", "", "Receive, appreciate, summarise, ask: a one-page reminder to keep beside your check-in notes.", now)
+		},
+	}
+	for _, p := range []struct {
+		name string
+		role mentoring.Role
+	}{{"Ana Costa", mentoring.Mentor}, {"Ben Okafor", mentoring.Mentee}, {"Rui Santos", mentoring.Mentor}, {"Maya Chen", mentoring.Mentee}, {"Sofia Lind", mentoring.Mentor}, {"Tom Berg", mentoring.Mentee}, {"Lena Roth", mentoring.Mentor}, {"Omar Haddad", mentoring.Mentee}, {"Priya Nair", mentoring.Mentee}} {
+		edits = append(edits, func(*mentoring.Programme) (mentoring.Edit, error) { return mentoring.AddPerson(p.name, p.role, "") })
+	}
+	for _, e := range edits {
+		if _, err := w.EditCohort(c, e); err != nil {
+			return err
+		}
+	}
+	if err := w.LinkPair(pair, c); err != nil {
+		return err
+	}
+	for _, r := range []mentoring.Report{
+		{Pair: randomHex(16), Title: "Rui & Maya", Mentors: []string{"Rui Santos"}, Mentees: []string{"Maya Chen"}, CadenceDays: 21, LastContact: date(6), Checkins: 5, Signed: 2, Goals: 3, Achieved: 1, Progress: 58},
+		{Pair: randomHex(16), Title: "Sofia & Tom", Mentors: []string{"Sofia Lind"}, Mentees: []string{"Tom Berg"}, CadenceDays: 14, LastContact: date(19), Checkins: 4, Signed: 1, Goals: 2, Progress: 25},
+		{Pair: randomHex(16), Title: "Lena & Omar", Mentors: []string{"Lena Roth"}, Mentees: []string{"Omar Haddad"}, CadenceDays: 14, LastContact: date(41), Checkins: 2, Signed: 2, SignedEarlier: 0, Goals: 2, Progress: 10},
+	} {
+		if err := w.onBoard(c, func(b *mentoring.Board) (mentoring.Edit, bool) { return mentoring.PutReport(b, r, now) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // replicaDo makes one edit as a commit on another replica's document,

@@ -1,0 +1,450 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"pairwise/app/mentoring"
+)
+
+// cohortView is a cohort's page: for its manager the health of every pair,
+// the calendar, resources and roster, all editable; for a member the
+// calendar and resources, and their own pairs' reports.
+type cohortView struct {
+	u       *UI
+	id      string
+	manager bool
+	content fyne.CanvasObject
+	tabs    *container.AppTabs
+
+	title, sub                          *widget.Label
+	pairs, events, resources, rosterBox *fyne.Container
+}
+
+func newCohortView(u *UI, id string) *cohortView {
+	c := &cohortView{u: u, id: id}
+	meta, _ := u.ws.Meta(id)
+	c.manager = !meta.ReadOnly()
+	c.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.title.SizeName = theme.SizeNameSubHeadingText
+	c.sub = widget.NewLabel("")
+	invite := widget.NewButtonWithIcon("Invite members", theme.MailSendIcon(), func() { u.cohortInviteDialog(id) })
+	calendar := widget.NewButtonWithIcon("Add to calendar", theme.CalendarIcon(), func() { u.exportCohortAs(id, "ics") })
+	buttons := container.NewHBox(invite, calendar)
+	if c.manager {
+		buttons.Add(widget.NewButtonWithIcon("Export health", theme.DocumentSaveIcon(), func() { u.exportCohortAs(id, "csv") }))
+	} else {
+		buttons.Add(widget.NewButtonWithIcon("Link a pair", theme.ContentAddIcon(), func() { u.linkPairDialog(id) }))
+	}
+	// The buttons go under the title, not beside it: beside a long cohort
+	// name they would widen the window.
+	c.title.Truncation = fyne.TextTruncateEllipsis
+	c.sub.Wrapping = fyne.TextWrapWord
+	header := container.NewVBox(c.title, c.sub, buttons)
+
+	c.pairs, c.events, c.resources, c.rosterBox = container.NewVBox(), container.NewVBox(), container.NewVBox(), container.NewVBox()
+	pad := func(o fyne.CanvasObject) fyne.CanvasObject { return container.NewVScroll(container.NewPadded(o)) }
+	pairsLabel := "Pairs"
+	if !c.manager {
+		pairsLabel = "Your pairs"
+	}
+	c.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(pairsLabel, theme.AccountIcon(), pad(c.pairs)),
+		container.NewTabItemWithIcon("Events", theme.CalendarIcon(), pad(c.events)),
+		container.NewTabItemWithIcon("Resources", theme.FolderOpenIcon(), pad(c.resources)),
+	)
+	if c.manager {
+		c.tabs.Append(container.NewTabItemWithIcon("Roster", theme.ListIcon(), pad(c.rosterBox)))
+	}
+	c.content = container.NewBorder(container.NewPadded(header), nil, nil, nil, c.tabs)
+	c.refresh()
+	return c
+}
+
+// refresh re-reads the cohort and rebuilds its tabs.
+func (c *cohortView) refresh() {
+	pr, err := c.u.ws.Programme(c.id)
+	if err != nil {
+		c.title.SetText("Waiting for the cohort to arrive")
+		c.sub.SetText(sentence(err.Error()))
+		return
+	}
+	c.title.SetText(pr.Title)
+	role := "You run this cohort."
+	if !c.manager {
+		role = "Run by " + pr.Manager + "."
+	}
+	if e, ok := pr.NextEvent(c.u.now().Format(mentoring.DateLayout)); ok {
+		role += fmt.Sprintf(" Next: %s on %s.", e.Title, e.Date)
+	}
+	c.sub.SetText(role)
+	c.buildPairs(pr)
+	c.buildEvents(pr)
+	c.buildResources(pr)
+	if c.manager {
+		c.buildRoster(pr)
+	}
+}
+
+func (c *cohortView) buildPairs(pr *mentoring.Programme) {
+	c.pairs.Objects = nil
+	b, err := c.u.ws.Board(c.id)
+	if err != nil {
+		c.pairs.Add(wrapLabel("The cohort's board has not arrived yet: it syncs from the relay as soon as this computer is online."))
+		c.pairs.Refresh()
+		return
+	}
+	mine := map[string]bool{}
+	if !c.manager {
+		ids, _ := c.u.ws.PairIDs()
+		for _, id := range ids {
+			mine[id] = true
+		}
+	}
+	today := c.u.now()
+	// The pairs that need the manager's attention first: stalled, then
+	// overdue, due, and so on; closed ones last.
+	reports := append([]mentoring.Report{}, b.Reports...)
+	urgency := func(r mentoring.Report) int {
+		if r.Closed {
+			return -1
+		}
+		return int(r.Rhythm(today).State)
+	}
+	sort.SliceStable(reports, func(i, j int) bool { return urgency(reports[i]) > urgency(reports[j]) })
+	shown := 0
+	for _, r := range reports {
+		if !c.manager && !mine[r.Pair] {
+			continue // members see their own pairs; the board is for the manager
+		}
+		shown++
+		c.pairs.Add(healthCard(r, today))
+	}
+	if shown == 0 {
+		msg := "No pair reports to this cohort yet. Members join with the cohort's invite code and link their pair; then its rhythm and progress appear here."
+		if !c.manager {
+			msg = "None of your pairs reports to this cohort yet: use Link a pair. The manager then sees its rhythm, signatures and goal counts — never what you write."
+		}
+		c.pairs.Add(wrapLabel(msg))
+	}
+	if c.manager {
+		for _, p := range mentoring.NotJoined(pr, b) {
+			c.pairs.Add(truncLabel(fmt.Sprintf("%s (%s) is on the roster but not in a linked pair yet", p.Name, p.Role)))
+		}
+	}
+	c.pairs.Refresh()
+}
+
+// healthCard shows one pair's report: rhythm, agreement and progress.
+func healthCard(r mentoring.Report, today time.Time) fyne.CanvasObject {
+	rh := r.Rhythm(today)
+	icon := theme.ConfirmIcon()
+	state := sentence(rh.String())
+	switch {
+	case r.Closed:
+		icon, state = theme.MediaStopIcon(), "Closed"
+	case rh.State == mentoring.Overdue || rh.State == mentoring.Stalled:
+		icon = theme.WarningIcon()
+	case rh.State != mentoring.OnTrack:
+		icon = theme.InfoIcon()
+	}
+	people := strings.Join(append(append([]string{}, r.Mentors...), r.Mentees...), " & ")
+	bar := widget.NewProgressBar()
+	bar.SetValue(float64(r.Progress) / 100)
+	goals := fmt.Sprintf("%d of %d goals achieved", r.Achieved, r.Goals)
+	body := container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewIcon(icon), nil, truncLabel(state)),
+		truncLabel(fmt.Sprintf("Agreement %s · %d check-ins · last contact %s", r.Agreement(), r.Checkins, r.LastContact)),
+		container.NewBorder(nil, nil, nil, widget.NewLabel(goals), bar),
+	)
+	return widget.NewCard(r.Title, people, body)
+}
+
+func (c *cohortView) buildEvents(pr *mentoring.Programme) {
+	c.events.Objects = nil
+	if c.manager {
+		add := widget.NewButtonWithIcon("Plan an event", theme.ContentAddIcon(), func() { c.u.eventDialog(c.id) })
+		add.Importance = widget.HighImportance
+		c.events.Add(container.NewHBox(add))
+	}
+	if len(pr.Events) == 0 {
+		c.events.Add(wrapLabel("No events yet. A good cohort holds at least a kickoff, a mid-point review and a closing event."))
+	}
+	today := c.u.now().Format(mentoring.DateLayout)
+	for _, e := range pr.Events {
+		when := e.Date
+		if e.Time != "" {
+			when += " at " + e.Time
+		}
+		sub := when + " · " + e.Kind
+		if e.Date < today {
+			sub += " · past"
+		}
+		body := container.NewVBox()
+		if e.Details != "" {
+			body.Add(wrapLabel(e.Details))
+		}
+		if c.manager {
+			id, title := e.ID, e.Title
+			body.Add(container.NewHBox(widget.NewButtonWithIcon("Cancel event", theme.DeleteIcon(), func() {
+				dialog.ShowConfirm("Cancel event", fmt.Sprintf("Take %q off the cohort's calendar?", title), func(ok bool) {
+					if ok {
+						c.u.cohortEdit(c.id, func(pr *mentoring.Programme) (mentoring.Edit, error) { return mentoring.RemoveEvent(pr, id) })
+					}
+				}, c.u.win)
+			})))
+		}
+		c.events.Add(widget.NewCard(e.Title, sub, body))
+	}
+	c.events.Refresh()
+}
+
+func (c *cohortView) buildResources(pr *mentoring.Programme) {
+	c.resources.Objects = nil
+	if c.manager {
+		add := widget.NewButtonWithIcon("Share a resource", theme.ContentAddIcon(), func() { c.u.resourceDialog(c.id) })
+		add.Importance = widget.HighImportance
+		c.resources.Add(container.NewHBox(add))
+	}
+	if len(pr.Resources) == 0 {
+		c.resources.Add(wrapLabel("No resources shared yet."))
+	}
+	for _, r := range pr.Resources {
+		row := container.NewVBox()
+		if u, err := url.Parse(r.Link); err == nil && r.Link != "" {
+			row.Add(widget.NewHyperlink(r.Title, u))
+		} else {
+			row.Add(widget.NewLabelWithStyle(r.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+		}
+		if r.Note != "" {
+			row.Add(wrapLabel(r.Note))
+		}
+		if c.manager {
+			id := r.ID
+			row.Add(container.NewHBox(widget.NewButtonWithIcon("Remove", theme.DeleteIcon(), func() {
+				c.u.cohortEdit(c.id, func(pr *mentoring.Programme) (mentoring.Edit, error) { return mentoring.RemoveResource(pr, id) })
+			})))
+		}
+		c.resources.Add(row)
+		c.resources.Add(widget.NewSeparator())
+	}
+	c.resources.Refresh()
+}
+
+func (c *cohortView) buildRoster(pr *mentoring.Programme) {
+	c.rosterBox.Objects = nil
+	name, contact := widget.NewEntry(), widget.NewEntry()
+	name.SetPlaceHolder("Name")
+	contact.SetPlaceHolder("Email or phone (optional)")
+	role := roleSelect("")
+	add := widget.NewButtonWithIcon("Add", theme.ContentAddIcon(), func() {
+		if c.u.cohortEdit(c.id, func(*mentoring.Programme) (mentoring.Edit, error) {
+			return mentoring.AddPerson(name.Text, mentoring.Role(role.Selected), contact.Text)
+		}) {
+			name.SetText("")
+			contact.SetText("")
+		}
+	})
+	c.rosterBox.Add(wrapLabel("Who you expect in this cohort. People whom no linked pair names show on the Pairs tab as not joined yet."))
+	c.rosterBox.Add(container.NewBorder(nil, nil, nil, container.NewHBox(role, add), container.NewGridWithColumns(2, name, contact)))
+	for _, p := range pr.Roster {
+		id := p.ID
+		line := fmt.Sprintf("%s (%s)", p.Name, p.Role)
+		if p.Contact != "" {
+			line += " · " + p.Contact
+		}
+		remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() {
+			c.u.cohortEdit(c.id, func(pr *mentoring.Programme) (mentoring.Edit, error) { return mentoring.RemovePerson(pr, id) })
+		})
+		c.rosterBox.Add(container.NewBorder(nil, nil, nil, remove, truncLabel(line)))
+	}
+	c.rosterBox.Refresh()
+}
+
+// cohortEdit applies a change to a cohort's programme and says "Saved".
+func (u *UI) cohortEdit(id string, build func(*mentoring.Programme) (mentoring.Edit, error)) bool {
+	if _, err := u.ws.EditCohort(id, build); err != nil {
+		u.showError(err)
+		return false
+	}
+	u.saved.SetText("Saved " + u.now().Format("15:04:05"))
+	return true
+}
+
+func (u *UI) newCohortDialog() {
+	title, manager, start, end := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	title.SetPlaceHolder("e.g. Spring 2027")
+	manager.SetText(u.ws.Settings().Name)
+	start.SetPlaceHolder("YYYY-MM-DD")
+	end.SetPlaceHolder("YYYY-MM-DD")
+	errs := newFormError()
+	var d dialog.Dialog
+	create := widget.NewButtonWithIcon("Start cohort", theme.ConfirmIcon(), func() {
+		id, err := u.ws.NewCohort(title.Text, manager.Text, strings.TrimSpace(start.Text), strings.TrimSpace(end.Text))
+		if err != nil {
+			errs.show(err)
+			return
+		}
+		d.Hide()
+		u.reloadCohorts()
+		u.openCohort(id)
+	})
+	create.Importance = widget.HighImportance
+	help := wrapLabel("A cohort is a programme you run for several pairs: its events, resources and roster, and each linked pair's rhythm and progress — never what pairs write. With dates, it starts with a kickoff, a mid-point review and a closing event.")
+	form := widget.NewForm(widget.NewFormItem("Cohort", title), widget.NewFormItem("Your name", manager),
+		widget.NewFormItem("Starts", dateBox(start)), widget.NewFormItem("Ends", dateBox(end)))
+	d = dialog.NewCustom("Start a cohort", "Cancel", container.NewVBox(help, form, errs.label, create), u.win)
+	d.Resize(fyne.NewSize(520, 420))
+	d.Show()
+	u.win.Canvas().Focus(title)
+}
+
+func (u *UI) eventDialog(cohort string) {
+	kind := widget.NewSelect(mentoring.EventKinds, nil)
+	kind.SetSelected("training")
+	title, date, at, details := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewMultiLineEntry()
+	date.SetPlaceHolder("YYYY-MM-DD")
+	at.SetPlaceHolder("HH:MM")
+	details.SetPlaceHolder("Where to join, what to prepare")
+	errs := newFormError()
+	var d dialog.Dialog
+	add := widget.NewButtonWithIcon("Plan event", theme.ConfirmIcon(), func() {
+		edit, err := mentoring.AddEvent(kind.Selected, title.Text, strings.TrimSpace(date.Text), strings.TrimSpace(at.Text), details.Text)
+		if err != nil {
+			errs.show(err)
+			return
+		}
+		if u.cohortEdit(cohort, func(*mentoring.Programme) (mentoring.Edit, error) { return edit, nil }) {
+			d.Hide()
+		}
+	})
+	add.Importance = widget.HighImportance
+	form := widget.NewForm(widget.NewFormItem("Kind", kind), widget.NewFormItem("Title", title),
+		widget.NewFormItem("Date", dateBox(date)), widget.NewFormItem("Time", dateBox(at)), widget.NewFormItem("Details", details))
+	d = dialog.NewCustom("Plan an event", "Cancel", container.NewVBox(form, errs.label, add), u.win)
+	d.Resize(fyne.NewSize(520, 420))
+	d.Show()
+}
+
+func (u *UI) resourceDialog(cohort string) {
+	title, link, note := widget.NewEntry(), widget.NewEntry(), widget.NewMultiLineEntry()
+	link.SetPlaceHolder("https://…")
+	errs := newFormError()
+	var d dialog.Dialog
+	add := widget.NewButtonWithIcon("Share", theme.ConfirmIcon(), func() {
+		edit, err := mentoring.AddResource(title.Text, strings.TrimSpace(link.Text), note.Text, u.now())
+		if err != nil {
+			errs.show(err)
+			return
+		}
+		if u.cohortEdit(cohort, func(*mentoring.Programme) (mentoring.Edit, error) { return edit, nil }) {
+			d.Hide()
+		}
+	})
+	add.Importance = widget.HighImportance
+	form := widget.NewForm(widget.NewFormItem("Title", title), widget.NewFormItem("Link", link), widget.NewFormItem("Note", note))
+	d = dialog.NewCustom("Share a resource", "Cancel", container.NewVBox(form, errs.label, add), u.win)
+	d.Resize(fyne.NewSize(520, 360))
+	d.Show()
+}
+
+func (u *UI) cohortInviteDialog(id string) {
+	code, err := u.ws.CohortInvite(id)
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	label := widget.NewLabelWithStyle(code, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
+	label.Wrapping = fyne.TextWrapBreak
+	copyBtn := widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(code)
+		u.saved.SetText("Cohort code copied")
+	})
+	copyBtn.Importance = widget.HighImportance
+	help := wrapLabel("Send this code to the cohort's mentors and mentees. With it they see the cohort's events and resources, and can link their pair so you see its rhythm and progress. It does not let them change the programme.")
+	d := dialog.NewCustom("Invite members", "Close", container.NewVBox(help, label, container.NewCenter(copyBtn)), u.win)
+	d.Resize(fyne.NewSize(620, 360))
+	d.Show()
+}
+
+// linkPairDialog lets a member put one of their pairs in a cohort.
+func (u *UI) linkPairDialog(cohort string) {
+	var ids, titles []string
+	for _, s := range u.pairs {
+		if m, err := u.ws.Meta(s.ID); err == nil && m.Cohort == "" && s.Ready {
+			ids, titles = append(ids, s.ID), append(titles, s.Title)
+		}
+	}
+	if len(ids) == 0 {
+		dialog.ShowInformation("Link a pair", "All your pairs already report to a cohort, or none has arrived yet.", u.win)
+		return
+	}
+	sel := widget.NewSelect(titles, nil)
+	sel.SetSelected(titles[0])
+	help := wrapLabel("The cohort's manager will see this pair's names, meeting rhythm, whether the agreement is signed, and how many goals are done — never what you write.")
+	dialog.ShowCustomConfirm("Link a pair to this cohort", "Link", "Cancel", container.NewVBox(help, sel), func(ok bool) {
+		if !ok {
+			return
+		}
+		for i, t := range titles {
+			if t == sel.Selected {
+				if err := u.ws.LinkPair(ids[i], cohort); err != nil {
+					u.showError(err)
+					return
+				}
+				u.saved.SetText("Linked " + t)
+			}
+		}
+	}, u.win)
+}
+
+// exportCohortAs saves a cohort's health table (csv) or calendar (ics).
+func (u *UI) exportCohortAs(id, format string) {
+	var buf bytes.Buffer
+	if err := u.ws.ExportCohort(id, format, &buf); err != nil {
+		u.showError(err)
+		return
+	}
+	name := "cohort"
+	if pr, err := u.ws.Programme(id); err == nil {
+		name = fileName(pr.Title)
+	}
+	if format == "csv" {
+		name += " health"
+	}
+	u.saveFile(name, "."+format, buf.Bytes())
+}
+
+// openCohort shows a cohort's page in place of a pair.
+func (u *UI) openCohort(id string) {
+	u.current, u.pv = "", nil
+	u.pairList.UnselectAll()
+	u.cv = newCohortView(u, id)
+	u.main.Objects = []fyne.CanvasObject{u.cv.content}
+	u.main.Refresh()
+}
+
+func (u *UI) reloadCohorts() {
+	list, err := u.ws.Cohorts()
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	u.cohorts = list
+	u.cohortList.Refresh()
+	if len(list) == 0 {
+		u.cohortList.Hide()
+	} else {
+		u.cohortList.Show()
+	}
+}
