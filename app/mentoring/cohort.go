@@ -169,8 +169,8 @@ func HealthOf(p *Pair) Report {
 	return r
 }
 
-// sameFacts reports whether two reports say the same, whenever made.
-func sameFacts(a, b Report) bool {
+// SameFacts reports whether two reports say the same, whenever made.
+func SameFacts(a, b Report) bool {
 	a.Updated, b.Updated = time.Time{}, time.Time{}
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
@@ -343,29 +343,45 @@ func NewBoard(programme string, now time.Time) Edit {
 	return Edit{Msg: "opened the cohort's board", ops: o}
 }
 
-// PutReport writes a pair's report on the board if it says something the
-// board does not yet show; ok is false when there is nothing to write. A
-// report is one value, so two members of a pair reporting at once never
-// leave a mix of the two behind.
-func PutReport(b *Board, r Report, now time.Time) (e Edit, ok bool) {
-	for _, old := range b.Reports {
-		if old.Pair == r.Pair && sameFacts(old, r) {
-			return Edit{}, false
-		}
+// PutReport writes a pair's report on the board if it says something other
+// than old, the report the board shows now (nil for none); ok is false when
+// there is nothing to write. A report is one value, so two members of a
+// pair reporting at once never leave a mix of the two behind.
+func PutReport(old *Report, r Report, now time.Time) (e Edit, ok bool) {
+	if old != nil && SameFacts(*old, r) {
+		return Edit{}, false
 	}
 	r.Updated = stamp(now)
 	j, _ := json.Marshal(r) // plain fields: cannot fail
 	return Edit{Msg: "reported the health of " + quote(r.Title), ops: ops{set(path(kReports, r.Pair), string(j))}}, true
 }
 
-// RemoveReport takes a pair off the board, when it leaves the cohort.
-func RemoveReport(b *Board, pair string) (Edit, bool) {
-	for _, r := range b.Reports {
-		if r.Pair == pair {
-			return Edit{Msg: "left the cohort: " + quote(r.Title), ops: ops{del(path(kReports, pair))}}, true
-		}
+// RemoveReport takes a pair's report, old, off the board when the pair
+// leaves the cohort.
+func RemoveReport(old *Report) (Edit, bool) {
+	if old == nil {
+		return Edit{}, false
 	}
-	return Edit{}, false
+	return Edit{Msg: "left the cohort: " + quote(old.Title), ops: ops{del(path(kReports, old.Pair))}}, true
+}
+
+// BoardReport reads one pair's report from a board document without reading
+// the others. ready is false while the board has not arrived; the report is
+// nil if the board has none (or none it can read) for the pair.
+func BoardReport(d *crdt.Doc, pair string) (r *Report, ready bool, err error) {
+	kind, _, err := d.ReadAt(path(kKind))
+	if err != nil || kind != KindBoard {
+		return nil, false, err
+	}
+	v, ok, err := d.ReadAt(path(kReports, pair))
+	if err != nil || !ok {
+		return nil, true, err
+	}
+	var rep Report
+	if json.Unmarshal([]byte(str(v)), &rep) != nil || rep.Pair != pair {
+		return nil, true, nil
+	}
+	return &rep, true, nil
 }
 
 // KindOf returns the kind of document t is: KindProgramme, KindBoard, or
@@ -470,10 +486,6 @@ func (pr *Programme) NextEvent(today string) (Event, bool) {
 	}
 	return Event{}, false
 }
-
-// ReportsPath is where the board keeps its reports, for a reader that
-// watches for the board's arrival.
-var ReportsPath = crdt.P(kReports)
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

@@ -151,3 +151,53 @@ func reportPercentiles(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(at(0.5), "p50-ms")
 	b.ReportMetric(at(0.99), "p99-ms")
 }
+
+// BenchmarkEditPairInACohort measures durable edits on a year-long pair
+// that reports to a cohort of 500 pairs: one in eight ticks a milestone,
+// which changes the pair's health and so also writes its report on the
+// board; the others are messages, which do not.
+func BenchmarkEditPairInACohort(b *testing.B) {
+	ws, err := Open(b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	pair := yearLongPair(b, ws)
+	cohort, err := ws.NewCohort("Big cohort", "Dana", "", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 499; i++ {
+		r := mentoring.Report{Pair: randomHex(16), Title: fmt.Sprintf("Pair %d", i), Mentors: []string{"A mentor"}, Mentees: []string{"A mentee"}, CadenceDays: 14, LastContact: "2026-11-01", Checkins: 9, Signed: 2, Goals: 3, Progress: 40}
+		if err := ws.onReport(cohort, r.Pair, func(old *mentoring.Report) (mentoring.Edit, bool) { return mentoring.PutReport(old, r, time.Now()) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := ws.LinkPair(pair, cohort); err != nil {
+		b.Fatal(err)
+	}
+	p, _ := ws.Pair(pair)
+	var steps [][2]string
+	for _, g := range p.Goals {
+		for _, m := range g.Milestones {
+			steps = append(steps, [2]string{g.ID, m.ID})
+		}
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		_, err := ws.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			if i%8 == 0 {
+				s := steps[(i/8)%len(steps)]
+				return mentoring.SetMilestoneDone(p, s[0], s[1], (i/8/len(steps))%2 == 0)
+			}
+			return mentoring.SendMessage(p, me, "ok", time.Now())
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	reportPercentiles(b, lat)
+}

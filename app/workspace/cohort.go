@@ -308,12 +308,14 @@ func (w *Workspace) UnlinkPair(pair string) error {
 	if err := w.SetMeta(pair, func(m *Meta) { m.Cohort = "" }); err != nil {
 		return err
 	}
-	return w.onBoard(cohort, func(b *mentoring.Board) (mentoring.Edit, bool) { return mentoring.RemoveReport(b, pair) })
+	w.forgetReported(pair)
+	return w.onReport(cohort, pair, mentoring.RemoveReport)
 }
 
 // reportHealth brings the pair's report on its cohort's board up to date,
 // if the pair is in a cohort and both have arrived. It writes only when the
-// facts changed.
+// facts changed, and remembers what it last saw on the board so that an
+// edit that changes none of them (most do not) costs no board read.
 func (w *Workspace) reportHealth(pair string) error {
 	meta, err := w.Meta(pair)
 	if err != nil || meta.Cohort == "" {
@@ -327,11 +329,33 @@ func (w *Workspace) reportHealth(pair string) error {
 		return err
 	}
 	r := mentoring.HealthOf(p)
-	return w.onBoard(meta.Cohort, func(b *mentoring.Board) (mentoring.Edit, bool) { return mentoring.PutReport(b, r, w.Now()) })
+	w.mu.Lock()
+	last, known := w.reported[pair]
+	w.mu.Unlock()
+	if known && mentoring.SameFacts(last, r) {
+		return nil
+	}
+	err = w.onReport(meta.Cohort, pair, func(old *mentoring.Report) (mentoring.Edit, bool) { return mentoring.PutReport(old, r, w.Now()) })
+	switch {
+	case errors.Is(err, errBoardNotHere):
+		return nil // reported when the board arrives
+	case err == nil:
+		w.mu.Lock()
+		w.reported[pair] = r
+		w.mu.Unlock()
+	}
+	return err
 }
 
-// onBoard applies change to a cohort's board, if the board has arrived.
-func (w *Workspace) onBoard(cohort string, change func(b *mentoring.Board) (mentoring.Edit, bool)) error {
+func (w *Workspace) forgetReported(pair string) {
+	w.mu.Lock()
+	delete(w.reported, pair)
+	w.mu.Unlock()
+}
+
+// onReport changes a pair's report on a cohort's board, if the board has
+// arrived; change gets the report the board shows now, or nil.
+func (w *Workspace) onReport(cohort, pair string, change func(old *mentoring.Report) (mentoring.Edit, bool)) error {
 	if _, err := w.cohortMeta(cohort); err != nil {
 		return err
 	}
@@ -341,30 +365,28 @@ func (w *Workspace) onBoard(cohort string, change func(b *mentoring.Board) (ment
 		return err
 	}
 	h.mu.Lock()
-	t, err := h.doc.Tree()
-	var b *mentoring.Board
-	if err == nil {
-		b, err = mentoring.ReadBoard(t)
-	}
-	if errors.Is(err, mentoring.ErrNotReady) {
+	old, ready, err := mentoring.BoardReport(h.doc, pair)
+	if err == nil && !ready {
 		h.mu.Unlock()
-		return nil // the board has not arrived: report when it does
+		return errBoardNotHere
 	}
+	edit, ok := mentoring.Edit{}, false
 	if err == nil {
-		if edit, ok := change(b); ok {
+		edit, ok = change(old)
+		if ok {
 			err = w.commit(h, edit)
-		} else {
-			h.mu.Unlock()
-			return nil
 		}
 	}
 	h.mu.Unlock()
-	if err != nil {
+	if err != nil || !ok {
 		return err
 	}
 	w.notify(bid)
 	return nil
 }
+
+// errBoardNotHere: the board has not arrived yet; reports wait for it.
+var errBoardNotHere = errors.New("the cohort's board has not arrived yet")
 
 // afterChange keeps cohort boards current: after a change to a pair in a
 // cohort it reports the pair's health, and when a board arrives or changes
@@ -382,10 +404,13 @@ func (w *Workspace) afterChange(id string) {
 			pairs = []string{id}
 		}
 	case mentoring.KindBoard:
+		// Another member's app may have written older facts, or the board
+		// just arrived: check every linked pair against the board itself.
 		ids, _ := w.PairIDs()
 		for _, p := range ids {
 			if m, err := w.Meta(p); err == nil && m.Cohort == meta.Cohort {
 				pairs = append(pairs, p)
+				w.forgetReported(p)
 			}
 		}
 	}

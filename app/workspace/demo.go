@@ -220,7 +220,7 @@ func seedDemoCohort(w *Workspace, pair string, now time.Time) error {
 		{Pair: randomHex(16), Title: "Sofia & Tom", Mentors: []string{"Sofia Lind"}, Mentees: []string{"Tom Berg"}, CadenceDays: 14, LastContact: date(19), Checkins: 4, Signed: 1, Goals: 2, Progress: 25},
 		{Pair: randomHex(16), Title: "Lena & Omar", Mentors: []string{"Lena Roth"}, Mentees: []string{"Omar Haddad"}, CadenceDays: 14, LastContact: date(41), Checkins: 2, Signed: 2, SignedEarlier: 0, Goals: 2, Progress: 10},
 	} {
-		if err := w.onBoard(c, func(b *mentoring.Board) (mentoring.Edit, bool) { return mentoring.PutReport(b, r, now) }); err != nil {
+		if err := w.onReport(c, r.Pair, func(old *mentoring.Report) (mentoring.Edit, bool) { return mentoring.PutReport(old, r, now) }); err != nil {
 			return err
 		}
 	}

@@ -95,6 +95,9 @@ type Workspace struct {
 	settings Settings
 	docs     map[string]*handle
 	watchers []func(doc string)
+	// reported is, per pair in a cohort, the report last seen on or
+	// written to the cohort's board (see reportHealth).
+	reported map[string]mentoring.Report
 }
 
 type handle struct {
@@ -185,7 +188,7 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}}
+	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]mentoring.Report{}}
 	if err := st.Config(&w.settings); err != nil {
 		st.Close()
 		return nil, err
