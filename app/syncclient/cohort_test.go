@@ -13,6 +13,7 @@ import (
 
 	"pairwise/app/mentoring"
 	"pairwise/app/workspace"
+	"pairwise/shared/wire"
 )
 
 // TestCohortHealthReachesTheManagerAndNothingElse runs a cohort through a
@@ -135,5 +136,41 @@ func TestCohortHealthReachesTheManagerAndNothingElse(t *testing.T) {
 			}
 			return nil
 		})
+	}
+}
+
+// A member who tampers with their own copy, giving their app the member
+// secret as if it were the programme's write capability, still cannot
+// change the programme: the relay refuses the push, and the manager never
+// sees the change.
+func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
+	r := startRelay(t)
+	mgr, eve := newReplica(t, r), newReplica(t, r)
+	cohort, err := mgr.ws.NewCohort("Spring 2027", "Dana", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := mgr.ws.CohortInvite(cohort)
+	mgr.mustSync()
+	if _, err := eve.ws.JoinCohort(code); err != nil {
+		t.Fatal(err)
+	}
+	eve.mustSync()
+	if err := eve.ws.SetMeta(cohort, func(m *workspace.Meta) { m.Write = m.Read }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eve.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
+		return mentoring.AddEvent("social", "FORGED party", "2027-04-01", "", "")
+	}); err != nil {
+		t.Fatalf("the tampered app refused locally (the relay is what must refuse): %v", err)
+	}
+	err = eve.sync()
+	var we *wire.Error
+	if !errors.As(err, &we) || we.Code != wire.CodeReadOnly {
+		t.Fatalf("the relay did not refuse a member's push to the programme: %v", err)
+	}
+	mgr.mustSync()
+	if pr, _ := mgr.ws.Programme(cohort); len(pr.Events) != 0 {
+		t.Fatalf("the manager sees a forged event: %+v", pr.Events)
 	}
 }
