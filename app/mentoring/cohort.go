@@ -477,6 +477,32 @@ func NotJoined(pr *Programme, b *Board) []Person {
 	return out
 }
 
+// EventNudge returns the reminder due today for a cohort's events, if any:
+// the day before an event and on its day. The key names the event and its
+// date, so each occasion nudges once, and again if the event moves.
+func EventNudge(pr *Programme, today time.Time) (Nudge, bool) {
+	day := today.Format(DateLayout)
+	tomorrow := today.AddDate(0, 0, 1).Format(DateLayout)
+	for _, e := range pr.Events {
+		if e.Date != day && e.Date != tomorrow {
+			continue
+		}
+		when, stage := "today", "day"
+		if e.Date == tomorrow {
+			when, stage = "tomorrow", "eve"
+		}
+		if e.Time != "" {
+			when += " at " + e.Time
+		}
+		body := e.Details
+		if body == "" {
+			body = "An event of your mentoring cohort, organised by " + pr.Manager + "."
+		}
+		return Nudge{Key: "event:" + e.ID + ":" + e.Date + ":" + stage, Title: fmt.Sprintf("%s: %s %s", pr.Title, e.Title, when), Body: body}, true
+	}
+	return Nudge{}, false
+}
+
 // NextEvent returns the first event on or after today, if any.
 func (pr *Programme) NextEvent(today string) (Event, bool) {
 	for _, e := range pr.Events {

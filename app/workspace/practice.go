@@ -72,6 +72,24 @@ func (w *Workspace) DueNudges(now time.Time) ([]PairNudge, error) {
 			out = append(out, PairNudge{Pair: id, Nudge: n})
 		}
 	}
+	// And the cohorts' events, the day before and on the day.
+	cohorts, err := w.Cohorts()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cohorts {
+		meta, err := w.Meta(c.ID)
+		if err != nil || meta.NudgesOff {
+			continue
+		}
+		pr, err := w.Programme(c.ID)
+		if err != nil {
+			continue // not arrived yet
+		}
+		if n, ok := mentoring.EventNudge(pr, now); ok && n.Key != meta.LastNudge {
+			out = append(out, PairNudge{Pair: c.ID, Nudge: n})
+		}
+	}
 	return out, nil
 }
 
