@@ -340,6 +340,9 @@ func TestCohortThroughRelay(t *testing.T) {
 			t.Errorf("health export %q = %q, want %q", col, got[col], want)
 		}
 	}
+	if out := mgr.ok("status"); !strings.Contains(out, "Cohort Spring 2027: 1 pair reporting") {
+		t.Errorf("the manager's status does not sum up the cohort:\n%s", out)
+	}
 	if out := mgr.ok("cohort", "show", cohort); !strings.Contains(out, "Zoe (mentee): on the roster, not in a linked pair yet") {
 		t.Errorf("the manager's view does not say who has not joined:\n%s", out)
 	}

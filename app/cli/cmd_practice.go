@@ -48,7 +48,11 @@ func status(e *env, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if len(list) == 0 {
+	cohorts, err := ws.Cohorts()
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 && len(cohorts) == 0 {
 		e.println("No pairs yet: create one with 'pairwise pair new' or join one with 'pairwise pair join CODE'.")
 		return nil
 	}
@@ -56,7 +60,38 @@ func status(e *env, _ []string) error {
 	for _, s := range list {
 		e.println(statusLine(ws, s, now))
 	}
+	for _, c := range cohorts {
+		if c.Manager {
+			e.println(cohortLine(ws, c, now))
+		}
+	}
 	return nil
+}
+
+// cohortLine sums up a cohort its manager runs: how many pairs, and how
+// many need attention.
+func cohortLine(ws *workspace.Workspace, c workspace.CohortSummary, now time.Time) string {
+	b, err := ws.Board(c.ID)
+	if err != nil {
+		return "Cohort " + c.Title + ": " + err.Error()
+	}
+	var stalled, overdue int
+	for _, r := range b.Reports {
+		if r.Closed {
+			continue
+		}
+		switch r.Rhythm(now).State {
+		case mentoring.Stalled:
+			stalled++
+		case mentoring.Overdue:
+			overdue++
+		}
+	}
+	line := fmt.Sprintf("Cohort %s: %s reporting", c.Title, plural(len(b.Reports), "pair"))
+	if stalled+overdue > 0 {
+		line += fmt.Sprintf("; %d overdue, %d stalled ('pairwise cohort show %s' says which)", overdue, stalled, c.ID)
+	}
+	return line + "."
 }
 
 func statusLine(ws *workspace.Workspace, s workspace.Summary, now time.Time) string {
