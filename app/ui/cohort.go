@@ -170,13 +170,19 @@ func healthCard(r mentoring.Report, today time.Time) fyne.CanvasObject {
 	return widget.NewCard(r.Title, people, body)
 }
 
+// addButton puts the manager's button for adding to a tab at its top.
+func (c *cohortView) addButton(tab *fyne.Container, label string, tapped func()) {
+	if !c.manager {
+		return
+	}
+	add := widget.NewButtonWithIcon(label, theme.ContentAddIcon(), tapped)
+	add.Importance = widget.HighImportance
+	tab.Add(container.NewHBox(add))
+}
+
 func (c *cohortView) buildEvents(pr *mentoring.Programme) {
 	c.events.Objects = nil
-	if c.manager {
-		add := widget.NewButtonWithIcon("Plan an event", theme.ContentAddIcon(), func() { c.u.eventDialog(c.id) })
-		add.Importance = widget.HighImportance
-		c.events.Add(container.NewHBox(add))
-	}
+	c.addButton(c.events, "Plan an event", func() { c.u.eventDialog(c.id) })
 	if len(pr.Events) == 0 {
 		c.events.Add(wrapLabel("No events yet. A good cohort holds at least a kickoff, a mid-point review and a closing event."))
 	}
@@ -211,11 +217,7 @@ func (c *cohortView) buildEvents(pr *mentoring.Programme) {
 
 func (c *cohortView) buildResources(pr *mentoring.Programme) {
 	c.resources.Objects = nil
-	if c.manager {
-		add := widget.NewButtonWithIcon("Share a resource", theme.ContentAddIcon(), func() { c.u.resourceDialog(c.id) })
-		add.Importance = widget.HighImportance
-		c.resources.Add(container.NewHBox(add))
-	}
+	c.addButton(c.resources, "Share a resource", func() { c.u.resourceDialog(c.id) })
 	if len(pr.Resources) == 0 {
 		c.resources.Add(wrapLabel("No resources shared yet."))
 	}

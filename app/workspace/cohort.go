@@ -106,12 +106,9 @@ func (w *Workspace) CohortInvite(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	relay := meta.Relay
-	if relay == "" {
-		relay = w.Settings().Relay
-	}
-	if relay == "" {
-		return "", ErrNoRelayForInvite
+	relay, err := w.inviteRelay(meta)
+	if err != nil {
+		return "", err
 	}
 	inv := seal.Invite{Relay: relay, Cohort: true}
 	raw, _ := hex.DecodeString(id)

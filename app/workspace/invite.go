@@ -18,12 +18,9 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	relay := meta.Relay
-	if relay == "" {
-		relay = w.Settings().Relay
-	}
-	if relay == "" {
-		return "", ErrNoRelayForInvite
+	relay, err := w.inviteRelay(meta)
+	if err != nil {
+		return "", err
 	}
 	if meta.ReadOnly() && !readOnly {
 		return "", errors.New("you joined this pair read-only, so you can only pass on read-only invites")
@@ -41,6 +38,19 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 		copy(inv.Secret[:], meta.Write)
 	}
 	return inv.String(), nil
+}
+
+// inviteRelay is the relay an invite to the document names: the one it
+// syncs with, or else the one in the settings.
+func (w *Workspace) inviteRelay(meta Meta) (string, error) {
+	relay := meta.Relay
+	if relay == "" {
+		relay = w.Settings().Relay
+	}
+	if relay == "" {
+		return "", ErrNoRelayForInvite
+	}
+	return relay, nil
 }
 
 // Join accepts an invite code and returns the pair's ID. The pair itself
