@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -201,6 +202,9 @@ func cohortLeave(e *env, pos []string) error {
 	ws, err := e.open()
 	if err != nil {
 		return err
+	}
+	if _, err := ws.Programme(pos[0]); err == nil || errors.Is(err, mentoring.ErrNotReady) {
+		return usagef("%s is a cohort: give the pair to take out of it, as in 'pairwise cohort leave PAIR' ('pairwise pair list' shows your pairs)", pos[0])
 	}
 	return ws.UnlinkPair(pos[0])
 }

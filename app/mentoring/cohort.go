@@ -330,13 +330,28 @@ func RemovePerson(pr *Programme, id string) (Edit, error) {
 	return Edit{}, invalidf("the roster has no one with the ID %q: `pairwise cohort show` lists them", id)
 }
 
+// LinkCohort puts the pair in a cohort (or, with "", takes it out): while
+// it is set, the app of each member who holds the cohort reports the
+// pair's health to it. Both members see it. A closed pair can still be
+// linked or unlinked: its report then says it closed.
+func LinkCohort(p *Pair, cohort string) (Edit, error) {
+	if p.Cohort != "" && cohort != "" && p.Cohort != cohort {
+		return Edit{}, invalidf("this pair already reports to another cohort: leave it first")
+	}
+	if cohort == "" {
+		return Edit{Msg: "took the pair out of its cohort", AfterClose: true, ops: ops{del(path(kCohort))}}, nil
+	}
+	return Edit{Msg: "put the pair in a cohort", AfterClose: true, ops: ops{set(path(kCohort), cohort)}}, nil
+}
+
 // NewBoard creates a cohort's board document, which the manager makes
 // together with the programme.
-func NewBoard(programme string, now time.Time) Edit {
+func NewBoard(programme, title string, now time.Time) Edit {
 	o := ops{
 		set(path(kSchema), int64(SchemaVersion)),
 		set(path(kKind), KindBoard),
 		set(path(kID), programme),
+		set(path(kTitle), title),
 		set(path(kCreated), stamp(now)),
 		newMap(path(kReports)),
 	}
@@ -478,29 +493,42 @@ func NotJoined(pr *Programme, b *Board) []Person {
 }
 
 // EventNudge returns the reminder due today for a cohort's events, if any:
-// the day before an event and on its day. The key names the event and its
-// date, so each occasion nudges once, and again if the event moves.
+// one a day, naming the events of today and tomorrow. Its key names the day
+// and those events, so it is shown once, and again if the plan changes.
 func EventNudge(pr *Programme, today time.Time) (Nudge, bool) {
 	day := today.Format(DateLayout)
 	tomorrow := today.AddDate(0, 0, 1).Format(DateLayout)
+	var lines []string
+	var first Event
+	key := "events:" + day
 	for _, e := range pr.Events {
 		if e.Date != day && e.Date != tomorrow {
 			continue
 		}
-		when, stage := "today", "day"
+		when := "today"
 		if e.Date == tomorrow {
-			when, stage = "tomorrow", "eve"
+			when = "tomorrow"
 		}
 		if e.Time != "" {
 			when += " at " + e.Time
 		}
-		body := e.Details
-		if body == "" {
-			body = "An event of your mentoring cohort, organised by " + pr.Manager + "."
+		if len(lines) == 0 {
+			first = e
 		}
-		return Nudge{Key: "event:" + e.ID + ":" + e.Date + ":" + stage, Title: fmt.Sprintf("%s: %s %s", pr.Title, e.Title, when), Body: body}, true
+		lines = append(lines, e.Title+" "+when)
+		key += ":" + e.ID + "@" + e.Date + e.Time
 	}
-	return Nudge{}, false
+	if len(lines) == 0 {
+		return Nudge{}, false
+	}
+	n := Nudge{Key: key, Title: pr.Title + ": " + lines[0], Body: first.Details}
+	switch {
+	case len(lines) > 1:
+		n.Body = "Also: " + strings.Join(lines[1:], "; ") + "."
+	case n.Body == "":
+		n.Body = "An event of your mentoring cohort, organised by " + pr.Manager + "."
+	}
+	return n, true
 }
 
 // NextEvent returns the first event on or after today, if any.

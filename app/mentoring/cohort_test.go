@@ -221,7 +221,7 @@ func TestHealthOfHoldsFactsNotContent(t *testing.T) {
 // Both members of a pair report at once: the board shows one whole report,
 // never a mix, and reporting what the board already says writes nothing.
 func TestBoardReportsMergeWhole(t *testing.T) {
-	mgr := newCohortDoc(t, NewBoard("c1", t0))
+	mgr := newCohortDoc(t, NewBoard("c1", "Spring", t0))
 	ana, ben := mgr.fork(), mgr.fork()
 	ra := Report{Pair: "p1", Title: "Ana & Ben", Mentors: []string{"Ana"}, Mentees: []string{}, CadenceDays: 14, LastContact: "2026-11-01"}
 	rb := ra
@@ -269,7 +269,7 @@ func TestBoardReportsMergeWhole(t *testing.T) {
 // A board entry that is not a report (damaged, or from a newer version
 // that changed the shape) is left out rather than failing the whole board.
 func TestReadBoardSkipsUnreadableReports(t *testing.T) {
-	c := newCohortDoc(t, NewBoard("c1", t0))
+	c := newCohortDoc(t, NewBoard("c1", "Spring", t0))
 	c.apply(Edit{Msg: "junk", ops: ops{set(path(kReports, "p1"), "{not json"), set(path(kReports, "p2"), `{"pair":"other"}`)}})
 	good, _ := PutReport(nil, Report{Pair: "p3", Title: "Fine"}, t0)
 	c.apply(good)

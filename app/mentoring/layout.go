@@ -24,6 +24,7 @@ const (
 	kReflections = "reflections"
 	kClosedAt    = "closedAt"
 	kClosedBy    = "closedBy"
+	kCohort      = "cohort" // a scalar: the cohort's ID, or absent
 
 	// agreement
 	kCadence         = "cadenceDays"

@@ -51,6 +51,10 @@ type Pair struct {
 	Reflections []Reflection `json:"reflections"`
 	// Closed is set once the relationship ended; the pair is then archived.
 	Closed *Closure `json:"closed,omitempty"`
+	// Cohort is the cohort the pair reports its health to, if any. It is
+	// in the document, so both members see it, and either one's app
+	// reports while it is set.
+	Cohort string `json:"cohort,omitempty"`
 
 	hasReflections, hasHours bool // the document has these containers
 	// msgAt indexes Messages by ID (to the time each sorts by), so that

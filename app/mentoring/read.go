@@ -70,7 +70,7 @@ func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
 			return FromTree(t)
 		}
 		switch path[0] {
-		case kID, kTitle, kCreated, kClosedAt, kClosedBy:
+		case kID, kTitle, kCreated, kClosedAt, kClosedBy, kCohort:
 			readHeader(&p, t)
 		case kMembers, kAgreement:
 			readPeople(&p, t)
@@ -98,7 +98,7 @@ func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
 }
 
 func readHeader(p *Pair, t map[string]any) {
-	p.ID, p.Title, p.Created, p.Closed = str(t[kID]), str(t[kTitle]), when(t[kCreated]), nil
+	p.ID, p.Title, p.Created, p.Closed, p.Cohort = str(t[kID]), str(t[kTitle]), when(t[kCreated]), nil, str(t[kCohort])
 	if at := when(t[kClosedAt]); !at.IsZero() {
 		p.Closed = &Closure{By: str(t[kClosedBy]), At: at}
 	}

@@ -174,3 +174,62 @@ func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
 		t.Fatalf("the manager sees a forged event: %+v", pr.Events)
 	}
 }
+
+// Both members of a pair belong to the cohort. The link is in the pair
+// document, so when the mentee's app links the pair the mentor sees it;
+// when the mentor takes the pair out, the mentee's app does not put the
+// report back, and the manager's board ends up without it. A member who
+// joins the pair later appears in its report.
+func TestCohortLinkIsSharedByThePair(t *testing.T) {
+	r := startRelay(t)
+	mgr, ana, ben := newReplica(t, r), newReplica(t, r), newReplica(t, r)
+	pair, err := ana.ws.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cohort, _ := mgr.ws.NewCohort("Spring 2027", "Dana", "", "")
+	code, _ := mgr.ws.CohortInvite(cohort)
+	mgr.mustSync()
+	for _, x := range []*replica{ana, ben} {
+		if _, err := x.ws.JoinCohort(code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ana.mustSync()
+	if err := ana.ws.LinkPair(pair, cohort); err != nil {
+		t.Fatal(err)
+	}
+	ana.mustSync()
+	// Ben joins the pair after it was linked; his app learns the link
+	// from the pair itself, and Ana's app puts his name in the report.
+	invite, _ := ana.ws.Invite(pair, false)
+	if _, err := ben.ws.Join(invite, "Ben", mentoring.Mentee); err != nil {
+		t.Fatal(err)
+	}
+	ben.mustSync()
+	ana.mustSync()
+	mgr.mustSync()
+	b, _ := mgr.ws.Board(cohort)
+	if len(b.Reports) != 1 || strings.Join(b.Reports[0].Mentees, ",") != "Ben" {
+		t.Fatalf("after Ben joined, the manager sees %+v", b.Reports)
+	}
+	if p, _ := ben.ws.Pair(pair); p.Cohort != cohort {
+		t.Fatalf("Ben's copy does not show the pair's cohort: %q", p.Cohort)
+	}
+	if b, _ := ben.ws.Board(cohort); len(b.Reports) != 1 {
+		t.Fatalf("Ben, a member, does not see his own pair's report: %+v", b.Reports)
+	}
+
+	if err := ana.ws.UnlinkPair(pair); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []*replica{ana, ben, ben, ana, mgr} {
+		x.mustSync()
+	}
+	if b, _ := mgr.ws.Board(cohort); len(b.Reports) != 0 {
+		t.Fatalf("after Ana took the pair out, the manager still sees %+v", b.Reports)
+	}
+	if p, _ := ben.ws.Pair(pair); p.Cohort != "" {
+		t.Fatal("Ben's copy still shows the pair in the cohort")
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"pairwise/app/mentoring"
 	"pairwise/app/store"
 	"pairwise/app/workspace"
 	"pairwise/shared/seal"
@@ -334,7 +335,7 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 		if m.Seq < d.cursor {
 			// Records this machine has seen are gone: new ones would take
 			// their numbers and be skipped here as already applied.
-			return fmt.Errorf("%w: the relay at %s holds %d records of pair %q but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, title(d), d.cursor)
+			return fmt.Errorf("%w: the relay at %s holds %d records of %s but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, name(d), d.cursor)
 		}
 		d.caughtUp = true
 		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
@@ -440,14 +441,23 @@ var ErrRelayBehind = errors.New("the relay has lost records")
 var ErrRefusedRecord = errors.New("refused a change from the relay")
 
 func refused(d *docSync, err error) error {
-	return fmt.Errorf("%w for pair %q: %v", ErrRefusedRecord, title(d), err)
+	return fmt.Errorf("%w for %s: %v", ErrRefusedRecord, name(d), err)
 }
 
-func title(d *docSync) string {
-	if d.meta.Title != "" {
-		return d.meta.Title
+// name says which document d is, as the person knows it: a pair by its
+// title, a cohort's programme or board by the cohort's title.
+func name(d *docSync) string {
+	title := d.meta.Title
+	if title == "" {
+		title = d.id
 	}
-	return d.id
+	switch d.meta.Kind {
+	case mentoring.KindProgramme:
+		return fmt.Sprintf("cohort %q", title)
+	case mentoring.KindBoard:
+		return fmt.Sprintf("the board of cohort %q", title)
+	}
+	return fmt.Sprintf("pair %q", title)
 }
 
 func (s *session) onError(m *wire.Error) error {
@@ -462,7 +472,7 @@ func (s *session) onError(m *wire.Error) error {
 		r.doc.snapPending = false
 		return s.e.ws.Store().SetRelaySnap(r.doc.id, r.seq)
 	}
-	return fmt.Errorf("pair %q: %w", title(r.doc), m)
+	return fmt.Errorf("%s: %w", name(r.doc), m)
 }
 
 // pushMore seals and sends outbox entries until maxInflight are in flight.

@@ -104,13 +104,6 @@ func (c *cohortView) buildPairs(pr *mentoring.Programme) {
 		c.pairs.Refresh()
 		return
 	}
-	mine := map[string]bool{}
-	if !c.manager {
-		ids, _ := c.u.ws.PairIDs()
-		for _, id := range ids {
-			mine[id] = true
-		}
-	}
 	today := c.u.now()
 	// The pairs that need the manager's attention first: stalled, then
 	// overdue, due, and so on; closed ones last.
@@ -124,9 +117,6 @@ func (c *cohortView) buildPairs(pr *mentoring.Programme) {
 	sort.SliceStable(reports, func(i, j int) bool { return urgency(reports[i]) > urgency(reports[j]) })
 	shown := 0
 	for _, r := range reports {
-		if !c.manager && !mine[r.Pair] {
-			continue // members see their own pairs; the board is for the manager
-		}
 		shown++
 		c.pairs.Add(healthCard(r, today))
 	}
@@ -383,12 +373,12 @@ func (u *UI) cohortInviteDialog(id string) {
 func (u *UI) linkPairDialog(cohort string) {
 	var ids, titles []string
 	for _, s := range u.pairs {
-		if m, err := u.ws.Meta(s.ID); err == nil && m.Cohort == "" && s.Ready {
-			ids, titles = append(ids, s.ID), append(titles, s.Title)
+		if p, err := u.ws.Pair(s.ID); err == nil && p.Cohort == "" && !s.ReadOnly {
+			ids, titles = append(ids, s.ID), append(titles, fmt.Sprintf("%d. %s", len(ids)+1, s.Title))
 		}
 	}
 	if len(ids) == 0 {
-		dialog.ShowInformation("Link a pair", "All your pairs already report to a cohort, or none has arrived yet.", u.win)
+		dialog.ShowInformation("Link a pair", "Each of your pairs already reports to a cohort, has not arrived yet, or was joined read-only.", u.win)
 		return
 	}
 	sel := widget.NewSelect(titles, nil)
@@ -398,15 +388,15 @@ func (u *UI) linkPairDialog(cohort string) {
 		if !ok {
 			return
 		}
-		for i, t := range titles {
-			if t == sel.Selected {
-				if err := u.ws.LinkPair(ids[i], cohort); err != nil {
-					u.showError(err)
-					return
-				}
-				u.saved.SetText("Linked " + t)
-			}
+		i := sel.SelectedIndex()
+		if i < 0 {
+			return
 		}
+		if err := u.ws.LinkPair(ids[i], cohort); err != nil {
+			u.showError(err)
+			return
+		}
+		u.saved.SetText("Linked " + titles[i])
 	}, u.win)
 }
 

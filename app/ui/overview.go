@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"pairwise/app/mentoring"
+	"pairwise/app/workspace"
 )
 
 func (v *pairView) buildOverview() {
@@ -167,12 +169,14 @@ func truncLabel(s string) *widget.Label {
 // cohortCard shows the cohort the pair reports to, if any, with its next
 // event.
 func (v *pairView) cohortCard() fyne.CanvasObject {
-	meta, err := v.u.ws.Meta(v.id)
-	if err != nil || meta.Cohort == "" {
+	cohort := v.p.Cohort
+	if cohort == "" {
 		return nil
 	}
-	cohort := meta.Cohort
 	pr, err := v.u.ws.Programme(cohort)
+	if errors.Is(err, workspace.ErrUnknownCohort) {
+		return widget.NewCard("Cohort", "", wrapLabel("Your partner put this pair in a cohort that you have not joined: its manager sees the pair's rhythm, signatures and goal counts, never what you write."))
+	}
 	if err != nil {
 		return widget.NewCard("Cohort", "", wrapLabel("This pair reports to a cohort that has not arrived yet; it syncs when you are online."))
 	}

@@ -220,12 +220,16 @@ func (u *UI) open(id string) {
 // changed runs on the UI goroutine after any pair changed.
 func (u *UI) changed(doc string) {
 	u.reloadPairs()
-	u.reloadCohorts()
+	// A cohort's documents are read whole, so only when one of them changed
+	// (a pair's change reaches its cohort's page through its board).
+	if meta, err := u.ws.Meta(doc); err == nil && meta.Kind != "" {
+		u.reloadCohorts()
+		if u.cv != nil && (doc == u.cv.id || meta.Cohort == u.cv.id) {
+			u.cv.refresh()
+		}
+	}
 	if u.pv != nil && doc == u.current {
 		u.pv.refresh()
-	}
-	if u.cv != nil {
-		u.cv.refresh() // the cohort, its board, or a pair reporting to it
 	}
 	if u.eng != nil {
 		u.showStatus(u.eng.Status())

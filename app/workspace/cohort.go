@@ -49,7 +49,8 @@ func (w *Workspace) NewCohort(title, manager, start, end string) (string, error)
 	bm := boardMeta(id, key[:], member[:], relay)
 	// The board first: a cohort whose programme exists always has its
 	// board, so members never find nowhere to report.
-	if err := w.createDoc(bm, mentoring.NewBoard(id, w.Now())); err != nil {
+	bm.Title = title
+	if err := w.createDoc(bm, mentoring.NewBoard(id, title, w.Now())); err != nil {
 		return "", fmt.Errorf("create the cohort's board: %w", err)
 	}
 	if err := w.createDoc(pm, edit); err != nil {
@@ -94,7 +95,7 @@ func (w *Workspace) createDoc(meta Meta, edit mentoring.Edit) error {
 		return err
 	}
 	w.mu.Lock()
-	w.docs[meta.ID] = &handle{doc: doc, meta: meta}
+	w.docs[meta.ID] = &handle{doc: doc, meta: meta, kind: meta.Kind}
 	w.mu.Unlock()
 	w.notify(meta.ID)
 	return nil
@@ -225,16 +226,30 @@ func (w *Workspace) Programme(id string) (*mentoring.Programme, error) {
 	return pr, err
 }
 
-// Board reads the health reports of a cohort's pairs.
+// Board reads the health reports of a cohort's pairs: all of them for the
+// cohort's manager, and a member's own pairs for a member (the board is
+// for the manager; a member sees what they report).
 func (w *Workspace) Board(id string) (*mentoring.Board, error) {
-	if _, err := w.cohortMeta(id); err != nil {
+	meta, err := w.cohortMeta(id)
+	if err != nil {
 		return nil, err
 	}
 	t, err := w.tree(boardID(id))
 	if err != nil {
 		return nil, err
 	}
-	return mentoring.ReadBoard(t)
+	b, err := mentoring.ReadBoard(t)
+	if err != nil || !meta.ReadOnly() {
+		return b, err
+	}
+	all := b.Reports
+	b.Reports = b.Reports[:0:0]
+	for _, r := range all {
+		if h, err := w.get(r.Pair); err == nil && h.kind == "" {
+			b.Reports = append(b.Reports, r)
+		}
+	}
+	return b, nil
 }
 
 // EditCohort applies one change to a cohort's programme, durably; only the
@@ -269,55 +284,64 @@ func (w *Workspace) EditCohort(id string, build func(pr *mentoring.Programme) (m
 	return edit.ID, nil
 }
 
-// LinkPair puts a pair in a cohort: from now on this machine reports the
-// pair's health (rhythm, signatures, goal counts, never its content) on
-// the cohort's board.
+// LinkPair puts a pair in a cohort. The link is part of the pair
+// document, so the partner sees it, and the app of each member who holds
+// the cohort reports the pair's health (rhythm, signatures, goal counts,
+// never its content) on the cohort's board.
 func (w *Workspace) LinkPair(pair, cohort string) error {
 	if _, err := w.cohortMeta(cohort); err != nil {
 		return err
 	}
-	meta, err := w.Meta(pair)
-	if err != nil {
-		return err
-	}
-	if meta.Kind != "" {
-		return fmt.Errorf("%w: %q is a cohort; link a mentoring pair to it", ErrUnknownPair, pair)
-	}
-	if meta.Cohort != "" && meta.Cohort != cohort {
-		return fmt.Errorf("this pair already reports to another cohort (%s): leave it first", meta.Cohort)
-	}
-	if err := w.SetMeta(pair, func(m *Meta) { m.Cohort = cohort }); err != nil {
-		return err
-	}
-	return w.reportHealth(pair)
+	_, err := w.Edit(pair, func(p *mentoring.Pair, _ string) (mentoring.Edit, error) { return mentoring.LinkCohort(p, cohort) })
+	return err
 }
 
-// UnlinkPair takes a pair out of its cohort and its report off the board.
+// UnlinkPair takes a pair out of its cohort, for both members, and its
+// report off the board.
 func (w *Workspace) UnlinkPair(pair string) error {
-	meta, err := w.Meta(pair)
+	p, err := w.Pair(pair)
 	if err != nil {
 		return err
 	}
-	if meta.Cohort == "" {
+	if p.Cohort == "" {
 		return errors.New("this pair is not in a cohort")
 	}
-	cohort := meta.Cohort
-	if err := w.SetMeta(pair, func(m *Meta) { m.Cohort = "" }); err != nil {
+	cohort := p.Cohort
+	if _, err := w.Edit(pair, func(p *mentoring.Pair, _ string) (mentoring.Edit, error) { return mentoring.LinkCohort(p, "") }); err != nil {
 		return err
 	}
-	w.forgetReported(pair)
-	return w.onReport(cohort, pair, mentoring.RemoveReport)
+	return w.dropReport(cohort, pair)
 }
 
-// reportHealth brings the pair's report on its cohort's board up to date,
-// if the pair is in a cohort and both have arrived. It writes only when the
-// facts changed, and remembers what it last saw on the board so that an
-// edit that changes none of them (most do not) costs no board read.
-func (w *Workspace) reportHealth(pair string) error {
-	meta, err := w.Meta(pair)
-	if err != nil || meta.Cohort == "" {
-		return err
+// dropReport takes a pair's report off a cohort's board, if it is there.
+func (w *Workspace) dropReport(cohort, pair string) error {
+	w.reportMu.Lock()
+	defer w.reportMu.Unlock()
+	w.mu.Lock()
+	delete(w.reported, pair)
+	w.mu.Unlock()
+	err := w.onReport(cohort, pair, mentoring.RemoveReport)
+	if errors.Is(err, errBoardNotHere) || errors.Is(err, ErrUnknownCohort) {
+		return nil // nothing there to take off
 	}
+	return err
+}
+
+// reported is what this app last saw of a pair's report on a board.
+type reported struct {
+	cohort string
+	report mentoring.Report
+}
+
+// reportHealth brings the pair's report on its cohort's board up to date.
+// It writes only when a fact changed, and remembers what it last saw on
+// the board, so an edit that changes none (most do not) costs no board
+// read. A pair that left its cohort has its report taken off. Reports are
+// made one at a time, so an older view of the pair never overwrites a newer
+// one.
+func (w *Workspace) reportHealth(pair string) error {
+	w.reportMu.Lock()
+	defer w.reportMu.Unlock()
 	p, err := w.Pair(pair)
 	if errors.Is(err, mentoring.ErrNotReady) {
 		return nil // reported once it arrives
@@ -325,29 +349,39 @@ func (w *Workspace) reportHealth(pair string) error {
 	if err != nil {
 		return err
 	}
-	r := mentoring.HealthOf(p)
 	w.mu.Lock()
 	last, known := w.reported[pair]
 	w.mu.Unlock()
-	if known && mentoring.SameFacts(last, r) {
+	if known && last.cohort != p.Cohort {
+		w.mu.Lock()
+		delete(w.reported, pair)
+		w.mu.Unlock()
+		err := w.onReport(last.cohort, pair, mentoring.RemoveReport)
+		if err != nil && !errors.Is(err, errBoardNotHere) {
+			return err
+		}
+		known = false
+	}
+	if p.Cohort == "" {
 		return nil
 	}
-	err = w.onReport(meta.Cohort, pair, func(old *mentoring.Report) (mentoring.Edit, bool) { return mentoring.PutReport(old, r, w.Now()) })
+	if _, err := w.cohortMeta(p.Cohort); err != nil {
+		return nil // the partner's cohort, which this machine has not joined
+	}
+	r := mentoring.HealthOf(p)
+	if known && mentoring.SameFacts(last.report, r) {
+		return nil
+	}
+	err = w.onReport(p.Cohort, pair, func(old *mentoring.Report) (mentoring.Edit, bool) { return mentoring.PutReport(old, r, w.Now()) })
 	switch {
 	case errors.Is(err, errBoardNotHere):
 		return nil // reported when the board arrives
 	case err == nil:
 		w.mu.Lock()
-		w.reported[pair] = r
+		w.reported[pair] = reported{p.Cohort, r}
 		w.mu.Unlock()
 	}
 	return err
-}
-
-func (w *Workspace) forgetReported(pair string) {
-	w.mu.Lock()
-	delete(w.reported, pair)
-	w.mu.Unlock()
 }
 
 // onReport changes a pair's report on a cohort's board, if the board has
@@ -385,37 +419,57 @@ func (w *Workspace) onReport(cohort, pair string, change func(old *mentoring.Rep
 // errBoardNotHere: the board has not arrived yet; reports wait for it.
 var errBoardNotHere = errors.New("the cohort's board has not arrived yet")
 
-// afterChange keeps cohort boards current: after a change to a pair in a
-// cohort it reports the pair's health, and when a board arrives or changes
-// it reports every pair of this machine linked to that cohort. Failures
+// afterChange keeps cohort boards current. After a change to a pair it
+// reports the pair's health (or takes the report off, if the pair left its
+// cohort). When a board arrives or changes, another member's app may have
+// written older facts, or put back the report of a pair that has left: it
+// checks every pair of this machine against the board itself. Failures
 // only delay a report, so they are logged.
 func (w *Workspace) afterChange(id string) {
 	meta, err := w.Meta(id)
 	if err != nil {
 		return
 	}
-	var pairs []string
 	switch meta.Kind {
 	case "":
-		if meta.Cohort != "" {
-			pairs = []string{id}
+		if err := w.reportHealth(id); err != nil {
+			w.logf("report the health of pair %s to its cohort: %v", id, err)
 		}
 	case mentoring.KindBoard:
-		// Another member's app may have written older facts, or the board
-		// just arrived: check every linked pair against the board itself.
 		ids, _ := w.PairIDs()
-		for _, p := range ids {
-			if m, err := w.Meta(p); err == nil && m.Cohort == meta.Cohort {
-				pairs = append(pairs, p)
-				w.forgetReported(p)
+		for _, pair := range ids {
+			p, err := w.Pair(pair)
+			if err != nil {
+				continue
+			}
+			if p.Cohort == meta.Cohort {
+				w.mu.Lock()
+				delete(w.reported, pair)
+				w.mu.Unlock()
+				err = w.reportHealth(pair)
+			} else {
+				err = w.dropStale(meta.Cohort, pair)
+			}
+			if err != nil {
+				w.logf("report the health of pair %s to its cohort: %v", pair, err)
 			}
 		}
 	}
-	for _, p := range pairs {
-		if err := w.reportHealth(p); err != nil {
-			w.logf("report the health of pair %s to its cohort: %v", p, err)
-		}
+}
+
+// dropStale takes off a board the report of a pair that is not in its
+// cohort (any more), if one is there.
+func (w *Workspace) dropStale(cohort, pair string) error {
+	w.reportMu.Lock()
+	defer w.reportMu.Unlock()
+	if p, err := w.Pair(pair); err != nil || p.Cohort == cohort {
+		return err
 	}
+	err := w.onReport(cohort, pair, mentoring.RemoveReport)
+	if errors.Is(err, errBoardNotHere) {
+		return nil
+	}
+	return err
 }
 
 // PairIDs lists the mentoring pairs in the data folder (not cohorts).

@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,75 @@ func TestReportFollowsThePair(t *testing.T) {
 	b, _ := w.Board(c)
 	if len(b.Reports) != 1 || b.Reports[0].Checkins != 1 || b.Reports[0].LastContact != "2026-11-20" {
 		t.Fatalf("the board shows %+v", b.Reports)
+	}
+}
+
+// Pair commands refuse a cohort's ID: an invite made from one would hand
+// out the manager's write secret as if it were a pair's.
+func TestPairCommandsRefuseACohort(t *testing.T) {
+	w := openTemp(t)
+	if err := w.UpdateSettings(func(s *Settings) { s.Relay = "wss://relay.example.org" }); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := w.NewCohort("Spring", "Dana", "", "")
+	if _, err := w.Invite(c, false); !errors.Is(err, ErrUnknownPair) || !strings.Contains(err.Error(), "cohort invite") {
+		t.Fatalf("a pair invite for a cohort: %v", err)
+	}
+	if _, err := w.AddPrivateNote(c, "note"); !errors.Is(err, ErrUnknownPair) {
+		t.Fatalf("a private note on a cohort: %v", err)
+	}
+	if _, err := w.Pair(c); !errors.Is(err, ErrUnknownPair) {
+		t.Fatalf("a cohort read as a pair: %v", err)
+	}
+	if list, _ := w.List(); len(list) != 0 {
+		t.Fatalf("the pair list holds the cohort: %+v", list)
+	}
+}
+
+// Edits from the window and changes from the sync engine land on a linked
+// pair at once, while its local settings change too; the report the board
+// ends with matches the pair as it ends (run with -race).
+func TestConcurrentChangesLeaveTheReportCurrent(t *testing.T) {
+	w := openTemp(t)
+	w.Now = func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) }
+	pair, _ := w.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
+	c, _ := w.NewCohort("Spring", "Dana", "", "")
+	if err := w.LinkPair(pair, c); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 3)
+	for g := 0; g < 2; g++ {
+		go func() {
+			for i := 0; i < 15; i++ {
+				date := fmt.Sprintf("2026-11-%02d", 2+g*14+i%14)
+				if _, err := w.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+					return mentoring.AddCheckin(p, me, mentoring.CheckinInput{Date: date}, w.Now())
+				}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	go func() {
+		for i := 0; i < 30; i++ {
+			if err := w.MarkRead(pair); err != nil {
+				done <- err
+				return
+			}
+			_ = w.SetMeta(pair, func(m *Meta) { m.LastNudge = fmt.Sprint(i) })
+		}
+		done <- nil
+	}()
+	for i := 0; i < 3; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _ := w.Pair(pair)
+	b, _ := w.Board(c)
+	if len(b.Reports) != 1 || !mentoring.SameFacts(b.Reports[0], mentoring.HealthOf(p)) {
+		t.Fatalf("the board shows %+v, the pair is %+v", b.Reports, mentoring.HealthOf(p))
 	}
 }

@@ -56,7 +56,7 @@ func (w *Workspace) Pair(id string) (*mentoring.Pair, error) {
 	if err != nil {
 		return nil, err
 	}
-	if h.meta.Kind != "" {
+	if h.kind != "" {
 		return nil, notAPair(id)
 	}
 	h.mu.Lock()
@@ -105,7 +105,7 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if h.meta.Kind != "" {
+	if h.kind != "" {
 		return "", notAPair(id)
 	}
 	h.mu.Lock()

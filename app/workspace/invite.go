@@ -3,6 +3,7 @@ package workspace
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 
 	"pairwise/app/mentoring"
 	"pairwise/shared/seal"
@@ -17,6 +18,9 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	meta, err := w.Meta(id)
 	if err != nil {
 		return "", err
+	}
+	if meta.Kind != "" {
+		return "", fmt.Errorf("%w; invite members to a cohort with 'pairwise cohort invite %s'", notAPair(id), id)
 	}
 	relay, err := w.inviteRelay(meta)
 	if err != nil {

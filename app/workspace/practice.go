@@ -79,7 +79,7 @@ func (w *Workspace) DueNudges(now time.Time) ([]PairNudge, error) {
 	}
 	for _, c := range cohorts {
 		meta, err := w.Meta(c.ID)
-		if err != nil || meta.NudgesOff {
+		if err != nil || meta.NudgesOff || (meta.SnoozeUntil != "" && today < meta.SnoozeUntil) {
 			continue
 		}
 		pr, err := w.Programme(c.ID)

@@ -22,8 +22,10 @@ type PrivateNote struct {
 
 // AddPrivateNote saves a private note about a pair, durably, and returns its ID.
 func (w *Workspace) AddPrivateNote(pair, text string) (string, error) {
-	if _, err := w.get(pair); err != nil {
+	if h, err := w.get(pair); err != nil {
 		return "", err
+	} else if h.kind != "" {
+		return "", notAPair(pair)
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {

@@ -87,6 +87,7 @@ func (w *Workspace) CompleteJoin(id string) (bool, error) {
 	made, err := w.completeJoin(id)
 	if made {
 		w.notify(id)
+		w.afterChange(id) // the new member's name belongs in the cohort's report
 	}
 	return made, err
 }

@@ -42,10 +42,10 @@ type Meta struct {
 	Title      string       `json:"title,omitempty"`      // last known title, for listing before the first sync
 	Sealed     []byte       `json:"sealed,omitempty"`     // Key, Write and Read sealed with the keyring's vault key
 	// Kind is "" for a mentoring pair, or mentoring.KindProgramme or
-	// KindBoard for the two documents of a cohort.
+	// KindBoard for the two documents of a cohort. It never changes.
 	Kind string `json:"kind,omitempty"`
-	// Cohort is, for a pair, the cohort it reports its health to; for a
-	// board, the cohort (programme document) it belongs to.
+	// Cohort is, for a board, the cohort (programme document) it belongs
+	// to. (A pair's cohort is in the pair document: mentoring.Pair.Cohort.)
 	Cohort string `json:"cohort,omitempty"`
 
 	// Local habits, never shared with the partner.
@@ -96,11 +96,14 @@ type Workspace struct {
 	docs     map[string]*handle
 	watchers []func(doc string)
 	// reported is, per pair in a cohort, the report last seen on or
-	// written to the cohort's board (see reportHealth).
-	reported map[string]mentoring.Report
+	// written to the cohort's board (see reportHealth); reportMu makes
+	// one report at a time.
+	reported map[string]reported
+	reportMu sync.Mutex
 }
 
 type handle struct {
+	kind string     // meta.Kind, which never changes: read without mu
 	mu   sync.Mutex // held across edit, commit and store write
 	doc  *crdt.Doc
 	meta Meta
@@ -188,7 +191,7 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]mentoring.Report{}}
+	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]reported{}}
 	if err := st.Config(&w.settings); err != nil {
 		st.Close()
 		return nil, err
@@ -306,7 +309,7 @@ func (w *Workspace) get(id string) (*handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handle{doc: doc, meta: meta}
+	h := &handle{doc: doc, meta: meta, kind: meta.Kind}
 	w.docs[id] = h
 	return h, nil
 }
