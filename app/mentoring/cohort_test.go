@@ -250,6 +250,11 @@ func TestBoardReportsMergeWhole(t *testing.T) {
 	if !SameFacts(got, ra) && !SameFacts(got, rb) {
 		t.Fatalf("the board mixes two reports: %+v", got)
 	}
+	for _, c := range []*cohortDoc{ana, ben} {
+		if other := c.board(); len(other.Reports) != 1 || !SameFacts(other.Reports[0], got) {
+			t.Fatalf("the copies disagree: %+v and %+v", other.Reports, got)
+		}
+	}
 	if _, ok := PutReport(&got, got, t0.Add(time.Hour)); ok {
 		t.Fatal("reporting the same facts again wrote a change")
 	}
