@@ -31,7 +31,7 @@ var practiceCommands = []command{
 			fs.Int("rating", 0, "how you rate the relationship as a whole, 1 to 5")
 		}, run: reflect},
 	{name: "pair close", args: "PAIR", npos: 1, summary: "close the relationship: it becomes a read-only archive", run: pairClose},
-	{name: "nudge", args: "PAIR", npos: 1, summary: "turn check-in reminders for a pair on or off, or snooze them",
+	{name: "nudge", args: "PAIR|COHORT", npos: 1, summary: "turn a pair's check-in reminders (or a cohort's event reminders) on or off, or snooze them",
 		flags: func(fs *flag.FlagSet) {
 			fs.Bool("off", false, "no reminders for this pair")
 			fs.Bool("on", false, "reminders back on")

@@ -40,7 +40,7 @@ func newCohortView(u *UI, id string) *cohortView {
 	c.sub = widget.NewLabel("")
 	invite := widget.NewButtonWithIcon("Invite members", theme.MailSendIcon(), func() { u.cohortInviteDialog(id) })
 	calendar := widget.NewButtonWithIcon("Add to calendar", theme.CalendarIcon(), func() { u.exportCohortAs(id, "ics") })
-	buttons := container.NewHBox(invite, calendar)
+	buttons := container.NewHBox(invite, calendar, u.remindersSelect(id))
 	if c.manager {
 		buttons.Add(widget.NewButtonWithIcon("Export health", theme.DocumentSaveIcon(), func() { u.exportCohortAs(id, "csv") }))
 	} else {

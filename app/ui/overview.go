@@ -111,14 +111,18 @@ func (v *pairView) buildOverview() {
 
 // reminders lets the member snooze or turn off this pair's check-in
 // reminders; the setting stays on this computer.
-func (v *pairView) reminders() fyne.CanvasObject {
+func (v *pairView) reminders() fyne.CanvasObject { return v.u.remindersSelect(v.id) }
+
+// remindersSelect snoozes or turns off the reminders of a pair or of a
+// cohort's events.
+func (u *UI) remindersSelect(id string) fyne.CanvasObject {
 	const on, week, off = "Reminders on", "Snoozed for a week", "Reminders off"
 	sel := widget.NewSelect([]string{on, week, off}, nil)
-	meta, _ := v.u.ws.Meta(v.id)
+	meta, _ := u.ws.Meta(id)
 	switch {
 	case meta.NudgesOff:
 		sel.SetSelected(off)
-	case meta.SnoozeUntil != "" && meta.SnoozeUntil > v.u.now().Format(mentoring.DateLayout):
+	case meta.SnoozeUntil != "" && meta.SnoozeUntil > u.now().Format(mentoring.DateLayout):
 		sel.SetSelected(week)
 	default:
 		sel.SetSelected(on)
@@ -128,12 +132,12 @@ func (v *pairView) reminders() fyne.CanvasObject {
 		if s == week {
 			days = 7
 		}
-		desc, err := v.u.ws.SetNudges(v.id, s != off, days, v.u.now())
+		desc, err := u.ws.SetNudges(id, s != off, days, u.now())
 		if err != nil {
-			v.u.showError(err)
+			u.showError(err)
 			return
 		}
-		v.u.saved.SetText(desc)
+		u.saved.SetText(desc)
 	}
 	return container.NewGridWrap(fyne.NewSize(210, sel.MinSize().Height), sel)
 }

@@ -104,18 +104,22 @@ func (w *Workspace) SetNudges(id string, on bool, snoozeDays int, now time.Time)
 	if snoozeDays < 0 || snoozeDays > 365 {
 		return "", mentoring.Invalidf("snooze for between 1 and 365 days, not %d", snoozeDays)
 	}
+	what := "this pair"
+	if h, err := w.get(id); err == nil && h.kind != "" {
+		what = "this cohort's events"
+	}
 	var desc string
 	err := w.SetMeta(id, func(m *Meta) {
 		m.NudgesOff = !on
 		m.SnoozeUntil = ""
 		switch {
 		case !on:
-			desc = "Reminders are off for this pair."
+			desc = "Reminders are off for " + what + "."
 		case snoozeDays > 0:
 			m.SnoozeUntil = now.AddDate(0, 0, snoozeDays).Format(mentoring.DateLayout)
 			desc = fmt.Sprintf("Reminders are snoozed until %s.", m.SnoozeUntil)
 		default:
-			desc = "Reminders are on for this pair."
+			desc = "Reminders are on for " + what + "."
 		}
 	})
 	return desc, err
