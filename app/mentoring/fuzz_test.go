@@ -56,8 +56,9 @@ func FuzzLoadAndRead(f *testing.F) {
 func TestReadSurvivesHostileShapes(t *testing.T) {
 	keys := []string{kSchema, kID, kTitle, kCreated, kMembers, kAgreement, kGoals, kCheckins, kWins, kMessages, kPrompts, kReflections,
 		kClosedAt, kClosedBy, kCadence, kStart, kTimeZones, kHours, kSignatures, kName, kRole, kJoined, kText, kDate, kAt, kDue, kDone,
-		kRemoved, kMilestones, kActions, kFeedback, kRating, kStatus, kNotes, kKind, kMember, "x", "q.learned"}
-	values := []any{"", "text", "2026-01-01", "Europe/Lisbon", "mon-fri 09:00-17:00", int64(-1), int64(0), int64(7), int64(1 << 40),
+		kRemoved, kMilestones, kActions, kFeedback, kRating, kStatus, kNotes, kKind, kMember, "x", "q.learned",
+		kCohort, kEvents, kResources, kRoster, kReports, kManager, kTime, kLink, kContact, KindProgramme, KindBoard}
+	values := []any{"", "text", KindProgramme, KindBoard, `{"pair":"p","checkins":-1}`, "2026-01-01", "Europe/Lisbon", "mon-fri 09:00-17:00", int64(-1), int64(0), int64(7), int64(1 << 40),
 		true, 3.5, time.Unix(0, 0), time.Unix(1<<40, 0), []byte{1}}
 	r := rand.New(rand.NewPCG(1, 2))
 	runs := 1500
@@ -99,10 +100,26 @@ func TestReadSurvivesHostileShapes(t *testing.T) {
 					t.Fatalf("run %d panicked on a document shaped by %v: %v", run, log, x)
 				}
 			}()
+			// The same shapes read as a cohort's documents must not panic
+			// either: a member's app reads what other members wrote.
+			if t, err := d.Tree(); err == nil {
+				if pr, err := ReadProgramme(t); err == nil {
+					pr.NextEvent("2026-01-01")
+					EventNudge(pr, time.Unix(1e9, 0))
+					_ = ExportProgrammeICS(&bytes.Buffer{}, pr, time.Unix(1e9, 0))
+				}
+				if b, err := ReadBoard(t); err == nil {
+					_ = ExportHealthCSV(&bytes.Buffer{}, b, time.Unix(1e9, 0))
+				}
+			}
+			for _, k := range []string{"p", "x"} {
+				_, _, _ = BoardReport(d, k)
+			}
 			p, err := Read(d)
 			if err != nil {
 				return
 			}
+			HealthOf(p)
 			var b bytes.Buffer
 			_ = ExportJSON(&b, p)
 			_ = ExportMarkdown(&b, p)
