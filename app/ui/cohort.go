@@ -38,10 +38,11 @@ func newCohortView(u *UI, id string) *cohortView {
 	c.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.title.SizeName = theme.SizeNameSubHeadingText
 	c.sub = widget.NewLabel("")
-	invite := widget.NewButtonWithIcon("Invite members", theme.MailSendIcon(), func() { u.cohortInviteDialog(id) })
 	calendar := widget.NewButtonWithIcon("Add to calendar", theme.CalendarIcon(), func() { u.exportCohortAs(id, "ics") })
-	buttons := container.NewHBox(invite, calendar, u.remindersSelect(id))
+	buttons := container.NewHBox(calendar, u.remindersSelect(id))
 	if c.manager {
+		// Inviting is the manager's: the roster is theirs to keep.
+		buttons.Objects = append([]fyne.CanvasObject{widget.NewButtonWithIcon("Invite members", theme.MailSendIcon(), func() { u.cohortInviteDialog(id) })}, buttons.Objects...)
 		buttons.Add(widget.NewButtonWithIcon("Export health", theme.DocumentSaveIcon(), func() { u.exportCohortAs(id, "csv") }))
 	} else {
 		buttons.Add(widget.NewButtonWithIcon("Link a pair", theme.ContentAddIcon(), func() { u.linkPairDialog(id) }))
