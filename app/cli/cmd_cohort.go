@@ -21,7 +21,10 @@ var cohortCommands = []command{
 		}, run: cohortNew},
 	{name: "cohort list", summary: "list the cohorts you manage or belong to", run: cohortList},
 	{name: "cohort show", args: "COHORT", npos: 1, summary: "show a cohort's events, resources, roster and pairs", run: cohortShow},
-	{name: "cohort invite", args: "COHORT", npos: 1, summary: "print the code members join the cohort with", run: cohortInvite},
+	{name: "cohort invite", args: "COHORT", npos: 1, summary: "print the code members join the cohort with",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("manager", false, "a code for a co-manager, or your other computer: it can change the programme too")
+		}, run: cohortInvite},
 	{name: "cohort join", args: "CODE", npos: 1, summary: "join a cohort from its invite code and print its ID", run: cohortJoin},
 	{name: "cohort link", args: "PAIR COHORT", npos: 2, summary: "put a pair in a cohort: its manager then sees the pair's health, never its content", run: cohortLink},
 	{name: "cohort leave", args: "PAIR", npos: 1, summary: "take a pair out of its cohort", run: cohortLeave},
@@ -165,7 +168,7 @@ func cohortInvite(e *env, pos []string) error {
 	if err != nil {
 		return err
 	}
-	code, err := ws.CohortInvite(pos[0])
+	code, err := ws.CohortInvite(pos[0], e.str("manager") == "true")
 	if err != nil {
 		return err
 	}

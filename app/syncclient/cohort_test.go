@@ -34,7 +34,7 @@ func TestCohortHealthReachesTheManagerAndNothingElse(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	code, err := mgr.ws.CohortInvite(cohort)
+	code, err := mgr.ws.CohortInvite(cohort, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _ := mgr.ws.CohortInvite(cohort)
+	code, _ := mgr.ws.CohortInvite(cohort, false)
 	mgr.mustSync()
 	if _, err := eve.ws.JoinCohort(code); err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestCohortLinkIsSharedByThePair(t *testing.T) {
 		t.Fatal(err)
 	}
 	cohort, _ := mgr.ws.NewCohort("Spring 2027", "Dana", "", "")
-	code, _ := mgr.ws.CohortInvite(cohort)
+	code, _ := mgr.ws.CohortInvite(cohort, false)
 	mgr.mustSync()
 	for _, x := range []*replica{ana, ben} {
 		if _, err := x.ws.JoinCohort(code); err != nil {
@@ -231,5 +231,49 @@ func TestCohortLinkIsSharedByThePair(t *testing.T) {
 	}
 	if p, _ := ben.ws.Pair(pair); p.Cohort != "" {
 		t.Fatal("Ben's copy still shows the pair in the cohort")
+	}
+}
+
+// A manager's invite makes a co-manager (or the manager's other computer):
+// they change the programme and see every pair; a member cannot make such
+// an invite.
+func TestCohortCoManager(t *testing.T) {
+	r := startRelay(t)
+	mgr, co, member := newReplica(t, r), newReplica(t, r), newReplica(t, r)
+	cohort, _ := mgr.ws.NewCohort("Spring 2027", "Dana", "", "")
+	mgr.mustSync()
+	managerCode, err := mgr.ws.CohortInvite(cohort, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memberCode, _ := mgr.ws.CohortInvite(cohort, false)
+	if managerCode == memberCode {
+		t.Fatal("the manager's code is the member's")
+	}
+	if _, err := co.ws.JoinCohort(managerCode); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := member.ws.JoinCohort(memberCode); err != nil {
+		t.Fatal(err)
+	}
+	co.mustSync()
+	member.mustSync()
+	if _, err := member.ws.CohortInvite(cohort, true); !errors.Is(err, workspace.ErrNotManager) {
+		t.Fatalf("a member made a manager's invite: %v", err)
+	}
+	if _, err := co.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
+		return mentoring.AddEvent("training", "Co-run workshop", "2027-04-01", "", "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	co.mustSync()
+	for _, x := range []*replica{mgr, member} {
+		x.mustSync()
+		if pr, _ := x.ws.Programme(cohort); len(pr.Events) != 1 || pr.Events[0].Title != "Co-run workshop" {
+			t.Fatalf("the co-manager's event did not arrive: %+v", pr.Events)
+		}
+	}
+	if list, _ := co.ws.Cohorts(); len(list) != 1 || !list[0].Manager {
+		t.Fatalf("the co-manager is not shown as a manager: %+v", list)
 	}
 }

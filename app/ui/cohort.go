@@ -352,21 +352,35 @@ func (u *UI) resourceDialog(cohort string) {
 }
 
 func (u *UI) cohortInviteDialog(id string) {
-	code, err := u.ws.CohortInvite(id)
-	if err != nil {
-		u.showError(err)
-		return
-	}
-	label := widget.NewLabelWithStyle(code, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
+	label := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
 	label.Wrapping = fyne.TextWrapBreak
+	errs := newFormError()
+	const memberHelp = "Send this code to the cohort's mentors and mentees. With it they see the cohort's events and resources, and can link their pair so you see its rhythm and progress. It does not let them change the programme."
+	const managerHelp = "This code makes a co-manager: whoever joins with it (a colleague, or you on another computer) can change the events, resources and roster, and sees every pair's health. Send it only to them."
+	help := wrapLabel(memberHelp)
+	var code string
+	show := func(manager bool) {
+		c, err := u.ws.CohortInvite(id, manager)
+		if err != nil {
+			errs.show(err)
+			return
+		}
+		code = c
+		label.SetText(c)
+		help.SetText(memberHelp)
+		if manager {
+			help.SetText(managerHelp)
+		}
+	}
 	copyBtn := widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(code)
 		u.saved.SetText("Cohort code copied")
 	})
 	copyBtn.Importance = widget.HighImportance
-	help := wrapLabel("Send this code to the cohort's mentors and mentees. With it they see the cohort's events and resources, and can link their pair so you see its rhythm and progress. It does not let them change the programme.")
-	d := dialog.NewCustom("Invite members", "Close", container.NewVBox(help, label, container.NewCenter(copyBtn)), u.win)
-	d.Resize(fyne.NewSize(620, 360))
+	manager := widget.NewCheck("Co-manager (can change the programme)", show)
+	show(false)
+	d := dialog.NewCustom("Invite to the cohort", "Close", container.NewVBox(help, manager, label, errs.label, container.NewCenter(copyBtn)), u.win)
+	d.Resize(fyne.NewSize(620, 400))
 	d.Show()
 }
 

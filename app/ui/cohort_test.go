@@ -105,7 +105,7 @@ func TestJoinDialogTakesACohortCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _ := mgr.CohortInvite(cohort)
+	code, _ := mgr.CohortInvite(cohort, false)
 
 	u.joinDialog()
 	dlg := topOverlay(t, u)

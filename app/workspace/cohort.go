@@ -43,10 +43,11 @@ func (w *Workspace) NewCohort(title, manager, start, end string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	key, write, member := seal.NewSecret(), seal.NewSecret(), seal.NewSecret()
+	key, write := seal.NewKey(), seal.NewSecret()
 	relay := w.Settings().Relay
-	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Key: key[:], Write: write[:], Read: member[:], Relay: relay, Title: title}
-	bm := boardMeta(id, key[:], member[:], relay)
+	caps := seal.DeriveCohortCaps(key)
+	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Key: key[:], Write: write[:], Read: caps.ProgrammeRead[:], Relay: relay, Title: title}
+	bm := boardMeta(id, key, relay)
 	// The board first: a cohort whose programme exists always has its
 	// board, so members never find nowhere to report.
 	bm.Title = title
@@ -60,11 +61,9 @@ func (w *Workspace) NewCohort(title, manager, start, end string) (string, error)
 }
 
 // boardMeta is what a cohort member knows about the cohort's board.
-func boardMeta(programme string, key, member []byte, relay string) Meta {
-	var m seal.Secret
-	copy(m[:], member)
-	write, read := seal.BoardSecrets(m)
-	return Meta{ID: boardID(programme), Kind: mentoring.KindBoard, Cohort: programme, Key: key, Write: write[:], Read: read[:], Relay: relay}
+func boardMeta(programme string, key seal.Key, relay string) Meta {
+	caps := seal.DeriveCohortCaps(key)
+	return Meta{ID: boardID(programme), Kind: mentoring.KindBoard, Cohort: programme, Key: key[:], Write: caps.BoardWrite[:], Read: caps.BoardRead[:], Relay: relay}
 }
 
 // boardID is the ID of the board of the cohort programme.
@@ -101,8 +100,11 @@ func (w *Workspace) createDoc(meta Meta, edit mentoring.Edit) error {
 	return nil
 }
 
-// CohortInvite returns the invite code members join the cohort with.
-func (w *Workspace) CohortInvite(id string) (string, error) {
+// CohortInvite returns the invite code members join the cohort with, or
+// with manager set the code a co-manager (or the manager's other computer)
+// joins with: it also carries the programme's write secret. Only a manager
+// can make one.
+func (w *Workspace) CohortInvite(id string, manager bool) (string, error) {
 	meta, err := w.cohortMeta(id)
 	if err != nil {
 		return "", err
@@ -111,11 +113,16 @@ func (w *Workspace) CohortInvite(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	inv := seal.Invite{Relay: relay, Cohort: true}
+	inv := seal.Invite{Relay: relay, Cohort: true, ReadOnly: !manager}
 	raw, _ := hex.DecodeString(id)
 	copy(inv.Doc[:], raw)
 	copy(inv.Key[:], meta.Key)
-	copy(inv.Secret[:], meta.Read)
+	if manager {
+		if meta.ReadOnly() {
+			return "", ErrNotManager
+		}
+		copy(inv.Secret[:], meta.Write)
+	}
 	return inv.String(), nil
 }
 
@@ -139,8 +146,12 @@ func (w *Workspace) JoinCohort(code string) (string, error) {
 	if _, err := w.get(id); err == nil {
 		return "", fmt.Errorf("you already have this cohort (%s) in %s", id, w.st.Dir())
 	}
-	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Actor: crdt.NewActor(), Key: inv.Key[:], Read: inv.Secret[:], Relay: inv.Relay, Registered: true}
-	bm := boardMeta(id, inv.Key[:], inv.Secret[:], inv.Relay)
+	caps := seal.DeriveCohortCaps(inv.Key)
+	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Actor: crdt.NewActor(), Key: inv.Key[:], Read: caps.ProgrammeRead[:], Relay: inv.Relay, Registered: true}
+	if !inv.ReadOnly {
+		pm.Write = inv.Secret[:] // a manager's invite
+	}
+	bm := boardMeta(id, inv.Key, inv.Relay)
 	bm.Actor, bm.Registered = crdt.NewActor(), true
 	if _, err := w.get(bm.ID); err != nil {
 		if err := w.createStored(bm, nil, false); err != nil {

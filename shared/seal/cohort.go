@@ -5,15 +5,16 @@ import (
 	"crypto/sha256"
 )
 
-// A cohort is two documents on the relay. The programme (events,
-// resources, roster) is written by the programme's manager and read by every
-// member; the board, where each pair reports its health, is written by
-// everyone in the cohort. One invite code carries the programme's ID, the
-// cohort key that seals both documents, and a member secret. The member
-// secret is the programme's read capability, and the board's ID and
-// capabilities derive from what the invite carries, so a member can report
-// on the board but holds nothing that lets them change the programme: its
-// write capability is a separate random secret that only the manager has.
+// A cohort is two documents on the relay, both sealed with the cohort's
+// key. The programme (events, resources, roster) is written by the
+// programme's managers and read by every member; the board, where each
+// pair reports its health, is written by everyone in the cohort. The
+// programme's read capability and both of the board's capabilities derive
+// from the cohort key, so a member's invite code carries the key alone;
+// the programme's write capability is a separate random secret that only a
+// manager's invite code carries. Deriving capabilities from the key gives
+// nothing away: the relay sees only their hashes, and whoever holds the
+// key can read the documents anyway.
 
 // BoardID returns the ID of the board document of the cohort whose
 // programme document is programme. IDs are not secret, so a hash suffices.
@@ -26,13 +27,24 @@ func BoardID(programme [16]byte) [16]byte {
 	return id
 }
 
-// BoardSecrets derives the board's write and read capabilities from a
-// cohort's member secret.
-func BoardSecrets(member Secret) (write, read Secret) {
-	return derive(member, "pairwise cohort board write v1"), derive(member, "pairwise cohort board read v1")
+// CohortCaps are the capabilities every member of a cohort derives from
+// its key.
+type CohortCaps struct {
+	ProgrammeRead Secret
+	BoardWrite    Secret
+	BoardRead     Secret
 }
 
-func derive(from Secret, info string) Secret {
+// DeriveCohortCaps derives a cohort's member capabilities from its key.
+func DeriveCohortCaps(key Key) CohortCaps {
+	return CohortCaps{
+		ProgrammeRead: derive(key, "pairwise cohort programme read v1"),
+		BoardWrite:    derive(key, "pairwise cohort board write v1"),
+		BoardRead:     derive(key, "pairwise cohort board read v1"),
+	}
+}
+
+func derive(from Key, info string) Secret {
 	b, err := hkdf.Key(sha256.New, from[:], nil, info, SecretSize)
 	if err != nil {
 		panic("seal: HKDF refused a 32-byte key: " + err.Error()) // cannot happen at this length

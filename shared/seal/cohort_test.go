@@ -2,9 +2,8 @@ package seal
 
 import "testing"
 
-// A member of a cohort derives the board from the invite alone, every
-// member derives the same board, and nothing derived is the member secret
-// itself (which is the programme's read capability) or the other capability.
+// Every member derives the same board and capabilities from the invite;
+// nothing derived equals the key, another capability, or another cohort's.
 func TestCohortDerivations(t *testing.T) {
 	p1, p2 := NewDocID(), NewDocID()
 	if BoardID(p1) != BoardID(p1) {
@@ -13,14 +12,18 @@ func TestCohortDerivations(t *testing.T) {
 	if BoardID(p1) == BoardID(p2) || BoardID(p1) == p1 {
 		t.Fatal("two cohorts share a board ID, or the board has the programme's ID")
 	}
-	m1, m2 := NewSecret(), NewSecret()
-	w1, r1 := BoardSecrets(m1)
-	w1b, r1b := BoardSecrets(m1)
-	if w1 != w1b || r1 != r1b {
-		t.Fatal("board capabilities differ between two derivations from one secret")
+	k1, k2 := NewKey(), NewKey()
+	a, b := DeriveCohortCaps(k1), DeriveCohortCaps(k1)
+	if a != b {
+		t.Fatal("capabilities differ between two derivations from one key")
 	}
-	w2, _ := BoardSecrets(m2)
-	if w1 == r1 || w1 == m1 || r1 == m1 || w1 == w2 {
-		t.Fatal("derived capabilities collide with each other, the member secret, or another cohort's")
+	other := DeriveCohortCaps(k2)
+	seen := map[Secret]string{Secret(k1): "the key"}
+	for name, s := range map[string]Secret{"programme read": a.ProgrammeRead, "board write": a.BoardWrite, "board read": a.BoardRead,
+		"another cohort's programme read": other.ProgrammeRead, "another cohort's board write": other.BoardWrite} {
+		if prev, dup := seen[s]; dup {
+			t.Fatalf("%s equals %s", name, prev)
+		}
+		seen[s] = name
 	}
 }
