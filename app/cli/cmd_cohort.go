@@ -51,6 +51,8 @@ var cohortCommands = []command{
 			fs.String("contact", "", "email or phone")
 		}, run: cohortRosterAdd},
 	{name: "cohort roster remove", args: "COHORT PERSON", npos: 2, summary: "take someone off the roster", run: cohortRemove(mentoring.RemovePerson)},
+	{name: "cohort remove", args: "COHORT", npos: 1, summary: "remove a cohort from this computer (the relay and others keep it)",
+		flags: removeFlags, run: remove},
 	{name: "cohort export", args: "COHORT", npos: 1, summary: "write the pairs' health as CSV or the events as an iCalendar file",
 		flags: func(fs *flag.FlagSet) {
 			fs.String("format", "csv", "csv (health of every pair) or ics (the cohort's events)")
@@ -266,4 +268,21 @@ func cohortExport(e *env, pos []string) error {
 		return err
 	}
 	return e.writeOut(e.str("out"), func(w io.Writer) error { return ws.ExportCohort(pos[0], e.str("format"), w) })
+}
+
+func removeFlags(fs *flag.FlagSet) {
+	fs.Bool("force", false, "remove even if changes made here have not reached the relay (they are lost)")
+}
+
+// remove deletes a pair or a cohort from this computer.
+func remove(e *env, pos []string) error {
+	ws, err := e.open()
+	if err != nil {
+		return err
+	}
+	if err := ws.Remove(pos[0], e.str("force") == "true"); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "Removed from this computer. Your partner's copy and the relay's are unchanged; joining again from an invite brings it back.")
+	return nil
 }

@@ -30,6 +30,8 @@ var practiceCommands = []command{
 			fs.Var(&multi{}, "answer", "QUESTION=TEXT (repeatable); run with --kind and no answers to see the questions")
 			fs.Int("rating", 0, "how you rate the relationship as a whole, 1 to 5")
 		}, run: reflect},
+	{name: "pair remove", args: "PAIR", npos: 1, summary: "remove a pair from this computer (your partner and the relay keep it)",
+		flags: removeFlags, run: remove},
 	{name: "pair close", args: "PAIR", npos: 1, summary: "close the relationship: it becomes a read-only archive", run: pairClose},
 	{name: "nudge", args: "PAIR|COHORT", npos: 1, summary: "turn a pair's check-in reminders (or a cohort's event reminders) on or off, or snooze them",
 		flags: func(fs *flag.FlagSet) {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,12 @@ type DocState struct {
 	Chunks     int    `json:"chunks"`     // chunks written since the snapshot
 	ChunkBytes int64  `json:"chunkBytes"` // their total size
 	RelaySnap  uint64 `json:"relaySnap"`  // relay sequence covered by the newest snapshot on the relay
+	// Reborn is set when the document was removed from here and joined
+	// again: this device's changes numbered below it were made before the
+	// removal, so they are not in the local copy and must be applied when
+	// the relay sends them back, and new changes are numbered from it on,
+	// so the relay never takes one for a repeat of an old one.
+	Reborn uint64 `json:"reborn,omitempty"`
 }
 
 // Pending is the number of changes waiting for the relay.
@@ -75,6 +82,8 @@ func decodeState(v []byte) (DocState, error) {
 		return DocState{}, fmt.Errorf("negative chunk count or size")
 	case uint64(st.Chunks) > st.NextChunk:
 		return DocState{}, fmt.Errorf("%d chunks since the snapshot but only %d ever written", st.Chunks, st.NextChunk)
+	case st.Reborn > st.NextDSeq:
+		return DocState{}, fmt.Errorf("joined again at change %d but only numbered up to %d", st.Reborn, st.NextDSeq)
 	}
 	return st, nil
 }
@@ -119,6 +128,13 @@ func (s *Store) Create(doc string, meta any, first []byte, push bool) (err error
 			return fmt.Errorf("store: pair %s already exists here", doc)
 		}
 		st := DocState{NextDSeq: 1}
+		if v, err := get(txn, keyTomb(doc)); err == nil && len(v) == 8 {
+			next := binary.BigEndian.Uint64(v)
+			st = DocState{NextDSeq: next, Acked: next - 1, Reborn: next}
+			if err := txn.Delete(keyTomb(doc)); err != nil {
+				return err
+			}
+		}
 		if err := txn.Set(keyMeta(doc), mb); err != nil {
 			return err
 		}

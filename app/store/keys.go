@@ -17,9 +17,13 @@ var (
 	keyConfig = []byte("cfg")
 )
 
-func keyMeta(doc string) []byte     { return []byte("m/" + doc) }
-func keyState(doc string) []byte    { return []byte("n/" + doc) }
-func keySnap(doc string) []byte     { return []byte("s/" + doc) }
+func keyMeta(doc string) []byte  { return []byte("m/" + doc) }
+func keyState(doc string) []byte { return []byte("n/" + doc) }
+func keySnap(doc string) []byte  { return []byte("s/" + doc) }
+
+// keyTomb holds, for a removed document, the device sequence its next
+// change would have had (see DocState.Reborn).
+func keyTomb(doc string) []byte     { return []byte("r/" + doc) }
 func prefixChunk(doc string) []byte { return []byte("c/" + doc + "/") }
 func prefixOut(doc string) []byte   { return []byte("o/" + doc + "/") }
 

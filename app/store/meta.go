@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,4 +96,69 @@ func (s *Store) PutConfig(v any) error {
 		return fmt.Errorf("store: encode settings: %w", err)
 	}
 	return s.update(func(txn *badger.Txn) error { return txn.Set(keyConfig, b) })
+}
+
+// Remove deletes a document and everything kept with it (its chunks,
+// outbox and private notes). The document leaves the list in one durable
+// step first; what is left of it after a crash in the middle is never read
+// again. One small record stays: how far this device numbered its changes,
+// so that joining the document again goes on from there (DocState.Reborn).
+func (s *Store) Remove(doc string) error {
+	if err := s.update(func(txn *badger.Txn) error {
+		st, err := readState(txn, doc)
+		if err != nil {
+			return err
+		}
+		if st.NextDSeq > 1 {
+			if err := txn.Set(keyTomb(doc), binary.BigEndian.AppendUint64(nil, st.NextDSeq)); err != nil {
+				return err
+			}
+		}
+		for _, k := range [][]byte{keyState(doc), keyMeta(doc), keySnap(doc)} {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store: remove %s: %w", doc, err)
+	}
+	s.docsMu.Lock()
+	if i, found := slices.BinarySearch(s.docs, doc); found {
+		s.docs = slices.Delete(s.docs, i, i+1)
+	}
+	s.docsMu.Unlock()
+	for _, p := range [][]byte{prefixChunk(doc), prefixOut(doc), prefixPrivate(doc)} {
+		if err := s.dropPrefix(p); err != nil {
+			return fmt.Errorf("store: remove %s: %w", doc, err)
+		}
+	}
+	return nil
+}
+
+// dropPrefix deletes every key under p, a transaction-sized batch at a time.
+func (s *Store) dropPrefix(p []byte) error {
+	for {
+		var keys [][]byte
+		if err := s.view(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+			defer it.Close()
+			for it.Rewind(); it.Valid() && len(keys) < 1000; it.Next() {
+				keys = append(keys, it.Item().KeyCopy(nil))
+			}
+			return nil
+		}); err != nil || len(keys) == 0 {
+			return err
+		}
+		if err := s.updateLazy(func(txn *badger.Txn) error {
+			for _, k := range keys {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
 }

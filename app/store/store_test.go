@@ -283,3 +283,75 @@ func TestReceivedChangesAreSyncedBeforeTheNextWrite(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Removing a document deletes it and everything kept with it, for good,
+// and leaves the others alone.
+func TestRemoveDeletesOneDocumentForGood(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	for _, d := range []string{"gone", "kept"} {
+		if err := s.Create(d, map[string]string{"id": d}, []byte("first"), true); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if _, err := s.AppendLocal(d, []byte("change"), true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.PutPrivate(d, "n1", []byte("private")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Remove("gone"); err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Store) {
+		t.Helper()
+		if ids, _ := s.Docs(); len(ids) != 1 || ids[0] != "kept" {
+			t.Fatalf("documents after removal: %v", ids)
+		}
+		var m map[string]string
+		if err := s.Meta("gone", &m); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the removed document's metadata: %v", err)
+		}
+		if _, err := s.State("gone"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the removed document's state: %v", err)
+		}
+		if notes, _ := s.Private("gone"); len(notes) != 0 {
+			t.Fatal("the removed document's private notes remain")
+		}
+		s.view(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.DefaultIteratorOptions)
+			defer it.Close()
+			for it.Rewind(); it.Valid(); it.Next() {
+				if k := it.Item().Key(); bytes.Contains(k, []byte("gone")) && !bytes.Equal(k, keyTomb("gone")) {
+					t.Errorf("key %q of the removed document remains", it.Item().Key())
+				}
+			}
+			return nil
+		})
+		if _, err := s.AppendLocal("gone", []byte("late"), true); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a late change brought the removed document back: %v", err)
+		}
+		if snap, chunks, err := s.Load("kept"); err != nil || snap != nil || len(chunks) != 4 {
+			t.Fatalf("the other document: %d chunks, %v", len(chunks), err)
+		}
+		if out, _ := s.Outbox("kept", 1, 100); len(out) != 4 {
+			t.Fatalf("the other document's outbox: %d", len(out))
+		}
+	}
+	check(s)
+	s.Close()
+	s = open(t, dir)
+	check(s)
+
+	// Joining it again goes on numbering from where this device stopped,
+	// so the relay never takes a new change for a repeat of an old one.
+	if err := s.Create("gone", map[string]string{"id": "gone"}, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.State("gone")
+	if err != nil || st.NextDSeq != 5 || st.Reborn != 5 || st.Pending() != 0 {
+		t.Fatalf("joined again: %+v, %v", st, err)
+	}
+}

@@ -277,3 +277,61 @@ func TestCohortCoManager(t *testing.T) {
 		t.Fatalf("the co-manager is not shown as a manager: %+v", list)
 	}
 }
+
+// Removing a pair or a cohort from one computer waits for unsynced
+// changes (unless forced), leaves everyone else's copy alone, and joining
+// again from the invite brings everything back.
+func TestRemoveAndJoinAgain(t *testing.T) {
+	r := startRelay(t)
+	ana, ben, mgr := newReplica(t, r), newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, ana, ben, false)
+	ben.addGoal(pair, "Kept by the relay")
+	if err := ben.ws.Remove(pair, false); !errors.Is(err, workspace.ErrUnsynced) {
+		t.Fatalf("removed with a change not yet synced: %v", err)
+	}
+	ben.mustSync()
+	if err := ben.ws.Remove(pair, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ben.ws.Pair(pair); !errors.Is(err, workspace.ErrUnknownPair) {
+		t.Fatalf("the removed pair still reads: %v", err)
+	}
+	ben.mustSync() // syncing without the pair is fine
+	invite, _ := ana.ws.Invite(pair, false)
+	if _, err := ben.ws.Join(invite, "Ben", mentoring.Mentee); err != nil {
+		t.Fatal(err)
+	}
+	ben.mustSync()
+	if p, err := ben.ws.Pair(pair); err != nil || len(p.Goals) != 1 {
+		t.Fatalf("after joining again, Ben's own earlier goal is missing: %+v, %v", p, err)
+	}
+	// His changes after joining again are not taken for repeats of his
+	// old ones: the relay stores them and Ana receives them.
+	ben.addGoal(pair, "After joining again")
+	ben.mustSync()
+	ana.mustSync()
+	if a, b := ana.json(pair), ben.json(pair); a != b || !strings.Contains(a, "After joining again") {
+		t.Fatalf("Ana and Ben differ after Ben joined again:\n%s\n---\n%s", a, b)
+	}
+
+	cohort, _ := mgr.ws.NewCohort("Spring", "Dana", "", "")
+	code, _ := mgr.ws.CohortInvite(cohort, false)
+	mgr.mustSync()
+	if _, err := ben.ws.JoinCohort(code); err != nil {
+		t.Fatal(err)
+	}
+	ben.mustSync()
+	if err := ben.ws.Remove(cohort, false); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := ben.ws.IDs(); len(ids) != 1 || ids[0] != pair {
+		t.Fatalf("after removing the cohort, the folder holds %v", ids)
+	}
+	if _, err := ben.ws.JoinCohort(code); err != nil {
+		t.Fatalf("joining the cohort again: %v", err)
+	}
+	ben.mustSync()
+	if _, err := ben.ws.Programme(cohort); err != nil {
+		t.Fatal(err)
+	}
+}

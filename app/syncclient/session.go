@@ -66,6 +66,7 @@ type docSync struct {
 	inflight    int
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
+	reborn      uint64 // our changes numbered below this are not in the local copy (store.DocState.Reborn)
 }
 
 func dial(ctx context.Context, e *Engine, url string) (*session, error) {
@@ -266,7 +267,7 @@ func (s *session) addDocs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor}
+		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn}
 		copy(d.key[:], meta.Key)
 		s.docs[did] = d
 		if !meta.Registered {
@@ -397,7 +398,7 @@ func (s *session) onRecords(m *wire.Records) error {
 			return fmt.Errorf("the relay at %s skipped from record %d to %d of pair %s; reconnecting", s.url, last, r.Seq, d.id)
 		}
 		last = r.Seq
-		if r.Device == s.device {
+		if r.Device == s.device && r.DSeq >= d.reborn {
 			items = append(items, workspace.Remote{Own: true})
 			continue
 		}

@@ -47,6 +47,7 @@ func newCohortView(u *UI, id string) *cohortView {
 	} else {
 		buttons.Add(widget.NewButtonWithIcon("Link a pair", theme.ContentAddIcon(), func() { u.linkPairDialog(id) }))
 	}
+	buttons.Add(widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { u.removeDialog(id, "cohort") }))
 	// The buttons go under the title, not beside it: beside a long cohort
 	// name they would widen the window.
 	c.title.Truncation = fyne.TextTruncateEllipsis

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -282,4 +283,48 @@ func (u *UI) showWelcome() {
 	card := widget.NewCard("Welcome to Pairwise", "Mentoring that keeps its rhythm", container.NewVBox(intro, container.NewHBox(create, join, settings)))
 	u.main.Objects = []fyne.CanvasObject{container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), card))}
 	u.main.Refresh()
+}
+
+// removeDialog confirms, then removes a pair or a cohort from this
+// computer. Changes that have not reached the relay are named, and removing
+// anyway takes a second, explicit choice.
+func (u *UI) removeDialog(id, what string) {
+	msg := fmt.Sprintf("Remove this %s from this computer? Everyone else's copy, and the relay's, stay as they are; joining again from an invite brings it back.", what)
+	if what == "cohort" {
+		if meta, err := u.ws.Meta(id); err == nil && !meta.ReadOnly() {
+			msg += " If you are its only manager, make a co-manager first: no one else can change the programme."
+		}
+	}
+	dialog.ShowConfirm("Remove "+what, msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		err := u.ws.Remove(id, false)
+		if errors.Is(err, workspace.ErrUnsynced) {
+			dialog.ShowConfirm("Changes not synced", sentence(err.Error())+"\n\nRemove anyway?", func(ok bool) {
+				if ok {
+					u.removed(u.ws.Remove(id, true))
+				}
+			}, u.win)
+			return
+		}
+		u.removed(err)
+	}, u.win)
+}
+
+// removed shows what is left after a removal.
+func (u *UI) removed(err error) {
+	if err != nil {
+		u.showError(err)
+		return
+	}
+	u.saved.SetText("Removed from this computer")
+	u.current, u.pv, u.cv = "", nil, nil
+	u.reloadPairs()
+	u.reloadCohorts()
+	if len(u.pairs) > 0 {
+		u.open(u.pairs[0].ID)
+	} else {
+		u.showWelcome()
+	}
 }

@@ -65,7 +65,8 @@ func newPairView(u *UI, id string) *pairView {
 	v.partner = widget.NewLabel("")
 	invite := widget.NewButtonWithIcon("Invite", theme.MailSendIcon(), func() { u.inviteDialog(id) })
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), func() { u.exportDialog(id) })
-	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, export)), container.NewVBox(v.title, v.partner))
+	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { u.removeDialog(id, "pair") })
+	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, export, remove)), container.NewVBox(v.title, v.partner))
 
 	v.overview = container.NewVBox()
 	v.agree = newAgreementForm(v)

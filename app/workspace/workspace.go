@@ -395,3 +395,77 @@ func randomHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// ErrUnsynced is returned when removing a document would lose changes the
+// relay has not acknowledged yet.
+var ErrUnsynced = errors.New("not synced yet")
+
+// Remove deletes a pair, or a cohort (its programme and board), from this
+// computer: the partner's and the relay's copies stay as they are, and
+// joining again from an invite brings it back. Unless force is set it
+// refuses while changes made here have not reached the relay, since they
+// would be lost for good.
+func (w *Workspace) Remove(id string, force bool) error {
+	h, err := w.get(id)
+	if err != nil {
+		return err
+	}
+	ids := []string{id}
+	switch h.kind {
+	case mentoring.KindBoard:
+		return fmt.Errorf("%w: %s is a cohort's board; remove the cohort itself", ErrUnknownPair, id)
+	case mentoring.KindProgramme:
+		ids = append(ids, boardID(id))
+	}
+	if !force {
+		var pending uint64
+		for _, d := range ids {
+			if st, err := w.st.State(d); err == nil {
+				pending += st.Pending()
+			}
+		}
+		if pending > 0 {
+			return fmt.Errorf("%w: %d changes made here have not reached the relay, and removing now would lose them. Sync first, or choose to remove anyway (--force on the command line)", ErrUnsynced, pending)
+		}
+	}
+	if h.kind == "" {
+		// The pair's report on its cohort's board would go stale with no
+		// one here to keep it: take it off (a partner still in the cohort
+		// puts it back with their next change).
+		if p, err := w.Pair(id); err == nil && p.Cohort != "" {
+			if err := w.dropReport(p.Cohort, id); err != nil {
+				w.logf("take pair %s off its cohort's board: %v", id, err)
+			}
+		}
+	}
+	for _, d := range ids {
+		w.mu.Lock()
+		dh := w.docs[d]
+		w.mu.Unlock()
+		if dh != nil {
+			// Wait for an edit or compaction in progress, and keep the
+			// handle until the store has let go of the document, so no one
+			// loads it again from disk meanwhile.
+			dh.mu.Lock()
+			if dh.compact != nil {
+				dh.compact.Stop()
+				dh.compact = nil
+			}
+		}
+		err := w.st.Remove(d)
+		if err == nil {
+			w.mu.Lock()
+			delete(w.docs, d)
+			delete(w.reported, d)
+			w.mu.Unlock()
+		}
+		if dh != nil {
+			dh.mu.Unlock()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	w.notify(id)
+	return nil
+}
