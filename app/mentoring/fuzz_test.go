@@ -14,10 +14,11 @@ import (
 // does with what a partner's machine sent through the relay, then reads it
 // as a pair and exports it. Damage must come back as an error, never a
 // panic: a partner's broken or hostile document must not crash the app.
-func FuzzLoadAndRead(f *testing.F) {
+// seedPair returns a small saved pair with one goal, to mutate.
+func seedPair(tb testing.TB) []byte {
 	d, err := crdt.New(crdt.NewActor())
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	e, _ := NewPair("p", "Seed", Member{ID: d.Actor(), Name: "Ana", Role: Mentor}, time.Unix(0, 0))
 	e.Apply(d)
@@ -26,7 +27,11 @@ func FuzzLoadAndRead(f *testing.F) {
 	e, _ = AddGoal(p, d.Actor(), GoalInput{Title: &title}, time.Unix(0, 0))
 	e.Apply(d)
 	d.Commit("seed", time.Unix(0, 0))
-	f.Add(d.Save())
+	return d.Save()
+}
+
+func FuzzLoadAndRead(f *testing.F) {
+	f.Add(seedPair(f))
 	f.Add([]byte{0x85, 0x6f, 0x4a, 0x83})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := crdt.Load(data, crdt.NewActor())
@@ -142,18 +147,7 @@ func TestReadSurvivesHostileShapes(t *testing.T) {
 // fuzzing engine, whose workers stall now and then on the cgo-backed
 // documents, so CI runs this and leaves the engine to manual runs.
 func TestLoadSurvivesMutatedBytes(t *testing.T) {
-	d, err := crdt.New(crdt.NewActor())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, _ := NewPair("p", "Seed", Member{ID: d.Actor(), Name: "Ana", Role: Mentor}, time.Unix(0, 0))
-	e.Apply(d)
-	title := "Goal"
-	p, _ := Read(d)
-	e, _ = AddGoal(p, d.Actor(), GoalInput{Title: &title}, time.Unix(0, 0))
-	e.Apply(d)
-	d.Commit("seed", time.Unix(0, 0))
-	seed := d.Save()
+	seed := seedPair(t)
 	r := rand.New(rand.NewPCG(3, 4))
 	runs := 3000
 	if testing.Short() {
