@@ -10,10 +10,6 @@ import (
 	"pairwise/app/crdt"
 )
 
-// FuzzLoadAndRead loads arbitrary bytes as a saved document, as a replica
-// does with what a partner's machine sent through the relay, then reads it
-// as a pair and exports it. Damage must come back as an error, never a
-// panic: a partner's broken or hostile document must not crash the app.
 // seedPair returns a small saved pair with one goal, to mutate.
 func seedPair(tb testing.TB) []byte {
 	d, err := crdt.New(crdt.NewActor())
@@ -30,6 +26,10 @@ func seedPair(tb testing.TB) []byte {
 	return d.Save()
 }
 
+// FuzzLoadAndRead loads arbitrary bytes as a saved document, as a replica
+// does with what a partner's machine sent through the relay, then reads it
+// as a pair and exports it. Damage must come back as an error, never a
+// panic: a partner's broken or hostile document must not crash the app.
 func FuzzLoadAndRead(f *testing.F) {
 	f.Add(seedPair(f))
 	f.Add([]byte{0x85, 0x6f, 0x4a, 0x83})
