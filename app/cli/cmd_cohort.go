@@ -150,14 +150,10 @@ func cohortShow(e *env, pos []string) error {
 		e.println("  no pair has linked to this cohort yet ('pairwise cohort link PAIR COHORT')")
 	}
 	today := ws.Now()
+	mentoring.ByAttention(b.Reports, today)
 	for _, r := range b.Reports {
-		state := r.Rhythm(today).String()
-		if r.Closed {
-			state = "closed"
-		}
-		people := strings.Join(append(append([]string{}, r.Mentors...), r.Mentees...), " & ")
 		e.println(fmt.Sprintf("  %s (%s): %s; agreement %s; %d of %d goals achieved, %d%% overall",
-			r.Title, people, state, r.Agreement(), r.Achieved, r.Goals, r.Progress))
+			r.Title, r.People(), r.State(today), r.Agreement(), r.Achieved, r.Goals, r.Progress))
 	}
 	for _, p := range mentoring.NotJoined(pr, b) {
 		e.println(fmt.Sprintf("  %s (%s): on the roster, not in a linked pair yet", p.Name, p.Role))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -114,6 +115,31 @@ func (r Report) Rhythm(today time.Time) Rhythm {
 	return RhythmFrom(r.CadenceDays, r.LastContact, today)
 }
 
+// State says in words where the pair stands today: its rhythm ("check-in
+// overdue by 3 days"), or that it closed.
+func (r Report) State(today time.Time) string {
+	if r.Closed {
+		return "closed"
+	}
+	return r.Rhythm(today).String()
+}
+
+// People names the pair's members, mentors first: "Ana & Ben".
+func (r Report) People() string { return strings.Join(slices.Concat(r.Mentors, r.Mentees), " & ") }
+
+// ByAttention orders reports with the pairs that most need a manager's
+// attention first: stalled, then overdue, due, and so on; closed ones last.
+// Reports that stand alike keep their order.
+func ByAttention(rs []Report, today time.Time) {
+	urgency := func(r Report) int {
+		if r.Closed {
+			return -1
+		}
+		return int(r.Rhythm(today).State)
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return urgency(rs[i]) > urgency(rs[j]) })
+}
+
 // Agreement says in words where the pair stands with its agreement.
 func (r Report) Agreement() string {
 	switch {
@@ -127,10 +153,11 @@ func (r Report) Agreement() string {
 	return "not signed"
 }
 
-// HealthOf works out a pair's report. today decides the date of the last
-// contact for a pair with no start date and no check-ins.
+// HealthOf works out a pair's report. Dates are calendar days in UTC, so
+// both members' apps report the same facts wherever they are.
 func HealthOf(p *Pair) Report {
-	r := Report{Pair: p.ID, Title: p.Title, Mentors: []string{}, Mentees: []string{}, CadenceDays: p.Agreement.CadenceDays, Closed: p.IsClosed()}
+	r := Report{Pair: p.ID, Title: p.Title, Mentors: []string{}, Mentees: []string{}, CadenceDays: p.Agreement.CadenceDays,
+		LastContact: lastContact(p, time.UTC), Checkins: len(p.Checkins), Closed: p.IsClosed()}
 	for _, m := range p.Members {
 		if m.Role == Mentor {
 			r.Mentors = append(r.Mentors, m.Name)
@@ -144,14 +171,6 @@ func HealthOf(p *Pair) Report {
 			r.SignedEarlier++
 		}
 	}
-	r.LastContact = p.Agreement.Start
-	if r.LastContact == "" && !p.Created.IsZero() {
-		r.LastContact = p.Created.UTC().Format(DateLayout)
-	}
-	for _, c := range p.Checkins {
-		r.LastContact = max(r.LastContact, c.Date)
-	}
-	r.Checkins = len(p.Checkins)
 	var sum float64
 	for _, g := range p.Goals {
 		if g.Status == Dropped {
@@ -236,7 +255,7 @@ func eventOps(id string, ev Event) ops {
 
 // AddEvent puts an event in the cohort's calendar.
 func AddEvent(kind, title, date, at, details string) (Edit, error) {
-	if !contains(EventKinds, kind) {
+	if !slices.Contains(EventKinds, kind) {
 		return Edit{}, invalidf("%q is not a kind of cohort event: choose %s", kind, strings.Join(EventKinds, ", "))
 	}
 	title, err := checkTitle("an event", title)
@@ -479,7 +498,7 @@ func ReadBoard(t map[string]any) (*Board, error) {
 func NotJoined(pr *Programme, b *Board) []Person {
 	named := map[string]bool{}
 	for _, r := range b.Reports {
-		for _, n := range append(append([]string{}, r.Mentors...), r.Mentees...) {
+		for _, n := range slices.Concat(r.Mentors, r.Mentees) {
 			named[strings.ToLower(strings.TrimSpace(n))] = true
 		}
 	}
@@ -539,13 +558,4 @@ func (pr *Programme) NextEvent(today string) (Event, bool) {
 		}
 	}
 	return Event{}, false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

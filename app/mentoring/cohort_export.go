@@ -17,16 +17,12 @@ var HealthColumns = []string{"pair", "mentors", "mentees", "rhythm", "next check
 // HealthRow is one pair's line of the health table, as of today.
 func HealthRow(r Report, today time.Time) []string {
 	rh := r.Rhythm(today)
-	state := rh.String()
-	if r.Closed {
-		state = "closed"
-	}
 	reported := ""
 	if !r.Updated.IsZero() {
 		reported = r.Updated.UTC().Format(time.RFC3339)
 	}
 	return []string{
-		r.Title, strings.Join(r.Mentors, "; "), strings.Join(r.Mentees, "; "), state, rh.Next, r.LastContact,
+		r.Title, strings.Join(r.Mentors, "; "), strings.Join(r.Mentees, "; "), r.State(today), rh.Next, r.LastContact,
 		strconv.Itoa(r.CadenceDays), strconv.Itoa(r.Checkins), r.Agreement(), strconv.Itoa(r.Goals),
 		strconv.Itoa(r.Achieved), strconv.Itoa(r.Progress), strconv.FormatBool(r.Closed), reported,
 	}

@@ -40,15 +40,21 @@ type Rhythm struct {
 // RhythmOn works out the rhythm on the calendar day of today (in today's
 // location): the next check-in is due one cadence after the last contact.
 func RhythmOn(p *Pair, today time.Time) Rhythm {
-	cad := p.Agreement.CadenceDays
+	return RhythmFrom(p.Agreement.CadenceDays, lastContact(p, today.Location()), today)
+}
+
+// lastContact is the date of the pair's last check-in, or of the start of
+// the relationship if none happened yet (the agreed start, or else the day
+// the pair was created, in loc).
+func lastContact(p *Pair, loc *time.Location) string {
 	last := p.Agreement.Start
 	if last == "" && !p.Created.IsZero() {
-		last = p.Created.In(today.Location()).Format(DateLayout)
+		last = p.Created.In(loc).Format(DateLayout)
 	}
 	for _, c := range p.Checkins {
 		last = max(last, c.Date)
 	}
-	return RhythmFrom(cad, last, today)
+	return last
 }
 
 // RhythmFrom works out the rhythm from the cadence in days and the date of

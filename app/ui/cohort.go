@@ -1,10 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
@@ -107,22 +106,11 @@ func (c *cohortView) buildPairs(pr *mentoring.Programme) {
 		return
 	}
 	today := c.u.now()
-	// The pairs that need the manager's attention first: stalled, then
-	// overdue, due, and so on; closed ones last.
-	reports := append([]mentoring.Report{}, b.Reports...)
-	urgency := func(r mentoring.Report) int {
-		if r.Closed {
-			return -1
-		}
-		return int(r.Rhythm(today).State)
-	}
-	sort.SliceStable(reports, func(i, j int) bool { return urgency(reports[i]) > urgency(reports[j]) })
-	shown := 0
-	for _, r := range reports {
-		shown++
+	mentoring.ByAttention(b.Reports, today)
+	for _, r := range b.Reports {
 		c.pairs.Add(healthCard(r, today))
 	}
-	if shown == 0 {
+	if len(b.Reports) == 0 {
 		msg := "No pair reports to this cohort yet. Members join with the cohort's invite code and link their pair; then its rhythm and progress appear here."
 		if !c.manager {
 			msg = "None of your pairs reports to this cohort yet: use Link a pair. The manager then sees its rhythm, signatures and goal counts — never what you write."
@@ -141,25 +129,23 @@ func (c *cohortView) buildPairs(pr *mentoring.Programme) {
 func healthCard(r mentoring.Report, today time.Time) fyne.CanvasObject {
 	rh := r.Rhythm(today)
 	icon := theme.ConfirmIcon()
-	state := sentence(rh.String())
 	switch {
 	case r.Closed:
-		icon, state = theme.MediaStopIcon(), "Closed"
+		icon = theme.MediaStopIcon()
 	case rh.State == mentoring.Overdue || rh.State == mentoring.Stalled:
 		icon = theme.WarningIcon()
 	case rh.State != mentoring.OnTrack:
 		icon = theme.InfoIcon()
 	}
-	people := strings.Join(append(append([]string{}, r.Mentors...), r.Mentees...), " & ")
 	bar := widget.NewProgressBar()
 	bar.SetValue(float64(r.Progress) / 100)
 	goals := fmt.Sprintf("%d of %d goals achieved", r.Achieved, r.Goals)
 	body := container.NewVBox(
-		container.NewBorder(nil, nil, widget.NewIcon(icon), nil, truncLabel(state)),
+		container.NewBorder(nil, nil, widget.NewIcon(icon), nil, truncLabel(sentence(r.State(today)))),
 		truncLabel(fmt.Sprintf("Agreement %s · %d check-ins · last contact %s", r.Agreement(), r.Checkins, r.LastContact)),
 		container.NewBorder(nil, nil, nil, widget.NewLabel(goals), bar),
 	)
-	return widget.NewCard(r.Title, people, body)
+	return widget.NewCard(r.Title, r.People(), body)
 }
 
 // addButton puts the manager's button for adding to a tab at its top.
@@ -418,11 +404,6 @@ func (u *UI) linkPairDialog(cohort string) {
 
 // exportCohortAs saves a cohort's health table (csv) or calendar (ics).
 func (u *UI) exportCohortAs(id, format string) {
-	var buf bytes.Buffer
-	if err := u.ws.ExportCohort(id, format, &buf); err != nil {
-		u.showError(err)
-		return
-	}
 	name := "cohort"
 	if pr, err := u.ws.Programme(id); err == nil {
 		name = fileName(pr.Title)
@@ -430,7 +411,7 @@ func (u *UI) exportCohortAs(id, format string) {
 	if format == "csv" {
 		name += " health"
 	}
-	u.saveFile(name, "."+format, buf.Bytes())
+	u.export(name, format, func(w io.Writer) error { return u.ws.ExportCohort(id, format, w) })
 }
 
 // openCohort shows a cohort's page in place of a pair.

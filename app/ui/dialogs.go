@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -220,14 +221,21 @@ func (u *UI) exportDialog(id string) {
 
 // exportAs asks where to save and writes the pair in format there.
 func (u *UI) exportAs(id, format string) {
-	var buf bytes.Buffer
-	if err := u.ws.Export(id, format, &buf); err != nil {
-		u.showError(err)
-		return
-	}
 	name := "pair"
 	if p, err := u.ws.Pair(id); err == nil {
 		name = fileName(p.Title)
+	}
+	u.export(name, format, func(w io.Writer) error { return u.ws.Export(id, format, w) })
+}
+
+// export renders with write first, so a refusal is shown before any file
+// dialog, then asks where to save it, suggesting name and the format's
+// extension.
+func (u *UI) export(name, format string, write func(w io.Writer) error) {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		u.showError(err)
+		return
 	}
 	u.saveFile(name, "."+format, buf.Bytes())
 }

@@ -75,10 +75,13 @@ func boardID(programme string) string {
 	return hex.EncodeToString(bid[:])
 }
 
-// createDoc makes a new document with edit as its first change, stores it
-// durably and marks it for creation on the relay.
+// createDoc makes a new document with edit as its first change, written as
+// meta.Actor (a new actor if unset), stores it durably and marks it for
+// creation on the relay.
 func (w *Workspace) createDoc(meta Meta, edit mentoring.Edit) error {
-	meta.Actor = crdt.NewActor()
+	if meta.Actor == "" {
+		meta.Actor = crdt.NewActor()
+	}
 	doc, err := crdt.New(meta.Actor)
 	if err != nil {
 		return err
@@ -205,7 +208,7 @@ func (w *Workspace) cohortMeta(id string) (Meta, error) {
 		return Meta{}, err
 	}
 	if meta.Kind != mentoring.KindProgramme {
-		return Meta{}, fmt.Errorf("%w: %q is a mentoring pair, not a cohort", ErrUnknownCohort, id)
+		return Meta{}, fmt.Errorf("%w: %q is not a cohort's ID; `pairwise cohort list` shows the cohorts you have", ErrUnknownCohort, id)
 	}
 	return meta, nil
 }
@@ -328,14 +331,20 @@ func (w *Workspace) UnlinkPair(pair string) error {
 func (w *Workspace) dropReport(cohort, pair string) error {
 	w.reportMu.Lock()
 	defer w.reportMu.Unlock()
-	w.mu.Lock()
-	delete(w.reported, pair)
-	w.mu.Unlock()
+	w.forgetReported(pair)
 	err := w.onReport(cohort, pair, mentoring.RemoveReport)
 	if errors.Is(err, errBoardNotHere) || errors.Is(err, ErrUnknownCohort) {
 		return nil // nothing there to take off
 	}
 	return err
+}
+
+// forgetReported drops what this app remembers of a pair's report, so the
+// next report reads the board itself.
+func (w *Workspace) forgetReported(pair string) {
+	w.mu.Lock()
+	delete(w.reported, pair)
+	w.mu.Unlock()
 }
 
 // reported is what this app last saw of a pair's report on a board.
@@ -364,9 +373,7 @@ func (w *Workspace) reportHealth(pair string) error {
 	last, known := w.reported[pair]
 	w.mu.Unlock()
 	if known && last.cohort != p.Cohort {
-		w.mu.Lock()
-		delete(w.reported, pair)
-		w.mu.Unlock()
+		w.forgetReported(pair)
 		err := w.onReport(last.cohort, pair, mentoring.RemoveReport)
 		if err != nil && !errors.Is(err, errBoardNotHere) {
 			return err
@@ -376,8 +383,10 @@ func (w *Workspace) reportHealth(pair string) error {
 	if p.Cohort == "" {
 		return nil
 	}
-	if _, err := w.cohortMeta(p.Cohort); err != nil {
+	if _, err := w.cohortMeta(p.Cohort); errors.Is(err, ErrUnknownCohort) {
 		return nil // the partner's cohort, which this machine has not joined
+	} else if err != nil {
+		return err
 	}
 	r := mentoring.HealthOf(p)
 	if known && mentoring.SameFacts(last.report, r) {
@@ -454,9 +463,7 @@ func (w *Workspace) afterChange(id string) {
 				continue
 			}
 			if p.Cohort == meta.Cohort {
-				w.mu.Lock()
-				delete(w.reported, pair)
-				w.mu.Unlock()
+				w.forgetReported(pair)
 				err = w.reportHealth(pair)
 			} else {
 				err = w.dropStale(meta.Cohort, pair)
@@ -491,11 +498,11 @@ func (w *Workspace) PairIDs() ([]string, error) {
 	}
 	out := ids[:0:0]
 	for _, id := range ids {
-		meta, err := w.Meta(id)
+		h, err := w.get(id)
 		if err != nil {
 			return nil, err
 		}
-		if meta.Kind == "" {
+		if h.kind == "" {
 			out = append(out, id)
 		}
 	}

@@ -27,26 +27,11 @@ func (w *Workspace) NewPair(title, name string, role mentoring.Role) (string, er
 	if err != nil {
 		return "", err
 	}
-	doc, err := crdt.New(actor)
-	if err != nil {
-		return "", err
-	}
-	if err := edit.Apply(doc); err != nil {
-		return "", fmt.Errorf("create pair: %w", err)
-	}
-	change, err := doc.Commit(edit.Msg, w.Now())
-	if err != nil {
-		return "", fmt.Errorf("create pair: %w", err)
-	}
 	key, write, read := seal.NewSecret(), seal.NewSecret(), seal.NewSecret()
 	meta := Meta{ID: id, Actor: actor, Key: key[:], Write: write[:], Read: read[:], Relay: w.Settings().Relay, Title: title}
-	if err := w.createStored(meta, change, true); err != nil {
+	if err := w.createDoc(meta, edit); err != nil {
 		return "", err
 	}
-	w.mu.Lock()
-	w.docs[id] = &handle{doc: doc, meta: meta}
-	w.mu.Unlock()
-	w.notify(id)
 	return id, nil
 }
 
