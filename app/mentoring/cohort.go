@@ -422,14 +422,23 @@ func BoardReport(d *crdt.Doc, pair string) (r *Report, ready bool, err error) {
 // "" for a pair.
 func KindOf(t map[string]any) string { return str(t[kKind]) }
 
+// isKind checks that t is a document of the kind given: ErrNotReady if it
+// is empty (joined, not arrived yet), an error if it is something else.
+func isKind(t map[string]any, kind string) error {
+	switch {
+	case KindOf(t) == kind:
+		return nil
+	case len(t) == 0:
+		return ErrNotReady
+	}
+	return fmt.Errorf("this document is not a cohort %s", kind)
+}
+
 // ReadProgramme reads a programme document. It returns ErrNotReady for a
 // document that has not arrived yet.
 func ReadProgramme(t map[string]any) (*Programme, error) {
-	if KindOf(t) != KindProgramme {
-		if len(t) == 0 {
-			return nil, ErrNotReady
-		}
-		return nil, fmt.Errorf("this document is not a cohort programme")
+	if err := isKind(t, KindProgramme); err != nil {
+		return nil, err
 	}
 	pr := &Programme{ID: str(t[kID]), Title: str(t[kTitle]), Manager: str(t[kManager]), Created: when(t[kCreated]), Events: []Event{}, Resources: []Resource{}, Roster: []Person{}}
 	for id, v := range obj(t[kEvents]) {
@@ -469,11 +478,8 @@ func ReadProgramme(t map[string]any) (*Programme, error) {
 // has not arrived yet. A report that cannot be read (written by a newer
 // Pairwise, or damaged) is left out.
 func ReadBoard(t map[string]any) (*Board, error) {
-	if KindOf(t) != KindBoard {
-		if len(t) == 0 {
-			return nil, ErrNotReady
-		}
-		return nil, fmt.Errorf("this document is not a cohort board")
+	if err := isKind(t, KindBoard); err != nil {
+		return nil, err
 	}
 	b := &Board{Programme: str(t[kID]), Reports: []Report{}}
 	for pair, v := range obj(t[kReports]) {
