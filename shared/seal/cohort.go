@@ -53,3 +53,11 @@ func derive(from Key, info string) Secret {
 	copy(s[:], b)
 	return s
 }
+
+// BoardAuthority returns the root key of a cohort's board, derived from the
+// cohort key: every member may write the board, so every member can make
+// their own devices its writers, and nobody without the key can.
+func BoardAuthority(key Key) DeviceKey {
+	seed := derive(key, "pairwise cohort board authority v2")
+	return DeviceKeyFromSeed(seed[:])
+}

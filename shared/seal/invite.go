@@ -17,6 +17,11 @@ import (
 // secret for a read-only invite, otherwise the write secret). A cohort
 // invite (Cohort set) carries the programme document's ID, the cohort key
 // and the member secret instead (see BoardID).
+//
+// Root is the document's root of write authority (see Writers): the joiner
+// learns it from the code, never from the relay. A write invite also
+// carries an admission: a one-time key and the certificate by which a
+// writer made it a door, so the joiner's device can certify itself.
 type Invite struct {
 	Relay    string // ws:// or wss:// URL of the relay
 	Doc      [16]byte
@@ -24,37 +29,71 @@ type Invite struct {
 	Secret   Secret
 	ReadOnly bool
 	Cohort   bool
+	Root     DevicePub
+	Admit    *Admission
+}
+
+// Admission is the part of a write invite that lets its holder become a
+// writer: the admission key's seed, and the issuer and signature of the
+// certificate that made it one.
+type Admission struct {
+	Seed   [32]byte
+	Issuer DevicePub
+	Sig    [SigSize]byte
+}
+
+// NewAdmission makes a fresh admission key for doc, certified by issuer,
+// a writer of doc.
+func NewAdmission(issuer DeviceKey, doc [16]byte) *Admission {
+	a := &Admission{Issuer: issuer.Pub()}
+	fillRandom(a.Seed[:])
+	c := issuer.Issue(CertAdmission, doc, DeviceKeyFromSeed(a.Seed[:]).Pub())
+	copy(a.Sig[:], c.Sig)
+	return a
+}
+
+// Certs returns the two certificates that make dev a writer of doc through
+// this admission: the admission's own, and dev's, signed by it.
+func (a *Admission) Certs(doc [16]byte, dev DevicePub) [][]byte {
+	k := DeviceKeyFromSeed(a.Seed[:])
+	adm := Cert{Kind: CertAdmission, Doc: doc, Subject: k.Pub(), Issuer: a.Issuer, Sig: a.Sig[:]}
+	return [][]byte{adm.Encode(), k.Issue(CertWriter, doc, dev).Encode()}
 }
 
 // Errors from ParseInvite. The returned error may carry a more specific
 // sentence; test for these with errors.Is.
 var (
 	// ErrInviteFormat: the text is not an invite code, or not a whole one.
-	ErrInviteFormat = errors.New("this is not a Pairwise invite code: it should start with PW1-. Ask your partner to copy it again")
+	ErrInviteFormat = errors.New("this is not a Pairwise invite code: it should start with PW2-. Ask your partner to copy it again")
 	// ErrInviteChecksum: the text looks like an invite code but has a typo.
 	ErrInviteChecksum = errors.New("the invite code has a typo: its checksum does not match. Check each character or ask your partner to send it again")
 	// ErrInviteVersion: the code was made by a newer Pairwise.
 	ErrInviteVersion = errors.New("this invite code was made by a newer version of Pairwise: update Pairwise, then paste the code again")
+
 )
 
-// Binary layout of version 1, before the text encoding:
+// Binary layout of version 2, before the text encoding:
 //
-//	version(1) flags(1) doc(16) key(32) secret(32) uvarint(len relay) relay checksum(4)
+//	version(1) flags(1) doc(16) key(32) secret(32) uvarint(len relay) relay
+//	root(32) [seed(32) issuer(32) sig(64) if flagAdmit] checksum(4)
 //
 // The checksum is the first four bytes of SHA-256 over everything before it.
 const (
-	invitePrefix    = "PW1-"
-	inviteVersion   = 1
+	invitePrefix    = "PW2-"
+	inviteVersion   = 2
 	flagReadOnly    = 1 << 0
 	flagCohort      = 1 << 1
+	flagAdmit       = 1 << 2
 	inviteFixedLen  = 1 + 1 + 16 + 32 + 32
+	inviteRootLen   = 32
+	inviteAdmitLen  = 32 + 32 + SigSize
 	inviteSumLen    = 4
-	inviteMinLen    = inviteFixedLen + 1 + inviteSumLen
+	inviteMinLen    = inviteFixedLen + 1 + inviteRootLen + inviteSumLen
 	maxRelayLen     = 512
 	inviteGroupSize = 5
 )
 
-// String returns the invite code: "PW1-" and the Crockford base32 of the
+// String returns the invite code: "PW2-" and the Crockford base32 of the
 // binary layout, in dash-separated groups of five characters. String does
 // not check Relay; ParseInvite refuses a code whose relay is not a ws:// or
 // wss:// URL of at most 512 bytes.
@@ -68,12 +107,21 @@ func (i Invite) String() string {
 	if i.Cohort {
 		flags |= flagCohort
 	}
+	if i.Admit != nil {
+		flags |= flagAdmit
+	}
 	b = append(b, flags)
 	b = append(b, i.Doc[:]...)
 	b = append(b, i.Key[:]...)
 	b = append(b, i.Secret[:]...)
 	b = binary.AppendUvarint(b, uint64(len(i.Relay)))
 	b = append(b, i.Relay...)
+	b = append(b, i.Root[:]...)
+	if a := i.Admit; a != nil {
+		b = append(b, a.Seed[:]...)
+		b = append(b, a.Issuer[:]...)
+		b = append(b, a.Sig[:]...)
+	}
 	sum := sha256.Sum256(b)
 	b = append(b, sum[:inviteSumLen]...)
 
@@ -105,8 +153,10 @@ func ParseInvite(s string) (Invite, error) {
 		return Invite{}, ErrInviteFormat
 	}
 	switch v := clean[2]; {
+	case v == '2':
 	case v == '1':
-	case v >= '2' && v <= '9':
+		return Invite{}, ErrInviteOld
+	case v >= '3' && v <= '9':
 		return Invite{}, ErrInviteVersion
 	default:
 		return Invite{}, ErrInviteFormat
@@ -145,7 +195,7 @@ func decodeInvite(b []byte) (Invite, error) {
 		return Invite{}, ErrInviteVersion
 	case b[0] < inviteVersion:
 		return Invite{}, damaged("an unknown version")
-	case b[1]&^(flagReadOnly|flagCohort) != 0:
+	case b[1]&^(flagReadOnly|flagCohort|flagAdmit) != 0:
 		// Flags this version does not know come from a newer Pairwise.
 		return Invite{}, ErrInviteVersion
 	}
@@ -163,10 +213,25 @@ func decodeInvite(b []byte) (Invite, error) {
 		return Invite{}, damaged("a malformed relay length")
 	case n > maxRelayLen:
 		return Invite{}, damaged("a relay address over 512 bytes")
-	case n != uint64(len(rest)-k):
+	}
+	tail := inviteRootLen
+	if b[1]&flagAdmit != 0 {
+		tail += inviteAdmitLen
+	}
+	if n != uint64(len(rest)-k-tail) {
 		return Invite{}, damaged("a relay length that does not match")
 	}
-	inv.Relay = string(rest[k:])
+	inv.Relay = string(rest[k : k+int(n)])
+	rest = rest[k+int(n):]
+	copy(inv.Root[:], rest[:inviteRootLen])
+	if b[1]&flagAdmit != 0 {
+		a := &Admission{}
+		rest = rest[inviteRootLen:]
+		copy(a.Seed[:], rest[:32])
+		copy(a.Issuer[:], rest[32:64])
+		copy(a.Sig[:], rest[64:])
+		inv.Admit = a
+	}
 	if !validRelay(inv.Relay) {
 		return Invite{}, &sentenceError{
 			msg: fmt.Sprintf("this invite code names the relay %q, which is not a ws:// or wss:// address. "+
@@ -219,6 +284,13 @@ func normalizeInvite(s string) ([]byte, error) {
 		out = append(out, byte(r))
 	}
 	return out, nil
+}
+
+// ErrInviteOld is returned for a code made by Pairwise 1, whose invites do
+// not say who may write; it wraps ErrInviteVersion.
+var ErrInviteOld error = &sentenceError{
+	msg:  "this invite code was made by an older version of Pairwise, which the relay no longer accepts: ask your partner to update Pairwise and send a new invite",
+	kind: ErrInviteVersion,
 }
 
 func typo(msg string) error { return &sentenceError{msg: msg, kind: ErrInviteChecksum} }

@@ -1,6 +1,8 @@
 package seal
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"strconv"
@@ -25,11 +27,18 @@ const (
 const Overhead = chacha20poly1305.NonceSizeX + chacha20poly1305.Overhead
 
 // SealRecord encrypts one record of a document log written by device as its
-// dseq-th record. The result is a random 24-byte nonce followed by the
-// ciphertext. Document, device and dseq are bound in as associated data, so
-// the relay cannot replay a record under another identity.
+// dseq-th record. The result is a 24-byte nonce followed by the ciphertext.
+// Document, device and dseq are bound in as associated data, so the relay
+// cannot replay a record under another identity.
+//
+// The nonce is derived from the key, the identity and the plaintext (as in
+// SIV modes), so sealing the same record again gives the same bytes: a
+// retried push carries the same signature, and a device can tell the relay
+// holding its own record from the relay holding something else under its
+// number. Two different plaintexts never share a nonce.
 func SealRecord(k Key, doc [16]byte, device [16]byte, dseq uint64, plain []byte) []byte {
-	return sealAEAD(k, recordAD(doc, device, dseq), plain)
+	ad := recordAD(doc, device, dseq)
+	return sealWithNonce(k, ad, plain, syntheticNonce(k, ad, plain))
 }
 
 // OpenRecord decrypts a record sealed by SealRecord with the same key and
@@ -73,16 +82,34 @@ func snapshotAD(doc [16]byte, seq uint64) []byte {
 }
 
 func sealAEAD(k Key, ad, plain []byte) []byte {
+	// Random nonces are safe here: 192 bits make a collision negligible
+	// however many snapshots a pair writes.
+	var nonce [chacha20poly1305.NonceSizeX]byte
+	fillRandom(nonce[:])
+	return sealWithNonce(k, ad, plain, nonce)
+}
+
+func sealWithNonce(k Key, ad, plain []byte, nonce [chacha20poly1305.NonceSizeX]byte) []byte {
 	aead, err := chacha20poly1305.NewX(k[:])
 	if err != nil {
 		// NewX fails only for a key of the wrong size, which Key rules out.
 		panic("seal: " + err.Error())
 	}
-	// Random nonces are safe here: 192 bits make a collision negligible
-	// however many records a pair writes.
 	out := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	fillRandom(out)
+	copy(out, nonce[:])
 	return aead.Seal(out, out, plain, ad)
+}
+
+// syntheticNonce is HMAC-SHA-256 under a key derived from the document key,
+// over the associated data and the plaintext, cut to 24 bytes.
+func syntheticNonce(k Key, ad, plain []byte) (n [chacha20poly1305.NonceSizeX]byte) {
+	sub := derive(k, "pairwise record nonce key v2")
+	m := hmac.New(sha256.New, sub[:])
+	binary.Write(m, binary.BigEndian, uint32(len(ad)))
+	m.Write(ad)
+	m.Write(plain)
+	copy(n[:], m.Sum(nil))
+	return n
 }
 
 func openAEAD(k Key, ad, sealed []byte, what string) ([]byte, error) {

@@ -106,6 +106,14 @@ func newMessage(t Type) Message {
 		return &CaughtUp{}
 	case TypeError:
 		return &Error{}
+	case TypeChallenge:
+		return &Challenge{}
+	case TypeCertify:
+		return &Certify{}
+	case TypeWriters:
+		return &Writers{}
+	case TypeConfirm:
+		return &Confirm{}
 	}
 	return nil
 }

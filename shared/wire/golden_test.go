@@ -31,18 +31,22 @@ var (
 // Its golden file is testdata/<type>.hex.
 func goldenMessages() []Message {
 	return []Message{
-		&Hello{Version: Version, Device: goldenDevice, Token: "pwt_golden-token"},
+		&Challenge{Version: Version, Nonce: [32]byte(seq(0xc0, 32))},
+		&Hello{Version: Version, Device: goldenDevice, Token: "pwt_golden-token", Pub: [32]byte(seq(0x20, 32)), Sig: seq(0x60, 64)},
 		&Welcome{Version: Version, MaxFrame: MaxFrame},
-		&Create{Req: 1, Doc: goldenDoc, WriteHash: [32]byte(seq(0x10, 32)), ReadHash: [32]byte(seq(0x30, 32))},
+		&Create{Req: 1, Doc: goldenDoc, WriteHash: [32]byte(seq(0x10, 32)), ReadHash: [32]byte(seq(0x30, 32)), Root: [32]byte(seq(0x20, 32))},
 		&Subscribe{Req: 2, Doc: goldenDoc, Cap: seq(0x50, 32), From: 41},
-		&Push{Req: 3, Doc: goldenDoc, DSeq: 7, Body: seq(0x70, 48)},
-		&Ack{Req: 3, Doc: goldenDoc, Seq: 42},
+		&Push{Req: 3, Doc: goldenDoc, DSeq: 7, Body: seq(0x70, 48), Sig: seq(0x01, 64)},
+		&Ack{Req: 3, Doc: goldenDoc, Seq: 42, Sig: seq(0x01, 64), Last: 7},
 		&Records{Doc: goldenDoc, Recs: []Record{
-			{Seq: 41, Device: goldenDevice, DSeq: 6, Body: seq(0x80, 41)},
+			{Seq: 41, Device: goldenDevice, DSeq: 6, Body: seq(0x80, 41), Sig: seq(0x02, 64)},
 			{Seq: 42, Device: DeviceID(seq(0xb0, 16)), DSeq: 1, Body: seq(0x90, 40)},
 		}},
-		&SnapPut{Req: 4, Doc: goldenDoc, Seq: 40, Body: seq(0x00, 64)},
-		&Snapshot{Doc: goldenDoc, Seq: 40, Body: seq(0x40, 64)},
+		&SnapPut{Req: 4, Doc: goldenDoc, Seq: 40, Body: seq(0x00, 64), Sig: seq(0x03, 64)},
+		&Snapshot{Doc: goldenDoc, Seq: 40, Body: seq(0x40, 64), Device: goldenDevice, Sig: seq(0x03, 64), Candidate: true},
+		&Certify{Req: 5, Doc: goldenDoc, Certs: [][]byte{seq(0x05, 146)}},
+		&Writers{Doc: goldenDoc, Root: [32]byte(seq(0x20, 32)), Certs: [][]byte{seq(0x05, 146), seq(0x06, 146)}},
+		&Confirm{Req: 6, Doc: goldenDoc, Seq: 40},
 		&CaughtUp{Doc: goldenDoc, Seq: 42},
 		&Error{Req: 3, Doc: goldenDoc, Code: CodeReadOnly, Msg: "this invite is read-only: ask your partner for a full invite to make changes"},
 	}

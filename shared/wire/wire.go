@@ -8,10 +8,14 @@ package wire
 
 // Subprotocol is the WebSocket subprotocol that names this protocol version.
 // A client that offers anything else is refused during the handshake.
-const Subprotocol = "pairwise.v1"
+//
+// Version 2 authenticates devices: the relay opens with a Challenge, Hello
+// answers with the device's public key and a signature over it, and every
+// record and snapshot is signed by the device that wrote it.
+const Subprotocol = "pairwise.v2"
 
-// Version is the protocol version carried in Hello and Welcome.
-const Version = 1
+// Version is the protocol version carried in Challenge, Hello and Welcome.
+const Version = 2
 
 // MaxFrame is the largest frame either side sends or accepts. A sealed
 // snapshot of a years-long pair document fits comfortably.
@@ -45,6 +49,10 @@ const (
 	TypeSnapshot  Type = 9  // relay → client: a sealed snapshot
 	TypeError     Type = 10 // relay → client: a request or the connection failed
 	TypeCaughtUp  Type = 11 // relay → client: the backlog of a subscription is sent
+	TypeChallenge Type = 12 // relay → client, first message: a nonce to sign
+	TypeCertify   Type = 13 // client → relay: add writer certificates to a document
+	TypeWriters   Type = 14 // relay → client: a document's root and certificates
+	TypeConfirm   Type = 15 // client → relay: a snapshot holds this device's records
 )
 
 func (t Type) String() string {
@@ -71,6 +79,14 @@ func (t Type) String() string {
 		return "error"
 	case TypeCaughtUp:
 		return "caught-up"
+	case TypeChallenge:
+		return "challenge"
+	case TypeCertify:
+		return "certify"
+	case TypeWriters:
+		return "writers"
+	case TypeConfirm:
+		return "confirm"
 	}
 	return "unknown"
 }
@@ -80,12 +96,24 @@ type Message interface {
 	WireType() Type
 }
 
-// Hello opens a connection. Token is an organisation token, needed only to
-// create documents; it may be empty.
+// Challenge is the relay's first message: a fresh nonce the device signs
+// in Hello.
+type Challenge struct {
+	Version int      `cbor:"1,keyasint"`
+	Nonce   [32]byte `cbor:"2,keyasint"`
+}
+
+// Hello answers Challenge. Device must be the ID of Pub (see
+// seal.DeviceIDOf) and Sig its signature over the nonce (seal.HelloProof);
+// the relay binds the connection to Device only then. Token is an
+// organisation token, sent only by a client that is about to create a
+// document.
 type Hello struct {
 	Version int      `cbor:"1,keyasint"`
 	Device  DeviceID `cbor:"2,keyasint"`
 	Token   string   `cbor:"3,keyasint,omitempty"`
+	Pub     [32]byte `cbor:"4,keyasint"`
+	Sig     []byte   `cbor:"5,keyasint"`
 }
 
 // Welcome answers Hello.
@@ -97,11 +125,15 @@ type Welcome struct {
 // Create registers a document with the hashes of its two capabilities. It
 // needs an organisation token in Hello. Creating a document that already
 // exists with the same hashes succeeds (a retried create is harmless).
+//
+// Root is the key every writer of the document chains back to (see
+// Certify); the relay refuses pushes from devices that do not.
 type Create struct {
 	Req       uint64   `cbor:"1,keyasint"`
 	Doc       DocID    `cbor:"2,keyasint"`
 	WriteHash [32]byte `cbor:"3,keyasint"`
 	ReadHash  [32]byte `cbor:"4,keyasint"`
+	Root      [32]byte `cbor:"5,keyasint"`
 }
 
 // Subscribe authorises this connection for a document with a capability
@@ -119,28 +151,37 @@ type Subscribe struct {
 // write capability (from Subscribe). DSeq is the device's own dense sequence
 // for this document, starting at 1; a push whose (Device, DSeq) the relay
 // already holds is acknowledged again with the original sequence.
+// Sig is the device's signature over the record (seal.SignRecord).
 type Push struct {
 	Req  uint64 `cbor:"1,keyasint"`
 	Doc  DocID  `cbor:"2,keyasint"`
 	DSeq uint64 `cbor:"3,keyasint"`
 	Body []byte `cbor:"4,keyasint"`
+	Sig  []byte `cbor:"5,keyasint"`
 }
 
 // Ack reports that request Req succeeded. For a Push, Seq is the record's
 // sequence in the document log; for a Subscribe, Seq is the log's head; for
-// a SnapPut, Seq is the snapshot's coverage.
+// a SnapPut, Seq is the snapshot's coverage. For a Push the relay already
+// held, Sig is the signature of the record it holds, so the device can tell
+// its own retry from something else stored under its number, and Last is
+// the highest device sequence the relay holds from this device.
 type Ack struct {
-	Req uint64 `cbor:"1,keyasint"`
-	Doc DocID  `cbor:"2,keyasint"`
-	Seq uint64 `cbor:"3,keyasint"`
+	Req  uint64 `cbor:"1,keyasint"`
+	Doc  DocID  `cbor:"2,keyasint"`
+	Seq  uint64 `cbor:"3,keyasint"`
+	Sig  []byte `cbor:"6,keyasint,omitempty"`
+	Last uint64 `cbor:"7,keyasint,omitempty"`
 }
 
-// Record is one sealed record in a document log.
+// Record is one sealed record in a document log, with its device's
+// signature.
 type Record struct {
 	Seq    uint64   `cbor:"1,keyasint"`
 	Device DeviceID `cbor:"2,keyasint"`
 	DSeq   uint64   `cbor:"3,keyasint"`
 	Body   []byte   `cbor:"4,keyasint"`
+	Sig    []byte   `cbor:"5,keyasint,omitempty"`
 }
 
 // Records carries consecutive records of one document in sequence order.
@@ -151,18 +192,56 @@ type Records struct {
 
 // SnapPut uploads a sealed snapshot that holds every record up to and
 // including Seq. The relay keeps it only if Seq is above the snapshot it has.
+// Sig is the uploading device's signature (seal.SignSnapshot).
+//
+// The relay keeps the records a snapshot covers until every other device
+// that wrote some of them has confirmed it (Confirm), so no one can make the
+// relay drop another device's records with a snapshot that leaves them out.
 type SnapPut struct {
 	Req  uint64 `cbor:"1,keyasint"`
 	Doc  DocID  `cbor:"2,keyasint"`
 	Seq  uint64 `cbor:"3,keyasint"`
 	Body []byte `cbor:"4,keyasint"`
+	Sig  []byte `cbor:"5,keyasint"`
 }
 
-// Snapshot delivers a sealed snapshot covering every record up to Seq.
+// Snapshot delivers a sealed snapshot covering every record up to Seq,
+// uploaded by Device. A Candidate is not yet confirmed: it is sent only to
+// devices whose confirmation it waits for, and changes nothing by itself.
 type Snapshot struct {
-	Doc  DocID  `cbor:"1,keyasint"`
-	Seq  uint64 `cbor:"2,keyasint"`
-	Body []byte `cbor:"3,keyasint"`
+	Doc       DocID    `cbor:"1,keyasint"`
+	Seq       uint64   `cbor:"2,keyasint"`
+	Body      []byte   `cbor:"3,keyasint"`
+	Device    DeviceID `cbor:"4,keyasint"`
+	Sig       []byte   `cbor:"5,keyasint,omitempty"`
+	Candidate bool     `cbor:"6,keyasint,omitempty"`
+}
+
+// Certify adds writer certificates (seal.Cert) to a document. It needs the
+// write capability; certificates that do not chain to the document's root
+// are refused.
+type Certify struct {
+	Req   uint64   `cbor:"1,keyasint"`
+	Doc   DocID    `cbor:"2,keyasint"`
+	Certs [][]byte `cbor:"3,keyasint"`
+}
+
+// Writers tells a subscriber a document's root and its certificates: all of
+// them after the Ack of a Subscribe, then each new one as it is added. A
+// zero Root marks a document created before version 2, whose writers are
+// whoever holds the write capability.
+type Writers struct {
+	Doc   DocID    `cbor:"1,keyasint"`
+	Root  [32]byte `cbor:"2,keyasint"`
+	Certs [][]byte `cbor:"3,keyasint"`
+}
+
+// Confirm tells the relay that the candidate snapshot at Seq opened and
+// holds every record of this device up to Seq.
+type Confirm struct {
+	Req uint64 `cbor:"1,keyasint"`
+	Doc DocID  `cbor:"2,keyasint"`
+	Seq uint64 `cbor:"3,keyasint"`
 }
 
 // CaughtUp tells a subscriber that everything up to Seq has been sent.
@@ -191,3 +270,7 @@ func (*SnapPut) WireType() Type   { return TypeSnapPut }
 func (*Snapshot) WireType() Type  { return TypeSnapshot }
 func (*CaughtUp) WireType() Type  { return TypeCaughtUp }
 func (*Error) WireType() Type     { return TypeError }
+func (*Challenge) WireType() Type { return TypeChallenge }
+func (*Certify) WireType() Type   { return TypeCertify }
+func (*Writers) WireType() Type   { return TypeWriters }
+func (*Confirm) WireType() Type   { return TypeConfirm }
