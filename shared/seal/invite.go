@@ -69,7 +69,6 @@ var (
 	ErrInviteChecksum = errors.New("the invite code has a typo: its checksum does not match. Check each character or ask your partner to send it again")
 	// ErrInviteVersion: the code was made by a newer Pairwise.
 	ErrInviteVersion = errors.New("this invite code was made by a newer version of Pairwise: update Pairwise, then paste the code again")
-
 )
 
 // Binary layout of version 2, before the text encoding:
