@@ -30,9 +30,8 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 	tok := strings.TrimSpace(tokOut)
 	addr := freeAddr(t)
 	var doc wire.DocID
-	var dev wire.DeviceID
 	rand.Read(doc[:])
-	rand.Read(dev[:])
+	key := seal.NewDeviceKey() // one device across every restart
 	w := seal.NewSecret()
 	rng := mrand.New(mrand.NewPCG(7, 11))
 
@@ -43,9 +42,9 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 	for round := 0; round < rounds; round++ {
 		cmd, log := startServe(t, dir, addr)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		ws := dialAs(t, ctx, addr, tok, dev)
+		ws := dialAs(t, ctx, addr, tok, key)
 		if round == 0 {
-			call(t, ctx, ws, &wire.Create{Req: 1, Doc: doc, WriteHash: seal.CapHash(w[:])})
+			call(t, ctx, ws, &wire.Create{Req: 1, Doc: doc, WriteHash: seal.CapHash(w[:]), Root: key.Pub()})
 		}
 		snap, head := checkWhole(t, ctx, ws, doc, w[:], acked, snapAcked)
 		t.Logf("round %d: relay holds snapshot at %d, head %d, %d pushes acknowledged so far", round, snap, head, len(acked))
@@ -115,7 +114,8 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 				break stream
 			default:
 			}
-			ok = send(&wire.Push{Doc: doc, DSeq: next, Body: []byte(fmt.Sprintf("rec-%d", next))}, fmt.Sprintf("push %d", next), 0)
+			body := []byte(fmt.Sprintf("rec-%d", next))
+			ok = send(&wire.Push{Doc: doc, DSeq: next, Body: body, Sig: key.SignRecord(doc, next, body)}, fmt.Sprintf("push %d", next), 0)
 			if next%16 == 0 {
 				mu.Lock()
 				var top uint64
@@ -124,7 +124,8 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 				}
 				mu.Unlock()
 				if top > 0 {
-					ok = ok && send(&wire.SnapPut{Doc: doc, Seq: top, Body: []byte(fmt.Sprintf("snap-%d", top))}, "snap", top)
+					body := []byte(fmt.Sprintf("snap-%d", top))
+					ok = ok && send(&wire.SnapPut{Doc: doc, Seq: top, Body: body, Sig: key.SignSnapshot(doc, top, body)}, "snap", top)
 				}
 			}
 			time.Sleep(200 * time.Microsecond)
@@ -143,7 +144,7 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 	defer cmd.Process.Kill()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ws := dialAs(t, ctx, addr, "", dev)
+	ws := dialAs(t, ctx, addr, "", key)
 	snap, head := checkWhole(t, ctx, ws, doc, w[:], acked, snapAcked)
 	if len(acked) < 50 || snapAcked == 0 {
 		t.Fatalf("too little happened to say anything: %d pushes and a snapshot at %d acknowledged", len(acked), snapAcked)
@@ -196,13 +197,19 @@ func checkWhole(t *testing.T, ctx context.Context, ws *websocket.Conn, doc wire.
 	}
 }
 
-func dialAs(t *testing.T, ctx context.Context, addr, tok string, dev wire.DeviceID) *websocket.Conn {
+// dialAs connects as the device whose key is key: it answers the relay's
+// challenge with the key's proof and waits for the welcome.
+func dialAs(t *testing.T, ctx context.Context, addr, tok string, key seal.DeviceKey) *websocket.Conn {
 	t.Helper()
 	ws, _, err := websocket.Dial(ctx, "ws://"+addr, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ws.SetReadLimit(wire.MaxFrame)
-	call(t, ctx, ws, &wire.Hello{Version: wire.Version, Device: dev, Token: tok})
+	ch, ok := readMsg(t, ctx, ws).(*wire.Challenge)
+	if !ok {
+		t.Fatal("the relay's first message is not a challenge")
+	}
+	call(t, ctx, ws, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: tok, Pub: key.Pub(), Sig: key.HelloProof(ch.Nonce)})
 	return ws
 }

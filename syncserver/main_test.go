@@ -139,17 +139,19 @@ func TestGracefulShutdown(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	ws := dialRelay(t, ctx, addr, strings.TrimSpace(tok))
+	key := seal.NewDeviceKey()
+	ws := dialAs(t, ctx, addr, strings.TrimSpace(tok), key)
 	var doc wire.DocID
 	rand.Read(doc[:])
 	w := seal.NewSecret()
-	call(t, ctx, ws, &wire.Create{Req: 1, Doc: doc, WriteHash: seal.CapHash(w[:])})
+	call(t, ctx, ws, &wire.Create{Req: 1, Doc: doc, WriteHash: seal.CapHash(w[:]), Root: key.Pub()})
 	call(t, ctx, ws, &wire.Subscribe{Req: 2, Doc: doc, Cap: w[:]})
 
 	acked := map[uint64]bool{}
 	go func() {
 		for i := uint64(1); i <= 100000; i++ {
-			b, _ := wire.Encode(&wire.Push{Req: 100 + i, Doc: doc, DSeq: i, Body: []byte("sealed")})
+			body := []byte("sealed")
+			b, _ := wire.Encode(&wire.Push{Req: 100 + i, Doc: doc, DSeq: i, Body: body, Sig: key.SignRecord(doc, i, body)})
 			if ws.Write(ctx, websocket.MessageBinary, b) != nil {
 				return
 			}
@@ -217,11 +219,10 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// dialRelay connects as a new device.
 func dialRelay(t *testing.T, ctx context.Context, addr, tok string) *websocket.Conn {
 	t.Helper()
-	var dev wire.DeviceID
-	rand.Read(dev[:])
-	return dialAs(t, ctx, addr, tok, dev)
+	return dialAs(t, ctx, addr, tok, seal.NewDeviceKey())
 }
 
 // call sends m and waits for its answer (Welcome, or the Ack for its Req).

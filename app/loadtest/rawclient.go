@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -16,35 +15,53 @@ import (
 // because it measures only what an idle subscriber costs the relay; a full
 // engine with a Badger store per connection would measure this process.
 type rawConn struct {
-	ws     *websocket.Conn
-	device wire.DeviceID
-	req    uint64
+	ws  *websocket.Conn
+	key seal.DeviceKey // the device this connection proved it is
+	req uint64
 }
 
-// rawDoc is a document with its capabilities, as an invite would carry.
+// rawDoc is a document with its capabilities, as an invite would carry,
+// and the key of its root: the device that writes to it, as the device
+// that creates a pair does.
 type rawDoc struct {
 	id          wire.DocID
 	write, read seal.Secret
+	owner       seal.DeviceKey
 }
 
 func newRawDoc() rawDoc {
-	return rawDoc{id: seal.NewDocID(), write: seal.NewSecret(), read: seal.NewSecret()}
+	return rawDoc{id: seal.NewDocID(), write: seal.NewSecret(), read: seal.NewSecret(), owner: seal.NewDeviceKey()}
 }
 
-// dialRaw connects and says hello (token may be empty).
+// dialRaw connects as a new device and says hello (token may be empty).
 func dialRaw(ctx context.Context, url, token string) (*rawConn, error) {
+	return dialRawAs(ctx, url, token, seal.NewDeviceKey())
+}
+
+// dialRawAs connects as the device of key: it answers the relay's
+// challenge with the key's proof and waits for the welcome.
+func dialRawAs(ctx context.Context, url, token string, key seal.DeviceKey) (*rawConn, error) {
 	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
 	if err != nil {
 		return nil, err
 	}
 	ws.SetReadLimit(wire.MaxFrame)
-	c := &rawConn{ws: ws}
-	rand.Read(c.device[:])
-	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: c.device, Token: token}); err != nil {
+	c := &rawConn{ws: ws, key: key}
+	m, err := c.recv(ctx)
+	if err != nil {
 		c.close()
 		return nil, err
 	}
-	m, err := c.recv(ctx)
+	ch, ok := m.(*wire.Challenge)
+	if !ok {
+		c.close()
+		return nil, fmt.Errorf("the relay opened with %#v, not a challenge", m)
+	}
+	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: token, Pub: key.Pub(), Sig: key.HelloProof(ch.Nonce)}); err != nil {
+		c.close()
+		return nil, err
+	}
+	m, err = c.recv(ctx)
 	if err != nil {
 		c.close()
 		return nil, err
@@ -76,7 +93,7 @@ func (c *rawConn) recv(ctx context.Context) (wire.Message, error) {
 func (c *rawConn) createDocs(ctx context.Context, docs []rawDoc) error {
 	for _, d := range docs {
 		c.req++
-		if err := c.send(ctx, &wire.Create{Req: c.req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:])}); err != nil {
+		if err := c.send(ctx, &wire.Create{Req: c.req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:]), Root: d.owner.Pub()}); err != nil {
 			return err
 		}
 	}
@@ -111,6 +128,12 @@ func (c *rawConn) subscribe(ctx context.Context, d rawDoc) error {
 			return nil
 		}
 	}
+}
+
+// pushMsg is a push of body as this connection's device, signed. Only the
+// owner of a document (see rawDoc) may push to it.
+func (c *rawConn) pushMsg(req uint64, doc wire.DocID, dseq uint64, body []byte) *wire.Push {
+	return &wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: body, Sig: c.key.SignRecord(doc, dseq, body)}
 }
 
 // idle keeps reading, which also answers the relay's pings, until the

@@ -48,8 +48,9 @@ func runW1Raw(ctx context.Context, e *env, cfg w1Config, rep *report) error {
 	rand.Read(body)
 	cpu, c0 := startCPU(rl), rl.commits()
 	_, err = schedule(ctx, total, now()+200*time.Millisecond, cfg.Interval, func(i int) error {
+		m := w.pushMsg(uint64(i+1), doc.id, uint64(i+1), body) // signing is the client's time, not the relay's
 		sent[i].Store(int64(now()))
-		return w.send(ctx, &wire.Push{Req: uint64(i + 1), Doc: doc.id, DSeq: uint64(i + 1), Body: body})
+		return w.send(ctx, m)
 	})
 	if err != nil {
 		return err
@@ -78,10 +79,11 @@ func runW1Raw(ctx context.Context, e *env, cfg w1Config, rep *report) error {
 	return nil
 }
 
-// rawPair connects a writer and a reader that both follow doc.
+// rawPair connects a writer (doc's owner) and a reader that both follow
+// doc.
 func rawPair(ctx context.Context, url string, doc rawDoc) (w, r *rawConn, err error) {
 	err = withTimeout(ctx, 30*time.Second, func(ctx context.Context) error {
-		if w, err = dialRaw(ctx, url, ""); err != nil {
+		if w, err = dialRawAs(ctx, url, "", doc.owner); err != nil {
 			return err
 		}
 		if err = w.subscribe(ctx, doc); err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"time"
-
-	"pairwise/shared/wire"
 )
 
 // rawLink is one document's raw writer and reader in W2 relay only.
@@ -113,8 +111,9 @@ func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.D
 		offset := time.Duration(j) * interval / time.Duration(len(links))
 		_, err := schedule(ctx, n, start+offset, interval, func(i int) error {
 			k := from + i
+			m := l.w.pushMsg(uint64(k+1), l.doc.id, uint64(k+1), body) // signing is the client's time, not the relay's
 			l.sent[k].Store(int64(now()))
-			return l.w.send(ctx, &wire.Push{Req: uint64(k + 1), Doc: l.doc.id, DSeq: uint64(k + 1), Body: body})
+			return l.w.send(ctx, m)
 		})
 		return err
 	})

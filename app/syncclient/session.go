@@ -1,6 +1,7 @@
 package syncclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -9,8 +10,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
-	"pairwise/app/store"
 	"pairwise/app/workspace"
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -27,6 +28,7 @@ type session struct {
 	e      *Engine
 	url    string
 	conn   *websocket.Conn
+	key    seal.DeviceKey
 	device wire.DeviceID
 	in     chan wire.Message
 	rerr   chan error
@@ -52,6 +54,8 @@ type request struct {
 	doc  *docSync
 	dseq uint64 // of a push
 	seq  uint64 // relay sequence a snapshot covers
+	sig  []byte // of a push, to tell our own record from another
+	hash string // of a push: the last change it carries
 }
 
 // docSync is the progress of one pair within a session.
@@ -67,13 +71,24 @@ type docSync struct {
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
 	reborn      uint64 // our changes numbered below this are not in the local copy (store.DocState.Reborn)
+
+	// writers is the document's write authority (nil for a document from
+	// before signed devices); relayCerts are the certificates the relay
+	// has announced, so the session sends it only those it lacks.
+	writers    *seal.Writers
+	relayCerts map[[32]byte]bool
+	// own are recent records of this device as the relay numbered them,
+	// with the last change each carries: a snapshot that waits for this
+	// device's confirmation must hold them.
+	own []ownMark
+	// cand is a snapshot the relay waits on this device to confirm;
+	// ignored counts records refused for want of a writer's signature.
+	cand    *heldSnapshot
+	ignored int
 }
 
 func dial(ctx context.Context, e *Engine, url string) (*session, error) {
-	dev, err := hex.DecodeString(e.ws.Settings().Device)
-	if err != nil || len(dev) != len(wire.DeviceID{}) {
-		return nil, fmt.Errorf("this data folder's device ID is damaged: %q", e.ws.Settings().Device)
-	}
+	key := e.ws.DeviceKey()
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
@@ -86,8 +101,7 @@ func dial(ctx context.Context, e *Engine, url string) (*session, error) {
 	}
 	conn.SetReadLimit(wire.MaxFrame)
 	s := &session{e: e, url: url, conn: conn, in: make(chan wire.Message, 64), rerr: make(chan error, 1),
-		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}}
-	copy(s.device[:], dev)
+		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}, key: key, device: key.ID()}
 	return s, nil
 }
 
@@ -116,6 +130,10 @@ func (s *session) request(ctx context.Context, m wire.Message, r request) error 
 	case *wire.Push:
 		m.Req = s.nextReq
 	case *wire.SnapPut:
+		m.Req = s.nextReq
+	case *wire.Certify:
+		m.Req = s.nextReq
+	case *wire.Confirm:
 		m.Req = s.nextReq
 	}
 	r.kind = m.WireType()
@@ -155,8 +173,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 	if !once {
 		go s.keepalive(ctx)
 	}
-	set := s.e.ws.Settings()
-	if err := s.send(ctx, &wire.Hello{Version: wire.Version, Device: s.device, Token: set.Token}); err != nil {
+	if err := s.hello(ctx); err != nil {
 		return err
 	}
 	select {
@@ -267,14 +284,17 @@ func (s *session) addDocs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn}
+		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn,
+			writers: meta.Writers(), relayCerts: map[[32]byte]bool{}}
 		copy(d.key[:], meta.Key)
 		s.docs[did] = d
 		if !meta.Registered {
 			if meta.ReadOnly() {
 				continue
 			}
-			err = s.request(ctx, &wire.Create{Doc: did, WriteHash: seal.CapHash(meta.Write), ReadHash: seal.CapHash(meta.Read)}, request{doc: d})
+			create := &wire.Create{Doc: did, WriteHash: seal.CapHash(meta.Write), ReadHash: seal.CapHash(meta.Read)}
+			copy(create.Root[:], meta.Root)
+			err = s.request(ctx, create, request{doc: d})
 		} else {
 			err = s.subscribe(ctx, d)
 		}
@@ -327,7 +347,7 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 	case *wire.Records:
 		return s.onRecords(m)
 	case *wire.Snapshot:
-		return s.onSnapshot(m)
+		return s.onSnapshot(ctx, m)
 	case *wire.CaughtUp:
 		d := s.docs[m.Doc]
 		if d == nil {
@@ -339,6 +359,9 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 			return fmt.Errorf("%w: the relay at %s holds %d records of %s but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, name(d), d.cursor)
 		}
 		d.caughtUp = true
+		if err := s.certify(ctx, d); err != nil {
+			return err
+		}
 		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
 			return err
 		}
@@ -346,6 +369,8 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 			return err
 		}
 		return s.maybeSnapshot(ctx, d, false)
+	case *wire.Writers:
+		return s.onWriters(m)
 	case *wire.Error:
 		return s.onError(m)
 	}
@@ -367,9 +392,16 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		d.meta.Registered = true
 		return s.subscribe(ctx, d)
 	case wire.TypePush:
+		if m.Sig != nil && !bytes.Equal(m.Sig, r.sig) {
+			return s.reused(d, r.dseq, m.Last)
+		}
 		d.inflight--
 		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
+		d.remember(m.Seq, r.hash)
 		if err := s.e.ws.Store().Ack(d.id, r.dseq); err != nil {
+			return err
+		}
+		if err := s.tryConfirm(ctx, d); err != nil {
 			return err
 		}
 		if err := s.pushMore(ctx, d); err != nil {
@@ -383,60 +415,14 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 	return nil
 }
 
-func (s *session) onRecords(m *wire.Records) error {
-	d := s.docs[m.Doc]
-	if d == nil {
-		return nil
-	}
-	items := make([]workspace.Remote, 0, len(m.Recs))
-	last := d.cursor
-	for _, r := range m.Recs {
-		if r.Seq <= last {
-			continue // already applied
-		}
-		if r.Seq != last+1 {
-			return fmt.Errorf("the relay at %s skipped from record %d to %d of pair %s; reconnecting", s.url, last, r.Seq, d.id)
-		}
-		last = r.Seq
-		if r.Device == s.device && r.DSeq >= d.reborn {
-			items = append(items, workspace.Remote{Own: true})
-			continue
-		}
-		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
-		if err != nil {
-			return refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
-		}
-		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
-	}
-	if last == d.cursor {
-		return nil
-	}
-	if err := s.e.ws.ApplyRemote(d.id, items, last); err != nil {
-		return refused(d, err)
-	}
-	d.cursor = last
-	return nil
-}
-
-func (s *session) onSnapshot(m *wire.Snapshot) error {
-	d := s.docs[m.Doc]
-	if d == nil || m.Seq <= d.cursor {
-		return nil
-	}
-	plain, err := seal.OpenSnapshot(d.key, d.did, m.Seq, m.Body)
-	if err != nil {
-		return refused(d, fmt.Errorf("the relay's snapshot cannot be opened with this pair's key (%v); it was not applied", err))
-	}
-	if err := s.e.ws.ApplyRemote(d.id, []workspace.Remote{{Kind: store.Document, Data: plain}}, m.Seq); err != nil {
-		return refused(d, err)
-	}
-	d.cursor = m.Seq
-	return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
-}
-
 // ErrRelayBehind is returned when the relay has fewer records of a pair
 // than this machine has already applied.
 var ErrRelayBehind = errors.New("the relay has lost records")
+
+// ErrRenumbered is returned when this device's waiting changes were
+// renumbered because the relay held others under their numbers; the
+// engine reconnects at once.
+var ErrRenumbered = errors.New("this device's waiting changes were renumbered")
 
 // ErrRefusedRecord wraps a record or snapshot that was refused.
 var ErrRefusedRecord = errors.New("refused a change from the relay")
@@ -487,7 +473,9 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	}
 	for _, p := range out {
 		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)
-		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body}, request{doc: d, dseq: p.DSeq}); err != nil {
+		sig := s.key.SignRecord(d.did, p.DSeq, body)
+		r := request{doc: d, dseq: p.DSeq, sig: sig, hash: crdt.LastChangeHash(p.Data)}
+		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body, Sig: sig}, r); err != nil {
 			return err
 		}
 		d.sentUpTo = p.DSeq
@@ -531,5 +519,7 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 		return err
 	}
 	d.snapPending = true
-	return s.request(ctx, &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: seal.SealSnapshot(d.key, d.did, d.cursor, doc)}, request{doc: d, seq: d.cursor})
+	body := seal.SealSnapshot(d.key, d.did, d.cursor, doc)
+	put := &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: body, Sig: s.key.SignSnapshot(d.did, d.cursor, body)}
+	return s.request(ctx, put, request{doc: d, seq: d.cursor})
 }

@@ -47,7 +47,9 @@ func (w *Workspace) NewCohort(title, manager, start, end string) (string, error)
 	relay := w.Settings().Relay
 	caps := seal.DeriveCohortCaps(key)
 	pm := Meta{ID: id, Kind: mentoring.KindProgramme, Key: key[:], Write: write[:], Read: caps.ProgrammeRead[:], Relay: relay, Title: title}
+	w.selfRooted(&pm)
 	bm := boardMeta(id, key, relay)
+	w.boardAuthority(&bm, key)
 	// The board first: a cohort whose programme exists always has its
 	// board, so members never find nowhere to report.
 	bm.Title = title
@@ -120,11 +122,13 @@ func (w *Workspace) CohortInvite(id string, manager bool) (string, error) {
 	raw, _ := hex.DecodeString(id)
 	copy(inv.Doc[:], raw)
 	copy(inv.Key[:], meta.Key)
+	copy(inv.Root[:], meta.Root)
 	if manager {
 		if meta.ReadOnly() {
 			return "", ErrNotManager
 		}
 		copy(inv.Secret[:], meta.Write)
+		inv.Admit = w.admission(meta, inv.Doc)
 	}
 	return inv.String(), nil
 }
@@ -154,7 +158,9 @@ func (w *Workspace) JoinCohort(code string) (string, error) {
 	if !inv.ReadOnly {
 		pm.Write = inv.Secret[:] // a manager's invite
 	}
+	w.admitFromInvite(&pm, inv)
 	bm := boardMeta(id, inv.Key, inv.Relay)
+	w.boardAuthority(&bm, inv.Key)
 	bm.Actor, bm.Registered = crdt.NewActor(), true
 	if _, err := w.get(bm.ID); err != nil {
 		if err := w.createStored(bm, nil, false); err != nil {

@@ -29,6 +29,7 @@ func (w *Workspace) NewPair(title, name string, role mentoring.Role) (string, er
 	}
 	key, write, read := seal.NewSecret(), seal.NewSecret(), seal.NewSecret()
 	meta := Meta{ID: id, Actor: actor, Key: key[:], Write: write[:], Read: read[:], Relay: w.Settings().Relay, Title: title}
+	w.selfRooted(&meta)
 	if err := w.createDoc(meta, edit); err != nil {
 		return "", err
 	}

@@ -36,10 +36,12 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	}
 	copy(inv.Doc[:], raw)
 	copy(inv.Key[:], meta.Key)
+	copy(inv.Root[:], meta.Root)
 	if readOnly {
 		copy(inv.Secret[:], meta.Read)
 	} else {
 		copy(inv.Secret[:], meta.Write)
+		inv.Admit = w.admission(meta, inv.Doc)
 	}
 	return inv.String(), nil
 }
@@ -74,6 +76,7 @@ func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error)
 	} else {
 		meta.Write = secret
 	}
+	w.admitFromInvite(&meta, inv)
 	if err := w.AddJoined(meta, name, role); err != nil {
 		return "", err
 	}

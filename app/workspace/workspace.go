@@ -16,6 +16,7 @@ import (
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
 	"pairwise/app/store"
+	"pairwise/shared/seal"
 )
 
 // Settings are the user's preferences, kept in the data folder.
@@ -26,6 +27,10 @@ type Settings struct {
 	Relay  string `json:"relay,omitempty"`
 	Token  string `json:"token,omitempty"`
 	Vault  bool   `json:"vault,omitempty"` // pair keys are sealed with a vault key in the OS keyring
+	// The device's signing key (see device.go): its seed, in clear where
+	// there is no keyring, else sealed with the vault key.
+	DeviceKey       []byte `json:"deviceKey,omitempty"`
+	SealedDeviceKey []byte `json:"sealedDeviceKey,omitempty"`
 }
 
 // Meta is what this machine knows about a pair beyond the document itself.
@@ -47,6 +52,10 @@ type Meta struct {
 	// Cohort is, for a board, the cohort (programme document) it belongs
 	// to. (A pair's cohort is in the pair document: mentoring.Pair.Cohort.)
 	Cohort string `json:"cohort,omitempty"`
+	// Root and Certs are the document's write authority (see
+	// authority.go); a document from before signed devices has neither.
+	Root  []byte   `json:"root,omitempty"`
+	Certs [][]byte `json:"certs,omitempty"`
 
 	// Local habits, never shared with the partner.
 	Seen        time.Time `json:"seen,omitempty"`        // the partner's messages are read up to here
@@ -88,7 +97,8 @@ type Workspace struct {
 	// Now is the clock edits are stamped with; tests replace it.
 	Now func() time.Time
 
-	vault vault
+	vault  vault
+	device seal.DeviceKey
 
 	mu       sync.Mutex
 	closed   atomic.Bool // set by Close; idle compactions then do nothing
@@ -210,6 +220,10 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 			st.Close()
 			return nil, fmt.Errorf("save settings in %s: %w", dir, err)
 		}
+	}
+	if err := w.loadDeviceKey(); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return w, nil
 }

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,7 +26,9 @@ type conn struct {
 	log  *slog.Logger
 
 	hello  atomic.Bool
-	device wire.DeviceID
+	nonce  [32]byte       // this connection's challenge
+	device wire.DeviceID  // proven by a signature over nonce
+	pub    seal.DevicePub // the device's key
 	token  string
 	subs   map[wire.DocID]*sub // reader goroutine only
 
@@ -93,6 +96,10 @@ func (c *conn) serve(shutdown context.Context) {
 	c.pinger = time.AfterFunc(time.Hour, c.ping)
 	c.pinger.Reset(s.limits.PingEvery)
 	defer c.pinger.Stop()
+	if _, err := rand.Read(c.nonce[:]); err != nil {
+		panic("relay: no system randomness: " + err.Error())
+	}
+	c.send(&wire.Challenge{Version: wire.Version, Nonce: c.nonce})
 
 	err := c.readLoop(ctx)
 	if err != nil {
@@ -155,7 +162,11 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.fail(wire.CodeVersion, fmt.Sprintf("this relay speaks protocol version %d, not %d; update Pairwise, or ask the relay's admin to update the relay", wire.Version, h.Version))
 			return errors.New("wrong version")
 		}
-		c.device, c.token = h.Device, h.Token
+		if !seal.CheckHelloProof(h.Device, h.Pub, c.nonce, h.Sig) {
+			c.fail(wire.CodeDevice, "this device could not prove it holds the key of the device it named; its data folder may be damaged, or it is not who it says it is")
+			return errors.New("device proof failed")
+		}
+		c.device, c.pub, c.token = h.Device, h.Pub, h.Token
 		c.hello.Store(true)
 		c.send(&wire.Welcome{Version: wire.Version, MaxFrame: wire.MaxFrame})
 		return nil
@@ -166,7 +177,27 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 	}
 	switch m := m.(type) {
 	case *wire.Create:
+		if m.Root == ([32]byte{}) {
+			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "a new pair needs a root key; update Pairwise"})
+			return nil
+		}
 		if !s.writer.submit(&writeReq{c: c, create: m, token: c.token}) {
+			return errors.New("shutting down")
+		}
+	case *wire.Certify:
+		if err := c.mayWrite(m.Req, m.Doc); err != nil {
+			c.send(err)
+			return nil
+		}
+		if !s.writer.submit(&writeReq{c: c, certify: m}) {
+			return errors.New("shutting down")
+		}
+	case *wire.Confirm:
+		if c.subs[m.Doc] == nil {
+			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeUnauthorized, Msg: "subscribe to this pair before confirming its snapshot"})
+			return nil
+		}
+		if !s.writer.submit(&writeReq{c: c, confirm: m}) {
 			return errors.New("shutting down")
 		}
 	case *wire.Subscribe:
@@ -180,6 +211,10 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.send(err)
 			return nil
 		}
+		if len(m.Sig) != seal.SigSize {
+			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "a change must carry its device's signature; update Pairwise"})
+			return nil
+		}
 		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device}) {
 			return errors.New("shutting down")
 		}
@@ -190,6 +225,10 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 		}
 		if err := c.mayWrite(m.Req, m.Doc); err != nil {
 			c.send(err)
+			return nil
+		}
+		if !seal.CheckSnapshot(c.pub, m.Doc, c.device, m.Seq, m.Body, m.Sig) {
+			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "this snapshot does not carry a valid signature of this device"})
 			return nil
 		}
 		if !s.writer.submit(&writeReq{c: c, snap: m}) {
@@ -255,9 +294,11 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 	d.mu.Lock()
 	head, snapSeq := d.meta.Head, d.meta.SnapSeq
 	d.subs[c] = sb
+	root, certs := d.meta.Root, d.certs
 	d.mu.Unlock()
 	c.subs[m.Doc] = sb
 	c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: head})
+	c.sendWriters(m.Doc, root, certs)
 
 	from := m.From
 	if snapSeq > from {
@@ -307,21 +348,37 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 		c.enqueue(f)
 	}
 	sb.pending, sb.pbytes, sb.live = nil, 0, true
+	if d.cand != nil && d.cand.need[c.device] {
+		c.enqueue(d.cand.frame)
+	}
 	return nil
+}
+
+// sendWriters sends a document's root and certificates, in frames of at
+// most MaxRecordsPerBatch certificates.
+func (c *conn) sendWriters(doc wire.DocID, root [32]byte, certs [][]byte) {
+	for {
+		n := min(len(certs), wire.MaxRecordsPerBatch)
+		c.send(&wire.Writers{Doc: doc, Root: root, Certs: certs[:n]})
+		certs = certs[n:]
+		if len(certs) == 0 {
+			return
+		}
+	}
 }
 
 // sendSnapshot sends the stored snapshot if it covers more than from, and
 // returns the sequence the client then holds.
 func (c *conn) sendSnapshot(doc wire.DocID, from uint64) (uint64, error) {
-	seq, body, err := c.s.store.Snapshot(doc)
+	snap, err := c.s.store.Snapshot(doc)
 	if err != nil {
 		return from, c.internal(doc, err)
 	}
-	if seq <= from {
+	if snap.Seq <= from {
 		return from, nil
 	}
-	c.send(&wire.Snapshot{Doc: doc, Seq: seq, Body: body})
-	return seq, nil
+	c.send(&wire.Snapshot{Doc: doc, Seq: snap.Seq, Body: snap.Body, Device: snap.Device, Sig: snap.Sig})
+	return snap.Seq, nil
 }
 
 func (c *conn) internal(doc wire.DocID, err error) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
 )
@@ -79,9 +80,15 @@ type Server struct {
 type docState struct {
 	id wire.DocID
 
-	mu   sync.Mutex
-	meta relaystore.Doc
-	subs map[*conn]*sub
+	mu    sync.Mutex
+	meta  relaystore.Doc
+	subs  map[*conn]*sub
+	certs [][]byte   // writer certificates, in the order they were added
+	cand  *candidate // a snapshot waiting for confirmation
+
+	// auth is the document's write authority (nil for a document made
+	// before version 2); the writer goroutine alone uses it.
+	auth *seal.Writers
 
 	// The writer goroutine alone touches these.
 	devices map[wire.DeviceID]uint64
@@ -195,9 +202,20 @@ func (s *Server) doc(id wire.DocID) (*docState, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &docState{id: id, meta: meta, subs: map[*conn]*sub{}, devices: map[wire.DeviceID]uint64{}}
+	d := newDocState(id, meta)
+	if err := s.loadAuthority(d); err != nil {
+		return nil, err
+	}
 	s.docs[id] = d
 	return d, nil
+}
+
+func newDocState(id wire.DocID, meta relaystore.Doc) *docState {
+	d := &docState{id: id, meta: meta, subs: map[*conn]*sub{}, devices: map[wire.DeviceID]uint64{}}
+	if meta.Root != ([32]byte{}) {
+		d.auth = seal.NewWriters(id, meta.Root)
+	}
+	return d
 }
 
 // addDoc records a document the writer has just created.
@@ -207,7 +225,7 @@ func (s *Server) addDoc(id wire.DocID, meta relaystore.Doc) *docState {
 	if d, ok := s.docs[id]; ok {
 		return d
 	}
-	d := &docState{id: id, meta: meta, subs: map[*conn]*sub{}, devices: map[wire.DeviceID]uint64{}}
+	d := newDocState(id, meta)
 	s.docs[id] = d
 	return d
 }

@@ -71,7 +71,9 @@ func (r *testRelay) close() {
 type client struct {
 	t      *testing.T
 	ws     *websocket.Conn
+	key    seal.DeviceKey
 	device wire.DeviceID
+	nonce  [32]byte
 	req    uint64
 }
 
@@ -84,10 +86,24 @@ func dial(t *testing.T, url string) *client {
 		t.Fatalf("dial: %v", err)
 	}
 	ws.SetReadLimit(wire.MaxFrame)
-	c := &client{t: t, ws: ws}
-	rand.Read(c.device[:])
+	c := &client{t: t, ws: ws, key: seal.NewDeviceKey()}
+	c.device = c.key.ID()
 	t.Cleanup(func() { ws.CloseNow() })
+	m, err := c.read()
+	if err != nil {
+		t.Fatalf("read challenge: %v", err)
+	}
+	ch, ok := m.(*wire.Challenge)
+	if !ok {
+		t.Fatalf("first message: got %#v, want a challenge", m)
+	}
+	c.nonce = ch.Nonce
 	return c
+}
+
+// helloMsg is this client's valid hello.
+func (c *client) helloMsg(token string) *wire.Hello {
+	return &wire.Hello{Version: wire.Version, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: c.key.HelloProof(c.nonce)}
 }
 
 func (c *client) sendRaw(b []byte) error {
@@ -128,7 +144,7 @@ func (c *client) next() wire.Message {
 
 func (c *client) hello(token string) {
 	c.t.Helper()
-	c.send(&wire.Hello{Version: wire.Version, Device: c.device, Token: token})
+	c.send(c.helloMsg(token))
 	if _, ok := c.next().(*wire.Welcome); !ok {
 		c.t.Fatal("no welcome")
 	}
@@ -181,19 +197,39 @@ func (c *client) answer(req uint64) wire.Message {
 type testDoc struct {
 	id          wire.DocID
 	write, read seal.Secret
+	root        seal.DeviceKey // the document's root of write authority
 }
+
+// roots maps each test document to its root key, so that a client that
+// subscribes with the write capability can make itself a writer.
+var roots sync.Map
 
 func newDoc() testDoc {
 	var d testDoc
 	rand.Read(d.id[:])
 	d.write, d.read = seal.NewSecret(), seal.NewSecret()
+	d.root = seal.NewDeviceKey()
+	roots.Store(d.id, d)
 	return d
 }
 
 func (c *client) create(d testDoc) {
 	c.t.Helper()
 	req := c.nextReq()
-	c.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:])})
+	c.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:]), Root: d.root.Pub()})
+	c.expectAck(req)
+}
+
+// snapPut is a snapshot upload signed by this client's device.
+func (c *client) snapPut(req uint64, doc wire.DocID, seq uint64, body string) *wire.SnapPut {
+	return &wire.SnapPut{Req: req, Doc: doc, Seq: seq, Body: []byte(body), Sig: c.key.SignSnapshot(doc, seq, []byte(body))}
+}
+
+// certify makes this client's device a writer of d, signed by d's root.
+func (c *client) certify(d testDoc) {
+	c.t.Helper()
+	req := c.nextReq()
+	c.send(&wire.Certify{Req: req, Doc: d.id, Certs: [][]byte{d.root.Issue(seal.CertWriter, d.id, c.key.Pub()).Encode()}})
 	c.expectAck(req)
 }
 
@@ -212,6 +248,11 @@ func (c *client) subscribe(doc wire.DocID, cap []byte, from uint64) (*wire.Snaps
 		case *wire.Records:
 			recs = append(recs, m.Recs...)
 		case *wire.CaughtUp:
+			if v, ok := roots.Load(doc); ok {
+				if d := v.(testDoc); bytes.Equal(cap, d.write[:]) {
+					c.certify(d)
+				}
+			}
 			return snap, recs
 		case *wire.Error:
 			c.t.Fatalf("subscribe: %v", m)
@@ -221,7 +262,7 @@ func (c *client) subscribe(doc wire.DocID, cap []byte, from uint64) (*wire.Snaps
 
 func (c *client) push(doc wire.DocID, dseq uint64, body string) uint64 {
 	req := c.nextReq()
-	c.send(&wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: []byte(body)})
+	c.send(&wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: []byte(body), Sig: c.key.SignRecord(doc, dseq, []byte(body))})
 	return req
 }
 
@@ -281,7 +322,7 @@ func TestPushIsIdempotentOnDeviceSequence(t *testing.T) {
 	a.expectAck(a.push(d.id, 2, "two"))
 	// A retry after a lost acknowledgement, on a new connection.
 	a2 := dial(t, r.url)
-	a2.device = a.device
+	a2.key, a2.device = a.key, a.device
 	a2.hello("")
 	a2.subscribe(d.id, d.write[:], 2)
 	if got := a2.expectAck(a2.push(d.id, 1, "one")).Seq; got != first {
@@ -306,7 +347,7 @@ func TestAccessRules(t *testing.T) {
 		c := dial(t, r.url)
 		c.hello("")
 		req := c.nextReq()
-		c.send(&wire.Create{Req: req, Doc: newDoc().id})
+		c.send(&wire.Create{Req: req, Doc: newDoc().id, Root: c.key.Pub()})
 		e := c.expectError(req, wire.CodeUnauthorized)
 		if !strings.Contains(e.Msg, "token") {
 			t.Fatalf("message does not say a token is needed: %q", e.Msg)
@@ -327,7 +368,7 @@ func TestAccessRules(t *testing.T) {
 		c.subscribe(d.id, d.read[:], 0)
 		c.expectError(c.push(d.id, 1, "sneaky"), wire.CodeReadOnly)
 		req := c.nextReq()
-		c.send(&wire.SnapPut{Req: req, Doc: d.id, Seq: 1, Body: []byte("x")})
+		c.send(c.snapPut(req, d.id, 1, "x"))
 		c.expectError(req, wire.CodeReadOnly)
 	})
 	t.Run("push without subscribing", func(t *testing.T) {
@@ -346,7 +387,7 @@ func TestAccessRules(t *testing.T) {
 		c := dial(t, r.url)
 		c.hello(r.token)
 		req := c.nextReq()
-		c.send(&wire.Create{Req: req, Doc: d.id})
+		c.send(&wire.Create{Req: req, Doc: d.id, Root: d.root.Pub()})
 		c.expectError(req, wire.CodeExists)
 		// A retried create with the same hashes is harmless.
 		c.create(d)
@@ -379,7 +420,7 @@ func TestRevokedTokenStopsOnOpenConnection(t *testing.T) {
 	}
 	req := c.nextReq()
 	d := newDoc()
-	c.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:])})
+	c.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), Root: d.root.Pub()})
 	c.expectError(req, wire.CodeRevoked)
 }
 
@@ -395,7 +436,7 @@ func TestSnapshotCoversAndPrunes(t *testing.T) {
 	}
 	snap := func(seq uint64) uint64 {
 		req := a.nextReq()
-		a.send(&wire.SnapPut{Req: req, Doc: d.id, Seq: seq, Body: []byte("snapshot")})
+		a.send(a.snapPut(req, d.id, seq, "snapshot"))
 		return req
 	}
 	a.expectError(snap(11), wire.CodeStaleSnap) // beyond the head
@@ -448,7 +489,7 @@ func TestRestartKeepsAcknowledgedRecords(t *testing.T) {
 	r.close()
 	r.open(DefaultLimits())
 	b := dial(t, r.url)
-	b.device = a.device
+	b.key, b.device = a.key, a.device
 	b.hello("")
 	_, recs := b.subscribe(d.id, d.write[:], 0)
 	if len(recs) != 20 {
@@ -586,7 +627,7 @@ func TestHostileClients(t *testing.T) {
 			t.Errorf("the refusal does not say what to do: %q", e.Msg)
 		}
 		req := c.nextReq()
-		c.send(&wire.SnapPut{Req: req, Doc: ghost, Seq: 1, Body: []byte("x")})
+		c.send(c.snapPut(req, ghost, 1, "x"))
 		c.expectError(req, wire.CodeUnauthorized)
 		if _, err := r.srv.doc(ghost); err == nil {
 			t.Fatal("a push to an unknown document created it")
@@ -679,7 +720,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 			t.Fatalf("the writer was held up by a slow reader after %d pushes: %v", i, err)
 		}
 		req := a.nextReq()
-		b, _ := wire.Encode(&wire.Push{Req: req, Doc: d.id, DSeq: uint64(i), Body: []byte(big)})
+		b, _ := wire.Encode(&wire.Push{Req: req, Doc: d.id, DSeq: uint64(i), Body: []byte(big), Sig: a.key.SignRecord(d.id, uint64(i), []byte(big))})
 		if err := a.sendRaw(b); err != nil {
 			t.Fatal(err)
 		}
@@ -795,10 +836,18 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 			return "" // refused while closing: fine
 		}
 		defer ws.CloseNow()
-		var dev wire.DeviceID
-		rand.Read(dev[:])
+		key := seal.NewDeviceKey()
+		_, first, err := ws.Read(ctx)
+		if err != nil {
+			return ""
+		}
+		ch, err := wire.Decode(first)
+		if err != nil {
+			t.Errorf("first message: %v", err)
+			return ""
+		}
 		for _, m := range []wire.Message{
-			&wire.Hello{Version: wire.Version, Device: dev},
+			&wire.Hello{Version: wire.Version, Device: key.ID(), Pub: key.Pub(), Sig: key.HelloProof(ch.(*wire.Challenge).Nonce)},
 			&wire.Subscribe{Req: 1, Doc: d.id, Cap: d.read[:]},
 		} {
 			b, _ := wire.Encode(m)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
 )
@@ -16,12 +17,28 @@ const (
 
 // writeReq is a create, push or snapshot waiting for the writer.
 type writeReq struct {
-	c      *conn
-	create *wire.Create
-	push   *wire.Push
-	snap   *wire.SnapPut
-	token  string // for create
-	device wire.DeviceID
+	c       *conn
+	create  *wire.Create
+	push    *wire.Push
+	snap    *wire.SnapPut
+	certify *wire.Certify
+	confirm *wire.Confirm
+	token   string // for create
+	device  wire.DeviceID
+}
+
+// alone reports whether r is handled on its own rather than in a batch.
+func (r *writeReq) alone() bool { return r.snap != nil || r.certify != nil || r.confirm != nil }
+
+func (w *writer) one(r *writeReq) {
+	switch {
+	case r.snap != nil:
+		w.snapshot(r)
+	case r.certify != nil:
+		w.certify(r)
+	case r.confirm != nil:
+		w.confirm(r)
+	}
 }
 
 func (r *writeReq) size() int {
@@ -79,8 +96,8 @@ func (w *writer) run() {
 				return
 			}
 		}
-		if first.snap != nil {
-			w.snapshot(first)
+		if first.alone() {
+			w.one(first)
 			continue
 		}
 		batch := []*writeReq{first}
@@ -92,7 +109,7 @@ func (w *writer) run() {
 				if !ok {
 					break drain
 				}
-				if r.snap != nil {
+				if r.alone() {
 					carry = r // after this batch, so it sees its records
 					break drain
 				}
@@ -112,6 +129,7 @@ type pending struct {
 	meta    relaystore.Doc
 	devices map[wire.DeviceID]uint64
 	seqs    map[devSeq]uint64
+	sigs    map[devSeq][]byte
 	recs    []wire.Record
 }
 
@@ -144,7 +162,7 @@ func (w *writer) commit(batch []*writeReq) {
 		d.mu.Lock()
 		meta := d.meta
 		d.mu.Unlock()
-		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}}
+		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
 		docs[id] = p
 		order = append(order, id)
 		return p, nil
@@ -160,9 +178,9 @@ func (w *writer) commit(batch []*writeReq) {
 			}
 			p, err := view(m.Doc)
 			if errors.Is(err, relaystore.ErrNotFound) {
-				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash}
+				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash, Root: m.Root}
 				b.Creates[m.Doc] = meta
-				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}}
+				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
 				order = append(order, m.Doc)
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc}})
 				continue
@@ -171,7 +189,7 @@ func (w *writer) commit(batch []*writeReq) {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
 			}
-			if p.meta.WriteHash != m.WriteHash || p.meta.ReadHash != m.ReadHash {
+			if p.meta.WriteHash != m.WriteHash || p.meta.ReadHash != m.ReadHash || (p.meta.Root != m.Root && p.meta.Root != [32]byte{}) {
 				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeExists,
 					Msg: "a different pair already uses this ID on the relay; this cannot happen by chance, so check the data folder was not copied from someone else"}})
 				continue
@@ -184,6 +202,18 @@ func (w *writer) commit(batch []*writeReq) {
 			if err != nil {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
+			}
+			if p.d == nil && (seal.DeviceIDOf(p.meta.Root) != r.device || !seal.CheckRecord(p.meta.Root, m.Doc, r.device, m.DSeq, m.Body, m.Sig)) {
+				// Created in this very batch: only its root has a say yet.
+				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeNotWriter, Msg: "this device is not one of the pair's writers"}})
+				continue
+			}
+			if p.d != nil {
+				if e := p.d.mayPush(r); e != nil {
+					s.m.errors.WithLabelValues(string(e.Code)).Inc()
+					replies = append(replies, reply{r.c, e})
+					continue
+				}
 			}
 			last, ok := p.devices[r.device]
 			if !ok && p.d != nil {
@@ -200,24 +230,31 @@ func (w *writer) commit(batch []*writeReq) {
 				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeOutOfOrder,
 					Msg: "this change skips ahead of the ones before it from this device; reconnect to send them in order"}})
 			case m.DSeq <= last:
-				// A retry of a push the relay already holds.
-				seq, ok := p.seqs[devSeq{r.device, m.DSeq}]
-				if !ok {
-					if seq, err = s.store.SeqOf(m.Doc, r.device, m.DSeq); err != nil {
+				// A retry of a push the relay already holds: the ack carries
+				// the held record's signature, so the device can tell its
+				// own retry from a different change under the same number.
+				ack := &wire.Ack{Req: m.Req, Doc: m.Doc, Last: last}
+				if sig, ok := p.sigs[devSeq{r.device, m.DSeq}]; ok {
+					ack.Seq, ack.Sig = p.seqs[devSeq{r.device, m.DSeq}], sig
+				} else {
+					if ack.Seq, err = s.store.SeqOf(m.Doc, r.device, m.DSeq); err != nil {
 						replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 						continue
 					}
-					if seq == 0 {
-						seq = p.meta.SnapSeq // covered by the snapshot, and pruned
+					if ack.Seq == 0 {
+						ack.Seq = p.meta.SnapSeq // covered by the snapshot, and pruned
+					} else if rec, err := s.store.Record(m.Doc, ack.Seq); err == nil {
+						ack.Sig = rec.Sig
 					}
 				}
 				s.m.duplicates.Inc()
-				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: seq}})
+				acks = append(acks, reply{r.c, ack})
 			default:
 				p.meta.Head++
-				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body}
+				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body, Sig: m.Sig}
 				p.devices[r.device] = m.DSeq
 				p.seqs[devSeq{r.device, m.DSeq}] = rec.Seq
+				p.sigs[devSeq{r.device, m.DSeq}] = m.Sig
 				p.recs = append(p.recs, rec)
 				b.Entries = append(b.Entries, relaystore.Entry{Doc: m.Doc, Rec: rec})
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: rec.Seq}})
@@ -296,45 +333,5 @@ func (d *docState) publish(head uint64, recs *wire.Records) {
 		for _, f := range frames {
 			sb.deliver(c, f)
 		}
-	}
-}
-
-// snapshot keeps an uploaded snapshot if it covers more than the current
-// one, then prunes the records it covers in the background.
-func (w *writer) snapshot(r *writeReq) {
-	s := w.s
-	m := r.snap
-	d, err := s.doc(m.Doc)
-	if err != nil {
-		r.c.send(errFor(m.Req, m.Doc, err))
-		return
-	}
-	d.mu.Lock()
-	meta := d.meta
-	d.mu.Unlock()
-	if m.Seq <= meta.SnapSeq || m.Seq > meta.Head {
-		r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeStaleSnap,
-			Msg: "the relay already has a snapshot that covers as much, or this one claims records it does not have"})
-		return
-	}
-	if err := s.store.PutSnapshot(m.Doc, m.Seq, m.Body); err != nil {
-		s.log.Error("snapshot not stored", "err", err)
-		r.c.send(errFor(m.Req, m.Doc, err))
-		return
-	}
-	d.mu.Lock()
-	d.meta.SnapSeq = m.Seq
-	d.mu.Unlock()
-	s.m.snapshots.Inc()
-	r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
-	if d.pruning.CompareAndSwap(false, true) {
-		s.bg.Add(1)
-		go func() {
-			defer s.bg.Done()
-			defer d.pruning.Store(false)
-			if err := s.store.Prune(m.Doc); err != nil {
-				s.log.Warn("pruning covered records failed; they are kept", "err", err)
-			}
-		}()
 	}
 }

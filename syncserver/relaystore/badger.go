@@ -25,14 +25,17 @@ const (
 	kDevice = 'v' // doc, device → highest device sequence
 	kIndex  = 'i' // doc, device, dseq → log sequence
 	kRecord = 'r' // doc, seq → device, dseq, body
-	kSnap   = 's' // doc → seq, body
+	kSnap   = 's' // doc → seq, device, signature, body
+	kCand   = 'k' // doc → a snapshot waiting for confirmation, as kSnap
+	kCert   = 'c' // doc, certificate hash → writer certificate
 )
 
 var keyFormat = []byte("format")
 
-const formatVersion = "pairwise-relay/1"
-
-const metaLen = 32 + 32 + 8 + 8
+const (
+	formatVersion = "pairwise-relay/2"
+	formatV1      = "pairwise-relay/1"
+)
 
 // ErrDiskFull wraps a write that failed because the disk is full.
 var ErrDiskFull = errors.New("relaystore: disk full")
@@ -85,7 +88,11 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 		return nil, fmt.Errorf("%w: cannot open the relay's data folder %s (%v). Restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
 	}
 	s := &Badger{db: db, dir: dir, log: log, stop: make(chan struct{}), done: make(chan struct{})}
-	if err := s.checkFormat(existed); err != nil {
+	err = s.checkFormat(existed)
+	if errors.Is(err, errMigrate) {
+		err = s.migrateV1()
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -118,6 +125,9 @@ func (s *Badger) checkFormat(existed bool) error {
 		if err != nil {
 			return err
 		}
+		if string(v) == formatV1 {
+			return errMigrate
+		}
 		if string(v) != formatVersion {
 			return fmt.Errorf("the relay's data folder %s was written by another version (%q); run that version, or a newer relay", s.dir, v)
 		}
@@ -139,9 +149,9 @@ func (s *Badger) count() error {
 				s.docs.Add(1)
 			case kRecord:
 				s.records.Add(1)
-				s.bytes.Add(item.ValueSize() - 24)
-			case kSnap:
-				s.bytes.Add(item.ValueSize() - 8)
+				s.bytes.Add(item.ValueSize() - recHead - 64)
+			case kSnap, kCand:
+				s.bytes.Add(item.ValueSize() - snapHead - 64)
 			}
 		}
 		return nil
@@ -175,26 +185,6 @@ func key(kind byte, id wire.DocID, rest ...[]byte) []byte {
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func encodeMeta(d Doc) []byte {
-	b := make([]byte, 0, metaLen)
-	b = append(b, d.WriteHash[:]...)
-	b = append(b, d.ReadHash[:]...)
-	b = binary.BigEndian.AppendUint64(b, d.Head)
-	return binary.BigEndian.AppendUint64(b, d.SnapSeq)
-}
-
-func decodeMeta(b []byte) (Doc, error) {
-	var d Doc
-	if len(b) != metaLen {
-		return d, fmt.Errorf("%w: document entry of %d bytes", ErrCorrupt, len(b))
-	}
-	copy(d.WriteHash[:], b[:32])
-	copy(d.ReadHash[:], b[32:64])
-	d.Head = binary.BigEndian.Uint64(b[64:72])
-	d.SnapSeq = binary.BigEndian.Uint64(b[72:80])
-	return d, nil
-}
 
 func getMeta(txn *badger.Txn, id wire.DocID) (Doc, error) {
 	item, err := txn.Get(key(kMeta, id))
@@ -285,11 +275,7 @@ func (s *Badger) Commit(b Batch) error {
 		}
 		for _, e := range b.Entries {
 			rec := e.Rec
-			v := make([]byte, 0, 24+len(rec.Body))
-			v = append(v, rec.Device[:]...)
-			v = binary.BigEndian.AppendUint64(v, rec.DSeq)
-			v = append(v, rec.Body...)
-			if err := txn.Set(key(kRecord, e.Doc, u64(rec.Seq)), v); err != nil {
+			if err := txn.Set(key(kRecord, e.Doc, u64(rec.Seq)), encodeRecord(rec)); err != nil {
 				return err
 			}
 			if err := txn.Set(key(kIndex, e.Doc, rec.Device[:], u64(rec.DSeq)), u64(rec.Seq)); err != nil {
@@ -368,26 +354,14 @@ func (s *Badger) Read(id wire.DocID, from uint64, max, maxBytes int) ([]wire.Rec
 	return out, err
 }
 
-// decodeRecord reads a stored record from its key and value. Stored data
-// that does not parse is reported as damage, never trusted.
-func decodeRecord(k, v []byte) (wire.Record, error) {
-	if len(k) != 1+16+8 || k[0] != kRecord {
-		return wire.Record{}, fmt.Errorf("%w: record key of %d bytes", ErrCorrupt, len(k))
-	}
-	rec := wire.Record{Seq: binary.BigEndian.Uint64(k[17:])}
-	if len(v) < 24 {
-		return wire.Record{}, fmt.Errorf("%w: record %d is %d bytes", ErrCorrupt, rec.Seq, len(v))
-	}
-	copy(rec.Device[:], v[:16])
-	rec.DSeq = binary.BigEndian.Uint64(v[16:24])
-	rec.Body = bytes.Clone(v[24:])
-	return rec, nil
+// Snapshot implements Store.
+func (s *Badger) Snapshot(id wire.DocID) (Snap, error) {
+	return s.getSnap(key(kSnap, id))
 }
 
-// Snapshot implements Store.
-func (s *Badger) Snapshot(id wire.DocID) (seq uint64, body []byte, err error) {
+func (s *Badger) getSnap(k []byte) (snap Snap, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(key(kSnap, id))
+		item, err := txn.Get(k)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil
 		}
@@ -395,19 +369,15 @@ func (s *Badger) Snapshot(id wire.DocID) (seq uint64, body []byte, err error) {
 			return err
 		}
 		return item.Value(func(v []byte) error {
-			if len(v) < 8 {
-				return fmt.Errorf("%w: snapshot of %x is %d bytes", ErrCorrupt, id, len(v))
-			}
-			seq = binary.BigEndian.Uint64(v[:8])
-			body = bytes.Clone(v[8:])
-			return nil
+			snap, err = decodeSnap(v)
+			return err
 		})
 	})
-	return seq, body, err
+	return snap, err
 }
 
 // PutSnapshot implements Store.
-func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
+func (s *Badger) PutSnapshot(id wire.DocID, snap Snap) error {
 	if err := s.roomCheck(); err != nil {
 		return err
 	}
@@ -418,15 +388,12 @@ func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
 			return err
 		}
 		if item, err := txn.Get(key(kSnap, id)); err == nil {
-			old = item.ValueSize() - 8
+			old = item.ValueSize() - snapHead
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
 		}
-		d.SnapSeq = seq
-		v := make([]byte, 0, 8+len(body))
-		v = binary.BigEndian.AppendUint64(v, seq)
-		v = append(v, body...)
-		if err := txn.Set(key(kSnap, id), v); err != nil {
+		d.SnapSeq = snap.Seq
+		if err := txn.Set(key(kSnap, id), encodeSnap(snap)); err != nil {
 			return err
 		}
 		return txn.Set(key(kMeta, id), encodeMeta(d))
@@ -434,7 +401,7 @@ func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
 	if err != nil {
 		return s.writeErr(err)
 	}
-	s.bytes.Add(int64(len(body)) - old)
+	s.bytes.Add(int64(len(snap.Body)) - old)
 	return nil
 }
 
@@ -489,7 +456,7 @@ func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed *int64
 			if len(v) >= 24 {
 				dels = append(dels, key(kIndex, id, v[:16], v[16:24]))
 			}
-			*freed += int64(len(v)) - 24
+			*freed += recordBodySize(v)
 			return nil
 		})
 		if err != nil {

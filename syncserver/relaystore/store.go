@@ -24,6 +24,18 @@ type Doc struct {
 	ReadHash  [32]byte
 	Head      uint64 // highest sequence assigned
 	SnapSeq   uint64 // records up to here are covered by the snapshot
+	// Root is the key the document's writers chain back to; zero for a
+	// document created before protocol version 2.
+	Root [32]byte
+}
+
+// Snap is a sealed snapshot and who uploaded it. Seq is 0 when there is
+// none.
+type Snap struct {
+	Seq    uint64
+	Device wire.DeviceID
+	Sig    []byte
+	Body   []byte
 }
 
 // Entry is one record to append, with its sequence already assigned.
@@ -55,12 +67,28 @@ type Store interface {
 	// Read returns records after from, in order, at most max records or
 	// about maxBytes of bodies (always at least one record if any exists).
 	Read(id wire.DocID, from uint64, max, maxBytes int) ([]wire.Record, error)
-	// Snapshot returns the current snapshot (seq 0 and nil when none).
-	Snapshot(id wire.DocID) (uint64, []byte, error)
+	// Snapshot returns the current snapshot (Seq 0 when none).
+	Snapshot(id wire.DocID) (Snap, error)
 	// PutSnapshot durably replaces the snapshot; the relay has checked that
-	// seq is above the current one and not above the head. Records it
+	// its seq is above the current one and not above the head. Records it
 	// covers may be dropped afterwards.
-	PutSnapshot(id wire.DocID, seq uint64, body []byte) error
+	PutSnapshot(id wire.DocID, snap Snap) error
+	// Candidate returns the snapshot waiting for confirmation (Seq 0 when
+	// none).
+	Candidate(id wire.DocID) (Snap, error)
+	// PutCandidate durably replaces the waiting snapshot.
+	PutCandidate(id wire.DocID, snap Snap) error
+	// Promote makes the waiting snapshot the document's snapshot, in one
+	// step.
+	Promote(id wire.DocID) error
+	// Authors lists the devices that wrote the records in (from, to].
+	Authors(id wire.DocID, from, to uint64) ([]wire.DeviceID, error)
+	// Record returns one record, or ErrNotFound when it is not kept.
+	Record(id wire.DocID, seq uint64) (wire.Record, error)
+	// Certs returns a document's writer certificates.
+	Certs(id wire.DocID) ([][]byte, error)
+	// AddCerts durably adds writer certificates to a document.
+	AddCerts(id wire.DocID, certs [][]byte) error
 	// Prune drops records the snapshot covers.
 	Prune(id wire.DocID) error
 	// Stats reports totals for metrics.

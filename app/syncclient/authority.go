@@ -1,0 +1,277 @@
+package syncclient
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+
+	"pairwise/app/crdt"
+	"pairwise/app/store"
+	"pairwise/app/workspace"
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+)
+
+// hello waits for the relay's challenge and answers it with this device's
+// proof. The organisation token goes out only when the session is about to
+// create a document on the relay, the one thing it is for.
+func (s *session) hello(ctx context.Context) error {
+	var ch *wire.Challenge
+	select {
+	case m := <-s.in:
+		switch m := m.(type) {
+		case *wire.Challenge:
+			ch = m
+		case *wire.Error:
+			return m
+		default:
+			return fmt.Errorf("the relay at %s opened with %s instead of a challenge; it may run another version of Pairwise", s.url, m.WireType())
+		}
+	case err := <-s.rerr:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	h := &wire.Hello{Version: wire.Version, Device: s.device, Pub: s.key.Pub(), Sig: s.key.HelloProof(ch.Nonce)}
+	if s.creates() {
+		h.Token = s.e.ws.Settings().Token
+	}
+	return s.send(ctx, h)
+}
+
+// creates reports whether some document of this relay is not on it yet.
+func (s *session) creates() bool {
+	ids, err := s.e.ws.IDs()
+	if err != nil {
+		return false
+	}
+	for _, id := range ids {
+		meta, err := s.e.ws.Meta(id)
+		if err == nil && !meta.Registered && !meta.ReadOnly() && (meta.Relay == "" || meta.Relay == s.url) {
+			return true
+		}
+	}
+	return false
+}
+
+// onWriters takes the certificates the relay announces. Each is checked
+// against the root this replica learned for itself; those that do not
+// chain to it change nothing.
+func (s *session) onWriters(m *wire.Writers) error {
+	d := s.docs[m.Doc]
+	if d == nil {
+		return nil
+	}
+	for _, c := range m.Certs {
+		d.relayCerts[sha256.Sum256(c)] = true
+	}
+	if d.writers == nil {
+		return nil
+	}
+	added, err := d.writers.Add(m.Certs...)
+	if err != nil {
+		s.e.logf("sync: %s: the relay passed on a writer certificate that does not hold (%v); it was ignored", name(d), err)
+	}
+	return s.e.ws.AddCerts(d.id, added)
+}
+
+// certify sends the relay the certificates this replica holds and the
+// relay has not announced: this device's own, after joining with a write
+// invite. The relay takes them before any push that follows.
+func (s *session) certify(ctx context.Context, d *docSync) error {
+	if d.writers == nil || d.meta.ReadOnly() {
+		return nil
+	}
+	var missing [][]byte
+	for _, c := range d.writers.Certs() {
+		if !d.relayCerts[sha256.Sum256(c)] {
+			missing = append(missing, c)
+		}
+	}
+	for len(missing) > 0 {
+		n := min(len(missing), wire.MaxRecordsPerBatch)
+		if err := s.request(ctx, &wire.Certify{Doc: d.did, Certs: missing[:n]}, request{doc: d}); err != nil {
+			return err
+		}
+		for _, c := range missing[:n] {
+			d.relayCerts[sha256.Sum256(c)] = true
+		}
+		missing = missing[n:]
+	}
+	return nil
+}
+
+// signedByWriter reports whether a record carries a valid signature of a
+// writer of the document. For a document from before signed devices any
+// device may write, but a record under this device's own ID must still be
+// this device's.
+func (s *session) signedByWriter(d *docSync, r wire.Record) bool {
+	if d.writers == nil {
+		return r.Device != s.device || seal.CheckRecord(s.key.Pub(), d.did, r.Device, r.DSeq, r.Body, r.Sig)
+	}
+	pub, ok := d.writers.Writer(r.Device)
+	return ok && seal.CheckRecord(pub, d.did, r.Device, r.DSeq, r.Body, r.Sig)
+}
+
+func (s *session) onRecords(m *wire.Records) error {
+	d := s.docs[m.Doc]
+	if d == nil {
+		return nil
+	}
+	items := make([]workspace.Remote, 0, len(m.Recs))
+	last := d.cursor
+	for _, r := range m.Recs {
+		if r.Seq <= last {
+			continue // already applied
+		}
+		if r.Seq != last+1 {
+			return fmt.Errorf("the relay at %s skipped from record %d to %d of pair %s; reconnecting", s.url, last, r.Seq, d.id)
+		}
+		last = r.Seq
+		if !s.signedByWriter(d, r) {
+			// Someone who may not write (a read-only member, anyone who
+			// learned the write secret) or the relay itself: the record
+			// changes nothing here, and the cursor moves past it.
+			d.ignored++
+			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", name(d), r.Seq)
+			items = append(items, workspace.Remote{Own: true})
+			continue
+		}
+		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
+		if err != nil {
+			return refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
+		}
+		if r.Device == s.device {
+			d.remember(r.Seq, crdt.LastChangeHash(plain))
+			if r.DSeq >= d.reborn {
+				items = append(items, workspace.Remote{Own: true})
+				continue
+			}
+		}
+		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
+	}
+	if last == d.cursor {
+		return nil
+	}
+	if err := s.e.ws.ApplyRemote(d.id, items, last); err != nil {
+		return refused(d, err)
+	}
+	d.cursor = last
+	return nil
+}
+
+// snapshotByWriter reports whether a snapshot carries a valid signature of
+// a writer; see signedByWriter for documents from before signed devices
+// (whose relays also keep snapshots without any signature).
+func (s *session) snapshotByWriter(d *docSync, m *wire.Snapshot) bool {
+	if d.writers == nil {
+		return m.Device != s.device || seal.CheckSnapshot(s.key.Pub(), d.did, m.Device, m.Seq, m.Body, m.Sig)
+	}
+	pub, ok := d.writers.Writer(m.Device)
+	return ok && seal.CheckSnapshot(pub, d.did, m.Device, m.Seq, m.Body, m.Sig)
+}
+
+func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
+	d := s.docs[m.Doc]
+	if d == nil || (!m.Candidate && m.Seq <= d.cursor) {
+		return nil
+	}
+	if !s.snapshotByWriter(d, m) {
+		if m.Candidate {
+			s.e.logf("sync: %s: a snapshot waiting for confirmation is not signed by a writer; it was not confirmed", name(d))
+			return nil
+		}
+		return refused(d, fmt.Errorf("the relay's snapshot is not signed by one of the pair's writers; it was not applied"))
+	}
+	plain, err := seal.OpenSnapshot(d.key, d.did, m.Seq, m.Body)
+	if err != nil {
+		if m.Candidate {
+			s.e.logf("sync: %s: a snapshot waiting for confirmation does not open (%v); it was not confirmed", name(d), err)
+			return nil
+		}
+		return refused(d, fmt.Errorf("the relay's snapshot cannot be opened with this pair's key (%v); it was not applied", err))
+	}
+	if m.Candidate {
+		d.cand = &heldSnapshot{seq: m.Seq, plain: plain}
+		return s.tryConfirm(ctx, d)
+	}
+	if err := s.e.ws.ApplyRemote(d.id, []workspace.Remote{{Kind: store.Document, Data: plain}}, m.Seq); err != nil {
+		return refused(d, err)
+	}
+	d.cursor = m.Seq
+	return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
+}
+
+// heldSnapshot is a snapshot waiting for this device's confirmation.
+type heldSnapshot struct {
+	seq   uint64
+	plain []byte
+}
+
+// ownMark is one record of this device: its relay sequence and the last
+// change it carries.
+type ownMark struct {
+	seq  uint64
+	hash string
+}
+
+const ownMarks = 1024
+
+func (d *docSync) remember(seq uint64, hash string) {
+	if hash == "" {
+		return
+	}
+	if len(d.own) >= ownMarks {
+		d.own = append(d.own[:0], d.own[len(d.own)/2:]...)
+	}
+	d.own = append(d.own, ownMark{seq, hash})
+}
+
+// tryConfirm confirms the held snapshot if it holds every change this
+// replica wrote that the relay numbered up to its sequence: each of our
+// changes it lacks must be one the relay numbered after it. When that
+// cannot be told yet (a push still unanswered, or the snapshot has
+// changes we have not received), it waits and is tried again later.
+func (s *session) tryConfirm(ctx context.Context, d *docSync) error {
+	c := d.cand
+	if c == nil {
+		return nil
+	}
+	missing, known, err := s.e.ws.OwnMissingFrom(d.id, c.plain)
+	if err != nil {
+		d.cand = nil
+		s.e.logf("sync: %s: a snapshot waiting for confirmation does not load (%v); it was not confirmed", name(d), err)
+		return nil
+	}
+	if !known {
+		return nil
+	}
+	after := map[string]bool{}
+	for _, o := range d.own {
+		if o.seq > c.seq {
+			after[o.hash] = true
+		}
+	}
+	for _, h := range missing {
+		if !after[h] {
+			return nil // ours, and not known to come after it
+		}
+	}
+	d.cand = nil
+	return s.request(ctx, &wire.Confirm{Doc: d.did, Seq: c.seq}, request{doc: d})
+}
+
+// reused handles the relay holding a different record under one of this
+// device's numbers, which happens when this data folder was restored from
+// an older copy and numbered new changes again from where the copy
+// stopped. The waiting changes are numbered after the relay's last, and
+// this device's records below that are applied when they come back (they
+// may be changes the restored copy lacks). Nothing is lost; the session
+// then starts again.
+func (s *session) reused(d *docSync, dseq, last uint64) error {
+	s.e.logf("sync: %s: the relay already holds a different change numbered %d from this device; this folder was probably restored from an older copy. Its waiting changes are renumbered after %d and sent again", name(d), dseq, last)
+	if err := s.e.ws.Store().Renumber(d.id, last+1, true); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %s: changes renumbered after the relay's %d; syncing again", ErrRenumbered, name(d), last)
+}
