@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/automerge/automerge-go"
 )
 
 // Automerge's binary format is a sequence of chunks:
@@ -12,8 +14,10 @@ import (
 //	magic (4) | checksum (4) | type (1) | ULEB128 length | data
 //
 // automerge-go's LoadIncremental silently skips bytes it cannot parse, and
-// its LoadChanges insists that every dependency is already present, so
-// ApplyChanges checks the framing here first and only then loads.
+// inflates whatever DEFLATE data it is handed without a limit, so every
+// byte from a partner or from disk is walked here first: framing,
+// checksums, chunk types, and the size that compressed columns would
+// inflate to.
 var chunkMagic = []byte{0x85, 0x6f, 0x4a, 0x83}
 
 const (
@@ -22,34 +26,105 @@ const (
 	chunkCompressed = 2
 )
 
-// checkChunks verifies that raw is one or more well-framed change chunks.
-// Uncompressed change chunks also have their checksum verified.
-func checkChunks(raw []byte) error {
+// change is what checkChunks learns of one change chunk: the hash Automerge
+// files it under (SHA-256 from the type byte to the end of the chunk) and
+// the changes it builds on.
+type change struct {
+	hash automerge.ChangeHash
+	deps []automerge.ChangeHash
+}
+
+// checkChunks verifies that raw is one or more well-framed, uncompressed
+// change chunks, each with a valid checksum, no DEFLATE-compressed column
+// and at most MaxChangeBytes long, and returns them in order.
+//
+// Compressed change chunks (type 2) are refused outright: Commit never
+// makes one (see TestCommitNeverCompresses), and inflating one is how a
+// few hundred bytes become gigabytes inside Automerge.
+func checkChunks(raw []byte) ([]change, error) {
 	if len(raw) == 0 {
-		return fmt.Errorf("%w: no bytes", ErrCorrupt)
+		return nil, fmt.Errorf("%w: no bytes", ErrCorrupt)
 	}
+	var out []change
+	err := walkChunks(raw, func(off int, typ byte, chunk []byte) error {
+		switch typ {
+		case chunkChange:
+			c, err := checkChange(off, chunk)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		case chunkCompressed:
+			return fmt.Errorf("%w: chunk at byte %d is a compressed change, which Pairwise never sends", ErrCorrupt, off)
+		}
+		return fmt.Errorf("%w: chunk at byte %d has type %d, want a change", ErrCorrupt, off, typ)
+	})
+	return out, err
+}
+
+// walkChunks calls fn for each chunk of raw with its offset, its type and
+// the whole chunk (header included), after checking its framing.
+func walkChunks(raw []byte, fn func(off int, typ byte, chunk []byte) error) error {
 	for off := 0; off < len(raw); {
 		rest := raw[off:]
 		if len(rest) < 10 || !bytes.Equal(rest[:4], chunkMagic) {
 			return fmt.Errorf("%w: no chunk header at byte %d", ErrCorrupt, off)
 		}
-		typ := rest[8]
 		n, k := binary.Uvarint(rest[9:])
 		if k <= 0 || n > uint64(len(rest)-9-k) {
 			return fmt.Errorf("%w: chunk at byte %d has a bad length", ErrCorrupt, off)
 		}
 		end := 9 + k + int(n)
-		switch typ {
-		case chunkChange:
-			sum := sha256.Sum256(rest[8:end])
-			if !bytes.Equal(sum[:4], rest[4:8]) {
-				return fmt.Errorf("%w: chunk at byte %d fails its checksum", ErrCorrupt, off)
-			}
-		case chunkCompressed:
-		default:
-			return fmt.Errorf("%w: chunk at byte %d has type %d, want a change", ErrCorrupt, off, typ)
+		if err := fn(off, rest[8], rest[:end]); err != nil {
+			return err
 		}
 		off += end
 	}
 	return nil
+}
+
+// checkChange checks one uncompressed change chunk: its size, checksum and
+// columns. Automerge itself refuses a change with compressed columns, but
+// only after reading them; refusing here keeps the rule in one place.
+func checkChange(off int, chunk []byte) (change, error) {
+	if int64(len(chunk)) > MaxChangeBytes {
+		return change{}, &SizeError{What: fmt.Sprintf("change at byte %d", off), Size: int64(len(chunk)), Limit: MaxChangeBytes}
+	}
+	body, _ := chunkBody(chunk)
+	sum := sha256.Sum256(chunk[8:])
+	if !bytes.Equal(sum[:4], chunk[4:8]) {
+		return change{}, fmt.Errorf("%w: chunk at byte %d fails its checksum", ErrCorrupt, off)
+	}
+	c := change{hash: automerge.ChangeHash(sum)}
+	r := &leb{b: body}
+	for i, n := uint64(0), r.uint(); i < n && r.err == nil; i++ {
+		var h automerge.ChangeHash
+		copy(h[:], r.take(32))
+		c.deps = append(c.deps, h)
+	}
+	r.take(r.uint()) // actor
+	r.uint()         // sequence number
+	r.uint()         // start op
+	r.skip()         // time (signed)
+	r.take(r.uint()) // message
+	for i, n := uint64(0), r.uint(); i < n && r.err == nil; i++ {
+		r.take(r.uint()) // other actors
+	}
+	cols := r.columns()
+	if r.err != nil {
+		return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, r.err)
+	}
+	for _, col := range cols {
+		if col.deflate() {
+			return change{}, fmt.Errorf("%w: change at byte %d has a compressed column, which Pairwise never sends", ErrCorrupt, off)
+		}
+	}
+	return c, nil
+}
+
+// chunkBody returns a chunk's data, after its header.
+func chunkBody(chunk []byte) ([]byte, int) {
+	_, k := binary.Uvarint(chunk[9:])
+	return chunk[9+k:], 9 + k
 }

@@ -9,7 +9,6 @@ package crdt
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/automerge/automerge-go"
@@ -46,8 +45,14 @@ func New(actor string) (*Doc, error) {
 	return d, nil
 }
 
-// Load parses a saved document and sets the actor it will write as.
+// Load parses a saved document and sets the actor it will write as. Data
+// that is malformed, holds compressed changes or would inflate past
+// MaxDocumentBytes is refused (ErrCorrupt, ErrTooLarge) before Automerge
+// reads it.
 func Load(data []byte, actor string) (*Doc, error) {
+	if err := checkDocument(data); err != nil {
+		return nil, err
+	}
 	am, err := automerge.Load(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
@@ -80,22 +85,6 @@ func (d *Doc) Commit(msg string, at time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("crdt: read back change %s: %w", h, err)
 	}
 	return ch.Save(), nil
-}
-
-// ApplyChanges merges change bytes produced by Commit (one change or several
-// concatenated) from this or another replica. Changes already present are
-// ignored; changes whose dependencies are missing are refused with ErrMissingDeps. Garbage is refused with ErrCorrupt.
-func (d *Doc) ApplyChanges(raw []byte) error {
-	if err := checkChunks(raw); err != nil {
-		return err
-	}
-	if err := d.am.LoadIncremental(raw); err != nil {
-		if strings.Contains(err.Error(), "deps should already be") {
-			return fmt.Errorf("%w: %v", ErrMissingDeps, err)
-		}
-		return fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	return nil
 }
 
 // MergeSavedInto merges a whole saved document into d and returns the

@@ -227,6 +227,9 @@ func (w *Workspace) tree(id string) (map[string]any, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if err := h.rebuildingErr(); err != nil {
+		return nil, err
+	}
 	return h.doc.Tree()
 }
 

@@ -120,6 +120,9 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 // any failure the in-memory document is reloaded from disk, so a half-made
 // edit can never ride along with the next commit.
 func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
+	if err := h.rebuildingErr(); err != nil {
+		return err
+	}
 	defer h.refresh(edit.Touched())
 	err := edit.Apply(h.doc)
 	var change []byte

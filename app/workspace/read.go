@@ -21,6 +21,9 @@ type Summary struct {
 	Pending  uint64 // changes not yet acknowledged by the relay
 	Unread   int    // the partner's messages not read here yet
 	Closed   bool   // the relationship was closed and archived
+	// Rebuilding: the saved copy was damaged and is being rebuilt from the
+	// relay; Pair returns a RebuildingError that says so until it is.
+	Rebuilding bool
 }
 
 // List summarises every pair in the data folder.
@@ -42,6 +45,8 @@ func (w *Workspace) List() ([]Summary, error) {
 		p, err := w.Pair(id)
 		switch {
 		case errors.Is(err, mentoring.ErrNotReady):
+		case errors.Is(err, ErrRebuilding):
+			s.Rebuilding = true
 		case err != nil:
 			return nil, err
 		default:

@@ -81,8 +81,9 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	return true, nil
 }
 
-// CompleteJoin adds this machine's pending membership once the pair has
-// arrived. It reports whether it made an edit.
+// CompleteJoin is called once the relay has sent all it has of a pair. It
+// ends a rebuild of a damaged copy (see rebuild) and adds this machine's
+// pending membership. It reports whether it changed the pair.
 func (w *Workspace) CompleteJoin(id string) (bool, error) {
 	made, err := w.completeJoin(id)
 	if made {
@@ -99,8 +100,12 @@ func (w *Workspace) completeJoin(id string) (bool, error) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.meta.Pending == nil || h.meta.ReadOnly() {
-		return false, nil
+	rebuilt, err := w.finishRebuild(h)
+	if err != nil {
+		w.logf("pair %s: %v", id, err) // it stays marked until a later sync
+	}
+	if h.meta.Pending == nil || h.meta.ReadOnly() || h.meta.Rebuilding {
+		return rebuilt, nil
 	}
 	p, err := h.read()
 	if errors.Is(err, mentoring.ErrNotReady) {

@@ -56,6 +56,9 @@ type Meta struct {
 	// authority.go); a document from before signed devices has neither.
 	Root  []byte   `json:"root,omitempty"`
 	Certs [][]byte `json:"certs,omitempty"`
+	// Rebuilding is set while the saved copy, found damaged, is rebuilt
+	// from the relay (see rebuild): reads say so instead of showing it empty.
+	Rebuilding bool `json:"rebuilding,omitempty"`
 
 	// Local habits, never shared with the partner.
 	Seen        time.Time `json:"seen,omitempty"`        // the partner's messages are read up to here
@@ -133,6 +136,9 @@ type handle struct {
 // read returns the typed pair. The result is shared: callers must not
 // modify it.
 func (h *handle) read() (*mentoring.Pair, error) {
+	if err := h.rebuildingErr(); err != nil {
+		return nil, err
+	}
 	if h.pair != nil && len(h.stale) == 0 {
 		return h.pair, nil
 	}
@@ -321,9 +327,14 @@ func (w *Workspace) get(id string) (*handle, error) {
 	}
 	doc, err := w.load(meta)
 	if err != nil {
-		return nil, err
+		if doc, err = w.rebuild(&meta, err); err != nil {
+			return nil, err
+		}
 	}
 	h := &handle{doc: doc, meta: meta, kind: meta.Kind}
+	if !meta.Registered {
+		w.finishRebuildNow(h) // the relay never had it: the outbox holds it all
+	}
 	w.docs[id] = h
 	return h, nil
 }
