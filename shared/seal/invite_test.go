@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// fixedInvite is built from fixed bytes so its code never changes.
+// fixedInvite is built from fixed bytes so its code never changes. The
+// read-only invite names the root; the write invite also carries an
+// admission, signed for real by the root, so its holder can become a writer.
 func fixedInvite(readOnly bool) Invite {
 	inv := Invite{Relay: "wss://relay.example.org/pairwise", ReadOnly: readOnly}
 	for i := range inv.Doc {
@@ -25,7 +28,49 @@ func fixedInvite(readOnly bool) Invite {
 	for i := range inv.Secret {
 		inv.Secret[i] = 0x40 + byte(i)
 	}
+	root := fixedInviteRoot()
+	inv.Root = root.Pub()
+	if !readOnly {
+		a := &Admission{Issuer: root.Pub()}
+		for i := range a.Seed {
+			a.Seed[i] = 0x80 + byte(i)
+		}
+		c := root.Issue(CertAdmission, inv.Doc, DeviceKeyFromSeed(a.Seed[:]).Pub())
+		copy(a.Sig[:], c.Sig)
+		inv.Admit = a
+	}
 	return inv
+}
+
+// fixedInviteRoot is the device that made the fixed invites.
+func fixedInviteRoot() DeviceKey { return fixedDeviceKey(0x60) }
+
+// sameInvite reports whether two invites say the same thing, admissions
+// compared by content.
+func sameInvite(a, b Invite) bool {
+	aa, ba := a.Admit, b.Admit
+	a.Admit, b.Admit = nil, nil
+	if a != b || (aa == nil) != (ba == nil) {
+		return false
+	}
+	return aa == nil || *aa == *ba
+}
+
+// showInvite formats an invite for a failure message, admission included.
+func showInvite(i Invite) string {
+	a := i.Admit
+	i.Admit = nil
+	if a == nil {
+		return fmt.Sprintf("%+v (no admission)", i)
+	}
+	return fmt.Sprintf("%+v with admission %+v", i, *a)
+}
+
+// v1Codes are invite codes made by Pairwise 1 (the golden codes of that
+// version), as people may still have them in their messages.
+var v1Codes = []string{
+	"PW1-04000-0820C-20A1G-7104G-M2RC1-M70Y8-1148H-J8996-4WM2J-AHB5G-PJWBS-G64S3-6D1N6-RVKGE-9T7CY-3TFHZ-810M4-GT48N-34EJ2-9995M-RKAE9-X852M-JKAHA-NCNTR-B5D5P-Q2XBS-FJ0XV-KECX2-YBVJC-NP62Y-9ECNW-62VBG-DHJJW-VVJCW-QQ0RB-9E9VP-JWV58-FXS6G-R",
+	"PW1-040G0-0820C-20A1G-7104G-M2RC1-M70Y8-1148H-J8996-4WM2J-AHB5G-PJWBS-G64S3-6D1N6-RVKGE-9T7CY-3TFHZ-810M4-GT48N-34EJ2-9995M-RKAE9-X852M-JKAHA-NCNTR-B5D5P-Q2XBS-FJ0XV-KECX2-YBVJC-NP62Y-9ECNW-62VBG-DHJJW-VVJCW-QQ0RB-9E9VP-JWV5J-C2BF6-8",
 }
 
 func TestInviteGolden(t *testing.T) {
@@ -57,8 +102,8 @@ func TestInviteGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseInvite(golden): got error %v, want nil", err)
 			}
-			if got != tt.inv {
-				t.Fatalf("ParseInvite(golden): got %#v, want %#v", got, tt.inv)
+			if !sameInvite(got, tt.inv) {
+				t.Fatalf("ParseInvite(golden): got %s, want %s", showInvite(got), showInvite(tt.inv))
 			}
 		})
 	}
@@ -66,9 +111,9 @@ func TestInviteGolden(t *testing.T) {
 
 func TestInviteShape(t *testing.T) {
 	code := fixedInvite(false).String()
-	body, ok := strings.CutPrefix(code, "PW1-")
+	body, ok := strings.CutPrefix(code, "PW2-")
 	if !ok {
-		t.Fatalf("got %q, want the prefix PW1-", code)
+		t.Fatalf("got %q, want the prefix PW2-", code)
 	}
 	groups := strings.Split(body, "-")
 	for i, g := range groups {
@@ -85,18 +130,29 @@ func TestInviteShape(t *testing.T) {
 
 func TestInviteRoundTrip(t *testing.T) {
 	long := "wss://relay.example.org/" + strings.Repeat("p", maxRelayLen-len("wss://relay.example.org/"))
+	creator := NewDeviceKey()
+	random := func(i Invite) Invite {
+		i.Doc, i.Key, i.Secret, i.Root = NewDocID(), NewKey(), NewSecret(), NewDeviceKey().Pub()
+		return i
+	}
+	withAdmission := random(Invite{Relay: "wss://relay.example.org"})
+	withAdmission.Root = creator.Pub()
+	withAdmission.Admit = NewAdmission(creator, withAdmission.Doc)
+	cohortKey := NewKey()
 	tests := []struct {
 		name string
 		inv  Invite
 	}{
 		{"write", fixedInvite(false)},
 		{"read-only", fixedInvite(true)},
-		{"random", Invite{Relay: "ws://10.0.0.7:8080", Doc: NewDocID(), Key: NewKey(), Secret: NewSecret()}},
-		{"shortest relay", Invite{Relay: "ws://h"}},
-		{"relay with port, path and query", Invite{Relay: "wss://sync.example.net:8443/v1/ws?org=acme", ReadOnly: true}},
-		{"relay with a non-ASCII host", Invite{Relay: "wss://bücher.example/relay"}},
-		{"relay of 512 bytes", Invite{Relay: long, Doc: NewDocID(), Key: NewKey(), Secret: NewSecret()}},
-		{"cohort", Invite{Relay: "wss://relay.example.org", Doc: NewDocID(), Key: NewKey(), Secret: NewSecret(), Cohort: true}},
+		{"random read-only", random(Invite{Relay: "ws://10.0.0.7:8080", ReadOnly: true})},
+		{"random write with a fresh admission", withAdmission},
+		{"zero root, no admission", Invite{Relay: "ws://h"}},
+		{"relay with port, path and query", random(Invite{Relay: "wss://sync.example.net:8443/v1/ws?org=acme", ReadOnly: true})},
+		{"relay with a non-ASCII host", random(Invite{Relay: "wss://bücher.example/relay"})},
+		{"relay of 512 bytes", random(Invite{Relay: long, Admit: NewAdmission(creator, NewDocID())})},
+		{"cohort member", Invite{Relay: "wss://relay.example.org", Doc: NewDocID(), Key: cohortKey, Cohort: true, Root: creator.Pub()}},
+		{"cohort manager", random(Invite{Relay: "wss://relay.example.org", Cohort: true, Admit: NewAdmission(creator, NewDocID())})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,11 +160,77 @@ func TestInviteRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("got error %v, want nil", err)
 			}
-			if got != tt.inv {
-				t.Fatalf("got %#v, want %#v", got, tt.inv)
+			if !sameInvite(got, tt.inv) {
+				t.Fatalf("got %s, want %s", showInvite(got), showInvite(tt.inv))
 			}
 		})
 	}
+}
+
+// The whole write-invite path: the inviter makes an admission, the code
+// carries it, and the joiner's device becomes a writer that the inviter's
+// replica (which knows the root from having created the pair) accepts.
+func TestInviteAdmissionMakesAWriter(t *testing.T) {
+	inviter, joiner, reader := NewDeviceKey(), NewDeviceKey(), NewDeviceKey()
+	doc := NewDocID()
+	sent := Invite{Relay: "wss://relay.example.org", Doc: doc, Key: NewKey(), Secret: NewSecret(),
+		Root: inviter.Pub(), Admit: NewAdmission(inviter, doc)}
+	readOnly := sent
+	readOnly.ReadOnly, readOnly.Admit = true, nil
+
+	got, err := ParseInvite(sent.String())
+	if err != nil {
+		t.Fatalf("ParseInvite: got error %v, want nil", err)
+	}
+	if got.Admit == nil {
+		t.Fatal("ParseInvite: got no admission, want the one sent")
+	}
+	inviterView := NewWriters(doc, inviter.Pub())
+	joinerView := NewWriters(got.Doc, got.Root) // the joiner trusts the root from the code
+	certs := got.Admit.Certs(got.Doc, joiner.Pub())
+	for name, w := range map[string]*Writers{"inviter": inviterView, "joiner": joinerView} {
+		if added := mustAdd(t, w, certs...); len(added) != len(certs) {
+			t.Fatalf("%s's replica: got %d accepted, want %d", name, len(added), len(certs))
+		}
+		assertWriter(t, w, joiner, name+"'s replica")
+	}
+
+	ro, err := ParseInvite(readOnly.String())
+	if err != nil {
+		t.Fatalf("ParseInvite(read-only): got error %v, want nil", err)
+	}
+	if ro.Admit != nil {
+		t.Fatalf("ParseInvite(read-only): got admission %+v, want none", *ro.Admit)
+	}
+	if ro.Root != inviter.Pub() {
+		t.Fatalf("ParseInvite(read-only): got root %x, want %x", ro.Root, inviter.Pub())
+	}
+	// The reader has no admission to use; certifying itself gets nowhere.
+	mustAdd(t, inviterView, reader.Issue(CertWriter, doc, reader.Pub()).Encode())
+	assertNotWriter(t, inviterView, reader, "reader")
+}
+
+// The golden write invite's admission is genuine: it certifies a device
+// under the golden root.
+func TestInviteGoldenAdmission(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "invite-write.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := ParseInvite(string(b))
+	if err != nil {
+		t.Fatalf("ParseInvite(golden): got error %v, want nil", err)
+	}
+	if inv.Admit == nil {
+		t.Fatal("the golden write invite: got no admission, want one")
+	}
+	if got, want := inv.Root, fixedInviteRoot().Pub(); got != want {
+		t.Fatalf("the golden write invite: got root %x, want %x", got, want)
+	}
+	dev := fixedDeviceKey(0xa0)
+	w := NewWriters(inv.Doc, inv.Root)
+	mustAdd(t, w, inv.Admit.Certs(inv.Doc, dev.Pub())...)
+	assertWriter(t, w, dev, "device admitted by the golden invite")
 }
 
 func TestParseInviteForgiving(t *testing.T) {
@@ -125,7 +247,7 @@ func TestParseInviteForgiving(t *testing.T) {
 		{"as printed", code},
 		{"lower case", strings.ToLower(code)},
 		{"spaces for dashes", strings.ReplaceAll(code, "-", " ")},
-		{"no separators", "PW1" + strings.ReplaceAll(body, "-", "")},
+		{"no separators", "PW2" + strings.ReplaceAll(body, "-", "")},
 		{"broken across lines", strings.ReplaceAll(code, "-", "\n")},
 		{"CRLF and tabs", strings.ReplaceAll(code, "-", "\r\n\t")},
 		{"surrounding space", "  \t" + code + " \n"},
@@ -135,7 +257,7 @@ func TestParseInviteForgiving(t *testing.T) {
 		{"o for 0", strings.ReplaceAll(code, "0", "o")},
 		{"I for 1", strings.ReplaceAll(code, "1", "I")},
 		{"l for 1", strings.ReplaceAll(code, "1", "l")},
-		{"L for 1 in the prefix", "PWL-" + body},
+		{"lower-case prefix alone", "pw2-" + body},
 		{"en dashes", strings.ReplaceAll(code, "-", "–")},
 		{"non-breaking spaces", strings.ReplaceAll(code, "-", "\u00a0")},
 		{"read aloud in pairs", spaced(code, 2)},
@@ -146,8 +268,8 @@ func TestParseInviteForgiving(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseInvite(%q): got error %v, want nil", tt.code, err)
 			}
-			if got != want {
-				t.Fatalf("got %#v, want %#v", got, want)
+			if !sameInvite(got, want) {
+				t.Fatalf("got %s, want %s", showInvite(got), showInvite(want))
 			}
 		})
 	}
@@ -214,17 +336,24 @@ func rawInvite(body []byte) string {
 	return invitePrefix + string(encodeBase32(append(body, sum[:inviteSumLen]...)))
 }
 
-func rawBody(version, flags byte, lenField []byte, relay string) []byte {
+// rawBody is a version 2 body with zero doc, key and secret, the given
+// relay length field and relay, then tail zero bytes where the root (32)
+// and an admission (128 more) belong.
+func rawBody(version, flags byte, lenField []byte, relay string, tail int) []byte {
 	b := []byte{version, flags}
 	b = append(b, make([]byte, 80)...)
 	b = append(b, lenField...)
-	return append(b, relay...)
+	b = append(b, relay...)
+	return append(b, make([]byte, tail)...)
 }
 
 func TestParseInviteErrors(t *testing.T) {
 	good := fixedInvite(false).String()
+	goodRO := fixedInvite(true).String()
 	relay := "ws://relay"
+	longRelay := "wss://relay.example.org/" + strings.Repeat("p", 40)
 	lenOf := func(n int) []byte { return binary.AppendUvarint(nil, uint64(n)) }
+	const root, admit = inviteRootLen, inviteRootLen + inviteAdmitLen
 	tests := []struct {
 		name string
 		code string
@@ -234,30 +363,41 @@ func TestParseInviteErrors(t *testing.T) {
 		{"only space", " \n\t", ErrInviteFormat},
 		{"prose", "hello there, here is the link", ErrInviteFormat},
 		{"a URL", "https://example.org/invite", ErrInviteFormat},
-		{"other prefix", "XY1-" + good[4:], ErrInviteFormat},
+		{"other prefix", "XY2-" + good[4:], ErrInviteFormat},
 		{"emoji before the prefix", "🙂" + good, ErrInviteFormat},
-		{"prefix only", "PW1-", ErrInviteFormat},
-		{"version 2 prefix", "PW2-" + good[4:], ErrInviteVersion},
-		{"half a code", good[:len(good)/2], ErrInviteFormat},
+		{"prefix only", "PW2-", ErrInviteFormat},
+		{"version 1 prefix only", "PW1-", ErrInviteOld},
+		{"version 1 prefix", "PW1-" + good[4:], ErrInviteOld},
+		{"version 3 prefix", "PW3-" + good[4:], ErrInviteVersion},
+		{"half a read-only code", goodRO[:len(goodRO)/2], ErrInviteFormat},
+		{"a third of a write code", good[:len(good)/3], ErrInviteFormat},
 		{"last character dropped", good[:len(good)-1], ErrInviteChecksum},
 		{"character added", good + "0", ErrInviteChecksum},
 		{"U in the code", good[:10] + "U" + good[11:], ErrInviteChecksum},
 		{"emoji in the code", good[:10] + "🙂" + good[11:], ErrInviteChecksum},
 		{"two codes pasted", good + good, ErrInviteChecksum},
-		{"binary version 0", rawInvite(rawBody(0, 0, lenOf(len(relay)), relay)), ErrInviteFormat},
-		{"binary version 2", rawInvite(rawBody(2, 0, lenOf(len(relay)), relay)), ErrInviteVersion},
-		{"unknown flag", rawInvite(rawBody(1, 4, lenOf(len(relay)), relay)), ErrInviteVersion},
-		{"relay length not minimal", rawInvite(rawBody(1, 0, []byte{0x8a, 0x00}, relay)), ErrInviteFormat},
-		{"relay length too long", rawInvite(rawBody(1, 0, lenOf(len(relay)+1), relay)), ErrInviteFormat},
-		{"relay length too short", rawInvite(rawBody(1, 0, lenOf(len(relay)-1), relay)), ErrInviteFormat},
+		{"binary version 0", rawInvite(rawBody(0, 0, lenOf(len(relay)), relay, root)), ErrInviteFormat},
+		{"binary version 1 behind PW2-", rawInvite(rawBody(1, 0, lenOf(len(relay)), relay, root)), ErrInviteFormat},
+		{"binary version 3", rawInvite(rawBody(3, 0, lenOf(len(relay)), relay, root)), ErrInviteVersion},
+		{"unknown flag", rawInvite(rawBody(2, 1<<3, lenOf(len(relay)), relay, root)), ErrInviteVersion},
+		{"unknown high flag", rawInvite(rawBody(2, 1<<7, lenOf(len(relay)), relay, root)), ErrInviteVersion},
+		{"relay length not minimal", rawInvite(rawBody(2, 0, []byte{0x8a, 0x00}, relay, root)), ErrInviteFormat},
+		{"relay length too long", rawInvite(rawBody(2, 0, lenOf(len(relay)+1), relay, root)), ErrInviteFormat},
+		{"relay length too short", rawInvite(rawBody(2, 0, lenOf(len(relay)-1), relay, root)), ErrInviteFormat},
 		{"relay over 512 bytes", Invite{Relay: "wss://h/" + strings.Repeat("a", 505)}.String(), ErrInviteFormat},
-		{"relay over 2^63 bytes", rawInvite(rawBody(1, 0, lenOf(-1), "")), ErrInviteFormat},
+		{"relay over 2^63 bytes", rawInvite(rawBody(2, 0, lenOf(-1), "", root)), ErrInviteFormat},
+		{"root missing", rawInvite(rawBody(2, 0, lenOf(len(longRelay)), longRelay, 0)), ErrInviteFormat},
+		{"root cut short", rawInvite(rawBody(2, 0, lenOf(len(relay)), relay, root-1)), ErrInviteFormat},
+		{"admission flag without an admission", rawInvite(rawBody(2, flagAdmit, lenOf(len(relay)), relay, root)), ErrInviteFormat},
+		{"admission cut short", rawInvite(rawBody(2, flagAdmit, lenOf(len(relay)), relay, admit-1)), ErrInviteFormat},
+		{"admission without its flag", rawInvite(rawBody(2, 0, lenOf(len(relay)), relay, admit)), ErrInviteFormat},
 		{"empty relay", Invite{}.String(), ErrInviteFormat},
 		{"https relay", Invite{Relay: "https://relay.example.org"}.String(), ErrInviteFormat},
 		{"relay without host", Invite{Relay: "wss:///path"}.String(), ErrInviteFormat},
 		{"opaque relay", Invite{Relay: "ws:relay"}.String(), ErrInviteFormat},
 		{"relay with a space", Invite{Relay: "ws://re lay"}.String(), ErrInviteFormat},
 		{"relay not UTF-8", Invite{Relay: "ws://h/\xff"}.String(), ErrInviteFormat},
+		{"relay not UTF-8, with an admission", Invite{Relay: "ws://h/\xff", Admit: &Admission{}}.String(), ErrInviteFormat},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,11 +405,46 @@ func TestParseInviteErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got %#v, %v; want an error wrapping %v", got, err, tt.want)
 			}
-			if got != (Invite{}) {
-				t.Fatalf("got %#v alongside the error, want the zero Invite", got)
+			if !sameInvite(got, Invite{}) {
+				t.Fatalf("got %s alongside the error, want the zero Invite", showInvite(got))
 			}
 			if msg := err.Error(); strings.Contains(msg, "base32") || strings.Contains(msg, "uvarint") {
 				t.Fatalf("got message %q, want a sentence without internals", msg)
+			}
+		})
+	}
+}
+
+// Codes from Pairwise 1 get their own sentence (update and ask for a new
+// invite), still wrapping ErrInviteVersion; codes from a later Pairwise get
+// the plain version error.
+func TestParseInviteVersions(t *testing.T) {
+	body := fixedInvite(false).String()[4:]
+	tests := []struct {
+		name string
+		code string
+		old  bool
+	}{
+		{"Pairwise 1 write code", v1Codes[0], true},
+		{"Pairwise 1 read-only code", v1Codes[1], true},
+		{"Pairwise 1 code in lower case", strings.ToLower(v1Codes[0]), true},
+		{"PWL read as PW1", "PWL-" + body, true},
+		{"PWI read as PW1", "PWI-" + body, true},
+		{"PW3", "PW3-" + body, false},
+		{"PW9", "PW9-" + body, false},
+		{"binary version 3 behind PW2-", rawInvite(rawBody(3, 0, []byte{10}, "ws://relay", inviteRootLen)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseInvite(tt.code)
+			if !errors.Is(err, ErrInviteVersion) {
+				t.Fatalf("got error %v, want one wrapping ErrInviteVersion", err)
+			}
+			if gotOld := errors.Is(err, ErrInviteOld); gotOld != tt.old {
+				t.Fatalf("errors.Is(%v, ErrInviteOld): got %v, want %v", err, gotOld, tt.old)
+			}
+			if !sameInvite(got, Invite{}) {
+				t.Fatalf("got %s alongside the error, want the zero Invite", showInvite(got))
 			}
 		})
 	}
@@ -284,19 +459,24 @@ func FuzzParseInvite(f *testing.F) {
 		f.Add(string(b))
 		f.Add(strings.ToLower(string(b)))
 	}
+	inviter := fixedInviteRoot()
 	f.Add(Invite{Relay: "ws://h"}.String())
+	f.Add(Invite{Relay: "ws://h", Cohort: true, Root: inviter.Pub()}.String())
+	f.Add(Invite{Relay: "ws://h", Root: inviter.Pub(), Admit: NewAdmission(inviter, [16]byte{1})}.String())
+	f.Add(v1Codes[0])
 	f.Add("")
-	f.Add("PW1-")
+	f.Add("PW2-")
 	f.Add("PW9-00000")
-	f.Add(rawInvite(rawBody(1, 0, []byte{0x8a, 0x00}, "ws://relay")))
+	f.Add(rawInvite(rawBody(2, 0, []byte{0x8a, 0x00}, "ws://relay", inviteRootLen)))
+	f.Add(rawInvite(rawBody(2, flagAdmit, []byte{10}, "ws://relay", inviteRootLen)))
 	f.Fuzz(func(t *testing.T, s string) {
 		inv, err := ParseInvite(s)
 		if err != nil {
 			if !errors.Is(err, ErrInviteFormat) && !errors.Is(err, ErrInviteChecksum) && !errors.Is(err, ErrInviteVersion) {
 				t.Fatalf("got error %v, want one wrapping an ErrInvite sentinel", err)
 			}
-			if inv != (Invite{}) {
-				t.Fatalf("got %#v alongside the error, want the zero Invite", inv)
+			if !sameInvite(inv, Invite{}) {
+				t.Fatalf("got %s alongside the error, want the zero Invite", showInvite(inv))
 			}
 			return
 		}
@@ -304,8 +484,8 @@ func FuzzParseInvite(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded %q: got error %v, want nil", inv.String(), err)
 		}
-		if again != inv {
-			t.Fatalf("re-encoded: got %#v, want %#v", again, inv)
+		if !sameInvite(again, inv) {
+			t.Fatalf("re-encoded: got %s, want %s", showInvite(again), showInvite(inv))
 		}
 	})
 }

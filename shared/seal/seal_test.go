@@ -2,7 +2,10 @@ package seal
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -56,11 +59,95 @@ func TestSealSnapshotRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSealUsesFreshNonces(t *testing.T) {
-	a := SealRecord(testKey, testDoc, testDevice, 1, []byte("same"))
-	b := SealRecord(testKey, testDoc, testDevice, 1, []byte("same"))
+// Snapshots keep random nonces: sealing the same snapshot twice must not
+// give the same bytes.
+func TestSealSnapshotUsesFreshNonces(t *testing.T) {
+	a := SealSnapshot(testKey, testDoc, 1, []byte("same"))
+	b := SealSnapshot(testKey, testDoc, 1, []byte("same"))
 	if bytes.Equal(a[:24], b[:24]) {
 		t.Fatalf("two seals share the nonce %x", a[:24])
+	}
+	if bytes.Equal(a, b) {
+		t.Fatal("two seals of one snapshot gave the same bytes, want different ones")
+	}
+}
+
+// A record sealed again (a retried push) is the same bytes, so it carries
+// the same signature and the relay can tell a retry from a conflict.
+func TestSealRecordIsDeterministic(t *testing.T) {
+	for _, plain := range [][]byte{nil, []byte("agreed: every two weeks, video"), bytes.Repeat([]byte{7}, 1000)} {
+		a := SealRecord(testKey, testDoc, testDevice, 1, plain)
+		b := SealRecord(testKey, testDoc, testDevice, 1, bytes.Clone(plain))
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%d-byte record sealed twice: got %x… then %x…, want the same bytes", len(plain), a[:24], b[:24])
+		}
+	}
+}
+
+// A record's nonce depends on everything sealed: no two different records
+// share one, which would break XChaCha20-Poly1305.
+func TestSealRecordNonceBindsEverything(t *testing.T) {
+	plain := []byte("agreed: every two weeks, video")
+	base := SealRecord(testKey, testDoc, testDevice, 5, plain)
+	flip := func(b []byte, i int) []byte {
+		b = bytes.Clone(b)
+		b[i] ^= 0x01
+		return b
+	}
+	otherKey, otherDoc, otherDevice := testKey, testDoc, testDevice
+	otherKey[31] ^= 0x01
+	otherDoc[15] ^= 0x01
+	otherDevice[15] ^= 0x01
+	tests := []struct {
+		name   string
+		sealed []byte
+	}{
+		{"first plaintext byte", SealRecord(testKey, testDoc, testDevice, 5, flip(plain, 0))},
+		{"last plaintext byte", SealRecord(testKey, testDoc, testDevice, 5, flip(plain, len(plain)-1))},
+		{"plaintext one byte longer", SealRecord(testKey, testDoc, testDevice, 5, append(bytes.Clone(plain), 0))},
+		{"plaintext one byte shorter", SealRecord(testKey, testDoc, testDevice, 5, plain[:len(plain)-1])},
+		{"empty plaintext", SealRecord(testKey, testDoc, testDevice, 5, nil)},
+		{"doc", SealRecord(testKey, otherDoc, testDevice, 5, plain)},
+		{"device", SealRecord(testKey, testDoc, otherDevice, 5, plain)},
+		{"next dseq", SealRecord(testKey, testDoc, testDevice, 6, plain)},
+		{"dseq high bit", SealRecord(testKey, testDoc, testDevice, 5|1<<63, plain)},
+		{"key", SealRecord(otherKey, testDoc, testDevice, 5, plain)},
+	}
+	seen := map[string]string{string(base[:24]): "the base record"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nonce := string(tt.sealed[:24])
+			if prev, dup := seen[nonce]; dup {
+				t.Fatalf("got the nonce %x of %s, want a new one", nonce, prev)
+			}
+			seen[nonce] = tt.name
+		})
+	}
+}
+
+// The nonce derivation is part of the format: a push retried after an
+// upgrade must still seal to the same bytes.
+func TestSealRecordGolden(t *testing.T) {
+	got := hex.EncodeToString(SealRecord(testKey, testDoc, testDevice, 7, []byte("agreed: every two weeks, video"))) + "\n"
+	path := filepath.Join("testdata", "record.golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("got  %swant %s", got, want)
+	}
+	sealed, err := hex.DecodeString(strings.TrimSpace(string(want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := OpenRecord(testKey, testDoc, testDevice, 7, sealed); err != nil || string(plain) != "agreed: every two weeks, video" {
+		t.Fatalf("OpenRecord(golden): got %q, %v; want the plaintext, nil", plain, err)
 	}
 }
 
@@ -79,6 +166,10 @@ func TestOpenRecordFails(t *testing.T) {
 	otherDoc[15] = 1
 	otherDevice := testDevice
 	otherDevice[0] ^= 0xff
+	// Another record under the same identity: its nonce is valid for its
+	// own plaintext only.
+	sibling := SealRecord(testKey, testDoc, testDevice, 5, []byte("private: my goal is to lead a team by summer"))
+	swappedNonce := append(bytes.Clone(sibling[:24]), sealed[24:]...)
 
 	tests := []struct {
 		name   string
@@ -105,6 +196,7 @@ func TestOpenRecordFails(t *testing.T) {
 		{"empty", testKey, testDoc, testDevice, 5, []byte{}},
 		{"nil", testKey, testDoc, testDevice, 5, nil},
 		{"extra byte", testKey, testDoc, testDevice, 5, append(bytes.Clone(sealed), 0)},
+		{"nonce of another record", testKey, testDoc, testDevice, 5, swappedNonce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,10 +270,10 @@ func FuzzOpenRecord(f *testing.F) {
 			}
 			return
 		}
-		// Only a genuine seed record can open: anything else is a forgery.
-		// (Each fuzz worker seals its own seed with a fresh nonce, so the
-		// bytes cannot be compared with this process's copy.)
-		if dseq != 9 || !bytes.Equal(got, plain) {
+		// Only the genuine seed record can open: anything else is a
+		// forgery. Records seal deterministically, so every fuzz worker
+		// holds the same bytes as valid.
+		if dseq != 9 || !bytes.Equal(sealed, valid) || !bytes.Equal(got, plain) {
 			t.Fatalf("opened a record that was never sealed: dseq %d, sealed %x", dseq, sealed)
 		}
 	})
