@@ -11,8 +11,10 @@ import (
 // from the cohort key for its board (every member may write the board).
 // Whoever the root trusts may write, through certificates:
 //
-//   - an admission certificate, signed by a writer, makes a one-time key a
-//     door for one new writer; its private half travels in a write invite;
+//   - an admission certificate, signed by a writer, makes a fresh key a
+//     door for new writers; its private half travels in a write invite, so
+//     whoever holds that invite code can become a writer (as many devices
+//     as they like: a CRDT has no single "first" to hold them to one);
 //   - a writer certificate, signed by a writer or by an admission key,
 //     makes a device a writer.
 //
@@ -149,8 +151,13 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 		case c.Doc != w.doc:
 			err = cmpErr(err, fmt.Errorf("%w: it is for another document", ErrCert))
 			continue
-		case len(w.certs)+len(w.waiting) >= MaxCerts:
+		case len(w.certs) >= MaxCerts:
 			err = cmpErr(err, fmt.Errorf("%w: this document already has %d", ErrCert, MaxCerts))
+			continue
+		case len(w.waiting) >= MaxCerts && !w.mayIssue(c):
+			// Certificates nobody trusted yet are kept only so far: a
+			// flood of them must not crowd out real ones.
+			err = cmpErr(err, fmt.Errorf("%w: too many certificates wait for an issuer", ErrCert))
 			continue
 		}
 		w.waiting[h] = c

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+
+	"filippo.io/edwards25519"
 )
 
 // A device proves who it is with an Ed25519 key pair made when its data
@@ -94,7 +96,19 @@ func message(label string, parts ...[]byte) []byte {
 }
 
 func verify(pub DevicePub, sig []byte, label string, parts ...[]byte) bool {
-	return len(sig) == SigSize && ed25519.Verify(pub[:], message(label, parts...), sig)
+	return len(sig) == SigSize && strongKey(pub) && ed25519.Verify(pub[:], message(label, parts...), sig)
+}
+
+// strongKey refuses public keys of small order. Ed25519 verification as
+// the standard library does it accepts, for such a key, a signature that
+// holds for every message: a device with one could prove any hello, and a
+// writer certificate for one would let anybody sign as a writer.
+func strongKey(pub DevicePub) bool {
+	p, err := new(edwards25519.Point).SetBytes(pub[:])
+	if err != nil {
+		return false
+	}
+	return new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) != 1
 }
 
 // Labels keep every kind of signature apart: a signature made for one

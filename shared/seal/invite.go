@@ -229,6 +229,13 @@ func decodeInvite(b []byte) (Invite, error) {
 		copy(a.Seed[:], rest[:32])
 		copy(a.Issuer[:], rest[32:64])
 		copy(a.Sig[:], rest[64:])
+		if inv.ReadOnly {
+			return Invite{}, damaged("a way to become a writer in a read-only invite")
+		}
+		adm := Cert{Kind: CertAdmission, Doc: inv.Doc, Subject: DeviceKeyFromSeed(a.Seed[:]).Pub(), Issuer: a.Issuer, Sig: a.Sig[:]}
+		if _, err := ParseCert(adm.Encode()); err != nil {
+			return Invite{}, damaged("an admission its writer did not sign")
+		}
 		inv.Admit = a
 	}
 	if !validRelay(inv.Relay) {

@@ -133,6 +133,9 @@ func TestInviteRoundTrip(t *testing.T) {
 	creator := NewDeviceKey()
 	random := func(i Invite) Invite {
 		i.Doc, i.Key, i.Secret, i.Root = NewDocID(), NewKey(), NewSecret(), NewDeviceKey().Pub()
+		if i.Admit != nil {
+			i.Admit = NewAdmission(creator, i.Doc) // ParseInvite checks it is for this document
+		}
 		return i
 	}
 	withAdmission := random(Invite{Relay: "wss://relay.example.org"})
