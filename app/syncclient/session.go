@@ -88,7 +88,10 @@ type docSync struct {
 }
 
 func dial(ctx context.Context, e *Engine, url string) (*session, error) {
-	key := e.ws.DeviceKey()
+	key, err := e.ws.DeviceKey()
+	if err != nil {
+		return nil, err
+	}
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(dctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})

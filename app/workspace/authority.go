@@ -39,6 +39,9 @@ func (w *Workspace) AddCerts(id string, certs [][]byte) error {
 // selfRooted sets meta up for a document this device creates: the device
 // is its root, so it needs no certificate.
 func (w *Workspace) selfRooted(meta *Meta) {
+	if !w.device.Valid() {
+		return // see DeviceKey: sync says why
+	}
 	pub := w.device.Pub()
 	meta.Root = pub[:]
 }
@@ -46,6 +49,9 @@ func (w *Workspace) selfRooted(meta *Meta) {
 // boardAuthority sets up a board's authority for this device: the root
 // derives from the cohort key, and the device certifies itself with it.
 func (w *Workspace) boardAuthority(meta *Meta, key seal.Key) {
+	if !w.device.Valid() {
+		return
+	}
 	auth := seal.BoardAuthority(key)
 	root := auth.Pub()
 	var doc [16]byte
@@ -59,7 +65,7 @@ func (w *Workspace) boardAuthority(meta *Meta, key seal.Key) {
 // names, and, for a write invite, this device's certificates through the
 // invite's admission key.
 func (w *Workspace) admitFromInvite(meta *Meta, inv seal.Invite) {
-	if inv.Root == (seal.DevicePub{}) {
+	if inv.Root == (seal.DevicePub{}) || !w.device.Valid() {
 		return // a document from before signed devices
 	}
 	meta.Root = append([]byte(nil), inv.Root[:]...)
@@ -73,7 +79,7 @@ func (w *Workspace) admitFromInvite(meta *Meta, inv seal.Invite) {
 // device that is not one (a folder from before signed devices) gets none.
 func (w *Workspace) admission(meta Meta, doc [16]byte) *seal.Admission {
 	wr := meta.Writers()
-	if wr == nil {
+	if wr == nil || !w.device.Valid() {
 		return nil
 	}
 	if _, ok := wr.Writer(w.device.ID()); !ok {

@@ -15,8 +15,10 @@ import (
 // signature of a device the document lists as a writer. The key is kept
 // like pair keys: sealed with the keyring's vault key where there is one.
 
-// DeviceKey returns this folder's signing key.
-func (w *Workspace) DeviceKey() seal.DeviceKey { return w.device }
+// DeviceKey returns this folder's signing key, or why it cannot be had
+// (its keyring entry is gone or locked): nothing syncs without it, but
+// the folder still opens.
+func (w *Workspace) DeviceKey() (seal.DeviceKey, error) { return w.device, w.deviceErr }
 
 // loadDeviceKey reads the device key, or makes one. A folder from before
 // signed devices gets its first key here; its devices had numbered their
@@ -30,7 +32,8 @@ func (w *Workspace) loadDeviceKey() error {
 	case s.SealedDeviceKey != nil:
 		var err error
 		if seed, err = w.vault.openBytes("device key", s.SealedDeviceKey); err != nil {
-			return err
+			w.deviceErr = err
+			return nil
 		}
 	case s.DeviceKey != nil:
 		seed = s.DeviceKey

@@ -100,8 +100,9 @@ type Workspace struct {
 	// Now is the clock edits are stamped with; tests replace it.
 	Now func() time.Time
 
-	vault  vault
-	device seal.DeviceKey
+	vault     vault
+	device    seal.DeviceKey
+	deviceErr error // why device is missing, if it is
 
 	mu       sync.Mutex
 	closed   atomic.Bool // set by Close; idle compactions then do nothing
