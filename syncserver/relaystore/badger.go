@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -44,6 +45,8 @@ type Badger struct {
 	log *slog.Logger
 
 	docs, records, bytes atomic.Int64
+	acct                 acct       // per-document and per-owner usage (usage.go)
+	maint                sync.Mutex // orders Prune against DeleteDoc
 	stop                 chan struct{}
 	done                 chan struct{}
 }
@@ -80,7 +83,7 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	db, err := badger.Open(opts)
 	if err != nil {
 		if errors.Is(err, syscall.EWOULDBLOCK) || bytes.Contains([]byte(err.Error()), []byte("Cannot acquire directory lock")) {
-			return nil, fmt.Errorf("the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", dir)
+			return nil, fmt.Errorf("%w: the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", ErrLocked, dir)
 		}
 		return nil, fmt.Errorf("%w: cannot open the relay's data folder %s (%v). Restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
 	}
@@ -92,6 +95,10 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	if err := s.count(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: reading %s: %v", ErrCorrupt, dir, err)
+	}
+	if err := s.loadUsage(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: reading the usage in %s: %v", ErrCorrupt, dir, err)
 	}
 	go s.gc()
 	return s, nil
@@ -277,6 +284,7 @@ func (s *Badger) Commit(b Batch) error {
 		return err
 	}
 	var added, addedBytes int64
+	var staged map[wire.DocID]docAcct
 	heads := map[wire.DocID]uint64{}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		metas := map[wire.DocID]Doc{}
@@ -318,11 +326,14 @@ func (s *Badger) Commit(b Batch) error {
 				return err
 			}
 		}
-		return nil
+		var err error
+		staged, err = s.stageCommit(txn, b, time.Now())
+		return err
 	})
 	if err != nil {
 		return s.writeErr(err)
 	}
+	s.applyUsage(staged)
 	s.docs.Add(int64(len(b.Creates)))
 	s.records.Add(added)
 	s.bytes.Add(addedBytes)
@@ -412,6 +423,7 @@ func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
 		return err
 	}
 	var old int64
+	var staged map[wire.DocID]docAcct
 	err := s.db.Update(func(txn *badger.Txn) error {
 		d, err := getMeta(txn, id)
 		if err != nil {
@@ -429,11 +441,15 @@ func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
 		if err := txn.Set(key(kSnap, id), v); err != nil {
 			return err
 		}
+		if staged, err = s.stageSnapshot(txn, id, len(body), time.Now()); err != nil {
+			return err
+		}
 		return txn.Set(key(kMeta, id), encodeMeta(d))
 	})
 	if err != nil {
 		return s.writeErr(err)
 	}
+	s.applyUsage(staged)
 	s.bytes.Add(int64(len(body)) - old)
 	return nil
 }
@@ -442,13 +458,19 @@ func (s *Badger) PutSnapshot(id wire.DocID, seq uint64, body []byte) error {
 // half-way leaves only records the snapshot already covers; Read skips
 // nothing a reader needs because readers start after the snapshot.
 func (s *Badger) Prune(id wire.DocID) error {
+	s.maint.Lock()
+	defer s.maint.Unlock()
 	d, err := s.Doc(id)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted meanwhile
+	}
 	if err != nil {
 		return err
 	}
 	for {
 		var n int
 		var freed int64
+		var staged map[wire.DocID]docAcct
 		err := s.db.Update(func(txn *badger.Txn) error {
 			dels, err := pruneKeys(txn, id, d.SnapSeq, &n, &freed)
 			if err != nil {
@@ -459,11 +481,13 @@ func (s *Badger) Prune(id wire.DocID) error {
 					return err
 				}
 			}
-			return nil
+			staged, err = s.stagePrune(txn, id, n, freed)
+			return err
 		})
 		if err != nil {
 			return s.writeErr(err)
 		}
+		s.applyPruned(staged)
 		s.records.Add(-int64(n))
 		s.bytes.Add(-freed)
 		if n == 0 {
