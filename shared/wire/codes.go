@@ -21,6 +21,7 @@ const (
 	CodeRevoked      Code = "revoked"        // organisation token was revoked
 	CodeBusy         Code = "busy"           // relay at its connection cap or shutting down
 	CodeInternal     Code = "internal"       // relay-side failure; retry later
+	CodeQuota        Code = "quota"          // the pair or its token used its storage on the relay
 )
 
 // Temporary reports whether a client should retry later after this code,
