@@ -22,6 +22,7 @@ type writeReq struct {
 	snap   *wire.SnapPut
 	token  string // for create
 	device wire.DeviceID
+	fn     func() // runs alone on the writer goroutine (evict.go)
 }
 
 func (r *writeReq) size() int {
@@ -79,6 +80,10 @@ func (w *writer) run() {
 				return
 			}
 		}
+		if first.fn != nil {
+			first.fn()
+			continue
+		}
 		if first.snap != nil {
 			w.snapshot(first)
 			continue
@@ -92,7 +97,7 @@ func (w *writer) run() {
 				if !ok {
 					break drain
 				}
-				if r.snap != nil {
+				if r.snap != nil || r.fn != nil {
 					carry = r // after this batch, so it sees its records
 					break drain
 				}
@@ -131,7 +136,8 @@ func (w *writer) commit(batch []*writeReq) {
 	var order []wire.DocID
 	var replies []reply
 	var acks []reply // sent only if the commit succeeds
-	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}}
+	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}, Owners: map[wire.DocID]string{}}
+	quota := s.newQuotaBatch()
 
 	view := func(id wire.DocID) (*pending, error) {
 		if p, ok := docs[id]; ok {
@@ -154,14 +160,20 @@ func (w *writer) commit(batch []*writeReq) {
 		switch {
 		case r.create != nil:
 			m := r.create
-			if _, err := s.tokens.Check(r.token); err != nil {
+			tok, err := s.tokens.Identify(r.token)
+			if err != nil {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
 			}
 			p, err := view(m.Doc)
 			if errors.Is(err, relaystore.ErrNotFound) {
+				if err := quota.create(m.Doc, tok.ID()); err != nil {
+					replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+					continue
+				}
 				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash}
 				b.Creates[m.Doc] = meta
+				b.Owners[m.Doc] = tok.ID()
 				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}}
 				order = append(order, m.Doc)
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc}})
@@ -214,6 +226,10 @@ func (w *writer) commit(batch []*writeReq) {
 				s.m.duplicates.Inc()
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: seq}})
 			default:
+				if err := quota.admit(m.Doc, len(m.Body)); err != nil {
+					replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+					continue
+				}
 				p.meta.Head++
 				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body}
 				p.devices[r.device] = m.DSeq
@@ -317,6 +333,10 @@ func (w *writer) snapshot(r *writeReq) {
 			Msg: "the relay already has a snapshot that covers as much, or this one claims records it does not have"})
 		return
 	}
+	if err := s.admitSnapshot(m.Doc, len(m.Body)); err != nil {
+		r.c.send(errFor(m.Req, m.Doc, err))
+		return
+	}
 	if err := s.store.PutSnapshot(m.Doc, m.Seq, m.Body); err != nil {
 		s.log.Error("snapshot not stored", "err", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
@@ -324,6 +344,7 @@ func (w *writer) snapshot(r *writeReq) {
 	}
 	d.mu.Lock()
 	d.meta.SnapSeq = m.Seq
+	d.snap = nil // subscribers get the new one (snapcache.go)
 	d.mu.Unlock()
 	s.m.snapshots.Inc()
 	r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
