@@ -187,6 +187,18 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	hs := relay.NewHTTPServer(srv.Handler())
 	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	if *metricsListen != "" {
+		ml, err := net.Listen("tcp", *metricsListen)
+		if err != nil {
+			ln.Close()
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("cannot listen on %s for metrics: %w", *metricsListen, err)
+		}
+		ms := relay.NewHTTPServer(srv.MetricsHandler())
+		go ms.Serve(ml)
+		defer ms.Close()
+		log.Info("metrics serving", "url", "http://"+ml.Addr().String()+"/metrics")
+	}
 	scheme := "ws"
 	if *cert != "" {
 		scheme = "wss"
@@ -201,18 +213,6 @@ func serve(args []string, stderr io.Writer) error {
 	}()
 	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "data", *data,
 		"doc_quota", formatSize(limits.DocQuota), "token_quota", formatSize(limits.TokenQuota))
-	if *metricsListen != "" {
-		ml, err := net.Listen("tcp", *metricsListen)
-		if err != nil {
-			hs.Close()
-			srv.Shutdown(context.Background())
-			return fmt.Errorf("cannot listen on %s for metrics: %w", *metricsListen, err)
-		}
-		ms := relay.NewHTTPServer(srv.MetricsHandler())
-		go ms.Serve(ml)
-		defer ms.Close()
-		log.Info("metrics serving", "url", "http://"+ml.Addr().String()+"/metrics")
-	}
 	if *debugListen != "" {
 		dl, err := net.Listen("tcp", *debugListen)
 		if err != nil {
