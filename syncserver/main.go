@@ -4,7 +4,9 @@
 //	pairwise-relay serve --listen ADDR --data DIR
 //	pairwise-relay token new --data DIR --name NAME
 //	pairwise-relay token list --data DIR
-//	pairwise-relay token revoke --data DIR NAME
+//	pairwise-relay token revoke --data DIR [--purge] NAME
+//	pairwise-relay doc list --data DIR
+//	pairwise-relay doc delete --data DIR ID
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -38,11 +41,17 @@ Usage:
   pairwise-relay serve --listen ADDR --data DIR [flags]   run the relay
   pairwise-relay token new --data DIR --name NAME         issue an organisation token
   pairwise-relay token list --data DIR                    list tokens
-  pairwise-relay token revoke --data DIR NAME             revoke a token
+  pairwise-relay token revoke --data DIR [--purge] NAME   revoke a token (--purge: and
+                                                          delete every pair it created)
+  pairwise-relay doc list --data DIR                      storage used by each pair and token
+  pairwise-relay doc delete --data DIR ID                 delete a pair from the relay
 
 Organisation tokens let people create new pairs on this relay; joining a
-pair needs only its invite. Token commands work while the relay is serving
-on the same folder, and a revoked token stops working at once.
+pair needs only its invite. Each pair is tied to the token that created it,
+and serve's --doc-quota and --token-quota bound what a pair and a token's
+pairs may store. Token and doc commands work while the relay is serving on
+the same folder: a revoked token stops working at once, and a deleted pair
+is gone for its connected members too.
 
 Run 'pairwise-relay COMMAND --help' for a command's flags.
 `
@@ -65,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = serve(args[1:], stderr)
 	case "token":
 		err = token(args[1:], stdout, stderr)
+	case "doc":
+		err = doc(args[1:], stdout, stderr)
 	default:
 		err = fmt.Errorf("unknown command %q; run 'pairwise-relay --help'", args[0])
 	}
@@ -127,7 +138,15 @@ func serve(args []string, stderr io.Writer) error {
 	data := fs.String("data", defaultData(), "folder for the relay's data (the document logs and the token file)")
 	cert := fs.String("tls-cert", "", "certificate file (PEM) to serve wss:// directly; leave empty behind a TLS-terminating proxy")
 	key := fs.String("tls-key", "", "private key file (PEM) for --tls-cert")
-	maxConns := fs.Int("max-conns", relay.DefaultLimits().MaxConns, "most WebSocket connections at once")
+	def := relay.DefaultLimits()
+	maxConns := fs.Int("max-conns", def.MaxConns, "most WebSocket connections at once")
+	maxPerAddr := fs.Int("max-conns-per-addr", def.MaxConnsPerAddr, "most WebSocket connections from one IP address (behind a reverse proxy every client shares the proxy's address: raise it)")
+	docQuota := &sizeFlag{def.DocQuota}
+	fs.Var(docQuota, "doc-quota", "most one pair may store: its records and snapshot (such as 256MB; 0 for no limit)")
+	tokenQuota := &sizeFlag{def.TokenQuota}
+	fs.Var(tokenQuota, "token-quota", "most the pairs one organisation token created may store together (such as 4GB; 0 for no limit). "+
+		"Keep it below the data disk's free space: below 160 MB free the relay refuses every write, for everyone, and the quota is what stops one writer getting there")
+	metricsListen := fs.String("metrics-listen", "", "address (such as 127.0.0.1:9464) to serve Prometheus metrics on, under /metrics; off when empty. The WebSocket address does not serve them")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	debugListen := fs.String("debug-listen", "", "loopback address (such as 127.0.0.1:6060) to serve Go's profiler on, under /debug/pprof/; off when empty")
@@ -154,17 +173,32 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	limits := relay.DefaultLimits()
+	limits := def
 	limits.MaxConns = *maxConns
+	limits.MaxConnsPerAddr = *maxPerAddr
+	limits.DocQuota, limits.TokenQuota = docQuota.n, tokenQuota.n
 	srv := relay.New(st, relay.OpenTokens(*data), log, limits)
+	srv.WatchAdmin(*data, time.Second)
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		srv.Shutdown(context.Background())
 		return fmt.Errorf("cannot listen on %s: %w", *listen, err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := relay.NewHTTPServer(srv.Handler())
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	if *metricsListen != "" {
+		ml, err := net.Listen("tcp", *metricsListen)
+		if err != nil {
+			ln.Close()
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("cannot listen on %s for metrics: %w", *metricsListen, err)
+		}
+		ms := relay.NewHTTPServer(srv.MetricsHandler())
+		go ms.Serve(ml)
+		defer ms.Close()
+		log.Info("metrics serving", "url", "http://"+ml.Addr().String()+"/metrics")
+	}
 	scheme := "ws"
 	if *cert != "" {
 		scheme = "wss"
@@ -177,7 +211,8 @@ func serve(args []string, stderr io.Writer) error {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "data", *data)
+	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "data", *data,
+		"doc_quota", formatSize(limits.DocQuota), "token_quota", formatSize(limits.TokenQuota))
 	if *debugListen != "" {
 		dl, err := net.Listen("tcp", *debugListen)
 		if err != nil {
@@ -185,7 +220,7 @@ func serve(args []string, stderr io.Writer) error {
 			srv.Shutdown(context.Background())
 			return fmt.Errorf("cannot listen on %s for the profiler: %w", *debugListen, err)
 		}
-		ds := &http.Server{Handler: profiler(), ReadHeaderTimeout: 10 * time.Second}
+		ds := &http.Server{Handler: profiler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 		go ds.Serve(dl)
 		defer ds.Close()
 		log.Info("profiler serving", "url", "http://"+dl.Addr().String()+"/debug/pprof/")
@@ -282,28 +317,50 @@ func token(args []string, stdout, stderr io.Writer) error {
 		}
 		return tw.Flush()
 	case "revoke":
+		purge := fs.Bool("purge", false, "also delete every pair this token created, on the relay (members keep their own copies)")
 		// Allow the name before or after the flags.
-		rest := args[1:]
-		var name string
-		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-			name, rest = rest[0], rest[1:]
-		}
-		if err := fs.Parse(rest); err != nil {
+		name, err := parseWithArg(fs, args[1:], "usage: pairwise-relay token revoke --data DIR [--purge] NAME")
+		if err != nil {
 			return err
-		}
-		if name == "" && fs.NArg() == 1 {
-			name = fs.Arg(0)
-		} else if fs.NArg() > 0 || name == "" {
-			return errors.New("usage: pairwise-relay token revoke --data DIR NAME")
 		}
 		if err := needData(*data); err != nil {
 			return err
 		}
-		if err := relay.RevokeToken(*data, name); err != nil {
+		return revoke(*data, name, *purge, stdout, stderr)
+	}
+	return fmt.Errorf("unknown token command %q: choose new, list or revoke", args[0])
+}
+
+func revoke(data, name string, purge bool, stdout, stderr io.Writer) error {
+	list, err := relay.ListTokens(data)
+	if err != nil {
+		return err
+	}
+	target := slices.IndexFunc(list, func(k relay.Token) bool { return k.Name == name && k.Revoked == nil })
+	if target >= 0 || !purge {
+		if err := relay.RevokeToken(data, name); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Revoked %q. It can no longer create pairs, on open connections too.\n", name)
+	} else {
+		// Already revoked: purge the latest token of that name, so a purge
+		// that failed half-way can be run again.
+		for j, k := range list {
+			if k.Name == name {
+				target = j
+			}
+		}
+		if target < 0 {
+			return fmt.Errorf("no token is named %q; `pairwise-relay token list --data DIR` shows them", name)
+		}
+	}
+	if !purge {
 		return nil
 	}
-	return fmt.Errorf("unknown token command %q: choose new, list or revoke", args[0])
+	out, err := adminRequest(data, relay.Request{Op: relay.OpPurge, Owner: list[target].ID()}, stderr)
+	if err != nil {
+		return fmt.Errorf("the token is revoked, but deleting its pairs failed: %w; run the command with --purge again", err)
+	}
+	fmt.Fprintf(stdout, "Deleted the %d pairs it created from the relay. Their members keep their own copies.\n", out.Deleted)
+	return nil
 }

@@ -24,6 +24,7 @@ const (
 	CodeDevice       Code = "device"          // hello does not prove its device ID
 	CodeNotWriter    Code = "not_writer"      // push from a device that is not a writer
 	CodeBadCert      Code = "bad_certificate" // certificate malformed or not chained to the root
+	CodeQuota        Code = "quota"           // the pair or its token used its storage on the relay
 )
 
 // Temporary reports whether a client should retry later after this code,

@@ -151,6 +151,10 @@ func (w *writer) snapshot(r *writeReq) {
 			Msg: "the relay already has a snapshot that covers as much, or this one claims records it does not have"})
 		return
 	}
+	if err := s.admitSnapshot(m.Doc, len(m.Body)); err != nil {
+		r.c.send(errFor(m.Req, m.Doc, err))
+		return
+	}
 	snap := relaystore.Snap{Seq: m.Seq, Device: r.c.device, Sig: m.Sig, Body: m.Body}
 	next, err := s.newCandidate(d, snap)
 	if err == nil {
@@ -169,6 +173,7 @@ func (w *writer) snapshot(r *writeReq) {
 	if len(next.need) == 0 {
 		d.mu.Lock()
 		d.meta.SnapSeq = m.Seq
+		d.snap = nil // subscribers get the new one (snapcache.go)
 		if d.cand != nil && d.cand.seq <= m.Seq {
 			d.cand = nil
 		}
@@ -215,6 +220,7 @@ func (w *writer) confirm(r *writeReq) {
 	}
 	d.mu.Lock()
 	d.meta.SnapSeq = cand.seq
+	d.snap = nil
 	if d.cand == cand {
 		d.cand = nil
 	}

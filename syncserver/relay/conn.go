@@ -45,6 +45,8 @@ type conn struct {
 	drain   chan struct{} // signalled when the queue empties
 	dead    bool
 	bye     *closing // close after the queue is written
+
+	admitted atomic.Bool // opened a pair (limits.go)
 }
 
 type closing struct {
@@ -100,6 +102,7 @@ func (c *conn) serve(shutdown context.Context) {
 		panic("relay: no system randomness: " + err.Error())
 	}
 	c.send(&wire.Challenge{Version: wire.Version, Nonce: c.nonce})
+	defer c.awaitAdmission()()
 
 	err := c.readLoop(ctx)
 	if err != nil {
@@ -180,6 +183,9 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 		if m.Root == ([32]byte{}) {
 			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "a new pair needs a root key; update Pairwise"})
 			return nil
+		}
+		if _, err := s.tokens.Check(c.token); err == nil {
+			c.admit()
 		}
 		if !s.writer.submit(&writeReq{c: c, create: m, token: c.token}) {
 			return errors.New("shutting down")
@@ -265,20 +271,13 @@ func (c *conn) mayWrite(req uint64, doc wire.DocID) *wire.Error {
 
 func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 	s := c.s
-	d, err := s.doc(m.Doc)
+	d, write, err := s.openDoc(m.Doc, m.Cap)
 	if err != nil {
 		c.send(errFor(m.Req, m.Doc, err))
 		return nil
 	}
-	d.mu.Lock()
-	write := seal.CapMatches(m.Cap, d.meta.WriteHash)
-	read := write || seal.CapMatches(m.Cap, d.meta.ReadHash)
-	d.mu.Unlock()
-	if !read {
-		c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeUnauthorized,
-			Msg: "the access key in this invite does not match this pair on the relay; ask your partner for a fresh invite"})
-		return nil
-	}
+	defer s.unpin(d)
+	c.admit()
 	if old := c.subs[m.Doc]; old != nil {
 		d.mu.Lock()
 		delete(d.subs, c)
@@ -302,7 +301,7 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 
 	from := m.From
 	if snapSeq > from {
-		if from, err = c.sendSnapshot(m.Doc, from); err != nil {
+		if from, err = c.sendSnapshot(d, from); err != nil {
 			return err
 		}
 	}
@@ -313,7 +312,7 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 		}
 		if len(recs) == 0 || recs[0].Seq != from+1 {
 			// A newer snapshot replaced the records we were about to send.
-			next, err := c.sendSnapshot(m.Doc, from)
+			next, err := c.sendSnapshot(d, from)
 			if err != nil {
 				return err
 			}
@@ -369,16 +368,16 @@ func (c *conn) sendWriters(doc wire.DocID, root [32]byte, certs [][]byte) {
 
 // sendSnapshot sends the stored snapshot if it covers more than from, and
 // returns the sequence the client then holds.
-func (c *conn) sendSnapshot(doc wire.DocID, from uint64) (uint64, error) {
-	snap, err := c.s.store.Snapshot(doc)
+func (c *conn) sendSnapshot(d *docState, from uint64) (uint64, error) {
+	f, err := c.s.snapshotFrame(d)
 	if err != nil {
-		return from, c.internal(doc, err)
+		return from, c.internal(d.id, err)
 	}
-	if snap.Seq <= from {
+	if f.seq <= from {
 		return from, nil
 	}
-	c.send(&wire.Snapshot{Doc: doc, Seq: snap.Seq, Body: snap.Body, Device: snap.Device, Sig: snap.Sig})
-	return snap.Seq, nil
+	c.enqueue(f.frame)
+	return f.seq, nil
 }
 
 func (c *conn) internal(doc wire.DocID, err error) error {
@@ -406,7 +405,7 @@ func (c *conn) enqueue(frame []byte) {
 	if c.dead || c.bye != nil {
 		return
 	}
-	if c.qbytes+len(frame) > c.s.limits.MaxBacklog {
+	if c.qbytes+len(frame) > c.s.limits.MaxBacklog || !c.s.reserveQueued(len(frame)) {
 		c.dropSlowLocked()
 		return
 	}
@@ -500,6 +499,7 @@ func (c *conn) flush() {
 		if dead || len(q) == 0 {
 			c.writing = false
 			c.qmu.Unlock()
+			c.s.releaseQueued(q...)
 			select {
 			case c.drain <- struct{}{}:
 			default:
@@ -514,11 +514,13 @@ func (c *conn) flush() {
 		case c.drain <- struct{}{}:
 		default:
 		}
-		for _, f := range q {
+		for i, f := range q {
 			wctx, cancel := context.WithTimeout(c.ctx, c.s.limits.WriteTimeout)
 			err := c.ws.Write(wctx, websocket.MessageBinary, f)
 			cancel()
+			c.s.releaseQueued(f)
 			if err != nil {
+				c.s.releaseQueued(q[i+1:]...)
 				c.qmu.Lock()
 				c.dead = true
 				c.qmu.Unlock()

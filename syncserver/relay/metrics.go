@@ -1,8 +1,11 @@
 package relay
 
 import (
+	"net/http"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the relay's Prometheus series, on their own registry so a
@@ -10,17 +13,21 @@ import (
 type metrics struct {
 	reg *prometheus.Registry
 
-	conns          prometheus.Gauge
-	pushes         prometheus.Counter
-	duplicates     prometheus.Counter
-	snapshots      prometheus.Counter
-	backlogRecords prometheus.Counter
-	bytesOut       prometheus.Counter
-	slowDropped    prometheus.Counter
-	errors         *prometheus.CounterVec
-	refused        *prometheus.CounterVec
-	commitSeconds  prometheus.Histogram
-	batchRecords   prometheus.Histogram
+	conns           prometheus.Gauge
+	pushes          prometheus.Counter
+	duplicates      prometheus.Counter
+	snapshots       prometheus.Counter
+	backlogRecords  prometheus.Counter
+	bytesOut        prometheus.Counter
+	slowDropped     prometheus.Counter
+	idleClosed      prometheus.Counter
+	snapshotEncodes prometheus.Counter
+	snapshotsServed prometheus.Counter
+	evicted         prometheus.Counter
+	errors          *prometheus.CounterVec
+	refused         *prometheus.CounterVec
+	commitSeconds   prometheus.Histogram
+	batchRecords    prometheus.Histogram
 }
 
 func newMetrics(s *Server) *metrics {
@@ -40,7 +47,13 @@ func newMetrics(s *Server) *metrics {
 		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
 	m.batchRecords = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "pairwise_relay_commit_records", Help: "Records per group commit.",
 		Buckets: prometheus.ExponentialBuckets(1, 2, 10)})
-	for _, c := range []prometheus.Collector{m.conns, m.pushes, m.duplicates, m.snapshots, m.backlogRecords, m.bytesOut, m.slowDropped, m.errors, m.refused, m.commitSeconds, m.batchRecords} {
+	m.idleClosed = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_unadmitted_closed_total", Help: "Connections closed because they opened no pair in time."})
+	m.snapshotEncodes = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_snapshot_encodes_total", Help: "Snapshots read and encoded for subscribers (one encoding serves every subscriber)."})
+	m.snapshotsServed = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_snapshots_served_total", Help: "Snapshots looked up for subscribers catching up."})
+	m.evicted = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_documents_evicted_total", Help: "Idle documents dropped from memory."})
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_queued_bytes", Help: "Bytes queued to clients across all connections."},
+		func() float64 { return float64(s.queued.Load()) }))
+	for _, c := range []prometheus.Collector{m.idleClosed, m.snapshotEncodes, m.snapshotsServed, m.evicted, m.conns, m.pushes, m.duplicates, m.snapshots, m.backlogRecords, m.bytesOut, m.slowDropped, m.errors, m.refused, m.commitSeconds, m.batchRecords} {
 		f(c)
 	}
 	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_documents", Help: "Documents stored."},
@@ -52,4 +65,13 @@ func newMetrics(s *Server) *metrics {
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// MetricsHandler serves the relay's Prometheus metrics at /metrics. It is
+// meant for its own listener (serve --metrics-listen), not the WebSocket
+// one: metrics tell anyone who reads them how busy the relay is.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
+	return mux
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -36,6 +35,14 @@ type Limits struct {
 	HelloTimeout   time.Duration // to send Hello after connecting
 	WriteTimeout   time.Duration // for one frame to a client
 	PingEvery      time.Duration // keepalive; a client that does not answer is dropped
+
+	// See limits.go, quota.go and evict.go.
+	MaxConnsPerAddr  int           // open connections from one IP address
+	SubscribeTimeout time.Duration // to open a pair (subscribe or create) after connecting
+	MaxQueuedTotal   int64         // bytes queued to clients across all connections
+	DocQuota         int64         // bytes one document may hold; 0 for no limit
+	TokenQuota       int64         // bytes the documents one token created may hold; 0 for no limit
+	EvictEvery       time.Duration // how often idle documents leave memory
 }
 
 // DefaultLimits suit an organisation's relay on a small server.
@@ -51,6 +58,13 @@ func DefaultLimits() Limits {
 		HelloTimeout:   10 * time.Second,
 		WriteTimeout:   15 * time.Second,
 		PingEvery:      30 * time.Second,
+
+		MaxConnsPerAddr:  64,
+		SubscribeTimeout: 10 * time.Second,
+		MaxQueuedTotal:   512 << 20,
+		DocQuota:         256 << 20,
+		TokenQuota:       4 << 30,
+		EvictEvery:       time.Minute,
 	}
 }
 
@@ -64,8 +78,12 @@ type Server struct {
 
 	writer *writer
 
-	mu   sync.Mutex
-	docs map[wire.DocID]*docState
+	mu       sync.Mutex
+	docs     map[wire.DocID]*docState
+	deleting map[wire.DocID]bool // documents being deleted (admin.go)
+
+	addrs  map[string]int // open connections by remote IP, under gate
+	queued atomic.Int64   // bytes queued to clients, all connections
 
 	conns    atomic.Int64
 	gate     sync.Mutex // orders enter against Shutdown
@@ -89,6 +107,8 @@ type docState struct {
 	// auth is the document's write authority (nil for a document made
 	// before version 2); the writer goroutine alone uses it.
 	auth *seal.Writers
+	snap *snapFrame // the current snapshot, encoded once (snapcache.go)
+	pins int        // subscribes under way; guarded by Server.mu (evict.go)
 
 	// The writer goroutine alone touches these.
 	devices map[wire.DeviceID]uint64
@@ -97,14 +117,17 @@ type docState struct {
 
 // New returns a relay over store. tokens decides who may create documents.
 func New(store relaystore.Store, tokens *Tokens, log *slog.Logger, limits Limits) *Server {
-	s := &Server{store: store, tokens: tokens, log: log, limits: limits, docs: map[wire.DocID]*docState{}}
+	s := &Server{store: store, tokens: tokens, log: log, limits: limits, docs: map[wire.DocID]*docState{},
+		deleting: map[wire.DocID]bool{}, addrs: map[string]int{}}
 	s.connCtx, s.stopConn = context.WithCancel(context.Background())
 	s.m = newMetrics(s)
 	s.writer = newWriter(s)
+	s.startEvicting()
 	return s
 }
 
-// Handler serves the WebSocket endpoint at /, /healthz and /metrics.
+// Handler serves the WebSocket endpoint at / and /healthz. Metrics are
+// served apart, by MetricsHandler.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -114,13 +137,13 @@ func (s *Server) Handler() http.Handler {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /{$}", s.serveWS)
 	return mux
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	switch s.enter() {
+	ip := remoteIP(r.RemoteAddr)
+	switch s.enter(ip) {
 	case enterClosing:
 		http.Error(w, "the relay is restarting; try again in a moment", http.StatusServiceUnavailable)
 		return
@@ -128,13 +151,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.m.refused.WithLabelValues(string(wire.CodeBusy)).Inc()
 		http.Error(w, "the relay is at its connection limit; try again later", http.StatusServiceUnavailable)
 		return
+	case enterAddrBusy:
+		s.m.refused.WithLabelValues(string(wire.CodeRateLimited)).Inc()
+		http.Error(w, "too many connections from your address; close some and try again later", http.StatusTooManyRequests)
+		return
 	}
 	handedOff := false
 	defer func() {
 		if !handedOff {
-			s.leave()
+			s.leave(ip)
 		}
 	}()
+	clearDeadlines(w)
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{wire.Subprotocol},
 		InsecureSkipVerify: true, // not a browser endpoint: no origin to check
@@ -154,7 +182,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// were a third of what an idle connection cost.
 	handedOff = true
 	go func() {
-		defer s.leave()
+		defer s.leave(ip)
 		c.serve(s.connCtx)
 	}()
 }
@@ -165,6 +193,7 @@ const (
 	entered entry = iota
 	enterClosing
 	enterBusy
+	enterAddrBusy
 )
 
 // enter counts a new connection in, unless the relay is shutting down or
@@ -172,7 +201,7 @@ const (
 // "not closing, so count it" one step: a connection accepted while Shutdown
 // begins is either refused here or waited for, never served from a closed
 // store.
-func (s *Server) enter() entry {
+func (s *Server) enter(ip string) entry {
 	s.gate.Lock()
 	defer s.gate.Unlock()
 	if s.closing.Load() {
@@ -181,12 +210,21 @@ func (s *Server) enter() entry {
 	if s.conns.Load() >= int64(s.limits.MaxConns) {
 		return enterBusy
 	}
+	if n := s.limits.MaxConnsPerAddr; n > 0 && s.addrs[ip] >= n {
+		return enterAddrBusy
+	}
+	s.addrs[ip]++
 	s.conns.Add(1)
 	s.connWG.Add(1)
 	return entered
 }
 
-func (s *Server) leave() {
+func (s *Server) leave(ip string) {
+	s.gate.Lock()
+	if s.addrs[ip]--; s.addrs[ip] <= 0 {
+		delete(s.addrs, ip)
+	}
+	s.gate.Unlock()
 	s.conns.Add(-1)
 	s.connWG.Done()
 }
@@ -260,6 +298,12 @@ func errFor(req uint64, doc wire.DocID, err error) *wire.Error {
 		e.Code, e.Msg = wire.CodeUnauthorized, err.Error()
 	case errors.Is(err, ErrTokenRevoked):
 		e.Code, e.Msg = wire.CodeRevoked, err.Error()
+	case errors.Is(err, errBadCap):
+		e.Code, e.Msg = wire.CodeUnauthorized, "the access key in this invite does not match this pair on the relay; ask your partner for a fresh invite"
+	case errors.Is(err, ErrDocQuota):
+		e.Code, e.Msg = wire.CodeQuota, "this pair has used its storage on the relay; ask the relay's admin to raise the pair's quota or to remove pairs no longer used. Your changes are kept on this computer"
+	case errors.Is(err, ErrTokenQuota):
+		e.Code, e.Msg = wire.CodeQuota, "the pairs created with your organisation's token have used their storage on the relay; ask the relay's admin to raise the token's quota or to remove pairs no longer used. Your changes are kept on this computer"
 	case errors.Is(err, relaystore.ErrDiskFull):
 		e.Msg = "the relay's disk is full; your changes are kept on your computer and will be sent once its admin frees space"
 	}

@@ -762,7 +762,15 @@ func TestMetrics(t *testing.T) {
 	a.subscribe(d.id, d.write[:], 0)
 	a.expectAck(a.push(d.id, 1, "m"))
 	a.expectError(a.push(d.id, 9, "m"), wire.CodeOutOfOrder)
-	resp, err := http.Get(r.http.URL + "/metrics")
+	// Metrics are served on their own listener, not the WebSocket one.
+	if resp, err := http.Get(r.http.URL + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the WebSocket listener answers /metrics with %d, want 404", resp.StatusCode)
+	}
+	ms := httptest.NewServer(r.srv.MetricsHandler())
+	defer ms.Close()
+	resp, err := http.Get(ms.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,13 +59,19 @@ var (
 
 // Check reports which token tok is, or why it may not be used.
 func (t *Tokens) Check(tok string) (name string, err error) {
+	k, err := t.Identify(tok)
+	return k.Name, err
+}
+
+// Identify is Check, returning the whole token.
+func (t *Tokens) Identify(tok string) (Token, error) {
 	if tok == "" {
-		return "", ErrNoToken
+		return Token{}, ErrNoToken
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.refresh(); err != nil {
-		return "", err
+		return Token{}, err
 	}
 	for _, k := range t.list {
 		want, err := hex.DecodeString(k.Hash)
@@ -74,13 +80,17 @@ func (t *Tokens) Check(tok string) (name string, err error) {
 		}
 		if seal.TokenMatches(tok, [32]byte(want)) {
 			if k.Revoked != nil {
-				return k.Name, ErrTokenRevoked
+				return k, ErrTokenRevoked
 			}
-			return k.Name, nil
+			return k, nil
 		}
 	}
-	return "", ErrTokenUnknown
+	return Token{}, ErrTokenUnknown
 }
+
+// ID is how the relay records which token created a document: the token's
+// hash, which no other token shares, even one given the same name later.
+func (k Token) ID() string { return k.Hash }
 
 func (t *Tokens) refresh() error {
 	fi, err := os.Stat(t.path)

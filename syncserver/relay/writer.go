@@ -25,13 +25,18 @@ type writeReq struct {
 	confirm *wire.Confirm
 	token   string // for create
 	device  wire.DeviceID
+	fn      func() // runs alone on the writer goroutine (evict.go)
 }
 
 // alone reports whether r is handled on its own rather than in a batch.
-func (r *writeReq) alone() bool { return r.snap != nil || r.certify != nil || r.confirm != nil }
+func (r *writeReq) alone() bool {
+	return r.snap != nil || r.certify != nil || r.confirm != nil || r.fn != nil
+}
 
 func (w *writer) one(r *writeReq) {
 	switch {
+	case r.fn != nil:
+		r.fn()
 	case r.snap != nil:
 		w.snapshot(r)
 	case r.certify != nil:
@@ -149,7 +154,8 @@ func (w *writer) commit(batch []*writeReq) {
 	var order []wire.DocID
 	var replies []reply
 	var acks []reply // sent only if the commit succeeds
-	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}}
+	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}, Owners: map[wire.DocID]string{}}
+	quota := s.newQuotaBatch()
 
 	view := func(id wire.DocID) (*pending, error) {
 		if p, ok := docs[id]; ok {
@@ -172,14 +178,20 @@ func (w *writer) commit(batch []*writeReq) {
 		switch {
 		case r.create != nil:
 			m := r.create
-			if _, err := s.tokens.Check(r.token); err != nil {
+			tok, err := s.tokens.Identify(r.token)
+			if err != nil {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
 			}
 			p, err := view(m.Doc)
 			if errors.Is(err, relaystore.ErrNotFound) {
+				if err := quota.create(m.Doc, tok.ID()); err != nil {
+					replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+					continue
+				}
 				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash, Root: m.Root}
 				b.Creates[m.Doc] = meta
+				b.Owners[m.Doc] = tok.ID()
 				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
 				order = append(order, m.Doc)
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc}})
@@ -250,6 +262,10 @@ func (w *writer) commit(batch []*writeReq) {
 				s.m.duplicates.Inc()
 				acks = append(acks, reply{r.c, ack})
 			default:
+				if err := quota.admit(m.Doc, len(m.Body)); err != nil {
+					replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
+					continue
+				}
 				p.meta.Head++
 				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body, Sig: m.Sig}
 				p.devices[r.device] = m.DSeq

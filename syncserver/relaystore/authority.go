@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -32,6 +33,7 @@ func (s *Badger) PutCandidate(id wire.DocID, snap Snap) error {
 // Promote implements Store.
 func (s *Badger) Promote(id wire.DocID) error {
 	var grew int64
+	var staged map[wire.DocID]docAcct
 	err := s.db.Update(func(txn *badger.Txn) error {
 		d, err := getMeta(txn, id)
 		if err != nil {
@@ -62,11 +64,15 @@ func (s *Badger) Promote(id wire.DocID) error {
 		if err := txn.Delete(key(kCand, id)); err != nil {
 			return err
 		}
+		if staged, err = s.stageSnapshot(txn, id, len(cand.Body), time.Now()); err != nil {
+			return err
+		}
 		return txn.Set(key(kMeta, id), encodeMeta(d))
 	})
 	if err != nil {
 		return s.writeErr(err)
 	}
+	s.applyUsage(staged)
 	s.bytes.Add(grew)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -47,6 +48,8 @@ type Badger struct {
 	log *slog.Logger
 
 	docs, records, bytes atomic.Int64
+	acct                 acct       // per-document and per-owner usage (usage.go)
+	maint                sync.Mutex // orders Prune against DeleteDoc
 	stop                 chan struct{}
 	done                 chan struct{}
 }
@@ -83,7 +86,7 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	db, err := badger.Open(opts)
 	if err != nil {
 		if errors.Is(err, syscall.EWOULDBLOCK) || bytes.Contains([]byte(err.Error()), []byte("Cannot acquire directory lock")) {
-			return nil, fmt.Errorf("the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", dir)
+			return nil, fmt.Errorf("%w: the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", ErrLocked, dir)
 		}
 		return nil, fmt.Errorf("%w: cannot open the relay's data folder %s (%v). Restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
 	}
@@ -99,6 +102,10 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	if err := s.count(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w: reading %s: %v", ErrCorrupt, dir, err)
+	}
+	if err := s.loadUsage(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%w: reading the usage in %s: %v", ErrCorrupt, dir, err)
 	}
 	go s.gc()
 	return s, nil
@@ -149,9 +156,9 @@ func (s *Badger) count() error {
 				s.docs.Add(1)
 			case kRecord:
 				s.records.Add(1)
-				s.bytes.Add(item.ValueSize() - recHead - 64)
-			case kSnap, kCand:
-				s.bytes.Add(item.ValueSize() - snapHead - 64)
+				s.bytes.Add(item.ValueSize() - recHead)
+			case kSnap:
+				s.bytes.Add(item.ValueSize() - snapHead)
 			}
 		}
 		return nil
@@ -267,6 +274,7 @@ func (s *Badger) Commit(b Batch) error {
 		return err
 	}
 	var added, addedBytes int64
+	var staged map[wire.DocID]docAcct
 	heads := map[wire.DocID]uint64{}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		metas := map[wire.DocID]Doc{}
@@ -286,7 +294,7 @@ func (s *Badger) Commit(b Batch) error {
 			}
 			heads[e.Doc] = rec.Seq
 			added++
-			addedBytes += int64(len(rec.Body))
+			addedBytes += int64(len(rec.Body) + len(rec.Sig))
 		}
 		for id, head := range heads {
 			d, ok := metas[id]
@@ -304,11 +312,14 @@ func (s *Badger) Commit(b Batch) error {
 				return err
 			}
 		}
-		return nil
+		var err error
+		staged, err = s.stageCommit(txn, b, time.Now())
+		return err
 	})
 	if err != nil {
 		return s.writeErr(err)
 	}
+	s.applyUsage(staged)
 	s.docs.Add(int64(len(b.Creates)))
 	s.records.Add(added)
 	s.bytes.Add(addedBytes)
@@ -382,6 +393,7 @@ func (s *Badger) PutSnapshot(id wire.DocID, snap Snap) error {
 		return err
 	}
 	var old int64
+	var staged map[wire.DocID]docAcct
 	err := s.db.Update(func(txn *badger.Txn) error {
 		d, err := getMeta(txn, id)
 		if err != nil {
@@ -396,12 +408,16 @@ func (s *Badger) PutSnapshot(id wire.DocID, snap Snap) error {
 		if err := txn.Set(key(kSnap, id), encodeSnap(snap)); err != nil {
 			return err
 		}
+		if staged, err = s.stageSnapshot(txn, id, len(snap.Body), time.Now()); err != nil {
+			return err
+		}
 		return txn.Set(key(kMeta, id), encodeMeta(d))
 	})
 	if err != nil {
 		return s.writeErr(err)
 	}
-	s.bytes.Add(int64(len(snap.Body)) - old)
+	s.applyUsage(staged)
+	s.bytes.Add(int64(len(snap.Body)+len(snap.Sig)) - old)
 	return nil
 }
 
@@ -409,13 +425,19 @@ func (s *Badger) PutSnapshot(id wire.DocID, snap Snap) error {
 // half-way leaves only records the snapshot already covers; Read skips
 // nothing a reader needs because readers start after the snapshot.
 func (s *Badger) Prune(id wire.DocID) error {
+	s.maint.Lock()
+	defer s.maint.Unlock()
 	d, err := s.Doc(id)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted meanwhile
+	}
 	if err != nil {
 		return err
 	}
 	for {
 		var n int
 		var freed int64
+		var staged map[wire.DocID]docAcct
 		err := s.db.Update(func(txn *badger.Txn) error {
 			dels, err := pruneKeys(txn, id, d.SnapSeq, &n, &freed)
 			if err != nil {
@@ -426,11 +448,13 @@ func (s *Badger) Prune(id wire.DocID) error {
 					return err
 				}
 			}
-			return nil
+			staged, err = s.stagePrune(txn, id, n, freed)
+			return err
 		})
 		if err != nil {
 			return s.writeErr(err)
 		}
+		s.applyPruned(staged)
 		s.records.Add(-int64(n))
 		s.bytes.Add(-freed)
 		if n == 0 {
@@ -456,7 +480,7 @@ func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed *int64
 			if len(v) >= 24 {
 				dels = append(dels, key(kIndex, id, v[:16], v[16:24]))
 			}
-			*freed += recordBodySize(v)
+			*freed += int64(max(len(v)-recHead, 0))
 			return nil
 		})
 		if err != nil {

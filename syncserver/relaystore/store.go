@@ -47,6 +47,7 @@ type Entry struct {
 // Batch is one group commit: new documents and records, written together.
 type Batch struct {
 	Creates map[wire.DocID]Doc
+	Owners  map[wire.DocID]string // ID of the token creating each document
 	Entries []Entry
 }
 
@@ -94,6 +95,7 @@ type Store interface {
 	// Stats reports totals for metrics.
 	Stats() Stats
 	Close() error
+	Accounting // usage.go
 }
 
 // Stats are store-wide totals.
