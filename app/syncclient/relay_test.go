@@ -42,13 +42,15 @@ func TestMain(m *testing.M) {
 
 // relay is a real relay process on loopback.
 type relay struct {
-	t     *testing.T
-	dir   string
-	addr  string
-	url   string
-	token string
-	cmd   *exec.Cmd
-	log   *bytes.Buffer
+	t    *testing.T
+	dir  string
+	addr string
+	url  string
+	// metricsAddr serves /metrics, apart from the WebSocket address.
+	metricsAddr string
+	token       string
+	cmd         *exec.Cmd
+	log         *bytes.Buffer
 }
 
 func startRelay(t *testing.T) *relay {
@@ -65,6 +67,11 @@ func startRelay(t *testing.T) *relay {
 	}
 	r.addr = l.Addr().String()
 	l.Close()
+	if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	r.metricsAddr = l.Addr().String()
+	l.Close()
 	r.url = "ws://" + r.addr
 	r.start()
 	t.Cleanup(r.kill)
@@ -77,7 +84,7 @@ func (r *relay) start() {
 		r.log = &bytes.Buffer{} // kept across restarts, to read after a failure
 	}
 	fmt.Fprintf(r.log, "--- relay starts\n")
-	r.cmd = exec.Command(relayBin, "serve", "--listen", r.addr, "--data", r.dir)
+	r.cmd = exec.Command(relayBin, "serve", "--listen", r.addr, "--data", r.dir, "--metrics-listen", r.metricsAddr)
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	if err := r.cmd.Start(); err != nil {
 		r.t.Fatal(err)
@@ -122,7 +129,7 @@ func (r *relay) stop() {
 // metric reads one unlabelled metric from the relay's /metrics page.
 func (r *relay) metric(name string) float64 {
 	r.t.Helper()
-	resp, err := http.Get("http://" + r.addr + "/metrics")
+	resp, err := http.Get("http://" + r.metricsAddr + "/metrics")
 	if err != nil {
 		r.t.Fatal(err)
 	}
