@@ -89,6 +89,9 @@ func ParseCert(b []byte) (Cert, error) {
 	if !verify(c.Issuer, c.Sig, certLabel, c.signed()) {
 		return Cert{}, fmt.Errorf("%w: bad signature", ErrCert)
 	}
+	if !StrongKey(c.Subject) {
+		return Cert{}, fmt.Errorf("%w: its subject is a weak key", ErrCert)
+	}
 	return c, nil
 }
 
@@ -108,11 +111,14 @@ type Writers struct {
 	waiting    map[[32]byte]Cert   // well signed, issuer not (yet) trusted
 }
 
-// NewWriters starts the authority of doc from its root.
+// NewWriters starts the authority of doc from its root. A root of small
+// order (see StrongKey) trusts nobody, not even itself.
 func NewWriters(doc [16]byte, root DevicePub) *Writers {
 	w := &Writers{doc: doc, root: root, writers: map[[16]byte]DevicePub{}, admissions: map[DevicePub]bool{},
 		certs: map[[32]byte][]byte{}, waiting: map[[32]byte]Cert{}}
-	w.writers[DeviceIDOf(root)] = root
+	if StrongKey(root) {
+		w.writers[DeviceIDOf(root)] = root
+	}
 	return w
 }
 

@@ -290,10 +290,9 @@ func TestWritersMaxCerts(t *testing.T) {
 	}
 	root := fixedDeviceKey(0x00)
 	subject := func(i int) DevicePub {
-		var p DevicePub
-		p[0], p[1] = byte(i>>8), byte(i)
-		p[31] = 0x77
-		return p
+		var seed [32]byte
+		seed[0], seed[1], seed[31] = byte(i>>8), byte(i), 0x77
+		return DeviceKeyFromSeed(seed[:]).Pub()
 	}
 	certs := make([][]byte, MaxCerts+1)
 	for i := range certs {

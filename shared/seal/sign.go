@@ -12,10 +12,11 @@ func (k DeviceKey) SignRecord(doc [16]byte, dseq uint64, sealed []byte) []byte {
 }
 
 // CheckRecord verifies a record's signature by pub, whose ID must be the
-// record's device.
+// record's device. pub must be a writer's key from Writers (or the
+// caller's own), whose strength was checked when it was taken.
 func CheckRecord(pub DevicePub, doc, dev [16]byte, dseq uint64, sealed, sig []byte) bool {
 	return DeviceIDOf(pub) == dev &&
-		verify(pub, sig, recordSigLabel, doc[:], dev[:], binary.BigEndian.AppendUint64(nil, dseq), sealed)
+		verifyVetted(pub, sig, recordSigLabel, doc[:], dev[:], binary.BigEndian.AppendUint64(nil, dseq), sealed)
 }
 
 // SignSnapshot signs a sealed snapshot covering the log up to seq.
@@ -25,8 +26,8 @@ func (k DeviceKey) SignSnapshot(doc [16]byte, seq uint64, sealed []byte) []byte 
 }
 
 // CheckSnapshot verifies a snapshot's signature by pub, whose ID must be
-// dev.
+// dev; pub is vetted as for CheckRecord.
 func CheckSnapshot(pub DevicePub, doc, dev [16]byte, seq uint64, sealed, sig []byte) bool {
 	return DeviceIDOf(pub) == dev &&
-		verify(pub, sig, snapSigLabel, doc[:], dev[:], binary.BigEndian.AppendUint64(nil, seq), sealed)
+		verifyVetted(pub, sig, snapSigLabel, doc[:], dev[:], binary.BigEndian.AppendUint64(nil, seq), sealed)
 }

@@ -21,8 +21,12 @@ func TestSmallOrderKeysProveNothing(t *testing.T) {
 	if CheckHelloProof(DeviceIDOf(pub), pub, nonce, sig) {
 		t.Fatal("a small-order key passed a hello proof")
 	}
-	if CheckRecord(pub, [16]byte{}, DeviceIDOf(pub), 1, []byte("x"), sig) {
-		t.Fatal("a small-order key signed a record")
+	if w := NewWriters([16]byte{}, pub); w.Count() != 0 {
+		t.Fatal("a small-order root is a writer")
+	}
+	weak := NewDeviceKey().Issue(CertWriter, [16]byte{}, pub)
+	if _, err := ParseCert(weak.Encode()); err == nil {
+		t.Fatal("a certificate made a small-order key a writer")
 	}
 	c := Cert{Kind: CertWriter, Subject: NewDeviceKey().Pub(), Issuer: pub, Sig: sig}
 	if _, err := ParseCert(c.Encode()); err == nil {
