@@ -8,16 +8,11 @@ import (
 
 // Renumber moves the changes waiting in a document's outbox so that the
 // first of them gets device sequence from, and the rest follow densely;
-// acknowledged changes are forgotten below it. It is used when the relay's
-// numbering for this device is not the one this folder kept: when the
-// device gets a new identity (its first start with signed devices), and
-// when the relay holds other changes under numbers this folder reused
-// (a data folder restored from a backup). The move is one transaction.
+// acknowledged changes are forgotten below it. It is used when the device
+// gets a new identity (its first start with signed devices), whose
+// numbering on the relay starts afresh. The move is one transaction.
 //
-// With reborn set, this device's changes numbered below from are taken for
-// ones the local copy may lack (see DocState.Reborn): the relay's, not
-// this folder's.
-func (s *Store) Renumber(doc string, from uint64, reborn bool) error {
+func (s *Store) Renumber(doc string, from uint64) error {
 	if from == 0 {
 		return fmt.Errorf("store: renumber %s from 0: device sequences start at 1", doc)
 	}
@@ -60,9 +55,6 @@ func (s *Store) Renumber(doc string, from uint64, reborn bool) error {
 			next++
 		}
 		st.Acked, st.NextDSeq, st.Reborn = from-1, next, 0
-		if reborn {
-			st.Reborn = from
-		}
 		return writeState(txn, doc, st)
 	})
 }

@@ -262,16 +262,12 @@ func (s *session) tryConfirm(ctx context.Context, d *docSync) error {
 }
 
 // reused handles the relay holding a different record under one of this
-// device's numbers, which happens when this data folder was restored from
+// device's numbers. That happens when this data folder was restored from
 // an older copy and numbered new changes again from where the copy
-// stopped. The waiting changes are numbered after the relay's last, and
-// this device's records below that are applied when they come back (they
-// may be changes the restored copy lacks). Nothing is lost; the session
-// then starts again.
+// stopped: those changes also reuse the pair's Automerge sequence numbers,
+// so no replica could ever merge them, and pushing them under new numbers
+// would stall the partner. They are kept here, untouched, and the person
+// is told what to do; the relay's copy and the partner's are unharmed.
 func (s *session) reused(d *docSync, dseq, last uint64) error {
-	s.e.logf("sync: %s: the relay already holds a different change numbered %d from this device; this folder was probably restored from an older copy. Its waiting changes are renumbered after %d and sent again", name(d), dseq, last)
-	if err := s.e.ws.Store().Renumber(d.id, last+1, true); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: %s: changes renumbered after the relay's %d; syncing again", ErrRenumbered, name(d), last)
+	return fmt.Errorf("%w: the relay already holds a different change numbered %d from this computer for %s (it holds up to %d): this data folder was probably restored from an older copy. The changes made here since then are kept on this computer but cannot be merged; export the pair to keep them, then remove it and join it again with a fresh invite", ErrRestoredCopy, dseq, name(d), last)
 }

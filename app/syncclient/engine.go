@@ -159,7 +159,7 @@ func (e *Engine) Run(ctx context.Context) {
 // that retrying gets past (Offline).
 func stateFor(err error) State {
 	var we *wire.Error
-	if (errors.As(err, &we) && !we.Code.Temporary()) || errors.Is(err, ErrRelayBehind) || errors.Is(err, ErrRefusedRecord) {
+	if (errors.As(err, &we) && !we.Code.Temporary()) || errors.Is(err, ErrRelayBehind) || errors.Is(err, ErrRefusedRecord) || errors.Is(err, ErrRestoredCopy) {
 		return Refused
 	}
 	return Offline

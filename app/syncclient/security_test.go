@@ -3,8 +3,10 @@ package syncclient
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
+	"pairwise/app/workspace"
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
@@ -329,4 +332,61 @@ func TestJunkSnapshotDoesNotPruneHistory(t *testing.T) {
 	if a, d := ana.json(pair), dave.json(pair); a != d {
 		t.Fatalf("a member joining after the snapshot sees another pair:\nAna:  %s\nDave: %s", a, d)
 	}
+}
+
+// A data folder restored from an older copy numbers its next change as one
+// the relay already holds, with other content. It used to take the relay's
+// "already have it" for success and drop the change without a word. The
+// relay's answer now carries the held record's signature, so the device
+// sees it is not its own retry and says so; the change stays on this
+// computer, and the partner (who could never merge it: it reuses the
+// pair's Automerge numbers too) is unharmed.
+func TestRestoredFolderDoesNotLoseChangesToReusedNumbers(t *testing.T) {
+	r := startRelay(t)
+	dir := t.TempDir()
+	ana := openReplicaAt(t, r, dir)
+	ben := newReplica(t, r)
+	pair := pairOf(t, ana, ben, false)
+	ana.mustSync()
+	ana.ws.Close()
+	backup := t.TempDir()
+	if err := exec.Command("cp", "-a", dir+"/.", backup).Run(); err != nil {
+		t.Fatal(err)
+	}
+	ana = openReplicaAt(t, r, dir)
+	ana.addGoal(pair, "made before the restore")
+	ana.mustSync()
+	ana.ws.Close()
+
+	// The disk dies; Ana restores yesterday's copy and carries on.
+	restored := openReplicaAt(t, r, backup)
+	restored.addGoal(pair, "made after the restore")
+	err := restored.sync()
+	if !errors.Is(err, ErrRestoredCopy) || !strings.Contains(err.Error(), "export the pair") {
+		t.Fatalf("sync after the restore: got %v, want ErrRestoredCopy saying what to do", err)
+	}
+	if stateFor(err) != Refused {
+		t.Errorf("the restored copy shows as %v, want refused (it needs the person)", stateFor(err))
+	}
+	if !strings.Contains(restored.json(pair), "made after the restore") {
+		t.Error("the change made after the restore is gone from this computer")
+	}
+	ben.mustSync()
+	if got := ben.json(pair); !strings.Contains(got, "made before the restore") || strings.Contains(got, "made after the restore") {
+		t.Errorf("the partner's copy after the restore: %s", got)
+	}
+}
+
+// openReplicaAt opens a replica on an existing (or new) data folder.
+func openReplicaAt(t *testing.T, r *relay, dir string) *replica {
+	t.Helper()
+	ws, err := workspace.Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.UpdateSettings(func(s *workspace.Settings) { s.Relay, s.Token = r.url, r.token }); err != nil {
+		t.Fatal(err)
+	}
+	return &replica{t: t, ws: ws}
 }

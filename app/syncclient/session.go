@@ -422,10 +422,9 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 // than this machine has already applied.
 var ErrRelayBehind = errors.New("the relay has lost records")
 
-// ErrRenumbered is returned when this device's waiting changes were
-// renumbered because the relay held others under their numbers; the
-// engine reconnects at once.
-var ErrRenumbered = errors.New("this device's waiting changes were renumbered")
+// ErrRestoredCopy is returned when the relay holds other changes under
+// this device's numbers: the data folder was restored from an older copy.
+var ErrRestoredCopy = errors.New("this computer's copy is older than the relay's")
 
 // ErrRefusedRecord wraps a record or snapshot that was refused.
 var ErrRefusedRecord = errors.New("refused a change from the relay")

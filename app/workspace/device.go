@@ -54,7 +54,7 @@ func (w *Workspace) loadDeviceKey() error {
 		return err
 	}
 	for _, id := range ids {
-		if err := w.st.Renumber(id, 1, false); err != nil {
+		if err := w.st.Renumber(id, 1); err != nil {
 			return fmt.Errorf("prepare pair %s for signed changes: %w", id, err)
 		}
 	}
