@@ -173,6 +173,28 @@ func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
 	if pr, _ := mgr.ws.Programme(cohort); len(pr.Events) != 0 {
 		t.Fatalf("the manager sees a forged event: %+v", pr.Events)
 	}
+
+	// Through a relay that takes anything, the forged change, sealed with
+	// the cohort key every member holds, is still skipped: only the
+	// manager's devices are the programme's writers.
+	out, err := eve.ws.Store().Outbox(cohort, 1, 10)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("the member's forged change: %d waiting, %v", len(out), err)
+	}
+	forged := injectRecord(t, r, eve, cohort, out[0].Data)
+	fay := newReplica(t, r)
+	if _, err := fay.ws.JoinCohort(code); err != nil {
+		t.Fatal(err)
+	}
+	for name, x := range map[string]*replica{"the manager": mgr, "a new member": fay} {
+		x.mustSync()
+		if pr, err := x.ws.Programme(cohort); err != nil || len(pr.Events) != 0 {
+			t.Errorf("%s: programme %+v, %v; want no forged event", name, pr, err)
+		}
+		if st, _ := x.ws.Store().State(cohort); st.Cursor < forged.Seq {
+			t.Errorf("%s stopped at record %d, before the forged one (%d)", name, st.Cursor, forged.Seq)
+		}
+	}
 }
 
 // Both members of a pair belong to the cohort. The link is in the pair

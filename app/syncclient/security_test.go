@@ -134,34 +134,8 @@ func TestReadOnlyMemberCannotForgeRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta, _ := ben.ws.Meta(pair)
-	var did wire.DocID
-	raw, _ := hex.DecodeString(pair)
-	copy(did[:], raw)
-	var key seal.Key
-	copy(key[:], meta.Key)
-	benKey, _ := ben.ws.DeviceKey()
-	body := seal.SealRecord(key, did, benKey.ID(), 1, change)
-	if _, err := seal.OpenRecord(key, did, benKey.ID(), 1, body); err != nil {
-		t.Fatalf("the forged record does not even open: %v", err)
-	}
-
 	// The relay stores it after everything else.
-	r.stop()
-	st, err := relaystore.OpenBadger(filepath.Join(r.dir, "store"), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := st.Doc(did)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged := wire.Record{Seq: d.Head + 1, Device: benKey.ID(), DSeq: 1, Body: body, Sig: benKey.SignRecord(did, 1, body)}
-	if err := st.Commit(relaystore.Batch{Entries: []relaystore.Entry{{Doc: did, Rec: forged}}}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	r.start()
+	forged := injectRecord(t, r, ben, pair, change)
 
 	// Ana's app skips it and carries on; so does a new member's.
 	ana.mustSync()
@@ -186,6 +160,44 @@ func TestReadOnlyMemberCannotForgeRecords(t *testing.T) {
 	if !strings.Contains(carol.json(pair), "after the forgery") {
 		t.Error("the writer's next change did not arrive")
 	}
+}
+
+// injectRecord puts a change into the relay's log as the record of x's
+// device, sealed with the document's key and signed by x's device key, the
+// way a relay that accepts anything would store it: it stops the relay,
+// appends to its store and starts it again.
+func injectRecord(t *testing.T, r *relay, x *replica, id string, change []byte) wire.Record {
+	t.Helper()
+	meta, err := x.ws.Meta(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var did wire.DocID
+	raw, _ := hex.DecodeString(id)
+	copy(did[:], raw)
+	var key seal.Key
+	copy(key[:], meta.Key)
+	dev, _ := x.ws.DeviceKey()
+	body := seal.SealRecord(key, did, dev.ID(), 1, change)
+	if _, err := seal.OpenRecord(key, did, dev.ID(), 1, body); err != nil {
+		t.Fatalf("the forged record does not even open: %v", err)
+	}
+	r.stop()
+	st, err := relaystore.OpenBadger(filepath.Join(r.dir, "store"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.Doc(did)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := wire.Record{Seq: d.Head + 1, Device: dev.ID(), DSeq: 1, Body: body, Sig: dev.SignRecord(did, 1, body)}
+	if err := st.Commit(relaystore.Batch{Entries: []relaystore.Entry{{Doc: did, Rec: rec}}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	r.start()
+	return rec
 }
 
 // rawSession is a connection that speaks the protocol directly as a given
