@@ -33,6 +33,12 @@ func ReadTitle(d *crdt.Doc) (string, error) {
 	return str(v), err
 }
 
+// ReadCohort returns just the cohort the pair reports to ("" for none).
+func ReadCohort(d *crdt.Doc) (string, error) {
+	v, _, err := d.ReadAt(path(kCohort))
+	return str(v), err
+}
+
 // FromTree returns the typed pair from a document's plain tree (as
 // crdt.Doc.Tree returns it). It does not modify t.
 func FromTree(t map[string]any) (*Pair, error) {

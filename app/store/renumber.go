@@ -11,7 +11,6 @@ import (
 // acknowledged changes are forgotten below it. It is used when the device
 // gets a new identity (its first start with signed devices), whose
 // numbering on the relay starts afresh. The move is one transaction.
-//
 func (s *Store) Renumber(doc string, from uint64) error {
 	if from == 0 {
 		return fmt.Errorf("store: renumber %s from 0: device sequences start at 1", doc)

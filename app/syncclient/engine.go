@@ -103,6 +103,7 @@ func (e *Engine) SyncOnce(ctx context.Context) error {
 	if url == "" {
 		return ErrNoRelay
 	}
+	e.ws.SettleReports() // so the cohort reports of changes made so far go too
 	s, err := dial(ctx, e, url)
 	if err != nil {
 		e.setStatus(Offline, err.Error())

@@ -98,6 +98,7 @@ func TestLinkingRefusesWhatItCannotDo(t *testing.T) {
 	if err := w.UnlinkPair(pair); err == nil {
 		t.Fatal("left a cohort twice")
 	}
+	w.SettleReports()
 	if b, _ := w.Board(c1); len(b.Reports) != 0 {
 		t.Fatalf("the report stayed after leaving: %+v", b.Reports)
 	}
@@ -116,6 +117,7 @@ func TestReportFollowsThePair(t *testing.T) {
 	w.Now = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
 	boardChanges := func() int {
 		t.Helper()
+		w.SettleReports()
 		st, err := w.st.State(boardID(c))
 		if err != nil {
 			t.Fatal(err)
@@ -139,6 +141,7 @@ func TestReportFollowsThePair(t *testing.T) {
 	if got := boardChanges(); got != before+1 {
 		t.Fatalf("a check-in made %d board changes, want 1", got-before)
 	}
+	w.SettleReports()
 	b, _ := w.Board(c)
 	if len(b.Reports) != 1 || b.Reports[0].Checkins != 1 || b.Reports[0].LastContact != "2026-11-20" {
 		t.Fatalf("the board shows %+v", b.Reports)
@@ -208,6 +211,7 @@ func TestConcurrentChangesLeaveTheReportCurrent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	w.SettleReports()
 	p, _ := w.Pair(pair)
 	b, _ := w.Board(c)
 	if len(b.Reports) != 1 || !mentoring.SameFacts(b.Reports[0], mentoring.HealthOf(p)) {

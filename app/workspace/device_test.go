@@ -46,7 +46,6 @@ func TestFolderFromBeforeSignedDevicesIsMigrated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.Close()
 	key, err := ws.DeviceKey()
 	if err != nil || !key.Valid() || key.ID() == oldKey.ID() {
 		t.Fatalf("after migration the device key is %v (valid %v), err %v", key.ID(), key.Valid(), err)
@@ -70,6 +69,7 @@ func TestFolderFromBeforeSignedDevicesIsMigrated(t *testing.T) {
 	if ws, err = Open(dir, t.Logf); err != nil {
 		t.Fatal(err)
 	}
+	defer ws.Close()
 	again, _ := ws.DeviceKey()
 	if again.ID() != key.ID() {
 		t.Fatal("the device key changed on the next start")

@@ -114,6 +114,8 @@ type Workspace struct {
 	// one report at a time.
 	reported map[string]reported
 	reportMu sync.Mutex
+	rep      *reporter
+	counts   counters
 }
 
 type handle struct {
@@ -132,6 +134,8 @@ type handle struct {
 	stale []crdt.Path
 	// compact is the pending idle compaction, if any.
 	compact *time.Timer
+	// reads counts whole-document reads (Workspace.Counts).
+	reads *atomic.Int64
 }
 
 // read returns the typed pair. The result is shared: callers must not
@@ -149,6 +153,9 @@ func (h *handle) read() (*mentoring.Pair, error) {
 			return nil, err
 		}
 		h.tree = t
+		if h.reads != nil {
+			h.reads.Add(1)
+		}
 	}
 	p, err := mentoring.Refresh(h.pair, h.tree, h.stale)
 	if err != nil {
@@ -232,6 +239,7 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 		st.Close()
 		return nil, err
 	}
+	w.rep = newReporter(w)
 	return w, nil
 }
 
@@ -239,6 +247,7 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 // progress, and runs the compactions that were waiting for a pause, so the
 // next start loads a snapshot instead of replaying every change.
 func (w *Workspace) Close() error {
+	w.rep.close() // writes the reports still due, while the store is open
 	w.closed.Store(true)
 	w.mu.Lock()
 	hs := make([]*handle, 0, len(w.docs))
@@ -332,7 +341,7 @@ func (w *Workspace) get(id string) (*handle, error) {
 			return nil, err
 		}
 	}
-	h := &handle{doc: doc, meta: meta, kind: meta.Kind}
+	h := &handle{doc: doc, meta: meta, kind: meta.Kind, reads: &w.counts.wholeReads}
 	if !meta.Registered {
 		w.finishRebuildNow(h) // the relay never had it: the outbox holds it all
 	}
