@@ -3,6 +3,7 @@ package syncclient
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -85,6 +86,10 @@ type docSync struct {
 	// ignored counts records refused for want of a writer's signature.
 	cand    *heldSnapshot
 	ignored int
+	// sent holds the hash of each record pushed in this session until it
+	// comes back: sealing is deterministic, so our own record is checked by
+	// its bytes, without a signature verification.
+	sent map[uint64][32]byte
 }
 
 func dial(ctx context.Context, e *Engine, url string) (*session, error) {
@@ -476,6 +481,10 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	for _, p := range out {
 		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)
 		sig := s.key.SignRecord(d.did, p.DSeq, body)
+		if d.sent == nil {
+			d.sent = map[uint64][32]byte{}
+		}
+		d.sent[p.DSeq] = sha256.Sum256(body)
 		r := request{doc: d, dseq: p.DSeq, sig: sig, hash: crdt.LastChangeHash(p.Data)}
 		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body, Sig: sig}, r); err != nil {
 			return err
