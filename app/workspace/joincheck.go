@@ -82,31 +82,51 @@ func (w *Workspace) unrelayed() (int, error) {
 }
 
 // Notes are sentences for the person joining: where the pair will sync,
-// and anything about it they should decide on first.
+// the Warning if there is one, and what happens to the default relay.
 func (r InviteRelay) Notes() []string {
-	what := "pair"
-	if r.Cohort {
-		what = "cohort"
+	about := r.About()
+	notes := about[:1:1]
+	if w := r.Warning(); w != "" {
+		notes = append(notes, w)
 	}
-	notes := []string{fmt.Sprintf("This %s syncs through the relay at %s.", what, r.Host)}
-	if r.Insecure {
-		notes = append(notes, fmt.Sprintf("Warning: the connection to %s is not encrypted (ws://, not wss://). The %s's records stay sealed with its key, which never leaves your computer, but the access secret your computer shows the relay%s would cross the network in clear: anyone on the way could copy it and use it to disrupt the %s on the relay. Join only if you trust every network between you and %s, or ask for an invite to a wss:// relay.",
-			r.Host, what, r.tokenToo(), what, r.Host))
-	}
+	return append(notes, about[1:]...)
+}
+
+// About says where the pair (or cohort) will sync and what happens to the
+// default relay.
+func (r InviteRelay) About() []string {
+	notes := []string{fmt.Sprintf("This %s syncs through the relay at %s.", r.what(), r.Host)}
 	switch {
 	case r.NewDefault && r.Unrelayed > 0:
 		notes = append(notes, fmt.Sprintf("No relay is set on this computer yet, so %s becomes your default relay: new pairs, and the %d pairs or cohorts you have that never synced, will sync through it. You can change this in Settings.", r.Host, r.Unrelayed))
 	case r.NewDefault:
 		notes = append(notes, fmt.Sprintf("No relay is set on this computer yet, so %s becomes your default relay, which new pairs sync through. You can change this in Settings.", r.Host))
 	case r.Default != "":
-		notes = append(notes, fmt.Sprintf("Your default relay stays %s, and your other pairs stay with it. Pairwise syncs with one relay at a time, so this %s waits until you choose %s in Settings.", hostOf(r.Default), what, r.Host))
+		notes = append(notes, fmt.Sprintf("Your default relay stays %s, and your other pairs stay with it. Pairwise syncs with one relay at a time, so this %s waits until you choose %s in Settings.", hostOf(r.Default), r.what(), r.Host))
 	}
 	return notes
 }
 
+// Warning explains what an unencrypted relay exposes, or is "" if the
+// relay is reached with wss:// or on this computer.
+func (r InviteRelay) Warning() string {
+	if !r.Insecure {
+		return ""
+	}
+	return fmt.Sprintf("Warning: the connection to %s is not encrypted (ws://, not wss://). The %s's records stay sealed with a key that never leaves this computer, but the access secret sent to the relay%s would cross the network in clear, where anyone on the way could copy it and disrupt the %s. Join only if you trust every network between you and %s, or ask for an invite to a wss:// relay.",
+		r.Host, r.what(), r.tokenToo(), r.what(), r.Host)
+}
+
+func (r InviteRelay) what() string {
+	if r.Cohort {
+		return "cohort"
+	}
+	return "pair"
+}
+
 func (r InviteRelay) tokenToo() string {
 	if r.NewDefault {
-		return " (and, as it becomes your default relay, any organisation token you give it)"
+		return ", and any organisation token you give your default relay,"
 	}
 	return ""
 }
