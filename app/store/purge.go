@@ -62,9 +62,10 @@ func (s *Store) PurgePending() bool {
 
 // Purge rewrites the data folder with only the live records (see the top
 // of this file), which also clears the purge mark. Nothing may use the
-// store meanwhile. If the error wraps ErrLocked or ErrCorrupt, the store
-// could not be reopened and is closed; after any other error it is as it
-// was.
+// store meanwhile. After an error the store is as it was, unless Closed
+// reports that it could not be reopened (another process took the folder
+// in the instant it was free, or the swap was left half done: the next
+// Open finishes it).
 func (s *Store) Purge() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -162,9 +163,9 @@ func (s *Store) swap(fresh string) error {
 		return errors.Join(fmt.Errorf("store: close %s to swap it: %w", s.dir, err), s.reopen())
 	}
 	lockedOld, ok := lockDir(s.dir)
-	if !ok {
+	if !ok { // someone may have opened it in the instant it was free
 		abandon()
-		return s.reopen() // someone opened it in the instant it was free
+		return errors.Join(fmt.Errorf("store: could not hold %s to swap it", s.dir), s.reopen())
 	}
 	unlockOld := sync.OnceFunc(lockedOld)
 	defer unlockOld()
@@ -181,7 +182,7 @@ func (s *Store) swap(fresh string) error {
 			// Both are still there; Open puts one of them back.
 			unlockFresh()
 			s.closed, s.db = true, nil
-			return fmt.Errorf("%w: %v, and moving it back: %v. Start Pairwise again to finish", ErrLocked, err, berr)
+			return fmt.Errorf("%v, and moving it back: %v; start Pairwise again to finish", err, berr)
 		}
 		abandon()
 		unlockOld()
@@ -196,6 +197,14 @@ func (s *Store) swap(fresh string) error {
 	}
 	purgeStep("done")
 	return err
+}
+
+// Closed reports whether the store is closed: by Close, or by a Purge
+// that could not reopen it.
+func (s *Store) Closed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 // reopen opens Badger again on the store's folder. On failure the store

@@ -45,7 +45,7 @@ func (w *Workspace) sealAtRest(tokenInClear, firstKeyring bool) error {
 		}
 	}
 	err := w.st.Purge()
-	if errors.Is(err, store.ErrLocked) || errors.Is(err, store.ErrCorrupt) {
+	if err != nil && w.st.Closed() {
 		return err
 	}
 	if err != nil {
