@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"pairwise/app/mentoring"
+	"pairwise/app/store"
 )
 
 // withoutKeyring runs the rest of the test as on a desktop with no keyring.
@@ -128,5 +130,59 @@ func TestSecretsAtRestAreSealed(t *testing.T) {
 	}
 	if ids, _ := ws.IDs(); len(ids) != 1 || ids[0] != pair {
 		t.Fatalf("documents after sealing: got %v, want [%s]", ids, pair)
+	}
+}
+
+// A first start with a keyring that seals everything but stops before the
+// purge (killed, or the disk too full for the copy) leaves the purge mark,
+// and the next start purges though nothing is in clear any more.
+func TestSealingResumesAfterAnInterruptedStart(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "data")
+	token := rand.Text()
+	withoutKeyring(t)
+	ws, err := Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ws.NewPair("Kept", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.UpdateSettings(func(s *Settings) { s.Relay, s.Token = "wss://relay.example.org", token }); err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := ws.Meta(pair)
+	ws.Close()
+
+	withKeyring(t)
+	purge = func(*store.Store) error { return errors.New("interrupted") }
+	ws, err = Open(dir, t.Logf)
+	purge = (*store.Store).Purge
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+	if !diskHolds(t, root, meta.Key) || !diskHolds(t, root, []byte(token)) {
+		t.Fatal("the interrupted start cleared the old copies anyway: the test cannot tell whether the next start would")
+	}
+
+	ws, err = Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+	for name, s := range map[string][]byte{"key": meta.Key, "write capability": meta.Write, "token": []byte(token)} {
+		if diskHolds(t, root, s) {
+			t.Errorf("after the next start, the %s is still readable on disk", name)
+		}
+	}
+	ws, err = Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if _, err := ws.Pair(pair); err != nil || ws.Settings().Token != token {
+		t.Fatalf("after sealing: pair %v, token %q", err, ws.Settings().Token)
 	}
 }

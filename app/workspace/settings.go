@@ -43,13 +43,19 @@ func (w *Workspace) openSettings() error {
 			w.logf("%v", err)
 		}
 	}
-	if w.vault.key != nil && !stored.Vault {
+	// Sealing comes first: the purge mark must be on disk before any
+	// record holding a secret in clear is rewritten, the settings included.
+	keyringNew := w.vault.key != nil && !stored.Vault
+	if err := w.sealAtRest(stored.Token != "", existed && keyringNew); err != nil {
+		return err
+	}
+	if keyringNew {
 		w.settings.Vault = true
 		if err := w.putSettings(w.settings, w.settings); err != nil {
 			return fmt.Errorf("save settings in %s: %w", w.st.Dir(), err)
 		}
 	}
-	return w.sealAtRest(stored.Token != "", existed && !stored.Vault)
+	return nil
 }
 
 // openToken unseals the stored token into the settings. If the vault
