@@ -25,7 +25,7 @@ var cohortCommands = []command{
 		flags: func(fs *flag.FlagSet) {
 			fs.Bool("manager", false, "a code for a co-manager, or your other computer: it can change the programme too")
 		}, run: cohortInvite},
-	{name: "cohort join", args: "CODE", npos: 1, summary: "join a cohort from its invite code and print its ID", run: cohortJoin},
+	{name: "cohort join", args: "CODE", npos: 1, summary: "join a cohort from its invite code and print its ID", flags: insecureFlag, run: cohortJoin},
 	{name: "cohort link", args: "PAIR COHORT", npos: 2, summary: "put a pair in a cohort: its manager then sees the pair's health, never its content", run: cohortLink},
 	{name: "cohort leave", args: "PAIR", npos: 1, summary: "take a pair out of its cohort", run: cohortLeave},
 	{name: "cohort event add", args: "COHORT", npos: 1, summary: "plan a cohort event and print its ID",
@@ -177,6 +177,9 @@ func cohortInvite(e *env, pos []string) error {
 func cohortJoin(e *env, pos []string) error {
 	ws, err := e.open()
 	if err != nil {
+		return err
+	}
+	if err := checkJoin(e, ws, pos[0], true); err != nil {
 		return err
 	}
 	id, err := ws.JoinCohort(pos[0])

@@ -20,7 +20,7 @@ import (
 var syncCommands = []command{
 	{name: "relay set", args: "URL", npos: 1, summary: "choose the relay this machine syncs through",
 		flags: func(fs *flag.FlagSet) {
-			fs.String("token", "", "organisation token from the relay's admin (needed to add new pairs to the relay)")
+			fs.String("token", "", "organisation token from this relay's admin (needed to add new pairs to the relay); without it, a token given for another relay is forgotten")
 		}, run: relaySet},
 	{name: "pair invite", args: "PAIR", npos: 1, summary: "print an invite code for your partner",
 		flags: func(fs *flag.FlagSet) { fs.Bool("read-only", false, "let the holder read the pair but not change it") },
@@ -29,6 +29,7 @@ var syncCommands = []command{
 		flags: func(fs *flag.FlagSet) {
 			fs.String("me", "", "your name as your partner will see it (required)")
 			fs.String("role", "", "your role: mentor or mentee (required)")
+			insecureFlag(fs)
 		}, run: pairJoin},
 	{name: "sync", summary: "sync every pair with the relay (--once: exchange everything, then exit)",
 		flags: func(fs *flag.FlagSet) {
@@ -46,12 +47,33 @@ func relaySet(e *env, pos []string) error {
 	if err != nil {
 		return err
 	}
-	return ws.UpdateSettings(func(s *workspace.Settings) {
-		s.Relay = pos[0]
-		if e.set("token") {
+	// A token belongs to the relay it was given for: without --token, one
+	// given for another relay is forgotten, never sent to this one.
+	old := ws.Settings()
+	forget := !e.set("token") && old.Relay != pos[0]
+	if err := ws.UpdateSettings(func(s *workspace.Settings) {
+		if e.set("token") || forget {
 			s.Token = e.str("token")
 		}
-	})
+		s.Relay = pos[0]
+	}); err != nil {
+		return err
+	}
+	if forget && old.Token != "" {
+		fmt.Fprintln(e.stderr, "The organisation token you had set was forgotten: it was given for "+hostOr(old.Relay)+". If this relay needs one, give it with --token.")
+	}
+	if workspace.InsecureRelay(pos[0]) {
+		fmt.Fprintf(e.stderr, "Warning: the connection to %s is not encrypted (ws://, not wss://): the access secrets of your pairs, and the organisation token, would cross the network in clear. Use it only on a network you trust.\n", u.Host)
+	}
+	return nil
+}
+
+// hostOr names a relay by its host, or says it had none.
+func hostOr(relay string) string {
+	if u, err := url.Parse(relay); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "no relay in particular"
 }
 
 func pairInvite(e *env, pos []string) error {
@@ -73,6 +95,9 @@ func pairJoin(e *env, pos []string) error {
 	}
 	ws, err := e.open()
 	if err != nil {
+		return err
+	}
+	if err := checkJoin(e, ws, pos[0], false); err != nil {
 		return err
 	}
 	id, err := ws.Join(pos[0], e.str("me"), mentoring.Role(e.str("role")))

@@ -12,9 +12,11 @@ import "encoding/binary"
 //	s/<doc>             → snapshot (a saved Automerge document)
 //	c/<doc>/<n>         → chunk n: kind byte + bytes
 //	o/<doc>/<dseq>      → outbox: a change not yet acknowledged by the relay
+//	purge               → the store is to be purged of old versions (see Purge)
 var (
 	keyFormat = []byte("format")
 	keyConfig = []byte("cfg")
+	keyPurge  = []byte("purge")
 )
 
 func keyMeta(doc string) []byte  { return []byte("m/" + doc) }

@@ -37,9 +37,10 @@ const FormatVersion = 1
 
 // Store is an open data folder. Its methods are safe for concurrent use.
 type Store struct {
-	db  *badger.DB
-	dir string
-	mu  sync.Mutex // serialises read-modify-write transactions
+	db   *badger.DB
+	dir  string
+	logf func(string, ...any)
+	mu   sync.Mutex // serialises read-modify-write transactions
 
 	// dirty marks a write whose sync was put off (see updateSoon): the next
 	// write syncs first, and a goroutine (syncing) does it at once if no
@@ -55,6 +56,12 @@ type Store struct {
 // Open opens or creates the data folder dir. Errors name the folder and say
 // what to do.
 func Open(dir string, logf func(format string, args ...any)) (s *Store, err error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if err := finishPurge(dir, logf); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the data folder %s: %w", dir, err)
 	}
@@ -75,16 +82,9 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 	}()
 	db, err := badger.Open(opts)
 	if err != nil {
-		msg := err.Error()
-		switch {
-		case strings.Contains(msg, "Cannot acquire directory lock"), strings.Contains(msg, "resource temporarily unavailable"):
-			return nil, fmt.Errorf("%w: %s is open in another Pairwise window or command; close that one first, or pass another folder with --data", ErrLocked, dir)
-		case errors.Is(err, fs.ErrPermission):
-			return nil, fmt.Errorf("cannot open the data folder %s: permission denied; check that it belongs to you: %w", dir, err)
-		}
-		return nil, corrupt(dir, err)
+		return nil, openError(dir, err)
 	}
-	s = &Store{db: db, dir: dir, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}}
+	s = &Store{db: db, dir: dir, logf: logf, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}}
 	if err := s.checkFormat(existed); err != nil {
 		db.Close()
 		return nil, err
@@ -94,6 +94,18 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		return nil, corrupt(dir, err)
 	}
 	return s, nil
+}
+
+// openError explains why Badger could not open dir.
+func openError(dir string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "Cannot acquire directory lock"), strings.Contains(msg, "resource temporarily unavailable"):
+		return fmt.Errorf("%w: %s is open in another Pairwise window or command; close that one first, or pass another folder with --data", ErrLocked, dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot open the data folder %s: permission denied; check that it belongs to you: %w", dir, err)
+	}
+	return corrupt(dir, err)
 }
 
 func corrupt(dir string, cause error) error {
@@ -128,6 +140,9 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	if s.db == nil {
+		return nil // a failed purge closed it already
+	}
 	return s.db.Close()
 }
 

@@ -34,7 +34,7 @@ func (s *session) hello(ctx context.Context) error {
 	}
 	h := &wire.Hello{Version: wire.Version, Device: s.device, Pub: s.key.Pub(), Sig: s.key.HelloProof(ch.Nonce)}
 	if s.creates() {
-		h.Token = s.e.ws.Settings().Token
+		h.Token, _ = s.e.ws.Token() // a token the keyring keeps locked: the create is refused, and says why
 	}
 	return s.send(ctx, h)
 }

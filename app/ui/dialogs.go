@@ -72,52 +72,6 @@ func (u *UI) newPairDialog() {
 	u.win.Canvas().Focus(title)
 }
 
-func (u *UI) joinDialog() {
-	set := u.ws.Settings()
-	code := widget.NewMultiLineEntry()
-	code.SetPlaceHolder("PW1-…  (paste the code your partner or your programme sent you)")
-	code.Wrapping = fyne.TextWrapBreak
-	name := widget.NewEntry()
-	name.SetText(set.Name)
-	role := roleSelect(set.Role)
-	errs := newFormError()
-	var d dialog.Dialog
-	join := widget.NewButtonWithIcon("Join", theme.LoginIcon(), func() {
-		if workspace.IsCohortInvite(code.Text) {
-			id, err := u.ws.JoinCohort(code.Text)
-			if err != nil {
-				errs.show(err)
-				return
-			}
-			d.Hide()
-			u.reloadCohorts()
-			u.openCohort(id)
-			if u.eng != nil {
-				u.eng.Kick()
-			}
-			return
-		}
-		id, err := u.ws.Join(code.Text, name.Text, mentoring.Role(role.Selected))
-		if err != nil {
-			errs.show(err)
-			return
-		}
-		_ = u.ws.UpdateSettings(func(s *workspace.Settings) { s.Name, s.Role = strings.TrimSpace(name.Text), role.Selected })
-		d.Hide()
-		u.reloadPairs()
-		u.open(id)
-		if u.eng != nil {
-			u.eng.Kick()
-		}
-	})
-	join.Importance = widget.HighImportance
-	form := widget.NewForm(widget.NewFormItem("Invite code", code), widget.NewFormItem("Your name", name), widget.NewFormItem("Your role", role))
-	d = dialog.NewCustom("Join a pair or a cohort", "Cancel", container.NewVBox(form, errs.label, join), u.win)
-	d.Resize(fyne.NewSize(560, 360))
-	d.Show()
-	u.win.Canvas().Focus(code)
-}
-
 func (u *UI) inviteDialog(id string) {
 	code := widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
 	code.Wrapping = fyne.TextWrapBreak
@@ -159,7 +113,14 @@ func (u *UI) settingsDialog() {
 	relay.SetPlaceHolder("wss://relay.example.org")
 	token := widget.NewPasswordEntry()
 	token.SetText(set.Token)
-	token.SetPlaceHolder("only needed to add new pairs to the relay")
+	token.SetPlaceHolder("for this relay; only needed to add new pairs to it")
+	// A token belongs to the relay it was given for: changing the relay
+	// clears it, so it is never sent to another one.
+	relay.OnChanged = func(r string) {
+		if strings.TrimSpace(r) != set.Relay && token.Text == set.Token {
+			token.SetText("")
+		}
+	}
 	folder := widget.NewLabel(u.ws.Dir())
 	folder.Truncation = fyne.TextTruncateEllipsis
 	items := []*widget.FormItem{

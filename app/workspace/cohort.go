@@ -170,9 +170,7 @@ func (w *Workspace) JoinCohort(code string) (string, error) {
 	if err := w.createStored(pm, nil, false); err != nil {
 		return "", err
 	}
-	if w.Settings().Relay == "" {
-		_ = w.UpdateSettings(func(s *Settings) { s.Relay = inv.Relay })
-	}
+	w.adoptRelay(inv.Relay)
 	w.notify(id)
 	return id, nil
 }

@@ -1,10 +1,7 @@
 package workspace
 
 import (
-	"crypto/rand"
 	"fmt"
-
-	"golang.org/x/crypto/chacha20poly1305"
 
 	"pairwise/shared/seal"
 )
@@ -14,6 +11,9 @@ import (
 // signs the relay's challenge, and replicas accept a change only with the
 // signature of a device the document lists as a writer. The key is kept
 // like pair keys: sealed with the keyring's vault key where there is one.
+
+// deviceKeyAD names the sealed device key (see sealBytes).
+const deviceKeyAD = "pairwise vault device key"
 
 // DeviceKey returns this folder's signing key, or why it cannot be had
 // (its keyring entry is gone or locked): nothing syncs without it, but
@@ -30,9 +30,13 @@ func (w *Workspace) loadDeviceKey() error {
 	var seed []byte
 	switch {
 	case s.SealedDeviceKey != nil:
+		if w.vault.key == nil {
+			w.deviceErr = w.vault.locked("your pairs")
+			return nil
+		}
 		var err error
-		if seed, err = w.vault.openBytes("device key", s.SealedDeviceKey); err != nil {
-			w.deviceErr = err
+		if seed, err = w.vault.openBytes(s.SealedDeviceKey, deviceKeyAD); err != nil {
+			w.deviceErr = fmt.Errorf("%w, but the keyring's entry %q does not open this computer's device key (%v); it may belong to another copy of this folder", ErrKeyring, w.vault.user, err)
 			return nil
 		}
 	case s.DeviceKey != nil:
@@ -43,10 +47,7 @@ func (w *Workspace) loadDeviceKey() error {
 		if err != nil {
 			return fmt.Errorf("%w in %s; move the folder aside and join your pairs again from fresh invites", err, w.st.Dir())
 		}
-		w.device = k
-		if s.SealedDeviceKey == nil && w.vault.key != nil {
-			return w.saveDeviceKey() // a keyring appeared: seal the key now
-		}
+		w.device = k // a key in clear was sealed already if a keyring appeared (sealAtRest)
 		return nil
 	}
 	ids, err := w.st.Docs()
@@ -69,56 +70,11 @@ func (w *Workspace) loadDeviceKey() error {
 }
 
 func (w *Workspace) saveDeviceKey() error {
-	s := w.settings
-	s.DeviceKey, s.SealedDeviceKey = nil, nil
-	if w.vault.key != nil {
-		sealed, err := w.vault.sealBytes("device key", w.device.Seed())
-		if err != nil {
-			return err
-		}
-		s.SealedDeviceKey = sealed
-	} else {
-		s.DeviceKey = w.device.Seed()
-	}
-	if err := w.st.PutConfig(s); err != nil {
+	old, s := w.settings, w.settings
+	s.DeviceKey, s.SealedDeviceKey = w.device.Seed(), nil
+	w.settings = s
+	if err := w.putSettings(old, s); err != nil { // seals it where it can
 		return fmt.Errorf("save the device key in %s: %w", w.st.Dir(), err)
 	}
-	w.settings = s
 	return nil
-}
-
-// sealBytes seals b with the vault key under a label naming what it is.
-func (v vault) sealBytes(label string, b []byte) ([]byte, error) {
-	aead, err := chacha20poly1305.NewX(v.key[:])
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, aead.NonceSize(), aead.NonceSize()+len(b)+aead.Overhead())
-	if _, err := rand.Read(out); err != nil {
-		return nil, err
-	}
-	return aead.Seal(out, out, b, []byte("pairwise vault "+label)), nil
-}
-
-// openBytes opens what sealBytes sealed under the same label.
-func (v vault) openBytes(label string, sealed []byte) ([]byte, error) {
-	if v.key == nil {
-		if v.err != nil {
-			return nil, v.err
-		}
-		return nil, fmt.Errorf("%w, and the keyring has no entry %q for them: it may have been reset. Restore the keyring, or join your pairs again from fresh invites", ErrKeyring, v.user)
-	}
-	aead, err := chacha20poly1305.NewX(v.key[:])
-	if err != nil {
-		return nil, err
-	}
-	n := aead.NonceSize()
-	if len(sealed) < n {
-		return nil, fmt.Errorf("%w, but the sealed %s is damaged", ErrKeyring, label)
-	}
-	plain, err := aead.Open(nil, sealed[:n], sealed[n:], []byte("pairwise vault "+label))
-	if err != nil {
-		return nil, fmt.Errorf("%w, but the keyring's entry %q does not open the %s; it may belong to another copy of this folder", ErrKeyring, v.user, label)
-	}
-	return plain, nil
 }

@@ -60,7 +60,9 @@ func (w *Workspace) inviteRelay(meta Meta) (string, error) {
 }
 
 // Join accepts an invite code and returns the pair's ID. The pair itself
-// arrives with the next sync; name and role are added to it then.
+// arrives with the next sync; name and role are added to it then. The pair
+// syncs through the relay the invite names, which becomes the default relay
+// only if none is set: CheckInvite says beforehand what joining will do.
 func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error) {
 	inv, err := seal.ParseInvite(code)
 	if err != nil {
@@ -80,8 +82,6 @@ func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error)
 	if err := w.AddJoined(meta, name, role); err != nil {
 		return "", err
 	}
-	if w.Settings().Relay == "" {
-		_ = w.UpdateSettings(func(s *Settings) { s.Relay = inv.Relay })
-	}
+	w.adoptRelay(inv.Relay)
 	return meta.ID, nil
 }

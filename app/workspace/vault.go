@@ -98,15 +98,9 @@ func (v vault) seal(m Meta) (Meta, error) {
 	if err != nil {
 		return m, err
 	}
-	aead, err := chacha20poly1305.NewX(v.key[:])
-	if err != nil {
+	if m.Sealed, err = v.sealBytes(plain, "pairwise vault "+m.ID); err != nil {
 		return m, err
 	}
-	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return m, err
-	}
-	m.Sealed = aead.Seal(nonce, nonce, plain, []byte("pairwise vault "+m.ID))
 	m.Key, m.Write, m.Read = nil, nil, nil
 	return m, nil
 }
@@ -117,22 +111,11 @@ func (v vault) open(m *Meta) error {
 		return nil
 	}
 	if v.key == nil {
-		if v.err != nil {
-			return v.err
-		}
-		return fmt.Errorf("%w, and the keyring has no entry %q for it: it may have been reset. Restore the keyring, or join the pair again from a fresh invite", ErrKeyring, v.user)
+		return v.locked("the pair")
 	}
-	aead, err := chacha20poly1305.NewX(v.key[:])
+	plain, err := v.openBytes(m.Sealed, "pairwise vault "+m.ID)
 	if err != nil {
-		return err
-	}
-	n := aead.NonceSize()
-	if len(m.Sealed) < n {
-		return fmt.Errorf("%w, but the sealed keys of pair %s are damaged", ErrKeyring, m.ID)
-	}
-	plain, err := aead.Open(nil, m.Sealed[:n], m.Sealed[n:], []byte("pairwise vault "+m.ID))
-	if err != nil {
-		return fmt.Errorf("%w, but the keyring's entry %q does not open pair %s; it may belong to another copy of this folder", ErrKeyring, v.user, m.ID)
+		return fmt.Errorf("%w, but the keyring's entry %q does not open pair %s (%v); it may belong to another copy of this folder", ErrKeyring, v.user, m.ID, err)
 	}
 	var s secrets
 	if err := json.Unmarshal(plain, &s); err != nil {
@@ -140,6 +123,42 @@ func (v vault) open(m *Meta) error {
 	}
 	m.Key, m.Write, m.Read, m.Sealed = s.Key, s.Write, s.Read, nil
 	return nil
+}
+
+// locked is the error for a sealed secret (what names it) when the vault
+// has no key.
+func (v vault) locked(what string) error {
+	if v.err != nil {
+		return v.err
+	}
+	return fmt.Errorf("%w, and the keyring has no entry %q for them: it may have been reset. Restore the keyring, or join %s again from a fresh invite", ErrKeyring, v.user, what)
+}
+
+// sealBytes seals plain with the vault key; ad names what it is, so a
+// sealed value cannot be passed off as another. The nonce comes first.
+func (v vault) sealBytes(plain []byte, ad string) ([]byte, error) {
+	aead, err := chacha20poly1305.NewX(v.key[:])
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, plain, []byte(ad)), nil
+}
+
+// openBytes opens what sealBytes sealed under the same ad.
+func (v vault) openBytes(sealed []byte, ad string) ([]byte, error) {
+	aead, err := chacha20poly1305.NewX(v.key[:])
+	if err != nil {
+		return nil, err
+	}
+	n := aead.NonceSize()
+	if len(sealed) < n+aead.Overhead() {
+		return nil, errors.New("the sealed value is cut short")
+	}
+	return aead.Open(nil, sealed[:n], sealed[n:], []byte(ad))
 }
 
 // putMeta stores a pair's metadata, sealing its secrets when it can.

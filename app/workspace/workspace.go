@@ -103,6 +103,10 @@ type Workspace struct {
 	vault     vault
 	device    seal.DeviceKey
 	deviceErr error // why device is missing, if it is
+	// lockedToken is the sealed token when the vault could not open it,
+	// and tokenErr why (see putSettings and Token).
+	lockedToken []byte
+	tokenErr    error
 
 	mu       sync.Mutex
 	closed   atomic.Bool // set by Close; idle compactions then do nothing
@@ -216,24 +220,9 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 		return nil, err
 	}
 	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]reported{}}
-	if err := st.Config(&w.settings); err != nil {
+	if err := w.openSettings(); err != nil {
 		st.Close()
 		return nil, err
-	}
-	if w.settings.Device == "" {
-		w.settings.Device = randomHex(16)
-		if err := st.PutConfig(w.settings); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("save settings in %s: %w", dir, err)
-		}
-	}
-	w.vault = openVault(w.settings.Device, w.settings.Vault)
-	if w.vault.key != nil && !w.settings.Vault {
-		w.settings.Vault = true
-		if err := st.PutConfig(w.settings); err != nil {
-			st.Close()
-			return nil, fmt.Errorf("save settings in %s: %w", dir, err)
-		}
 	}
 	if err := w.loadDeviceKey(); err != nil {
 		st.Close()
@@ -284,7 +273,7 @@ func (w *Workspace) UpdateSettings(fn func(s *Settings)) error {
 	defer w.mu.Unlock()
 	s := w.settings
 	fn(&s)
-	if err := w.st.PutConfig(s); err != nil {
+	if err := w.putSettings(w.settings, s); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
 	w.settings = s
