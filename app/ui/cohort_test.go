@@ -72,6 +72,7 @@ func TestManagerRunsACohort(t *testing.T) {
 	if err := ws.LinkPair(pair, cohort); err != nil {
 		t.Fatal(err)
 	}
+	ws.SettleReports() // the report is written on the reporter's goroutine
 	u.cv.refresh()
 	shown := strings.Join(labels(u.cv.pairs), "|")
 	if !strings.Contains(shown, "Zoe (mentee) is on the roster but not in a linked pair yet") {

@@ -17,7 +17,9 @@ import (
 func setup(t *testing.T) (*UI, *workspace.Workspace) {
 	t.Helper()
 	a := test.NewTempApp(t)
-	ws, err := workspace.Open(t.TempDir(), t.Logf)
+	// The test driver runs screen updates on whichever goroutine asks, so
+	// the reports a change calls for are made on that change's goroutine.
+	ws, err := workspace.OpenWith(t.TempDir(), workspace.Options{Logf: t.Logf, InlineReports: true})
 	if err != nil {
 		t.Fatal(err)
 	}

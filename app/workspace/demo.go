@@ -175,6 +175,7 @@ func SeedDemo(w *Workspace) (string, error) {
 	if err := seedDemoCohort(w, id, now); err != nil {
 		return "", fmt.Errorf("seed demo cohort: %w", err)
 	}
+	w.SettleReports() // the demo is whole, board included, when this returns
 	return id, nil
 }
 

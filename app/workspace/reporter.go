@@ -21,20 +21,29 @@ type reporter struct {
 	dirty  map[string]bool
 	busy   bool
 	closed bool
+	inline bool // report on the caller's goroutine (Options.InlineReports)
 	wake   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
 }
 
-func newReporter(w *Workspace) *reporter {
-	r := &reporter{w: w, dirty: map[string]bool{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newReporter(w *Workspace, inline bool) *reporter {
+	r := &reporter{w: w, inline: inline, dirty: map[string]bool{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	r.idle = sync.NewCond(&r.mu)
+	if inline {
+		close(r.done)
+		return r
+	}
 	go r.run()
 	return r
 }
 
 // mark asks for a document's reports to be brought up to date.
 func (r *reporter) mark(id string) {
+	if r.inline {
+		r.w.report(id)
+		return
+	}
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -98,7 +107,9 @@ func (r *reporter) close() {
 	}
 	r.closed = true
 	r.mu.Unlock()
-	close(r.stop)
+	if !r.inline {
+		close(r.stop)
+	}
 	<-r.done
 }
 

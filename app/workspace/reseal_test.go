@@ -88,7 +88,7 @@ func TestSecretsAtRestAreSealed(t *testing.T) {
 	ws.Close()
 	secrets := map[string][]byte{
 		"device key": device.Seed(),
-		"key": meta.Key, "write capability": meta.Write, "read capability": meta.Read,
+		"key":        meta.Key, "write capability": meta.Write, "read capability": meta.Read,
 		"removed pair's key": goneMeta.Key, "removed pair's write capability": goneMeta.Write,
 		"organisation token": []byte(token),
 	}

@@ -212,6 +212,23 @@ next:
 
 // Open opens (or creates) the data folder dir.
 func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
+	return OpenWith(dir, Options{Logf: logf})
+}
+
+// Options tune a workspace.
+type Options struct {
+	// Logf receives diagnostics (never keys, tokens or pair content).
+	Logf func(string, ...any)
+	// InlineReports makes cohort reports on the goroutine of the change
+	// that calls for them, as soon as it is done, instead of on the
+	// reporter's own goroutine. Only for tests of a headless screen, whose
+	// test driver runs screen updates on whatever goroutine asks.
+	InlineReports bool
+}
+
+// OpenWith opens (or creates) the data folder dir with options.
+func OpenWith(dir string, o Options) (*Workspace, error) {
+	logf := o.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -228,7 +245,7 @@ func Open(dir string, logf func(string, ...any)) (*Workspace, error) {
 		st.Close()
 		return nil, err
 	}
-	w.rep = newReporter(w)
+	w.rep = newReporter(w, o.InlineReports)
 	return w, nil
 }
 
