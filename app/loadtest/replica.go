@@ -75,7 +75,7 @@ func (r *replica) close() error {
 
 // state is the bookkeeping of one pair on this machine.
 func (r *replica) state(pair string) (cursor, pending uint64, err error) {
-	st, err := r.ws.Store().State(pair)
+	st, err := r.ws.SyncState(pair)
 	return st.Cursor, st.Pending(), err
 }
 

@@ -207,7 +207,7 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 		return refused(d, err)
 	}
 	d.cursor = m.Seq
-	return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
+	return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
 }
 
 // heldSnapshot is a snapshot waiting for this device's confirmation.

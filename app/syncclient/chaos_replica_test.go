@@ -135,7 +135,7 @@ func (x *chaosReplica) export() string {
 }
 
 func (x *chaosReplica) state() store.DocState {
-	st, err := x.ws.Store().State(x.w.pair)
+	st, err := x.ws.SyncState(x.w.pair)
 	if err != nil {
 		x.w.fatalf("%s: state: %v", x.name, err)
 	}

@@ -177,7 +177,7 @@ func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
 	// Through a relay that takes anything, the forged change, sealed with
 	// the cohort key every member holds, is still skipped: only the
 	// manager's devices are the programme's writers.
-	out, err := eve.ws.Store().Outbox(cohort, 1, 10)
+	out, err := eve.ws.Outbox(cohort, 1, 10)
 	if err != nil || len(out) != 1 {
 		t.Fatalf("the member's forged change: %d waiting, %v", len(out), err)
 	}
@@ -191,7 +191,7 @@ func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
 		if pr, err := x.ws.Programme(cohort); err != nil || len(pr.Events) != 0 {
 			t.Errorf("%s: programme %+v, %v; want no forged event", name, pr, err)
 		}
-		if st, _ := x.ws.Store().State(cohort); st.Cursor < forged.Seq {
+		if st, _ := x.ws.SyncState(cohort); st.Cursor < forged.Seq {
 			t.Errorf("%s stopped at record %d, before the forged one (%d)", name, st.Cursor, forged.Seq)
 		}
 	}

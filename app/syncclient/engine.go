@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"pairwise/app/workspace"
 	"pairwise/shared/wire"
 )
 
@@ -25,7 +24,7 @@ var SnapshotEvery = 128
 
 // Engine keeps every pair of a workspace in sync with its relay.
 type Engine struct {
-	ws   *workspace.Workspace
+	ws   Replicas
 	logf func(string, ...any)
 
 	kick chan struct{}
@@ -36,7 +35,7 @@ type Engine struct {
 }
 
 // New returns an engine for ws. logf receives diagnostics.
-func New(ws *workspace.Workspace, logf func(string, ...any)) *Engine {
+func New(ws Replicas, logf func(string, ...any)) *Engine {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -86,7 +85,7 @@ func (e *Engine) pending() uint64 {
 	ids, _ := e.ws.IDs()
 	var n uint64
 	for _, id := range ids {
-		if st, err := e.ws.Store().State(id); err == nil {
+		if st, err := e.ws.SyncState(id); err == nil {
 			n += st.Pending()
 		}
 	}

@@ -92,7 +92,7 @@ func TestSpoofedDeviceCannotSwallowPushes(t *testing.T) {
 	if !strings.Contains(ben.json(pair), "Ana's goal after the attack") {
 		t.Fatal("the victim's change did not reach the partner")
 	}
-	st, _ := ana.ws.Store().State(pair)
+	st, _ := ana.ws.SyncState(pair)
 	if st.Pending() != 0 {
 		t.Fatalf("%d of the victim's changes still wait", st.Pending())
 	}
@@ -149,7 +149,7 @@ func TestReadOnlyMemberCannotForgeRecords(t *testing.T) {
 		if strings.Contains(x.json(pair), "forged by a reader") {
 			t.Errorf("%s applied the reader's forged record", name)
 		}
-		if st, _ := x.ws.Store().State(pair); st.Cursor < forged.Seq {
+		if st, _ := x.ws.SyncState(pair); st.Cursor < forged.Seq {
 			t.Errorf("%s stopped at record %d, before the forged one (%d)", name, st.Cursor, forged.Seq)
 		}
 	}

@@ -288,7 +288,7 @@ func (s *session) addDocs(ctx context.Context) error {
 		if meta.Relay != s.url {
 			continue
 		}
-		st, err := s.e.ws.Store().State(id)
+		st, err := s.e.ws.SyncState(id)
 		if err != nil {
 			return err
 		}
@@ -331,7 +331,7 @@ func (s *session) done() bool {
 		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.cursor < d.maxOwnSeq {
 			return false
 		}
-		if st, err := s.e.ws.Store().State(d.id); err != nil || st.Pending() > 0 {
+		if st, err := s.e.ws.SyncState(d.id); err != nil || st.Pending() > 0 {
 			return false
 		}
 	}
@@ -406,7 +406,7 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		d.inflight--
 		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
 		d.remember(m.Seq, r.hash)
-		if err := s.e.ws.Store().Ack(d.id, r.dseq); err != nil {
+		if err := s.e.ws.Acknowledge(d.id, r.dseq); err != nil {
 			return err
 		}
 		if err := s.tryConfirm(ctx, d); err != nil {
@@ -418,7 +418,7 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		return s.maybeSnapshot(ctx, d, false)
 	case wire.TypeSnapPut:
 		d.snapPending = false
-		return s.e.ws.Store().SetRelaySnap(d.id, m.Seq)
+		return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
 	}
 	return nil
 }
@@ -464,7 +464,7 @@ func (s *session) onError(m *wire.Error) error {
 		// Another replica's snapshot got there first and covers at least
 		// as much: ours is not needed, and nothing is wrong.
 		r.doc.snapPending = false
-		return s.e.ws.Store().SetRelaySnap(r.doc.id, r.seq)
+		return s.e.ws.RelaySnapshotAt(r.doc.id, r.seq)
 	}
 	return fmt.Errorf("%s: %w", name(r.doc), m)
 }
@@ -474,7 +474,7 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
 		return nil
 	}
-	out, err := s.e.ws.Store().Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
+	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
 	if err != nil {
 		return err
 	}
@@ -506,7 +506,7 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() {
 		return nil
 	}
-	st, err := s.e.ws.Store().State(d.id)
+	st, err := s.e.ws.SyncState(d.id)
 	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(SnapshotEvery) || d.cursor < d.maxOwnSeq {
 		return err
 	}
@@ -526,7 +526,7 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 	// An edit committed since the check above is in doc but not yet in the
 	// relay's log. Checking again now is enough: an edit is in the outbox
 	// before the document lock that Snapshot takes is free again.
-	if st, err := s.e.ws.Store().State(d.id); err != nil || st.Pending() > 0 {
+	if st, err := s.e.ws.SyncState(d.id); err != nil || st.Pending() > 0 {
 		return err
 	}
 	d.snapPending = true

@@ -50,7 +50,7 @@ func TestTwoReplicasConvergeAfterOfflineEdits(t *testing.T) {
 			t.Errorf("converged export lacks %q", want)
 		}
 	}
-	st, _ := a.ws.Store().State(pair)
+	st, _ := a.ws.SyncState(pair)
 	if st.Pending() != 0 {
 		t.Errorf("A still has %d changes pending after sync", st.Pending())
 	}
@@ -139,7 +139,7 @@ func TestRelaySIGKILLMidSyncLosesNothingAcknowledged(t *testing.T) {
 	}()
 	// Kill as soon as the relay has acknowledged part of the burst.
 	for i := 0; i < 2000; i++ {
-		st, _ := a.ws.Store().State(pair)
+		st, _ := a.ws.SyncState(pair)
 		if st.Acked > 20 {
 			break
 		}
@@ -147,7 +147,7 @@ func TestRelaySIGKILLMidSyncLosesNothingAcknowledged(t *testing.T) {
 	}
 	r.kill()
 	wg.Wait()
-	acked, _ := a.ws.Store().State(pair)
+	acked, _ := a.ws.SyncState(pair)
 	r.start()
 	a.mustSync()
 	b.mustSync()
@@ -200,7 +200,7 @@ func TestFarBehindReplicaGetsSnapshotPlusTail(t *testing.T) {
 		}
 	}
 	a.mustSync()
-	st, _ := a.ws.Store().State(pair)
+	st, _ := a.ws.SyncState(pair)
 	if st.RelaySnap == 0 {
 		t.Fatal("the writer never uploaded a snapshot")
 	}
@@ -256,7 +256,7 @@ func TestLosingASnapshotRaceIsNotAnError(t *testing.T) {
 
 	SnapshotEvery = 1
 	a.mustSync() // a uploads a snapshot of the head
-	won, _ := a.ws.Store().State(pair)
+	won, _ := a.ws.SyncState(pair)
 	if won.RelaySnap == 0 {
 		t.Fatal("the first replica uploaded no snapshot, so this test proves nothing")
 	}
@@ -271,7 +271,7 @@ func TestLosingASnapshotRaceIsNotAnError(t *testing.T) {
 	if st := eng.Status(); st.State != Synced {
 		t.Errorf("status after losing the snapshot race: got %q, want %q", st, Status{State: Synced})
 	}
-	if lost, _ := b.ws.Store().State(pair); lost.RelaySnap != won.RelaySnap {
+	if lost, _ := b.ws.SyncState(pair); lost.RelaySnap != won.RelaySnap {
 		t.Errorf("the loser's idea of the relay's snapshot: got record %d, want %d", lost.RelaySnap, won.RelaySnap)
 	}
 	b.addGoal(pair, "two")
@@ -301,11 +301,11 @@ func TestSnapshotNeverHoldsAnUnsentChange(t *testing.T) {
 	SnapshotEvery = 1
 	var once sync.Once
 	testHookSnapshot = func() { once.Do(func() { a.addGoal(pair, "typed just then") }) }
-	before, _ := a.ws.Store().State(pair)
+	before, _ := a.ws.SyncState(pair)
 	a.mustSync()
 	// The only snapshot the relay may have is one taken once the edit's
 	// record was in the log, after the record a had when it decided.
-	after, _ := a.ws.Store().State(pair)
+	after, _ := a.ws.SyncState(pair)
 	if n := r.metric("pairwise_relay_snapshots_total"); n > 1 || (n == 1 && after.RelaySnap <= before.Cursor) {
 		t.Fatalf("the relay took %v snapshots, the last of record %d; want none, or one of a record after %d: a snapshot held the edit before the log did", n, after.RelaySnap, before.Cursor)
 	}

@@ -1,0 +1,35 @@
+package syncclient
+
+import (
+	"pairwise/app/workspace"
+	"pairwise/shared/seal"
+)
+
+// Replicas is all the engine needs of the client core: which documents to
+// sync and how, their outboxes and cursors, and a way to merge what
+// arrives. The workspace implements it; the engine never reaches past it
+// into the store.
+type Replicas interface {
+	IDs() ([]string, error)
+	Meta(id string) (workspace.Meta, error)
+	SetMeta(id string, fn func(*workspace.Meta)) error
+	AddCerts(id string, certs [][]byte) error
+
+	SyncState(id string) (workspace.SyncState, error)
+	Outbox(id string, from uint64, max int) ([]workspace.Outgoing, error)
+	Acknowledge(id string, dseq uint64) error
+	RelaySnapshotAt(id string, seq uint64) error
+
+	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error
+	CompleteJoin(id string) (bool, error)
+	Snapshot(id string) ([]byte, error)
+	OwnMissingFrom(id string, snapshot []byte) ([]string, bool, error)
+
+	Settings() workspace.Settings
+	Token() (string, error)
+	DeviceKey() (seal.DeviceKey, error)
+	Watch(fn func(id string))
+	SettleReports()
+}
+
+var _ Replicas = (*workspace.Workspace)(nil)
