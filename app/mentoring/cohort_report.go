@@ -2,6 +2,7 @@ package mentoring
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -21,13 +22,79 @@ type Report struct {
 	Checkins    int      `json:"checkins"`
 	// Signed is how many members signed the current agreement, and
 	// SignedEarlier how many signed only an earlier version of it.
-	Signed        int       `json:"signed"`
-	SignedEarlier int       `json:"signedEarlier"`
-	Goals         int       `json:"goals"` // not dropped
-	Achieved      int       `json:"achieved"`
-	Progress      int       `json:"progress"` // percent over the goals counted
-	Closed        bool      `json:"closed"`
-	Updated       time.Time `json:"updated"`
+	Signed        int  `json:"signed"`
+	SignedEarlier int  `json:"signedEarlier"`
+	Goals         int  `json:"goals"` // not dropped
+	Achieved      int  `json:"achieved"`
+	Progress      int  `json:"progress"` // percent over the goals counted
+	Closed        bool `json:"closed"`
+	// Heard is when each member's app was last heard from, as a day (see
+	// presence.go); reports from before it have none.
+	Heard   []HeardFrom `json:"heard,omitempty"`
+	Updated time.Time   `json:"updated"`
+}
+
+// HeardFrom is the day (UTC) a member's app was last heard from, or ""
+// if it never was.
+type HeardFrom struct {
+	Name string `json:"name"`
+	Day  string `json:"day"`
+}
+
+// HealthHeard is HealthOf with the day each member's app was last heard
+// from, given the latest change of each member (by member ID, as
+// crdt.Doc.LastChanges gives it). It is a day, not a time, so a pair's
+// report changes at most once a day for it.
+func HealthHeard(p *Pair, changed map[string]time.Time) Report {
+	r := HealthOf(p)
+	heard := LastHeard(p, changed)
+	for _, m := range p.Members {
+		h := HeardFrom{Name: m.Name}
+		if at, ok := heard[m.ID]; ok {
+			h.Day = at.UTC().Format(DateLayout)
+		}
+		r.Heard = append(r.Heard, h)
+	}
+	return r
+}
+
+// Quietest returns the member whose app was heard from longest ago, and
+// how many days before today that was; ok is false when the report says
+// nothing of it.
+func (r Report) Quietest(today time.Time) (h HeardFrom, days int, ok bool) {
+	for _, x := range r.Heard {
+		d, err := time.Parse(DateLayout, x.Day)
+		if err != nil {
+			continue
+		}
+		n := daysBetween(d, today)
+		if !ok || n > days {
+			h, days, ok = x, n, true
+		}
+	}
+	return h, days, ok
+}
+
+// HeardText says when each member's app was last heard from, as of today:
+// "Ana today, Ben 12 days ago"; "" if the report does not say.
+func (r Report) HeardText(today time.Time) string {
+	var parts []string
+	for _, x := range r.Heard {
+		d, err := time.Parse(DateLayout, x.Day)
+		if err != nil {
+			parts = append(parts, x.Name+" unknown")
+			continue
+		}
+		switch n := daysBetween(d, today); {
+		case n <= 0:
+			parts = append(parts, x.Name+" today")
+		case n == 1:
+			parts = append(parts, x.Name+" yesterday")
+		default:
+			parts = append(parts, fmt.Sprintf("%s %d days ago", x.Name, n))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Rhythm is the pair's rhythm today, from the report's facts.
