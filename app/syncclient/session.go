@@ -39,6 +39,7 @@ type session struct {
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for snapIdle
+	watch watch       // see freeze.go
 }
 
 type request struct {
@@ -62,7 +63,8 @@ type docSync struct {
 	inflight    int
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
-	reborn      uint64 // our changes numbered below this are not in the local copy (store.DocState.Reborn)
+	reborn      uint64   // our changes numbered below this are not in the local copy (store.DocState.Reborn)
+	held        heldMark // how long it has waited for its own records (freeze.go)
 
 	// writers is the document's write authority (nil for a document from
 	// before signed devices); relayCerts are the certificates the relay
@@ -164,6 +166,8 @@ func (s *session) run(ctx context.Context, once bool) error {
 	s.once = once
 	s.quiet = time.NewTimer(snapIdle)
 	defer s.quiet.Stop()
+	s.startWatch(once)
+	defer s.watch.stop()
 	go s.reader(ctx)
 	if !once {
 		go s.keepalive(ctx)
@@ -193,8 +197,12 @@ func (s *session) run(ctx context.Context, once bool) error {
 		if once && s.done() {
 			return nil
 		}
+		held := s.withheld()
+		if once && held != "" {
+			return heldError(held)
+		}
 		if !once {
-			s.report()
+			s.report(held)
 		}
 		select {
 		case m := <-s.in:
@@ -210,6 +218,11 @@ func (s *session) run(ctx context.Context, once bool) error {
 			}
 		case err := <-s.rerr:
 			return err
+		case <-s.watch.held.C: // the loop looks again
+		case <-s.watch.presence:
+			for _, d := range s.docs {
+				s.present(d)
+			}
 		case <-s.e.kick:
 			s.quiet.Reset(snapIdle)
 			if err := s.addDocs(ctx); err != nil {
@@ -325,7 +338,11 @@ func (s *session) done() bool {
 	return true
 }
 
-func (s *session) report() {
+func (s *session) report(held string) {
+	if held != "" {
+		s.e.setStatus(Withheld, held)
+		return
+	}
 	state := Synced
 	for _, d := range s.docs {
 		if !d.caughtUp || d.inflight > 0 {
@@ -360,6 +377,7 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
 			return err
 		}
+		s.present(d)
 		if err := s.pushMore(ctx, d); err != nil {
 			return err
 		}
