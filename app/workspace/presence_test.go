@@ -26,7 +26,9 @@ func partnerJoins(t *testing.T, w *Workspace, pair string, at time.Time) (actor 
 		func(p *mentoring.Pair) (mentoring.Edit, error) {
 			return mentoring.Join(p, mentoring.Member{ID: doc.Actor(), Name: "Ben", Role: mentoring.Mentee}, at)
 		},
-		func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.SendMessage(p, doc.Actor(), "hello", at) },
+		func(p *mentoring.Pair) (mentoring.Edit, error) {
+			return mentoring.SendMessage(p, doc.Actor(), "hello", at)
+		},
 	} {
 		p, err := mentoring.Read(doc)
 		if err != nil {
