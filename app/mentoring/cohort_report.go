@@ -67,7 +67,7 @@ func (r Report) Quietest(today time.Time) (h HeardFrom, days int, ok bool) {
 		if err != nil {
 			continue
 		}
-		n := daysBetween(d, today)
+		n := daysBetween(d, today.UTC())
 		if !ok || n > days {
 			h, days, ok = x, n, true
 		}
@@ -85,7 +85,7 @@ func (r Report) HeardText(today time.Time) string {
 			parts = append(parts, x.Name+" unknown")
 			continue
 		}
-		switch n := daysBetween(d, today); {
+		switch n := daysBetween(d, today.UTC()); {
 		case n <= 0:
 			parts = append(parts, x.Name+" today")
 		case n == 1:
