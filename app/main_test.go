@@ -196,6 +196,10 @@ func TestTwoMachinesThroughRelay(t *testing.T) {
 			t.Errorf("synced export lacks %q", want)
 		}
 	}
+	// Each says when the partner's app last synced, from the pair itself.
+	if st := a.ok("status"); !strings.Contains(st, "Ben's app last synced within the last hour") {
+		t.Errorf("Ana's status does not say when Ben's app last synced: %q", st)
+	}
 	// A mistyped invite explains itself.
 	bad := []byte(code)
 	bad[len(bad)/2] ^= 1
@@ -335,7 +339,7 @@ func TestCohortThroughRelay(t *testing.T) {
 	for i, col := range rows[0] {
 		got[col] = rows[1][i]
 	}
-	for col, want := range map[string]string{"pair": "Ana & Ben", "mentors": "Ana", "last contact": "2026-11-20", "next check-in": "2026-12-04", "cadence (days)": "14", "check-ins": "1", "goals": "1", "achieved": "1", "progress (%)": "100"} {
+	for col, want := range map[string]string{"apps last heard": "Ana today", "quietest app (days)": "0", "pair": "Ana & Ben", "mentors": "Ana", "last contact": "2026-11-20", "next check-in": "2026-12-04", "cadence (days)": "14", "check-ins": "1", "goals": "1", "achieved": "1", "progress (%)": "100"} {
 		if got[col] != want {
 			t.Errorf("health export %q = %q, want %q", col, got[col], want)
 		}

@@ -152,8 +152,12 @@ func cohortShow(e *env, pos []string) error {
 	today := ws.Now()
 	mentoring.ByAttention(b.Reports, today)
 	for _, r := range b.Reports {
-		e.println(fmt.Sprintf("  %s (%s): %s; agreement %s; %d of %d goals achieved, %d%% overall",
-			r.Title, r.People(), r.State(today), r.Agreement(), r.Achieved, r.Goals, r.Progress))
+		line := fmt.Sprintf("  %s (%s): %s; agreement %s; %d of %d goals achieved, %d%% overall",
+			r.Title, r.People(), r.State(today), r.Agreement(), r.Achieved, r.Goals, r.Progress)
+		if heard := r.HeardText(today); heard != "" {
+			line += "; apps last synced: " + heard
+		}
+		e.println(line)
 	}
 	for _, p := range mentoring.NotJoined(pr, b) {
 		e.println(fmt.Sprintf("  %s (%s): on the roster, not in a linked pair yet", p.Name, p.Role))

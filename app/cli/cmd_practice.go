@@ -77,10 +77,13 @@ func cohortLine(ws *workspace.Workspace, c workspace.CohortSummary, now time.Tim
 	if err != nil {
 		return "Cohort " + c.Title + ": " + err.Error()
 	}
-	var stalled, overdue int
+	var stalled, overdue, quiet int
 	for _, r := range b.Reports {
 		if r.Closed {
 			continue
+		}
+		if _, days, ok := r.Quietest(now); ok && days >= quietDays {
+			quiet++
 		}
 		switch r.Rhythm(now).State {
 		case mentoring.Stalled:
@@ -92,6 +95,9 @@ func cohortLine(ws *workspace.Workspace, c workspace.CohortSummary, now time.Tim
 	line := fmt.Sprintf("Cohort %s: %s reporting", c.Title, plural(len(b.Reports), "pair"))
 	if stalled+overdue > 0 {
 		line += fmt.Sprintf("; %d overdue, %d stalled ('pairwise cohort show %s' says which)", overdue, stalled, c.ID)
+	}
+	if quiet > 0 {
+		line += fmt.Sprintf("; %s whose apps have not synced for %d days or more ('pairwise cohort show %s' says which)", plural(quiet, "pair"), quietDays, c.ID)
 	}
 	return line + "."
 }
@@ -131,6 +137,9 @@ func statusLine(ws *workspace.Workspace, s workspace.Summary, now time.Time) str
 	} else {
 		parts = append(parts, "your partner has not joined yet")
 	}
+	if err == nil && !p.IsClosed() {
+		parts = append(parts, heardParts(ws, s, p, now)...)
+	}
 	if s.Unread > 0 {
 		parts = append(parts, plural(s.Unread, "unread message"))
 	}
@@ -138,6 +147,34 @@ func statusLine(ws *workspace.Workspace, s workspace.Summary, now time.Time) str
 		parts = append(parts, plural(int(s.Pending), "change")+" not yet synced")
 	}
 	return title + ": " + strings.Join(parts, "; ") + "."
+}
+
+// quietDays is how many days without a word from a member's app make a
+// cohort's manager look at the pair.
+const quietDays = int(mentoring.QuietAfter / (24 * time.Hour))
+
+// heardParts says when the partners' apps last synced, from the signed
+// pair document ("Ben's app last synced 3 days ago"), and for a read-only
+// replica that its partner cannot know the same of it.
+func heardParts(ws *workspace.Workspace, s workspace.Summary, p *mentoring.Pair, now time.Time) []string {
+	var parts []string
+	meta, err := ws.Meta(s.ID)
+	if err != nil {
+		return nil
+	}
+	heard, err := ws.Heard(s.ID)
+	if err != nil {
+		return []string{"when your partner's app last synced cannot be read: " + err.Error()}
+	}
+	for _, m := range p.Members {
+		if m.ID != meta.Actor {
+			parts = append(parts, mentoring.HeardLine(m.Name, heard[m.ID], now))
+		}
+	}
+	if meta.ReadOnly() {
+		parts = append(parts, "your app, joined read-only, cannot tell your partner when it synced ("+mentoring.ReadOnlySeen+")")
+	}
+	return parts
 }
 
 func plural(n int, what string) string {

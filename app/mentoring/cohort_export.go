@@ -12,7 +12,7 @@ import (
 )
 
 // HealthColumns are the columns of a cohort's health CSV, in order.
-var HealthColumns = []string{"pair", "mentors", "mentees", "rhythm", "next check-in", "last contact", "cadence (days)", "check-ins", "agreement", "goals", "achieved", "progress (%)", "closed", "reported"}
+var HealthColumns = []string{"pair", "mentors", "mentees", "rhythm", "next check-in", "last contact", "cadence (days)", "check-ins", "agreement", "goals", "achieved", "progress (%)", "closed", "reported", "apps last heard", "quietest app (days)"}
 
 // HealthRow is one pair's line of the health table, as of today.
 func HealthRow(r Report, today time.Time) []string {
@@ -21,10 +21,18 @@ func HealthRow(r Report, today time.Time) []string {
 	if !r.Updated.IsZero() {
 		reported = r.Updated.UTC().Format(time.RFC3339)
 	}
+	// When the members' apps were last heard from comes from inside the
+	// pair, signed by their devices: a relay that stops passing one
+	// member's changes on cannot make that member look active.
+	quiet := ""
+	if _, days, ok := r.Quietest(today); ok {
+		quiet = strconv.Itoa(days)
+	}
 	return []string{
 		r.Title, strings.Join(r.Mentors, "; "), strings.Join(r.Mentees, "; "), r.State(today), rh.Next, r.LastContact,
 		strconv.Itoa(r.CadenceDays), strconv.Itoa(r.Checkins), r.Agreement(), strconv.Itoa(r.Goals),
 		strconv.Itoa(r.Achieved), strconv.Itoa(r.Progress), strconv.FormatBool(r.Closed), reported,
+		r.HeardText(today), quiet,
 	}
 }
 

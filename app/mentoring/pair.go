@@ -72,6 +72,8 @@ type Member struct {
 	Joined   time.Time `json:"joined"`
 	TimeZone string    `json:"timeZone,omitempty"`
 	Hours    string    `json:"hours,omitempty"` // when they are happy to be contacted, e.g. "mon-fri 09:00-17:30"
+	// Seen is when their app last said it synced the pair (see presence.go).
+	Seen time.Time `json:"seen,omitzero"`
 }
 
 // Channel is one agreed way of being in touch.

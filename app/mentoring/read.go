@@ -119,7 +119,7 @@ func readPeople(p *Pair, t map[string]any) {
 	p.Members = []Member{}
 	for id, v := range obj(t[kMembers]) {
 		m := obj(v)
-		p.Members = append(p.Members, Member{ID: id, Name: str(m[kName]), Role: Role(str(m[kRole])), Joined: when(m[kJoined]), TimeZone: str(tz[id]), Hours: str(hours[id])})
+		p.Members = append(p.Members, Member{ID: id, Name: str(m[kName]), Role: Role(str(m[kRole])), Joined: when(m[kJoined]), TimeZone: str(tz[id]), Hours: str(hours[id]), Seen: when(m[kSeen])})
 	}
 	sort.Slice(p.Members, func(i, j int) bool {
 		return before(p.Members[i].Joined, p.Members[i].ID, p.Members[j].Joined, p.Members[j].ID)

@@ -29,6 +29,12 @@ type Engine struct {
 
 	kick chan struct{}
 
+	// HeldAfter is how long the engine waits for its own acknowledged
+	// records to come back from the relay before it says the relay is
+	// holding them back (see freeze.go). New sets DefaultHeldAfter; set it
+	// before Run or SyncOnce.
+	HeldAfter time.Duration
+
 	mu       sync.Mutex
 	status   Status
 	watchers []func(Status)
@@ -39,7 +45,7 @@ func New(ws Replicas, logf func(string, ...any)) *Engine {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	e := &Engine{ws: ws, logf: logf, kick: make(chan struct{}, 1)}
+	e := &Engine{ws: ws, logf: logf, kick: make(chan struct{}, 1), HeldAfter: DefaultHeldAfter}
 	ws.Watch(func(string) { e.Kick() })
 	return e
 }
@@ -158,6 +164,9 @@ func (e *Engine) Run(ctx context.Context) {
 // stateFor tells failures the user has to act on (Refused) from those
 // that retrying gets past (Offline).
 func stateFor(err error) State {
+	if errors.Is(err, ErrWithheld) {
+		return Withheld
+	}
 	var we *wire.Error
 	if (errors.As(err, &we) && !we.Code.Temporary()) || errors.Is(err, ErrRelayBehind) || errors.Is(err, ErrRefusedRecord) || errors.Is(err, ErrRestoredCopy) {
 		return Refused

@@ -24,6 +24,7 @@ type Replicas interface {
 	CompleteJoin(id string) (bool, error)
 	Snapshot(id string) ([]byte, error)
 	OwnMissingFrom(id string, snapshot []byte) ([]string, bool, error)
+	Present(id string) (bool, error)
 
 	Settings() workspace.Settings
 	Token() (string, error)

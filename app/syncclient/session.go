@@ -40,15 +40,8 @@ type session struct {
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for snapIdle
+	watch watch       // see freeze.go
 }
-
-// snapIdle is how long a running engine waits for a pause in traffic
-// before it uploads a snapshot: saving a long-lived pair takes tens of
-// milliseconds, which the next edit would otherwise wait for. Past
-// snapHurry times SnapshotEvery records it uploads without waiting.
-var snapIdle = time.Second
-
-const snapHurry = 8
 
 type request struct {
 	kind wire.Type
@@ -71,7 +64,8 @@ type docSync struct {
 	inflight    int
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
-	reborn      uint64 // our changes numbered below this are not in the local copy (store.DocState.Reborn)
+	reborn      uint64   // our changes numbered below this are not in the local copy (store.DocState.Reborn)
+	held        heldMark // how long it has waited for its own records (freeze.go)
 
 	// writers is the document's write authority (nil for a document from
 	// before signed devices); relayCerts are the certificates the relay
@@ -177,6 +171,8 @@ func (s *session) run(ctx context.Context, once bool) error {
 	s.once = once
 	s.quiet = time.NewTimer(snapIdle)
 	defer s.quiet.Stop()
+	s.startWatch(once)
+	defer s.watch.stop()
 	go s.reader(ctx)
 	if !once {
 		go s.keepalive(ctx)
@@ -206,8 +202,12 @@ func (s *session) run(ctx context.Context, once bool) error {
 		if once && s.done() {
 			return nil
 		}
+		held := s.withheld()
+		if once && held != "" {
+			return heldError(held)
+		}
 		if !once {
-			s.report()
+			s.report(held)
 		}
 		select {
 		case m := <-s.in:
@@ -223,6 +223,11 @@ func (s *session) run(ctx context.Context, once bool) error {
 			}
 		case err := <-s.rerr:
 			return err
+		case <-s.watch.held.C: // the loop looks again
+		case <-s.watch.presence:
+			for _, d := range s.docs {
+				s.present(d)
+			}
 		case <-s.e.kick:
 			s.quiet.Reset(snapIdle)
 			if err := s.addDocs(ctx); err != nil {
@@ -338,7 +343,11 @@ func (s *session) done() bool {
 	return true
 }
 
-func (s *session) report() {
+func (s *session) report(held string) {
+	if held != "" {
+		s.e.setStatus(Withheld, held)
+		return
+	}
 	state := Synced
 	for _, d := range s.docs {
 		if !d.caughtUp || d.inflight > 0 {
@@ -373,6 +382,7 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
 			return err
 		}
+		s.present(d)
 		if err := s.pushMore(ctx, d); err != nil {
 			return err
 		}
@@ -493,44 +503,4 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 		d.inflight++
 	}
 	return nil
-}
-
-// testHookSnapshot runs between deciding to upload a snapshot and taking
-// it; a test commits an edit there.
-var testHookSnapshot = func() {}
-
-// maybeSnapshot uploads a sealed snapshot once enough records piled up past
-// the relay's, so that a replica far behind catches up quickly. A running
-// engine waits for a quiet moment (quiet) unless very many piled up.
-func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) error {
-	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() {
-		return nil
-	}
-	st, err := s.e.ws.SyncState(d.id)
-	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(SnapshotEvery) || d.cursor < d.maxOwnSeq {
-		return err
-	}
-	if !s.once {
-		if d.maxOwnSeq <= st.RelaySnap {
-			return nil // nothing of ours since: leave it to the pair's writer
-		}
-		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(SnapshotEvery) {
-			return nil // the quiet timer comes back to it
-		}
-	}
-	testHookSnapshot()
-	doc, err := s.e.ws.Snapshot(d.id)
-	if err != nil {
-		return err
-	}
-	// An edit committed since the check above is in doc but not yet in the
-	// relay's log. Checking again now is enough: an edit is in the outbox
-	// before the document lock that Snapshot takes is free again.
-	if st, err := s.e.ws.SyncState(d.id); err != nil || st.Pending() > 0 {
-		return err
-	}
-	d.snapPending = true
-	body := seal.SealSnapshot(d.key, d.did, d.cursor, doc)
-	put := &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: body, Sig: s.key.SignSnapshot(d.did, d.cursor, body)}
-	return s.request(ctx, put, request{doc: d, seq: d.cursor})
 }

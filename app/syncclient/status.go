@@ -12,6 +12,9 @@ const (
 	Syncing              // connected, exchanging changes
 	Synced               // connected, nothing waiting either way
 	Refused              // the relay refused, or sent what cannot be used; the user has to act
+	// Withheld: connected, but the relay has not sent back changes it took
+	// from this computer (see freeze.go); Detail says so in full.
+	Withheld
 )
 
 // Status is a snapshot of the engine's condition.
@@ -40,6 +43,8 @@ func (s Status) String() string {
 		return "All changes synced"
 	case Refused:
 		return "Sync stopped: " + s.Detail
+	case Withheld:
+		return s.Detail
 	}
 	return "Unknown"
 }

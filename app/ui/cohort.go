@@ -132,7 +132,7 @@ func healthCard(r mentoring.Report, today time.Time) fyne.CanvasObject {
 	switch {
 	case r.Closed:
 		icon = theme.MediaStopIcon()
-	case rh.State == mentoring.Overdue || rh.State == mentoring.Stalled:
+	case rh.State == mentoring.Overdue || rh.State == mentoring.Stalled || quiet(r, today):
 		icon = theme.WarningIcon()
 	case rh.State != mentoring.OnTrack:
 		icon = theme.InfoIcon()
@@ -145,7 +145,19 @@ func healthCard(r mentoring.Report, today time.Time) fyne.CanvasObject {
 		truncLabel(fmt.Sprintf("Agreement %s · %d check-ins · last contact %s", r.Agreement(), r.Checkins, r.LastContact)),
 		container.NewBorder(nil, nil, nil, widget.NewLabel(goals), bar),
 	)
+	if heard := r.HeardText(today); heard != "" {
+		// From inside the pair, signed by the members' devices: a pair
+		// whose apps went quiet may be one the relay holds changes back from.
+		body.Add(truncLabel("Apps last synced: " + heard))
+	}
 	return widget.NewCard(r.Title, r.People(), body)
+}
+
+// quiet reports whether a pair's report says one of its members' apps has
+// not synced for mentoring.QuietAfter or more.
+func quiet(r mentoring.Report, today time.Time) bool {
+	_, days, ok := r.Quietest(today)
+	return ok && !r.Closed && days >= int(mentoring.QuietAfter/(24*time.Hour))
 }
 
 // addButton puts the manager's button for adding to a tab at its top.

@@ -99,6 +99,9 @@ func (v *pairView) buildOverview() {
 	if celebrate != nil {
 		left.Add(celebrate)
 	}
+	if card := v.presenceCard(now); card != nil {
+		left.Add(card)
+	}
 	if card := v.cohortCard(); card != nil {
 		left.Add(card)
 	}

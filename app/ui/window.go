@@ -32,6 +32,7 @@ type UI struct {
 	main     *fyne.Container
 	status   *widget.Label
 	stopped  string                      // the sync failure last shown in a dialog
+	held     bool                        // the relay holding changes back was shown in a dialog
 	busy     *widget.ProgressBarInfinite // shown while the engine is syncing
 	saved    *widget.Label
 	pv       *pairView
@@ -245,8 +246,13 @@ func (u *UI) showStatus(s syncclient.Status) {
 		// Retrying will not help; say once, in full, what to do.
 		u.stopped = s.Detail
 		dialog.ShowInformation("Sync stopped", sentence(s.Detail), u.win)
+	case s.State == syncclient.Withheld && !u.held:
+		// Said once until the changes come back: the sentence counts the
+		// minutes, which must not open a dialog each time.
+		u.held = true
+		dialog.ShowInformation("Changes held back", s.Detail, u.win)
 	case s.State == syncclient.Synced:
-		u.stopped = ""
+		u.stopped, u.held = "", false
 	}
 	if s.State == syncclient.Syncing {
 		u.busy.Show()

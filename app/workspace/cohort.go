@@ -334,18 +334,6 @@ func (w *Workspace) UnlinkPair(pair string) error {
 	return w.dropReport(cohort, pair)
 }
 
-// dropReport takes a pair's report off a cohort's board, if it is there.
-func (w *Workspace) dropReport(cohort, pair string) error {
-	w.reportMu.Lock()
-	defer w.reportMu.Unlock()
-	w.forgetReported(pair)
-	err := w.onReport(cohort, pair, mentoring.RemoveReport)
-	if errors.Is(err, errBoardNotHere) || errors.Is(err, ErrUnknownCohort) {
-		return nil // nothing there to take off
-	}
-	return err
-}
-
 // PairIDs lists the mentoring pairs in the data folder (not cohorts).
 func (w *Workspace) PairIDs() ([]string, error) {
 	ids, err := w.IDs()

@@ -124,7 +124,21 @@ func TestReportFollowsThePair(t *testing.T) {
 		}
 		return int(st.NextDSeq)
 	}
+	// The day's first change says the app was heard from today: that is
+	// a fact of the report, which changes at most once a day for it.
 	before := boardChanges()
+	if _, err := w.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SendMessage(p, me, "first today", time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := boardChanges(); got != before+1 {
+		t.Fatalf("the first change of the day made %d board changes, want 1", got-before)
+	}
+	if b, _ := w.Board(c); len(b.Reports) != 1 || b.Reports[0].HeardText(w.Now()) != "Ana today" {
+		t.Fatalf("the board shows %+v, want Ana heard from today", b.Reports)
+	}
+	before = boardChanges()
 	if _, err := w.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 		return mentoring.SendMessage(p, me, "no health fact changes", time.Now())
 	}); err != nil {
@@ -214,7 +228,11 @@ func TestConcurrentChangesLeaveTheReportCurrent(t *testing.T) {
 	w.SettleReports()
 	p, _ := w.Pair(pair)
 	b, _ := w.Board(c)
-	if len(b.Reports) != 1 || !mentoring.SameFacts(b.Reports[0], mentoring.HealthOf(p)) {
-		t.Fatalf("the board shows %+v, the pair is %+v", b.Reports, mentoring.HealthOf(p))
+	want, err := w.healthOf(pair, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Reports) != 1 || !mentoring.SameFacts(b.Reports[0], want) {
+		t.Fatalf("the board shows %+v, the pair is %+v", b.Reports, want)
 	}
 }

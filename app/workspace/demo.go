@@ -165,6 +165,9 @@ func SeedDemo(w *Workspace) (string, error) {
 			return mentoring.Rate(p, ci, benID, 5-i%2, "Really useful, thank you.", at(days[i]-1))
 		}, at(days[i]-1))
 	}
+	// Ben's app synced this morning, with nothing new to say.
+	synced := now.Add(-3 * time.Hour)
+	replicaDo(ben2, &err, func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.Presence(p, benID, synced) }, synced)
 	if err != nil {
 		return "", fmt.Errorf("seed demo: %w", err)
 	}
@@ -217,9 +220,12 @@ func seedDemoCohort(w *Workspace, pair string, now time.Time) error {
 		return err
 	}
 	for _, r := range []mentoring.Report{
-		{Pair: randomHex(16), Title: "Rui & Maya", Mentors: []string{"Rui Santos"}, Mentees: []string{"Maya Chen"}, CadenceDays: 21, LastContact: date(6), Checkins: 5, Signed: 2, Goals: 3, Achieved: 1, Progress: 58},
-		{Pair: randomHex(16), Title: "Sofia & Tom", Mentors: []string{"Sofia Lind"}, Mentees: []string{"Tom Berg"}, CadenceDays: 14, LastContact: date(19), Checkins: 4, Signed: 1, Goals: 2, Progress: 25},
-		{Pair: randomHex(16), Title: "Lena & Omar", Mentors: []string{"Lena Roth"}, Mentees: []string{"Omar Haddad"}, CadenceDays: 14, LastContact: date(41), Checkins: 2, Signed: 2, SignedEarlier: 0, Goals: 2, Progress: 10},
+		{Pair: randomHex(16), Title: "Rui & Maya", Mentors: []string{"Rui Santos"}, Mentees: []string{"Maya Chen"}, CadenceDays: 21, LastContact: date(6), Checkins: 5, Signed: 2, Goals: 3, Achieved: 1, Progress: 58,
+			Heard: []mentoring.HeardFrom{{Name: "Rui Santos", Day: date(0)}, {Name: "Maya Chen", Day: date(1)}}},
+		{Pair: randomHex(16), Title: "Sofia & Tom", Mentors: []string{"Sofia Lind"}, Mentees: []string{"Tom Berg"}, CadenceDays: 14, LastContact: date(19), Checkins: 4, Signed: 1, Goals: 2, Progress: 25,
+			Heard: []mentoring.HeardFrom{{Name: "Sofia Lind", Day: date(0)}, {Name: "Tom Berg", Day: date(0)}}},
+		{Pair: randomHex(16), Title: "Lena & Omar", Mentors: []string{"Lena Roth"}, Mentees: []string{"Omar Haddad"}, CadenceDays: 14, LastContact: date(41), Checkins: 2, Signed: 2, SignedEarlier: 0, Goals: 2, Progress: 10,
+			Heard: []mentoring.HeardFrom{{Name: "Lena Roth", Day: date(2)}, {Name: "Omar Haddad", Day: date(12)}}},
 	} {
 		if err := w.onReport(c, r.Pair, func(old *mentoring.Report) (mentoring.Edit, bool) { return mentoring.PutReport(old, r, now) }); err != nil {
 			return err

@@ -53,6 +53,18 @@ func TestDemoIsALivingPair(t *testing.T) {
 	if !benGoal || !benRated || me == "" {
 		t.Errorf("history lacks Ben's goals or ratings: %+v", h[:3])
 	}
+	// Ben's app synced this morning; it does not show as activity.
+	heard, err := w.Heard(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range p.Members {
+		if m.ID != me {
+			if line := mentoring.HeardLine(m.Name, heard[m.ID], w.Now()); line != "Ben Okafor's app last synced 3 hours ago" {
+				t.Errorf("the demo says %q", line)
+			}
+		}
+	}
 	// Months of use, not one burst of edits a moment ago.
 	if age := time.Since(h[len(h)-1].When); age < 100*24*time.Hour {
 		t.Errorf("the demo's first change is %v old, want months", age)

@@ -90,6 +90,9 @@ func (w *Workspace) History(id string) ([]Activity, error) {
 	out := make([]Activity, 0, len(entries))
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
+		if mentoring.IsPresence(e.Message) {
+			continue // when an app synced is shown apart (see Heard), not as activity
+		}
 		who := "Someone"
 		if m, ok := p.Member(e.Actor); ok {
 			who = m.Name

@@ -108,6 +108,7 @@ func (w *Workspace) finishRebuild(h *handle) (bool, error) {
 	}
 	h.meta = m
 	h.forget()
+	h.last = lastChanges{} // the changes put back are read again when needed
 	w.logf("%s was rebuilt from the relay", h.meta.ID)
 	return true, nil
 }

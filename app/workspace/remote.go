@@ -71,6 +71,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		}
 		return false, err
 	}
+	h.noteChanges(chunks...)
 	w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 	// Only the title is needed here: reading the whole pair on every
 	// arrival made a busy reader fall behind.

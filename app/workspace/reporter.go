@@ -243,7 +243,10 @@ func (w *Workspace) reportHealth(pair string) error {
 	} else if err != nil {
 		return err
 	}
-	r := mentoring.HealthOf(p)
+	r, err := w.healthOf(pair, p)
+	if err != nil {
+		return err
+	}
 	if known && mentoring.SameFacts(last.report, r) {
 		return nil
 	}

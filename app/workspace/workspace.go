@@ -136,6 +136,7 @@ type handle struct {
 	tree  map[string]any
 	pair  *mentoring.Pair
 	stale []crdt.Path
+	last  lastChanges // when each member last changed it (presence.go)
 	// compact is the pending idle compaction, if any.
 	compact *time.Timer
 	// reads counts whole-document reads (Workspace.Counts).
