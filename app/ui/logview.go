@@ -42,5 +42,10 @@ func (u *UI) copyLog() {
 		return
 	}
 	u.app.Clipboard().SetContent(text)
-	u.saved.SetText(fmt.Sprintf("Copied the last %d lines of the log: paste them into your bug report", strings.Count(text, "\n")))
+	n := strings.Count(text, "\n")
+	msg := fmt.Sprintf("Copied the last %d lines of the log: paste them into your bug report", n)
+	if n == 1 {
+		msg = "Copied the log's one line: paste it into your bug report"
+	}
+	u.saved.SetText(msg)
 }
