@@ -111,7 +111,7 @@ func Main(args []string, stdout, stderr io.Writer, gui GUI) int {
 	rest := global.Args()
 	if len(rest) == 0 {
 		if err := gui(*dir, *demo); err != nil {
-			fmt.Fprintf(stderr, "pairwise: %v\n", err)
+			fmt.Fprintf(stderr, "pairwise: %s\n", explain(err))
 			return 1
 		}
 		return 0
@@ -155,7 +155,7 @@ func Main(args []string, stdout, stderr io.Writer, gui GUI) int {
 			fmt.Fprintf(stderr, "pairwise %s: %v\n", cmd.name, strings.TrimPrefix(err.Error(), "usage: "))
 			return 2
 		}
-		fmt.Fprintf(stderr, "pairwise %s: %v\n", cmd.name, err)
+		fmt.Fprintf(stderr, "pairwise %s: %s\n", cmd.name, explain(err))
 		return 1
 	}
 	return 0

@@ -75,7 +75,7 @@ func status(e *env, _ []string) error {
 func cohortLine(ws *workspace.Workspace, c workspace.CohortSummary, now time.Time) string {
 	b, err := ws.Board(c.ID)
 	if err != nil {
-		return "Cohort " + c.Title + ": " + err.Error()
+		return "Cohort " + c.Title + ": " + explain(err)
 	}
 	var stalled, overdue, quiet int
 	for _, r := range b.Reports {
@@ -114,7 +114,7 @@ func statusLine(ws *workspace.Workspace, s workspace.Summary, now time.Time) str
 	p, err := ws.Pair(s.ID)
 	switch {
 	case err != nil:
-		parts = append(parts, err.Error())
+		parts = append(parts, explain(err))
 	case p.IsClosed():
 		parts = append(parts, "closed on "+p.Closed.At.In(now.Location()).Format(mentoring.DateLayout)+"; kept as a read-only record")
 	default:
@@ -164,7 +164,7 @@ func heardParts(ws *workspace.Workspace, s workspace.Summary, p *mentoring.Pair,
 	}
 	heard, err := ws.Heard(s.ID)
 	if err != nil {
-		return []string{"when your partner's app last synced cannot be read: " + err.Error()}
+		return []string{"when your partner's app last synced cannot be read: " + explain(err)}
 	}
 	for _, m := range p.Members {
 		if m.ID != meta.Actor {

@@ -117,7 +117,7 @@ func syncCmd(e *env, _ []string) error {
 	defer stop()
 	eng := syncclient.New(ws, func(f string, a ...any) { fmt.Fprintf(e.stderr, f+"\n", a...) })
 	if e.str("once") != "true" {
-		eng.OnStatus(func(s syncclient.Status) { fmt.Fprintln(e.stderr, s) })
+		eng.OnStatus(func(s syncclient.Status) { fmt.Fprintln(e.stderr, syncLine(s)) })
 		eng.Run(ctx)
 		return nil
 	}

@@ -179,7 +179,7 @@ func RemoveEvent(pr *Programme, id string) (Edit, error) {
 			return Edit{Msg: "cancelled the event " + quote(e.Title), ops: ops{del(path(kEvents, id))}}, nil
 		}
 	}
-	return Edit{}, invalidf("the cohort has no event %q: `pairwise cohort show` lists them with their IDs", id)
+	return Edit{}, &MissingError{What: "event", ID: id}
 }
 
 // AddResource shares training material or a link with the cohort.
@@ -210,7 +210,7 @@ func RemoveResource(pr *Programme, id string) (Edit, error) {
 			return Edit{Msg: "removed the resource " + quote(r.Title), ops: ops{del(path(kResources, id))}}, nil
 		}
 	}
-	return Edit{}, invalidf("the cohort has no resource %q: `pairwise cohort show` lists them with their IDs", id)
+	return Edit{}, &MissingError{What: "resource", ID: id}
 }
 
 // AddPerson puts someone on the cohort's roster.
@@ -238,7 +238,7 @@ func RemovePerson(pr *Programme, id string) (Edit, error) {
 			return Edit{Msg: "took " + p.Name + " off the roster", ops: ops{del(path(kRoster, id))}}, nil
 		}
 	}
-	return Edit{}, invalidf("the roster has no one with the ID %q: `pairwise cohort show` lists them", id)
+	return Edit{}, &MissingError{What: "person", ID: id}
 }
 
 // LinkCohort puts the pair in a cohort (or, with "", takes it out): while

@@ -70,7 +70,7 @@ func (s *session) onWriters(m *wire.Writers) error {
 	}
 	added, err := d.writers.Add(m.Certs...)
 	if err != nil {
-		s.e.logf("sync: %s: the relay passed on a writer certificate that does not hold (%v); it was ignored", name(d), err)
+		s.e.logf("sync: %s: the relay passed on a writer certificate that does not hold (%v); it was ignored", logName(d), err)
 	}
 	return s.e.ws.AddCerts(d.id, added)
 }
@@ -141,7 +141,7 @@ func (s *session) onRecords(m *wire.Records) error {
 			// learned the write secret) or the relay itself: the record
 			// changes nothing here, and the cursor moves past it.
 			d.ignored++
-			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", name(d), r.Seq)
+			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", logName(d), r.Seq)
 			items = append(items, workspace.Remote{Own: true})
 			continue
 		}
@@ -186,7 +186,7 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 	}
 	if !s.snapshotByWriter(d, m) {
 		if m.Candidate {
-			s.e.logf("sync: %s: a snapshot waiting for confirmation is not signed by a writer; it was not confirmed", name(d))
+			s.e.logf("sync: %s: a snapshot waiting for confirmation is not signed by a writer; it was not confirmed", logName(d))
 			return nil
 		}
 		return refused(d, fmt.Errorf("the relay's snapshot is not signed by one of the pair's writers; it was not applied"))
@@ -194,7 +194,7 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 	plain, err := seal.OpenSnapshot(d.key, d.did, m.Seq, m.Body)
 	if err != nil {
 		if m.Candidate {
-			s.e.logf("sync: %s: a snapshot waiting for confirmation does not open (%v); it was not confirmed", name(d), err)
+			s.e.logf("sync: %s: a snapshot waiting for confirmation does not open (%v); it was not confirmed", logName(d), err)
 			return nil
 		}
 		return refused(d, fmt.Errorf("the relay's snapshot cannot be opened with this pair's key (%v); it was not applied", err))
@@ -248,7 +248,7 @@ func (s *session) tryConfirm(ctx context.Context, d *docSync) error {
 	missing, known, err := s.e.ws.OwnMissingFrom(d.id, c.plain)
 	if err != nil {
 		d.cand = nil
-		s.e.logf("sync: %s: a snapshot waiting for confirmation does not load (%v); it was not confirmed", name(d), err)
+		s.e.logf("sync: %s: a snapshot waiting for confirmation does not load (%v); it was not confirmed", logName(d), err)
 		return nil
 	}
 	if !known {
@@ -277,5 +277,5 @@ func (s *session) tryConfirm(ctx context.Context, d *docSync) error {
 // would stall the partner. They are kept here, untouched, and the person
 // is told what to do; the relay's copy and the partner's are unharmed.
 func (s *session) reused(d *docSync, dseq, last uint64) error {
-	return fmt.Errorf("%w: the relay already holds a different change numbered %d from this computer for %s (it holds up to %d): this data folder was probably restored from an older copy. The changes made here since then are kept on this computer but cannot be merged; export the pair to keep them, then remove it and join it again with a fresh invite", ErrRestoredCopy, dseq, name(d), last)
+	return docError(d, fmt.Errorf("%w: the relay already holds a different change numbered %d from this computer (it holds up to %d): this data folder was probably restored from an older copy. The changes made here since then are kept on this computer but cannot be merged; export it to keep them, then remove it and join it again with a fresh invite", ErrRestoredCopy, dseq, last))
 }

@@ -73,10 +73,19 @@ func (e *Engine) OnStatus(fn func(Status)) {
 }
 
 func (e *Engine) setStatus(s State, detail string) {
-	pending := e.pending()
+	e.publish(Status{State: s, Detail: detail})
+}
+
+// setFailed is setStatus for a failure: Detail says err, and Err keeps it
+// for callers that explain it in their own words.
+func (e *Engine) setFailed(s State, err error) {
+	e.publish(Status{State: s, Detail: errText(err), Err: err})
+}
+
+func (e *Engine) publish(st Status) {
+	st.Pending = e.pending()
 	e.mu.Lock()
-	st := Status{State: s, Pending: pending, Detail: detail}
-	changed := st != e.status
+	changed := !st.same(e.status)
 	e.status = st
 	ws := append([]func(Status){}, e.watchers...)
 	e.mu.Unlock()
@@ -98,8 +107,9 @@ func (e *Engine) pending() uint64 {
 	return n
 }
 
-// ErrNoRelay is returned when no relay is configured.
-var ErrNoRelay = errors.New("no relay is set: run 'pairwise relay set URL' with the address your programme gave you")
+// ErrNoRelay is returned when no relay is configured. Where to set one is
+// for the caller to say: a command or the Settings screen.
+var ErrNoRelay = errors.New("no relay is set")
 
 // SyncOnce connects, exchanges everything with the relay and returns once
 // this replica has pushed all it has and holds all the relay has.
@@ -111,13 +121,13 @@ func (e *Engine) SyncOnce(ctx context.Context) error {
 	e.ws.SettleReports() // so the cohort reports of changes made so far go too
 	s, err := dial(ctx, e, url)
 	if err != nil {
-		e.setStatus(Offline, err.Error())
+		e.setFailed(Offline, err)
 		return err
 	}
 	defer s.close()
 	err = s.run(ctx, true)
 	if err != nil {
-		e.setStatus(stateFor(err), err.Error())
+		e.setFailed(stateFor(err), err)
 		return err
 	}
 	e.setStatus(Synced, "")
@@ -149,8 +159,8 @@ func (e *Engine) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		e.setStatus(stateFor(err), errText(err))
-		e.logf("sync: %v; retrying in about %s", err, backoff)
+		e.setFailed(stateFor(err), err)
+		e.logf("sync: %s; retrying in about %s", LogText(err), backoff)
 		wait := backoff/2 + rand.N(backoff)
 		select {
 		case <-ctx.Done():

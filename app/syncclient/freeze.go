@@ -139,6 +139,6 @@ func (s *session) present(d *docSync) {
 		return
 	}
 	if _, err := s.e.ws.Present(d.id); err != nil {
-		s.e.logf("sync: %s: record that this app synced it: %v", name(d), err)
+		s.e.logf("sync: %s: record that this app synced it: %v", logName(d), err)
 	}
 }

@@ -374,7 +374,7 @@ func TestRestoredFolderDoesNotLoseChangesToReusedNumbers(t *testing.T) {
 	restored := openReplicaAt(t, r, backup)
 	restored.addGoal(pair, "made after the restore")
 	err := restored.sync()
-	if !errors.Is(err, ErrRestoredCopy) || !strings.Contains(err.Error(), "export the pair") {
+	if !errors.Is(err, ErrRestoredCopy) || !strings.Contains(err.Error(), "export it to keep them") {
 		t.Fatalf("sync after the restore: got %v, want ErrRestoredCopy saying what to do", err)
 	}
 	if stateFor(err) != Refused {

@@ -12,7 +12,6 @@ import (
 	"github.com/coder/websocket"
 
 	"pairwise/app/crdt"
-	"pairwise/app/mentoring"
 	"pairwise/app/workspace"
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -373,7 +372,7 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 		if m.Seq < d.cursor {
 			// Records this machine has seen are gone: new ones would take
 			// their numbers and be skipped here as already applied.
-			return fmt.Errorf("%w: the relay at %s holds %d records of %s but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, name(d), d.cursor)
+			return docError(d, fmt.Errorf("%w: the relay at %s holds %d of its records but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, d.cursor))
 		}
 		d.caughtUp = true
 		if err := s.certify(ctx, d); err != nil {
@@ -445,24 +444,12 @@ var ErrRestoredCopy = errors.New("this computer's copy is older than the relay's
 var ErrRefusedRecord = errors.New("refused a change from the relay")
 
 func refused(d *docSync, err error) error {
-	return fmt.Errorf("%w for %s: %v", ErrRefusedRecord, name(d), err)
+	return docError(d, fmt.Errorf("%w: %v", ErrRefusedRecord, err))
 }
 
 // name says which document d is, as the person knows it: a pair by its
 // title, a cohort's programme or board by the cohort's title.
-func name(d *docSync) string {
-	title := d.meta.Title
-	if title == "" {
-		title = d.id
-	}
-	switch d.meta.Kind {
-	case mentoring.KindProgramme:
-		return fmt.Sprintf("cohort %q", title)
-	case mentoring.KindBoard:
-		return fmt.Sprintf("the board of cohort %q", title)
-	}
-	return fmt.Sprintf("pair %q", title)
-}
+func name(d *docSync) string { return docName(d.meta.Kind, d.meta.Title, d.id) }
 
 func (s *session) onError(m *wire.Error) error {
 	r, ok := s.reqs[m.Req]
@@ -476,7 +463,7 @@ func (s *session) onError(m *wire.Error) error {
 		r.doc.snapPending = false
 		return s.e.ws.RelaySnapshotAt(r.doc.id, r.seq)
 	}
-	return fmt.Errorf("%s: %w", name(r.doc), m)
+	return docError(r.doc, m)
 }
 
 // pushMore seals and sends outbox entries until maxInflight are in flight.

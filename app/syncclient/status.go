@@ -22,6 +22,16 @@ type Status struct {
 	State   State
 	Pending uint64 // local changes the relay has not acknowledged
 	Detail  string // why, for Offline and Refused
+	// Err is the failure Detail says, for callers that explain it in
+	// their own words (errors.Is, errors.As); nil if there is none.
+	Err error
+}
+
+// same reports whether s and t say the same. Err is left out: errors need
+// not be comparable, and Detail says it.
+func (s Status) same(t Status) bool {
+	s.Err, t.Err = nil, nil
+	return s == t
 }
 
 // String says the status in plain words.

@@ -77,7 +77,7 @@ func (c *cohortView) refresh() {
 	pr, err := c.u.ws.Programme(c.id)
 	if err != nil {
 		c.title.SetText("Waiting for the cohort to arrive")
-		c.sub.SetText(sentence(err.Error()))
+		c.sub.SetText(explain(err))
 		return
 	}
 	c.title.SetText(pr.Title)

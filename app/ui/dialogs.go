@@ -39,7 +39,7 @@ func newFormError() *formError {
 }
 
 func (f *formError) show(err error) {
-	f.label.SetText(sentence(err.Error()))
+	f.label.SetText(explain(err))
 	f.label.Show()
 }
 
@@ -128,6 +128,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("Relay", relay),
 		widget.NewFormItem("Organisation token", token),
 		widget.NewFormItem("Data folder", folder),
+		widget.NewFormItem("Log", u.logItem()),
 	}
 	d := dialog.NewForm("Settings", "Save", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -149,7 +150,7 @@ func (u *UI) settingsDialog() {
 			u.eng.Kick()
 		}
 	}, u.win)
-	d.Resize(fyne.NewSize(560, 320))
+	d.Resize(fyne.NewSize(560, 360))
 	d.Show()
 }
 
@@ -270,7 +271,7 @@ func (u *UI) removeDialog(id, what string) {
 		}
 		err := u.ws.Remove(id, false)
 		if errors.Is(err, workspace.ErrUnsynced) {
-			dialog.ShowConfirm("Changes not synced", sentence(err.Error())+"\n\nRemove anyway?", func(ok bool) {
+			dialog.ShowConfirm("Changes not synced", explain(err)+"\n\nRemove anyway?", func(ok bool) {
 				if ok {
 					u.removed(u.ws.Remove(id, true))
 				}

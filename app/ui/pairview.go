@@ -56,7 +56,7 @@ func newPairView(u *UI, id string) *pairView {
 		return v
 	}
 	if err != nil {
-		v.content = container.NewCenter(widget.NewLabel(sentence(err.Error())))
+		v.content = container.NewCenter(widget.NewLabel(explain(err)))
 		return v
 	}
 	v.p = p

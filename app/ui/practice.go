@@ -331,7 +331,7 @@ func (pv *privateView) refresh() {
 	notes, err := pv.v.u.ws.PrivateNotes(pv.v.id)
 	pv.list.Objects = nil
 	if err != nil {
-		pv.list.Add(wrapLabel(sentence(err.Error())))
+		pv.list.Add(wrapLabel(explain(err)))
 	}
 	for _, n := range slices.Backward(notes) {
 		id := n.ID

@@ -15,6 +15,7 @@ import (
 
 	"pairwise/assets"
 
+	"pairwise/app/applog"
 	"pairwise/app/syncclient"
 	"pairwise/app/workspace"
 )
@@ -38,13 +39,15 @@ func Run(dir string, demo bool) error {
 			return fmt.Errorf("create a demo folder: %w", err)
 		}
 		defer os.RemoveAll(tmp)
+		defer os.RemoveAll(applog.DirFor(tmp))
 		dir = tmp
 	}
-	ws, err := workspace.Open(dir, nil)
+	c, err := openCore(dir)
 	if err != nil {
 		return err
 	}
-	defer ws.Close()
+	defer c.close()
+	ws, eng := c.ws, c.eng
 	if demo {
 		if _, err := workspace.SeedDemo(ws); err != nil {
 			return err
@@ -52,12 +55,11 @@ func Run(dir string, demo bool) error {
 	}
 	a := app.NewWithID(AppID)
 	w := a.NewWindow("Pairwise")
-	eng := syncclient.New(ws, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go eng.Run(ctx)
-	u := Create(a, w, ws, eng)
-	u.demo = demo
+	u := create(a, w, ws, eng, c.log)
+	u.demo, u.logErr = demo, c.logErr
 	w.Resize(fyne.NewSize(float32(a.Preferences().FloatWithFallback(prefWidth, 1100)), float32(a.Preferences().FloatWithFallback(prefHeight, 720))))
 	icon := fyne.NewStaticResource("pairwise.png", assets.Icon)
 	a.SetIcon(icon)
@@ -131,7 +133,49 @@ type Syncer interface {
 // Create builds the main window's content into w and returns its state.
 // eng may be nil (no sync, as in some tests).
 func Create(a fyne.App, w fyne.Window, ws *workspace.Workspace, eng Syncer) *UI {
-	u := &UI{app: a, win: w, ws: ws, eng: eng, now: time.Now}
+	return create(a, w, ws, eng, nil)
+}
+
+// create is Create with the app's log, which may be nil (no log file).
+func create(a fyne.App, w fyne.Window, ws *workspace.Workspace, eng Syncer, log *applog.Log) *UI {
+	u := &UI{app: a, win: w, ws: ws, eng: eng, now: time.Now, log: log, logf: log.Logf}
 	u.build()
 	return u
+}
+
+// core is what the window runs on: the data folder's workspace, its sync
+// engine, and the log both write to. The log is beside the data folder
+// (applog.DirFor); without one (a folder that cannot be written) the app
+// runs all the same, and Settings says why there is none.
+type core struct {
+	ws     *workspace.Workspace
+	eng    *syncclient.Engine
+	log    *applog.Log
+	logErr error
+}
+
+func openCore(dir string) (*core, error) {
+	c := &core{}
+	c.log, c.logErr = applog.Open(applog.DirFor(dir))
+	c.log.Logf("pairwise starts on the data folder %s", dir)
+	ws, err := workspace.Open(dir, c.log.Logf)
+	if err != nil {
+		c.log.Logf("the data folder did not open: %s", syncclient.LogText(err))
+		c.closeLog()
+		return nil, err
+	}
+	c.ws = ws
+	c.eng = syncclient.New(ws, c.log.Logf)
+	return c, nil
+}
+
+func (c *core) close() {
+	c.ws.Close()
+	c.closeLog()
+}
+
+func (c *core) closeLog() {
+	if c.log != nil {
+		c.log.Close()
+	}
 }

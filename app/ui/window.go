@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"pairwise/app/applog"
 	"pairwise/app/mentoring"
 	"pairwise/app/syncclient"
 	"pairwise/app/workspace"
@@ -19,12 +20,15 @@ import (
 
 // UI is the state of the main window.
 type UI struct {
-	app  fyne.App
-	win  fyne.Window
-	ws   *workspace.Workspace
-	eng  Syncer
-	now  func() time.Time
-	demo bool
+	app    fyne.App
+	win    fyne.Window
+	ws     *workspace.Workspace
+	eng    Syncer
+	now    func() time.Time
+	demo   bool
+	logf   func(string, ...any) // the app's log (see Run); it never gets pair content
+	log    *applog.Log          // the log file Settings shows, if there is one
+	logErr error                // why there is none
 
 	pairs    []workspace.Summary
 	current  string
@@ -240,12 +244,17 @@ func (u *UI) changed(doc string) {
 // showStatus puts the sync status in the status bar, with a moving bar
 // while changes are being exchanged.
 func (u *UI) showStatus(s syncclient.Status) {
-	u.status.SetText(s.String())
+	line, why := s.String(), sentence(s.Detail)
+	if s.State == syncclient.Refused && s.Err != nil {
+		why = explain(s.Err)
+		line = "Sync stopped: " + why
+	}
+	u.status.SetText(line)
 	switch {
 	case s.State == syncclient.Refused && s.Detail != u.stopped:
 		// Retrying will not help; say once, in full, what to do.
 		u.stopped = s.Detail
-		dialog.ShowInformation("Sync stopped", sentence(s.Detail), u.win)
+		dialog.ShowInformation("Sync stopped", why, u.win)
 	case s.State == syncclient.Withheld && !u.held:
 		// Said once until the changes come back: the sentence counts the
 		// minutes, which must not open a dialog each time.
@@ -275,23 +284,13 @@ func (u *UI) edit(build workspace.Editor) (string, bool) {
 	return id, true
 }
 
+// showError says err in a dialog, in the window's words (explain).
 func (u *UI) showError(err error) {
-	msg := err.Error()
+	label, msg := describe(err)
 	if errors.Is(err, mentoring.ErrInvalid) {
 		dialog.ShowInformation("Please check", sentence(msg), u.win)
 		return
 	}
+	u.logf("ui: showed an error: %s", label)
 	dialog.ShowError(errors.New(sentence(msg)), u.win)
-}
-
-// sentence capitalises a message for a dialog.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	if r[0] >= 'a' && r[0] <= 'z' {
-		r[0] -= 'a' - 'A'
-	}
-	return string(r)
 }

@@ -147,7 +147,7 @@ func (w *Workspace) JoinCohort(code string) (string, error) {
 		return "", err
 	}
 	if !inv.Cohort {
-		return "", errors.New("this is an invite to a mentoring pair, not to a cohort: join it with 'pairwise pair join CODE' or Join a pair in the app")
+		return "", ErrPairInvite
 	}
 	id := hex.EncodeToString(inv.Doc[:])
 	if _, err := w.get(id); err == nil {
@@ -206,13 +206,17 @@ func (w *Workspace) Cohorts() ([]CohortSummary, error) {
 func (w *Workspace) cohortMeta(id string) (Meta, error) {
 	meta, err := w.Meta(id)
 	if errors.Is(err, ErrUnknownPair) {
-		return Meta{}, fmt.Errorf("%w: %q is not a cohort in %s; `pairwise cohort list` shows the cohorts you have", ErrUnknownCohort, id, w.st.Dir())
+		return Meta{}, &IDError{ID: id, Want: ThingCohort, Dir: w.st.Dir()}
 	}
 	if err != nil {
 		return Meta{}, err
 	}
 	if meta.Kind != mentoring.KindProgramme {
-		return Meta{}, fmt.Errorf("%w: %q is not a cohort's ID; `pairwise cohort list` shows the cohorts you have", ErrUnknownCohort, id)
+		is := ThingPair
+		if meta.Kind == mentoring.KindBoard {
+			is = ThingBoard
+		}
+		return Meta{}, &IDError{ID: id, Want: ThingCohort, Is: is, Dir: w.st.Dir()}
 	}
 	return meta, nil
 }

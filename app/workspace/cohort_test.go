@@ -170,7 +170,8 @@ func TestPairCommandsRefuseACohort(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := w.NewCohort("Spring", "Dana", "", "")
-	if _, err := w.Invite(c, false); !errors.Is(err, ErrUnknownPair) || !strings.Contains(err.Error(), "cohort invite") {
+	var idErr *IDError
+	if _, err := w.Invite(c, false); !errors.Is(err, ErrUnknownPair) || !errors.As(err, &idErr) || idErr.Is != ThingCohort || idErr.ID != c {
 		t.Fatalf("a pair invite for a cohort: %v", err)
 	}
 	if _, err := w.AddPrivateNote(c, "note"); !errors.Is(err, ErrUnknownPair) {

@@ -43,7 +43,7 @@ func (w *Workspace) Pair(id string) (*mentoring.Pair, error) {
 		return nil, err
 	}
 	if h.kind != "" {
-		return nil, notAPair(id)
+		return nil, w.notAPair(id)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -82,8 +82,8 @@ func (w *Workspace) Edit(id string, build Editor) (string, error) {
 	return eid, err
 }
 
-func notAPair(id string) error {
-	return fmt.Errorf("%w: %s is a cohort, not a mentoring pair; `pairwise cohort show %s` shows it", ErrUnknownPair, id, id)
+func (w *Workspace) notAPair(id string) error {
+	return &IDError{ID: id, Want: ThingPair, Is: ThingCohort, Dir: w.st.Dir()}
 }
 
 func (w *Workspace) edit(id string, build Editor) (string, error) {
@@ -92,7 +92,7 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 		return "", err
 	}
 	if h.kind != "" {
-		return "", notAPair(id)
+		return "", w.notAPair(id)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

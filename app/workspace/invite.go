@@ -3,14 +3,14 @@ package workspace
 import (
 	"encoding/hex"
 	"errors"
-	"fmt"
 
 	"pairwise/app/mentoring"
 	"pairwise/shared/seal"
 )
 
 // ErrNoRelayForInvite is returned when an invite cannot name a relay.
-var ErrNoRelayForInvite = errors.New("set a relay first (Settings, or 'pairwise relay set URL'): the invite tells your partner where to sync")
+// The invite tells the partner where to sync, so it needs one.
+var ErrNoRelayForInvite = errors.New("no relay is set, and an invite has to tell your partner where to sync")
 
 // Invite returns an invite code for a pair: relay, pair ID, key and either
 // the write or the read capability.
@@ -20,14 +20,14 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 		return "", err
 	}
 	if meta.Kind != "" {
-		return "", fmt.Errorf("%w; invite members to a cohort with 'pairwise cohort invite %s'", notAPair(id), id)
+		return "", w.notAPair(id)
 	}
 	relay, err := w.inviteRelay(meta)
 	if err != nil {
 		return "", err
 	}
 	if meta.ReadOnly() && !readOnly {
-		return "", errors.New("you joined this pair read-only, so you can only pass on read-only invites")
+		return "", ErrReadOnlyInvite
 	}
 	inv := seal.Invite{Relay: relay, ReadOnly: readOnly}
 	raw, err := hex.DecodeString(meta.ID)
@@ -69,7 +69,7 @@ func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error)
 		return "", err
 	}
 	if inv.Cohort {
-		return "", errors.New("this is an invite to a cohort, not to a mentoring pair: join it with 'pairwise cohort join CODE' or Join a cohort in the app")
+		return "", ErrCohortInvite
 	}
 	meta := Meta{ID: hex.EncodeToString(inv.Doc[:]), Key: append([]byte(nil), inv.Key[:]...), Relay: inv.Relay, Registered: true}
 	secret := append([]byte(nil), inv.Secret[:]...)

@@ -65,7 +65,7 @@ func (w *Workspace) Heard(id string) (map[string]time.Time, error) {
 		return nil, err
 	}
 	if h.kind != "" {
-		return nil, notAPair(id)
+		return nil, w.notAPair(id)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

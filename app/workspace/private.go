@@ -25,7 +25,7 @@ func (w *Workspace) AddPrivateNote(pair, text string) (string, error) {
 	if h, err := w.get(pair); err != nil {
 		return "", err
 	} else if h.kind != "" {
-		return "", notAPair(pair)
+		return "", w.notAPair(pair)
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {

@@ -68,7 +68,7 @@ func (w *Workspace) openToken(sealed []byte) error {
 	plain, err := w.vault.openBytes(sealed, tokenAD)
 	if err != nil {
 		w.lockedToken = sealed
-		w.tokenErr = fmt.Errorf("%w, but the keyring's entry %q does not open the organisation token (%v); set it again in Settings, or with 'pairwise relay set URL --token TOKEN'", ErrKeyring, w.vault.user, err)
+		w.tokenErr = fmt.Errorf("%w: %w, as the keyring's entry %q does not open it (%v)", ErrTokenLocked, ErrKeyring, w.vault.user, err)
 		return w.tokenErr
 	}
 	w.settings.Token = string(plain)

@@ -335,7 +335,7 @@ func (w *Workspace) get(id string) (*handle, error) {
 	var meta Meta
 	if err := w.st.Meta(id, &meta); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("%w: %q is not a pair in %s; `pairwise pair list` shows the pairs you have", ErrUnknownPair, id, w.st.Dir())
+			return nil, &IDError{ID: id, Want: ThingPair, Dir: w.st.Dir()}
 		}
 		return nil, err
 	}
