@@ -154,13 +154,13 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 // is only logged.
 func (w *Workspace) maybeCompact(h *handle, chunks int, bytes int64, next uint64) {
 	switch {
-	case chunks >= compactChunksHard || bytes >= compactBytesHard:
+	case chunks >= w.opts.CompactChunksHard || bytes >= w.opts.CompactBytesHard:
 		w.compactNow(h, next)
 	case chunks >= compactChunks || bytes >= compactBytes:
 		if h.compact == nil {
-			h.compact = time.AfterFunc(compactIdle, func() { w.idleCompact(h) })
+			h.compact = time.AfterFunc(w.opts.CompactIdle, func() { w.idleCompact(h) })
 		} else {
-			h.compact.Reset(compactIdle) // still busy: wait for a pause
+			h.compact.Reset(w.opts.CompactIdle) // still busy: wait for a pause
 		}
 	}
 }
@@ -175,7 +175,7 @@ func (w *Workspace) compactNow(h *handle, next uint64) {
 	}
 }
 
-// idleCompact runs once a pair has had no edits for compactIdle.
+// idleCompact runs once a pair has had no edits for Options.CompactIdle.
 func (w *Workspace) idleCompact(h *handle) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -20,19 +20,77 @@ type Options struct {
 	// reporter's own goroutine. Only for tests of a headless screen, whose
 	// test driver runs screen updates on whatever goroutine asks.
 	InlineReports bool
+	// Keyring says whether pair keys are sealed with a vault key kept in
+	// the OS keyring. The zero value, KeyringAuto, uses one where the
+	// desktop has one.
+	Keyring KeyringUse
+
+	// When a pair's chunks are folded into a snapshot (see maybeCompact):
+	// once it has been left alone for CompactIdle, or at once past
+	// CompactChunksHard chunks or CompactBytesHard bytes. Zero takes the
+	// default; tests set them so they need not wait or write megabytes.
+	CompactIdle       time.Duration
+	CompactChunksHard int
+	CompactBytesHard  int64
+
+	// Test hooks; nil runs none.
+	purge      func(*store.Store) error // replaces store.Purge; tests interrupt it
+	beforeLoad func(id string)          // runs in get before a document is read from the store
+}
+
+// KeyringUse says whether to use the OS keyring (Options.Keyring).
+type KeyringUse int
+
+// Keyring uses.
+const (
+	KeyringAuto KeyringUse = iota // where the desktop has one (see desktopKeyring)
+	KeyringOn
+	KeyringOff
+)
+
+// withDefaults fills in the options left at zero.
+func (o Options) withDefaults() Options {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.CompactIdle == 0 {
+		o.CompactIdle = time.Second
+	}
+	if o.CompactChunksHard == 0 {
+		o.CompactChunksHard = 4096
+	}
+	if o.CompactBytesHard == 0 {
+		o.CompactBytesHard = 8 << 20
+	}
+	if o.purge == nil {
+		o.purge = (*store.Store).Purge
+	}
+	if o.beforeLoad == nil {
+		o.beforeLoad = func(string) {}
+	}
+	return o
+}
+
+// useKeyring reports whether to try the OS keyring.
+func (o Options) useKeyring() bool {
+	switch o.Keyring {
+	case KeyringOn:
+		return true
+	case KeyringOff:
+		return false
+	}
+	return desktopKeyring()
 }
 
 // OpenWith opens (or creates) the data folder dir with options.
 func OpenWith(dir string, o Options) (*Workspace, error) {
+	o = o.withDefaults()
 	logf := o.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
 	st, err := store.Open(dir, logf)
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]reported{}}
+	w := &Workspace{st: st, opts: o, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]reported{}}
 	if err := w.openSettings(); err != nil {
 		st.Close()
 		return nil, err

@@ -76,25 +76,20 @@ type PendingJoin struct {
 func (m Meta) ReadOnly() bool { return m.Write == nil }
 
 // Compaction thresholds. Past the first pair, the chunks are folded into a
-// snapshot once the pair has been left alone for compactIdle; saving a
-// document with years of history takes tens of milliseconds, which an edit
-// (or a change arriving from the partner) should not wait for. Past the
-// second pair they are folded at once.
+// snapshot once the pair has been left alone for Options.CompactIdle;
+// saving a document with years of history takes tens of milliseconds,
+// which an edit (or a change arriving from the partner) should not wait
+// for. Past Options.CompactChunksHard or CompactBytesHard they are folded
+// at once.
 const (
 	compactChunks = 256
 	compactBytes  = 1 << 20
 )
 
-// These are variables only so tests need not wait or write megabytes.
-var (
-	compactChunksHard = 4096
-	compactBytesHard  = int64(8 << 20)
-	compactIdle       = time.Second // how long a pair must be left alone
-)
-
 // Workspace is an open data folder. It is safe for concurrent use.
 type Workspace struct {
 	st   *store.Store
+	opts Options // with defaults filled in
 	logf func(string, ...any)
 	// Now is the clock edits are stamped with; tests replace it.
 	Now func() time.Time
