@@ -39,7 +39,7 @@ type session struct {
 	docs    map[wire.DocID]*docSync
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
-	quiet *time.Timer // fires once the connection has been idle for snapIdle
+	quiet *time.Timer // fires once the connection has been idle for Options.SnapIdle
 	watch watch       // see freeze.go
 }
 
@@ -169,7 +169,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.once = once
-	s.quiet = time.NewTimer(snapIdle)
+	s.quiet = time.NewTimer(s.e.opts.SnapIdle)
 	defer s.quiet.Stop()
 	s.startWatch(once)
 	defer s.watch.stop()
@@ -214,7 +214,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 			if err := s.handle(ctx, m); err != nil {
 				return err
 			}
-			s.quiet.Reset(snapIdle)
+			s.quiet.Reset(s.e.opts.SnapIdle)
 		case <-s.quiet.C:
 			for _, d := range s.docs {
 				if err := s.maybeSnapshot(ctx, d, true); err != nil {
@@ -229,7 +229,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 				s.present(d)
 			}
 		case <-s.e.kick:
-			s.quiet.Reset(snapIdle)
+			s.quiet.Reset(s.e.opts.SnapIdle)
 			if err := s.addDocs(ctx); err != nil {
 				return err
 			}
