@@ -101,13 +101,58 @@ next:
 	}
 }
 
-// get returns the open handle of a pair, loading it on first use.
+// get returns the open handle of a pair, loading it on first use. Loading
+// (store reads, unsealing, the Automerge load: tens of milliseconds for a
+// long-lived pair) runs outside w.mu, so other pairs are not held up;
+// callers asking for a pair being loaded wait for that one load.
 func (w *Workspace) get(id string) (*handle, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if h, ok := w.docs[id]; ok {
+		w.mu.Unlock()
 		return h, nil
 	}
+	if l, ok := w.loads[id]; ok {
+		w.mu.Unlock()
+		<-l.done
+		return l.h, l.err
+	}
+	l := &loading{done: make(chan struct{})}
+	w.loads[id] = l
+	w.mu.Unlock()
+
+	l.h, l.err = w.loadHandle(id)
+	w.mu.Lock()
+	delete(w.loads, id)
+	if l.err == nil {
+		w.docs[id] = l.h
+	}
+	w.mu.Unlock()
+	close(l.done)
+	return l.h, l.err
+}
+
+// loading is a pair being loaded by one caller of get; others wait for
+// done and take its result.
+type loading struct {
+	done chan struct{}
+	h    *handle
+	err  error
+}
+
+// awaitLoad waits for a load of id in progress, if any.
+func (w *Workspace) awaitLoad(id string) {
+	w.mu.Lock()
+	l := w.loads[id]
+	w.mu.Unlock()
+	if l != nil {
+		<-l.done
+	}
+}
+
+// loadHandle reads a pair from the store. The caller does not hold w.mu.
+func (w *Workspace) loadHandle(id string) (*handle, error) {
+	w.opts.beforeLoad(id)
+	w.counts.loads.Add(1)
 	var meta Meta
 	if err := w.st.Meta(id, &meta); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -128,6 +173,5 @@ func (w *Workspace) get(id string) (*handle, error) {
 	if !meta.Registered {
 		w.finishRebuildNow(h) // the relay never had it: the outbox holds it all
 	}
-	w.docs[id] = h
 	return h, nil
 }

@@ -90,7 +90,7 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, opts: o, logf: logf, Now: time.Now, docs: map[string]*handle{}, reported: map[string]reported{}}
+	w := &Workspace{st: st, opts: o, logf: logf, Now: time.Now, docs: map[string]*handle{}, loads: map[string]*loading{}, reported: map[string]reported{}}
 	if err := w.openSettings(); err != nil {
 		st.Close()
 		return nil, err

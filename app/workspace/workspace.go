@@ -106,6 +106,7 @@ type Workspace struct {
 	closed   atomic.Bool // set by Close; idle compactions then do nothing
 	settings Settings
 	docs     map[string]*handle
+	loads    map[string]*loading // pairs being loaded (see get)
 	watchers []func(doc string)
 	// reported is, per pair in a cohort, the report last seen on or
 	// written to the cohort's board (see reportHealth); reportMu makes
@@ -220,6 +221,7 @@ func (w *Workspace) Remove(id string, force bool) error {
 		}
 	}
 	for _, d := range ids {
+		w.awaitLoad(d)
 		w.mu.Lock()
 		dh := w.docs[d]
 		w.mu.Unlock()
