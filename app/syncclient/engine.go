@@ -83,7 +83,9 @@ func New(ws Replicas, logf func(string, ...any)) *Engine {
 func NewWith(ws Replicas, o Options) *Engine {
 	o = o.withDefaults()
 	e := &Engine{ws: ws, opts: o, logf: o.Logf, kick: make(chan struct{}, 1)}
+	e.status.Pending = ws.Pending()
 	ws.Watch(func(string) { e.Kick() })
+	ws.WatchPending(func(string) { e.update(func(*Status) {}) })
 	return e
 }
 
@@ -110,9 +112,18 @@ func (e *Engine) OnStatus(fn func(Status)) {
 }
 
 func (e *Engine) setStatus(s State, detail string) {
-	pending := e.pending()
+	e.update(func(st *Status) { st.State, st.Detail = s, detail })
+}
+
+// update changes the status with fn and tells the watchers if it changed.
+// The count of waiting changes is the workspace's, which it keeps as
+// changes are made and acknowledged (and tells of, see NewWith), so a
+// status change reads nothing from the store.
+func (e *Engine) update(fn func(*Status)) {
 	e.mu.Lock()
-	st := Status{State: s, Pending: pending, Detail: detail}
+	st := e.status
+	fn(&st)
+	st.Pending = e.ws.Pending()
 	changed := st != e.status
 	e.status = st
 	ws := append([]func(Status){}, e.watchers...)
@@ -122,17 +133,6 @@ func (e *Engine) setStatus(s State, detail string) {
 			fn(st)
 		}
 	}
-}
-
-func (e *Engine) pending() uint64 {
-	ids, _ := e.ws.IDs()
-	var n uint64
-	for _, id := range ids {
-		if st, err := e.ws.SyncState(id); err == nil {
-			n += st.Pending()
-		}
-	}
-	return n
 }
 
 // ErrNoRelay is returned when no relay is configured.

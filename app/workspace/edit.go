@@ -136,6 +136,7 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 		var st store.DocState
 		st, err = w.st.AppendLocal(h.meta.ID, change, true)
 		if err == nil {
+			w.setPending(h.meta.ID, st.Pending())
 			h.noteChanges(store.Chunk{Kind: store.Changes, Data: change})
 			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 			return nil

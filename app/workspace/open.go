@@ -90,12 +90,16 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, opts: o, logf: logf, Now: time.Now, docs: map[string]*handle{}, loads: map[string]*loading{}, reported: map[string]reported{}}
+	w := &Workspace{st: st, opts: o, logf: logf, Now: time.Now, docs: map[string]*handle{}, loads: map[string]*loading{}, revisions: map[string]uint64{}, reported: map[string]reported{}}
 	if err := w.openSettings(); err != nil {
 		st.Close()
 		return nil, err
 	}
 	if err := w.loadDeviceKey(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := w.loadPending(); err != nil {
 		st.Close()
 		return nil, err
 	}

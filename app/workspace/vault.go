@@ -177,7 +177,13 @@ func (w *Workspace) createStored(m Meta, first []byte, push bool) error {
 	if err != nil {
 		return err
 	}
-	return w.st.Create(m.ID, sm, first, push)
+	if err := w.st.Create(m.ID, sm, first, push); err != nil {
+		return err
+	}
+	if push && first != nil {
+		w.setPending(m.ID, 1)
+	}
+	return nil
 }
 
 // KeysInKeyring reports whether this folder's keys are sealed with a key

@@ -107,7 +107,10 @@ type Workspace struct {
 	settings Settings
 	docs     map[string]*handle
 	loads    map[string]*loading // pairs being loaded (see get)
-	watchers []func(doc string)
+	pending  pendingCounts
+	// revisions counts, per document, the changes watchers were told of.
+	revisions map[string]uint64
+	watchers  []func(doc string)
 	// reported is, per pair in a cohort, the report last seen on or
 	// written to the cohort's board (see reportHealth); reportMu makes
 	// one report at a time.
@@ -152,12 +155,23 @@ func (w *Workspace) Watch(fn func(doc string)) {
 }
 
 func (w *Workspace) notify(doc string) {
+	w.announcePending(doc)
 	w.mu.Lock()
+	w.revisions[doc]++
 	ws := append([]func(string){}, w.watchers...)
 	w.mu.Unlock()
 	for _, fn := range ws {
 		fn(doc)
 	}
+}
+
+// Revision counts the changes to a document, made here or received, since
+// the folder was opened: a screen that remembers the revision it shows can
+// tell whether a change notification has anything new for it.
+func (w *Workspace) Revision(doc string) uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.revisions[doc]
 }
 
 // IDs lists every document in the data folder: pairs and cohorts.
@@ -202,9 +216,7 @@ func (w *Workspace) Remove(id string, force bool) error {
 	if !force {
 		var pending uint64
 		for _, d := range ids {
-			if st, err := w.st.State(d); err == nil {
-				pending += st.Pending()
-			}
+			pending += w.PendingIn(d)
 		}
 		if pending > 0 {
 			return fmt.Errorf("%w: %d changes made here have not reached the relay, and removing now would lose them. Sync first, or choose to remove anyway (--force on the command line)", ErrUnsynced, pending)
@@ -241,6 +253,7 @@ func (w *Workspace) Remove(id string, force bool) error {
 			delete(w.docs, d)
 			delete(w.reported, d)
 			w.mu.Unlock()
+			w.setPending(d, 0)
 		}
 		if dh != nil {
 			dh.mu.Unlock()
@@ -248,6 +261,9 @@ func (w *Workspace) Remove(id string, force bool) error {
 		if err != nil {
 			return err
 		}
+	}
+	for _, d := range ids[1:] {
+		w.announcePending(d) // notify announces id's
 	}
 	w.notify(id)
 	return nil
