@@ -53,7 +53,7 @@ func (x *chaosReplica) open() {
 	if err := ws.UpdateSettings(func(s *workspace.Settings) { s.Relay, s.Token = r.url, r.token }); err != nil {
 		x.w.fatalf("%s: settings: %v", x.name, err)
 	}
-	x.ws, x.eng = ws, New(ws, x.logf)
+	x.ws, x.eng = ws, NewWith(ws, Options{Logf: x.logf, SnapshotEvery: x.w.every})
 	x.eng.OnStatus(func(st Status) {
 		if st.State == Refused || (st.State == Offline && !explained(st.Detail)) {
 			x.mu.Lock()

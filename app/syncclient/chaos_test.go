@@ -91,12 +91,9 @@ func chaosSettings(t *testing.T) chaosConfig {
 
 func TestChaos(t *testing.T) {
 	cfg := chaosSettings(t)
-	old := SnapshotEvery
-	t.Cleanup(func() { SnapshotEvery = old })
-	// Seeds are grouped by their snapshot threshold: a group's seeds run in
-	// parallel, and the threshold changes only between groups.
+	// Seeds are grouped by their snapshot threshold (snapshotsFor), which
+	// each seed's engines take as an option.
 	for _, every := range chaosSnapshotEvery {
-		SnapshotEvery = every
 		t.Run(fmt.Sprintf("snapshots=%d", every), func(t *testing.T) {
 			for _, seed := range cfg.seeds {
 				if snapshotsFor(seed) != every {
@@ -131,6 +128,7 @@ type chaosWorld struct {
 	reps   []*chaosReplica
 	pair   string
 	m      *chaosModel
+	every  int  // Options.SnapshotEvery of this seed's engines
 	kills  bool // this seed may SIGKILL the relay
 	closes bool // this seed may close the relationship
 	step   int
@@ -140,6 +138,7 @@ type chaosWorld struct {
 func runChaos(t *testing.T, seed int64, maxSteps int) {
 	w := &chaosWorld{t: t, seed: seed, rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed)), m: newChaosModel("Chaos pair"), began: time.Now()}
 	w.kills, w.closes = seed%3 == 0, w.rng.IntN(8) == 0
+	w.every = snapshotsFor(seed)
 	steps := chaosMinSteps + w.rng.IntN(maxSteps-chaosMinSteps+1)
 	// Registered first so it runs last, once the relay has stopped writing
 	// its log.
@@ -152,7 +151,7 @@ func runChaos(t *testing.T, seed int64, maxSteps int) {
 		}
 	})
 	w.setup()
-	w.logf("schedule of %d steps; snapshots every %d records; relay SIGKILLs: %v; may close: %v", steps, SnapshotEvery, w.kills, w.closes)
+	w.logf("schedule of %d steps; snapshots every %d records; relay SIGKILLs: %v; may close: %v", steps, w.every, w.kills, w.closes)
 	for w.step = 1; w.step <= steps; w.step++ {
 		w.randomStep()
 		w.checkStatuses()

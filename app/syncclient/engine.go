@@ -15,38 +15,77 @@ import (
 	"pairwise/shared/wire"
 )
 
-// SnapshotEvery is how many relay records may pile up past the relay's
-// snapshot before a caught-up replica uploads a new one, so a replica far
-// behind downloads one snapshot and a short tail instead of the whole log.
-// It is a variable only so tests can make snapshots frequent; set it before
-// any engine runs.
-var SnapshotEvery = 128
+// DefaultSnapshotEvery is how many relay records may pile up past the
+// relay's snapshot before a caught-up replica uploads a new one, so a
+// replica far behind downloads one snapshot and a short tail instead of the
+// whole log.
+const DefaultSnapshotEvery = 128
+
+// Options tune an engine. Zero fields take the defaults.
+type Options struct {
+	// Logf receives diagnostics.
+	Logf func(string, ...any)
+	// SnapshotEvery is how many records may pile up past the relay's
+	// snapshot before a new one is uploaded (DefaultSnapshotEvery).
+	SnapshotEvery int
+	// SnapIdle is how long a running engine waits for a pause in traffic
+	// before it uploads a snapshot (DefaultSnapIdle).
+	SnapIdle time.Duration
+	// HeldAfter is how long the engine waits for its own acknowledged
+	// records to come back from the relay before it says the relay is
+	// holding them back (DefaultHeldAfter; see freeze.go).
+	HeldAfter time.Duration
+
+	// beforeSnapshot runs between deciding to upload a snapshot and taking
+	// it; a test commits an edit there.
+	beforeSnapshot func()
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.SnapshotEvery <= 0 {
+		o.SnapshotEvery = DefaultSnapshotEvery
+	}
+	if o.SnapIdle <= 0 {
+		o.SnapIdle = DefaultSnapIdle
+	}
+	if o.HeldAfter <= 0 {
+		o.HeldAfter = DefaultHeldAfter
+	}
+	if o.beforeSnapshot == nil {
+		o.beforeSnapshot = func() {}
+	}
+	return o
+}
 
 // Engine keeps every pair of a workspace in sync with its relay.
 type Engine struct {
 	ws   Replicas
+	opts Options // with defaults filled in
 	logf func(string, ...any)
 
 	kick chan struct{}
-
-	// HeldAfter is how long the engine waits for its own acknowledged
-	// records to come back from the relay before it says the relay is
-	// holding them back (see freeze.go). New sets DefaultHeldAfter; set it
-	// before Run or SyncOnce.
-	HeldAfter time.Duration
 
 	mu       sync.Mutex
 	status   Status
 	watchers []func(Status)
 }
 
-// New returns an engine for ws. logf receives diagnostics.
+// New returns an engine for ws with the default options. logf receives
+// diagnostics.
 func New(ws Replicas, logf func(string, ...any)) *Engine {
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	e := &Engine{ws: ws, logf: logf, kick: make(chan struct{}, 1), HeldAfter: DefaultHeldAfter}
+	return NewWith(ws, Options{Logf: logf})
+}
+
+// NewWith returns an engine for ws with options.
+func NewWith(ws Replicas, o Options) *Engine {
+	o = o.withDefaults()
+	e := &Engine{ws: ws, opts: o, logf: o.Logf, kick: make(chan struct{}, 1)}
+	e.status.Pending = ws.Pending()
 	ws.Watch(func(string) { e.Kick() })
+	ws.WatchPending(func(string) { e.update(func(*Status) {}) })
 	return e
 }
 
@@ -73,18 +112,24 @@ func (e *Engine) OnStatus(fn func(Status)) {
 }
 
 func (e *Engine) setStatus(s State, detail string) {
-	e.publish(Status{State: s, Detail: detail})
+	e.update(func(st *Status) { st.State, st.Detail, st.Err = s, detail, nil })
 }
 
 // setFailed is setStatus for a failure: Detail says err, and Err keeps it
 // for callers that explain it in their own words.
 func (e *Engine) setFailed(s State, err error) {
-	e.publish(Status{State: s, Detail: errText(err), Err: err})
+	e.update(func(st *Status) { st.State, st.Detail, st.Err = s, errText(err), err })
 }
 
-func (e *Engine) publish(st Status) {
-	st.Pending = e.pending()
+// update changes the status with fn and tells the watchers if it changed.
+// The count of waiting changes is the workspace's, which it keeps as
+// changes are made and acknowledged (and tells of, see NewWith), so a
+// status change reads nothing from the store.
+func (e *Engine) update(fn func(*Status)) {
 	e.mu.Lock()
+	st := e.status
+	fn(&st)
+	st.Pending = e.ws.Pending()
 	changed := !st.same(e.status)
 	e.status = st
 	ws := append([]func(Status){}, e.watchers...)
@@ -94,17 +139,6 @@ func (e *Engine) publish(st Status) {
 			fn(st)
 		}
 	}
-}
-
-func (e *Engine) pending() uint64 {
-	ids, _ := e.ws.IDs()
-	var n uint64
-	for _, id := range ids {
-		if st, err := e.ws.SyncState(id); err == nil {
-			n += st.Pending()
-		}
-	}
-	return n
 }
 
 // ErrNoRelay is returned when no relay is configured. Where to set one is

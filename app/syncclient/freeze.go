@@ -68,10 +68,7 @@ func (s *session) startWatch(once bool) {
 // records that were missing come back, so a long stream of pushes whose
 // records come back as they should never counts as held.
 func (s *session) withheld() string {
-	after := s.e.HeldAfter
-	if after <= 0 {
-		after = DefaultHeldAfter
-	}
+	after := s.e.opts.HeldAfter
 	now := time.Now()
 	var worst *docSync
 	next := time.Duration(-1)

@@ -42,8 +42,7 @@ func TestRelayHoldingBackOwnChangesIsReported(t *testing.T) {
 
 	// A one-off sync gives up with a sentence rather than waiting forever.
 	a.addGoal(pair, "pushed while held")
-	once := New(a.ws, t.Logf)
-	once.HeldAfter = 200 * time.Millisecond
+	once := NewWith(a.ws, Options{Logf: t.Logf, HeldAfter: 200 * time.Millisecond})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err = once.SyncOnce(ctx)
 	cancel()
@@ -56,8 +55,7 @@ func TestRelayHoldingBackOwnChangesIsReported(t *testing.T) {
 
 	// A running engine: synced at first, then three changes go up, are
 	// acknowledged, and never come back.
-	eng := New(a.ws, t.Logf)
-	eng.HeldAfter = 200 * time.Millisecond
+	eng := NewWith(a.ws, Options{Logf: t.Logf, HeldAfter: 200 * time.Millisecond})
 	ctx, cancel = context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()

@@ -21,7 +21,7 @@ func TestPrivateNotesNeverLeaveTheMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.addGoal(pair, "A shared goal")
-	for i := 0; i < SnapshotEvery+5; i++ { // a snapshot upload, too
+	for i := 0; i < DefaultSnapshotEvery+5; i++ { // a snapshot upload, too
 		a.addGoal(pair, "filler "+itoa(i))
 	}
 	a.mustSync()
@@ -35,7 +35,7 @@ func TestPrivateNotesNeverLeaveTheMachine(t *testing.T) {
 	if got, _ := b.ws.PrivateNotes(pair); len(got) != 0 {
 		t.Fatalf("the partner has private notes: %+v", got)
 	}
-	if p, _ := b.ws.Pair(pair); len(p.Goals) != SnapshotEvery+6 {
+	if p, _ := b.ws.Pair(pair); len(p.Goals) != DefaultSnapshotEvery+6 {
 		t.Fatalf("the shared goals did not sync (%d), so this test proves nothing", len(p.Goals))
 	}
 	needle := []byte("PRIVATE-7f3a")

@@ -153,8 +153,9 @@ func (r *relay) running() bool { return r.cmd != nil }
 
 // replica is one person's data folder.
 type replica struct {
-	t  *testing.T
-	ws *workspace.Workspace
+	t    *testing.T
+	ws   *workspace.Workspace
+	opts Options // of the engine each sync makes
 }
 
 func newReplica(t *testing.T, r *relay) *replica {
@@ -173,7 +174,16 @@ func newReplica(t *testing.T, r *relay) *replica {
 func (x *replica) sync() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return New(x.ws, x.t.Logf).SyncOnce(ctx)
+	return x.engine().SyncOnce(ctx)
+}
+
+// engine returns an engine for x with its options.
+func (x *replica) engine() *Engine {
+	o := x.opts
+	if o.Logf == nil {
+		o.Logf = x.t.Logf
+	}
+	return NewWith(x.ws, o)
 }
 
 func (x *replica) mustSync() {

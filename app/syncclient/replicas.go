@@ -30,6 +30,11 @@ type Replicas interface {
 	Token() (string, error)
 	DeviceKey() (seal.DeviceKey, error)
 	Watch(fn func(id string))
+	// Pending counts the changes made here that the relay has not
+	// acknowledged, in every document; WatchPending tells of each change
+	// to a document's count.
+	Pending() uint64
+	WatchPending(fn func(id string))
 	SettleReports()
 }
 

@@ -271,11 +271,9 @@ func (s *rawSession) answer(req uint64) wire.Message {
 // them confirms the snapshot, which a replica does only after opening it
 // and finding its own changes there.
 func TestJunkSnapshotDoesNotPruneHistory(t *testing.T) {
-	old := SnapshotEvery
-	SnapshotEvery = 4
-	t.Cleanup(func() { SnapshotEvery = old })
 	r := startRelay(t)
 	ana, ben := newReplica(t, r), newReplica(t, r)
+	ana.opts.SnapshotEvery, ben.opts.SnapshotEvery = 4, 4
 	pair := pairOf(t, ana, ben, false)
 	for i := range 3 {
 		ana.addGoal(pair, "Ana's goal "+strings.Repeat("i", i+1))
@@ -325,7 +323,7 @@ func TestJunkSnapshotDoesNotPruneHistory(t *testing.T) {
 	// relay let the covered records go.
 	ben.addGoal(pair, "Ben's goal")
 	ben.mustSync()
-	for i := range SnapshotEvery {
+	for i := range ana.opts.SnapshotEvery {
 		ana.addGoal(pair, "more "+strings.Repeat("m", i+1))
 	}
 	ana.mustSync()

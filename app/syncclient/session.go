@@ -1,9 +1,7 @@
 package syncclient
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -11,7 +9,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"pairwise/app/crdt"
 	"pairwise/app/workspace"
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -38,7 +35,7 @@ type session struct {
 	docs    map[wire.DocID]*docSync
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
-	quiet *time.Timer // fires once the connection has been idle for snapIdle
+	quiet *time.Timer // fires once the connection has been idle for Options.SnapIdle
 	watch watch       // see freeze.go
 }
 
@@ -168,7 +165,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.once = once
-	s.quiet = time.NewTimer(snapIdle)
+	s.quiet = time.NewTimer(s.e.opts.SnapIdle)
 	defer s.quiet.Stop()
 	s.startWatch(once)
 	defer s.watch.stop()
@@ -213,7 +210,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 			if err := s.handle(ctx, m); err != nil {
 				return err
 			}
-			s.quiet.Reset(snapIdle)
+			s.quiet.Reset(s.e.opts.SnapIdle)
 		case <-s.quiet.C:
 			for _, d := range s.docs {
 				if err := s.maybeSnapshot(ctx, d, true); err != nil {
@@ -228,7 +225,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 				s.present(d)
 			}
 		case <-s.e.kick:
-			s.quiet.Reset(snapIdle)
+			s.quiet.Reset(s.e.opts.SnapIdle)
 			if err := s.addDocs(ctx); err != nil {
 				return err
 			}
@@ -356,82 +353,6 @@ func (s *session) report(held string) {
 	s.e.setStatus(state, "")
 }
 
-func (s *session) handle(ctx context.Context, m wire.Message) error {
-	switch m := m.(type) {
-	case *wire.Ack:
-		return s.onAck(ctx, m)
-	case *wire.Records:
-		return s.onRecords(m)
-	case *wire.Snapshot:
-		return s.onSnapshot(ctx, m)
-	case *wire.CaughtUp:
-		d := s.docs[m.Doc]
-		if d == nil {
-			return nil
-		}
-		if m.Seq < d.cursor {
-			// Records this machine has seen are gone: new ones would take
-			// their numbers and be skipped here as already applied.
-			return docError(d, fmt.Errorf("%w: the relay at %s holds %d of its records but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, d.cursor))
-		}
-		d.caughtUp = true
-		if err := s.certify(ctx, d); err != nil {
-			return err
-		}
-		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
-			return err
-		}
-		s.present(d)
-		if err := s.pushMore(ctx, d); err != nil {
-			return err
-		}
-		return s.maybeSnapshot(ctx, d, false)
-	case *wire.Writers:
-		return s.onWriters(m)
-	case *wire.Error:
-		return s.onError(m)
-	}
-	return nil
-}
-
-func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
-	r, ok := s.reqs[m.Req]
-	if !ok {
-		return nil
-	}
-	delete(s.reqs, m.Req)
-	d := r.doc
-	switch r.kind {
-	case wire.TypeCreate:
-		if err := s.e.ws.SetMeta(d.id, func(meta *workspace.Meta) { meta.Registered = true }); err != nil {
-			return err
-		}
-		d.meta.Registered = true
-		return s.subscribe(ctx, d)
-	case wire.TypePush:
-		if m.Sig != nil && !bytes.Equal(m.Sig, r.sig) {
-			return s.reused(d, r.dseq, m.Last)
-		}
-		d.inflight--
-		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
-		d.remember(m.Seq, r.hash)
-		if err := s.e.ws.Acknowledge(d.id, r.dseq); err != nil {
-			return err
-		}
-		if err := s.tryConfirm(ctx, d); err != nil {
-			return err
-		}
-		if err := s.pushMore(ctx, d); err != nil {
-			return err
-		}
-		return s.maybeSnapshot(ctx, d, false)
-	case wire.TypeSnapPut:
-		d.snapPending = false
-		return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
-	}
-	return nil
-}
-
 // ErrRelayBehind is returned when the relay has fewer records of a pair
 // than this machine has already applied.
 var ErrRelayBehind = errors.New("the relay has lost records")
@@ -450,44 +371,3 @@ func refused(d *docSync, err error) error {
 // name says which document d is, as the person knows it: a pair by its
 // title, a cohort's programme or board by the cohort's title.
 func name(d *docSync) string { return docName(d.meta.Kind, d.meta.Title, d.id) }
-
-func (s *session) onError(m *wire.Error) error {
-	r, ok := s.reqs[m.Req]
-	if !ok || r.doc == nil {
-		return m
-	}
-	delete(s.reqs, m.Req)
-	if r.kind == wire.TypeSnapPut && m.Code == wire.CodeStaleSnap {
-		// Another replica's snapshot got there first and covers at least
-		// as much: ours is not needed, and nothing is wrong.
-		r.doc.snapPending = false
-		return s.e.ws.RelaySnapshotAt(r.doc.id, r.seq)
-	}
-	return docError(r.doc, m)
-}
-
-// pushMore seals and sends outbox entries until maxInflight are in flight.
-func (s *session) pushMore(ctx context.Context, d *docSync) error {
-	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
-		return nil
-	}
-	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
-	if err != nil {
-		return err
-	}
-	for _, p := range out {
-		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)
-		sig := s.key.SignRecord(d.did, p.DSeq, body)
-		if d.sent == nil {
-			d.sent = map[uint64][32]byte{}
-		}
-		d.sent[p.DSeq] = sha256.Sum256(body)
-		r := request{doc: d, dseq: p.DSeq, sig: sig, hash: crdt.LastChangeHash(p.Data)}
-		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body, Sig: sig}, r); err != nil {
-			return err
-		}
-		d.sentUpTo = p.DSeq
-		d.inflight++
-	}
-	return nil
-}

@@ -8,17 +8,13 @@ import (
 	"pairwise/shared/wire"
 )
 
-// snapIdle is how long a running engine waits for a pause in traffic
-// before it uploads a snapshot: saving a long-lived pair takes tens of
-// milliseconds, which the next edit would otherwise wait for. Past
+// DefaultSnapIdle is how long a running engine waits for a pause in
+// traffic before it uploads a snapshot: saving a long-lived pair takes tens
+// of milliseconds, which the next edit would otherwise wait for. Past
 // snapHurry times SnapshotEvery records it uploads without waiting.
-var snapIdle = time.Second
+const DefaultSnapIdle = time.Second
 
 const snapHurry = 8
-
-// testHookSnapshot runs between deciding to upload a snapshot and taking
-// it; a test commits an edit there.
-var testHookSnapshot = func() {}
 
 // maybeSnapshot uploads a sealed snapshot once enough records piled up past
 // the relay's, so that a replica far behind catches up quickly. A running
@@ -28,18 +24,18 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 		return nil
 	}
 	st, err := s.e.ws.SyncState(d.id)
-	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(SnapshotEvery) || d.cursor < d.maxOwnSeq {
+	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(s.e.opts.SnapshotEvery) || d.cursor < d.maxOwnSeq {
 		return err
 	}
 	if !s.once {
 		if d.maxOwnSeq <= st.RelaySnap {
 			return nil // nothing of ours since: leave it to the pair's writer
 		}
-		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(SnapshotEvery) {
+		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(s.e.opts.SnapshotEvery) {
 			return nil // the quiet timer comes back to it
 		}
 	}
-	testHookSnapshot()
+	s.e.opts.beforeSnapshot()
 	doc, err := s.e.ws.Snapshot(d.id)
 	if err != nil {
 		return err

@@ -166,7 +166,7 @@ func TestRelayStoresNoPlaintext(t *testing.T) {
 	pair := pairOf(t, a, b, false)
 	secret := "Confidential: thinking of leaving my job"
 	a.addGoal(pair, secret)
-	for i := 0; i < SnapshotEvery+10; i++ { // enough for a snapshot upload too
+	for i := 0; i < DefaultSnapshotEvery+10; i++ { // enough for a snapshot upload too
 		a.addGoal(pair, "filler "+itoa(i))
 	}
 	a.mustSync()
@@ -193,9 +193,9 @@ func TestFarBehindReplicaGetsSnapshotPlusTail(t *testing.T) {
 	r := startRelay(t)
 	a, b := newReplica(t, r), newReplica(t, r)
 	pair := pairOf(t, a, b, false)
-	for i := 0; i < 3*SnapshotEvery; i++ {
+	for i := 0; i < 3*DefaultSnapshotEvery; i++ {
 		a.addGoal(pair, "goal "+itoa(i))
-		if i%SnapshotEvery == SnapshotEvery-1 {
+		if i%DefaultSnapshotEvery == DefaultSnapshotEvery-1 {
 			a.mustSync()
 		}
 	}
@@ -244,17 +244,15 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // has lost nothing, so its sync must succeed instead of reporting that the
 // relay refused it (the chaos harness found this with seed 6).
 func TestLosingASnapshotRaceIsNotAnError(t *testing.T) {
-	old := SnapshotEvery
-	t.Cleanup(func() { SnapshotEvery = old })
-	SnapshotEvery = 1 << 30 // no snapshots while both catch up
 	r := startRelay(t)
 	a, b := newReplica(t, r), newReplica(t, r)
+	a.opts.SnapshotEvery, b.opts.SnapshotEvery = 1<<30, 1<<30 // no snapshots while both catch up
 	pair := pairOf(t, a, b, false)
 	a.addGoal(pair, "one")
 	a.mustSync()
 	b.mustSync() // both now hold every record, and the relay no snapshot
 
-	SnapshotEvery = 1
+	a.opts.SnapshotEvery, b.opts.SnapshotEvery = 1, 1
 	a.mustSync() // a uploads a snapshot of the head
 	won, _ := a.ws.SyncState(pair)
 	if won.RelaySnap == 0 {
@@ -262,7 +260,7 @@ func TestLosingASnapshotRaceIsNotAnError(t *testing.T) {
 	}
 	// b is at the same record and has not heard of a's snapshot: it uploads
 	// its own, which the relay refuses as stale.
-	eng := New(b.ws, t.Logf)
+	eng := b.engine()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := eng.SyncOnce(ctx); err != nil {
@@ -289,18 +287,16 @@ func TestLosingASnapshotRaceIsNotAnError(t *testing.T) {
 // N would refuse that change for its missing dependency until some newer
 // snapshot came along.
 func TestSnapshotNeverHoldsAnUnsentChange(t *testing.T) {
-	old := SnapshotEvery
-	t.Cleanup(func() { SnapshotEvery, testHookSnapshot = old, func() {} })
-	SnapshotEvery = 1 << 30
 	r := startRelay(t)
 	a, b := newReplica(t, r), newReplica(t, r)
+	a.opts.SnapshotEvery, b.opts.SnapshotEvery = 1<<30, 1<<30
 	pair := pairOf(t, a, b, false)
 	a.addGoal(pair, "one")
 	a.mustSync() // a is at the head; the relay has no snapshot
 
-	SnapshotEvery = 1
+	a.opts.SnapshotEvery, b.opts.SnapshotEvery = 1, 1
 	var once sync.Once
-	testHookSnapshot = func() { once.Do(func() { a.addGoal(pair, "typed just then") }) }
+	a.opts.beforeSnapshot = func() { once.Do(func() { a.addGoal(pair, "typed just then") }) }
 	before, _ := a.ws.SyncState(pair)
 	a.mustSync()
 	// The only snapshot the relay may have is one taken once the edit's

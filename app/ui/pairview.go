@@ -32,6 +32,9 @@ type pairView struct {
 	growth   *growthView
 	private  *privateView
 	closed   *widget.Label
+
+	shown      uint64 // the workspace's revision of the pair shown (Workspace.Revision)
+	refreshing bool
 }
 
 // Tab positions, also used by the Ctrl+1…7 shortcuts.
@@ -99,6 +102,10 @@ func newPairView(u *UI, id string) *pairView {
 
 // refresh re-reads the pair and updates every tab that has no unsaved edits.
 func (v *pairView) refresh() {
+	v.u.counts.pairViewRefreshes++
+	v.shown = v.u.ws.Revision(v.id)
+	v.refreshing = true
+	defer func() { v.refreshing = false }()
 	if v.p == nil {
 		if _, err := v.u.ws.Pair(v.id); err == nil {
 			v.u.open(v.id) // the pair arrived: build the real view
@@ -139,8 +146,14 @@ func (v *pairView) refresh() {
 }
 
 func (v *pairView) markRead() {
+	before := v.u.ws.Revision(v.id)
 	if err := v.u.ws.MarkRead(v.id); err != nil {
 		v.u.showError(err)
+	}
+	// Marking read during a refresh is part of what it shows, unless
+	// something else changed meanwhile.
+	if v.refreshing && v.shown == before && v.u.ws.Revision(v.id) == before+1 {
+		v.shown = before + 1
 	}
 }
 

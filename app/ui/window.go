@@ -44,6 +44,19 @@ type UI struct {
 	cohorts    []workspace.CohortSummary
 	cohortList *widget.List
 	cv         *cohortView // the cohort shown instead of a pair, if any
+
+	// editing is set while an edit made here is being stored: the code
+	// that made it refreshes the pair view once it has updated its own
+	// state, so the change notification does not (see changed).
+	editing bool
+	counts  uiCounts
+}
+
+// uiCounts count screen updates, for tests that guard against a change
+// redrawing more than once.
+type uiCounts struct {
+	pairViewRefreshes int // pairView.refresh
+	pairReloads       int // reloadPairs: every pair summarised again
 }
 
 func (u *UI) build() {
@@ -117,12 +130,12 @@ func (u *UI) build() {
 	u.win.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split))
 
 	u.ws.Watch(func(doc string) { fyne.Do(func() { u.changed(doc) }) })
+	// Unsynced counts change as the relay acknowledges: the pair's line
+	// shows its own.
+	u.ws.WatchPending(func(doc string) { fyne.Do(func() { u.pendingChanged(doc) }) })
 	if u.eng != nil {
 		u.eng.OnStatus(func(s syncclient.Status) {
-			fyne.Do(func() {
-				u.showStatus(s)
-				u.reloadPairs() // unsynced counts change as the relay acknowledges
-			})
+			fyne.Do(func() { u.showStatus(s) })
 		})
 		u.showStatus(u.eng.Status())
 	}
@@ -193,6 +206,7 @@ func (u *UI) pairLine(s workspace.Summary) string {
 }
 
 func (u *UI) reloadPairs() {
+	u.counts.pairReloads++
 	list, err := u.ws.List()
 	if err != nil {
 		u.showError(err)
@@ -222,19 +236,63 @@ func (u *UI) open(id string) {
 	}
 }
 
+// updatePair brings one pair's line in the list up to date, or the whole
+// list when the pair is new or gone.
+func (u *UI) updatePair(doc string) {
+	for i, p := range u.pairs {
+		if p.ID != doc {
+			continue
+		}
+		s, err := u.ws.Summary(doc)
+		if err != nil {
+			u.reloadPairs()
+			return
+		}
+		if s != p {
+			u.pairs[i] = s
+			u.pairList.RefreshItem(i)
+		}
+		return
+	}
+	u.reloadPairs()
+}
+
+// pendingChanged runs on the UI goroutine when a pair's count of unsynced
+// changes changed.
+func (u *UI) pendingChanged(doc string) {
+	for i := range u.pairs {
+		if u.pairs[i].ID == doc {
+			if n := u.ws.PendingIn(doc); n != u.pairs[i].Pending {
+				u.pairs[i].Pending = n
+				u.pairList.RefreshItem(i)
+			}
+			return
+		}
+	}
+}
+
 // changed runs on the UI goroutine after any pair changed.
 func (u *UI) changed(doc string) {
-	u.reloadPairs()
-	// A cohort's documents are read whole, so only when one of them changed
-	// (a pair's change reaches its cohort's page through its board).
-	if meta, err := u.ws.Meta(doc); err == nil && meta.Kind != "" {
+	meta, err := u.ws.Meta(doc)
+	switch {
+	case err != nil: // removed
+		u.reloadPairs()
+	case meta.Kind == "":
+		u.updatePair(doc)
+	default:
+		// A cohort's documents are read whole, so only when one of them
+		// changed (a pair's change reaches its cohort's page through its
+		// board).
 		u.reloadCohorts()
 		if u.cv != nil && (doc == u.cv.id || meta.Cohort == u.cv.id) {
 			u.cv.refresh()
 		}
 	}
-	if u.pv != nil && doc == u.current {
-		u.pv.refresh()
+	// Once per change: not while an edit made here is stored (its maker
+	// refreshes), nor for a change the view shows already (the
+	// notification of an edit made here may come after that refresh).
+	if pv := u.pv; pv != nil && doc == u.current && !u.editing && !pv.refreshing && u.ws.Revision(doc) != pv.shown {
+		pv.refresh()
 	}
 	if u.eng != nil {
 		u.showStatus(u.eng.Status())
@@ -274,8 +332,13 @@ func (u *UI) showStatus(s syncclient.Status) {
 
 // edit applies one edit to the current pair and says "Saved" once it is on
 // disk; refusals are shown as the sentence the model wrote.
+// edit changes the current pair. On success the caller refreshes the pair
+// view, once it has updated its own state (cleared a form, selected what
+// the edit created).
 func (u *UI) edit(build workspace.Editor) (string, bool) {
+	u.editing = true
 	id, err := u.ws.Edit(u.current, build)
+	u.editing = false
 	if err != nil {
 		u.showError(err)
 		return "", false

@@ -7,17 +7,16 @@ import (
 	"pairwise/app/mentoring"
 )
 
-// setCompactIdle makes compactions wait d for a pause, for this test.
-func setCompactIdle(t *testing.T, d time.Duration) {
-	old := compactIdle
-	compactIdle = d
-	t.Cleanup(func() { compactIdle = old })
-}
-
 // openWithPair opens a data folder in dir and creates a pair in it.
 func openWithPair(t *testing.T, dir, title string) (*Workspace, string) {
 	t.Helper()
-	ws, err := Open(dir, t.Logf)
+	return openPairWith(t, dir, title, Options{Logf: t.Logf})
+}
+
+// openPairWith is openWithPair with options.
+func openPairWith(t *testing.T, dir, title string, o Options) (*Workspace, string) {
+	t.Helper()
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +44,8 @@ func sendMessages(t *testing.T, ws *Workspace, id string, n int) {
 // the chunks are folded, and the pair reads the same before and after a
 // reopen.
 func TestCompactionWaitsForAPause(t *testing.T) {
-	setCompactIdle(t, 300*time.Millisecond)
 	dir := t.TempDir()
-	ws, id := openWithPair(t, dir, "Compaction")
+	ws, id := openPairWith(t, dir, "Compaction", Options{Logf: t.Logf, CompactIdle: 300 * time.Millisecond})
 	send := func(n int) { sendMessages(t, ws, id, n) }
 	chunks := func() int {
 		st, err := ws.Store().State(id)
@@ -92,9 +90,8 @@ func TestCompactionWaitsForAPause(t *testing.T) {
 // TestCloseRunsAWaitingCompaction: a compaction still waiting for a pause
 // runs when the folder is closed, so the next start loads a snapshot.
 func TestCloseRunsAWaitingCompaction(t *testing.T) {
-	setCompactIdle(t, time.Hour)
 	dir := t.TempDir()
-	ws, id := openWithPair(t, dir, "Closing")
+	ws, id := openPairWith(t, dir, "Closing", Options{Logf: t.Logf, CompactIdle: time.Hour})
 	sendMessages(t, ws, id, compactChunks+5)
 	if err := ws.Close(); err != nil {
 		t.Fatal(err)
@@ -115,17 +112,14 @@ func TestCloseRunsAWaitingCompaction(t *testing.T) {
 // TestManyChunksForceACompaction: a pair that is never idle is still
 // compacted once its chunks pile up past the hard limit.
 func TestManyChunksForceACompaction(t *testing.T) {
-	setCompactIdle(t, time.Hour)
-	oldHard := compactBytesHard
-	compactBytesHard = 200_000
-	t.Cleanup(func() { compactBytesHard = oldHard })
-	ws, id := openWithPair(t, t.TempDir(), "Busy")
+	o := Options{Logf: t.Logf, CompactIdle: time.Hour, CompactBytesHard: 200_000}
+	ws, id := openPairWith(t, t.TempDir(), "Busy", o)
 	defer ws.Close()
 	big := make([]byte, 19000)
 	for i := range big {
 		big[i] = 'a' + byte(i%26)
 	}
-	edits := int(compactBytesHard/19000) + 5
+	edits := int(o.CompactBytesHard/19000) + 5
 	for i := 0; i < edits; i++ {
 		if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 			return mentoring.AddCheckin(p, me, mentoring.CheckinInput{Date: "2026-11-02", Notes: string(big)}, ws.Now())
@@ -137,7 +131,7 @@ func TestManyChunksForceACompaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.ChunkBytes >= compactBytesHard {
+	if st.ChunkBytes >= o.CompactBytesHard {
 		t.Fatalf("%d bytes of chunks past the snapshot: the hard limit did not compact", st.ChunkBytes)
 	}
 	p, err := ws.Pair(id)

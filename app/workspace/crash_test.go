@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"pairwise/app/mentoring"
 )
@@ -26,8 +27,8 @@ func TestMain(m *testing.M) {
 // crashChild creates a pair and adds goals as fast as it can, printing each
 // goal's number only after Edit has returned, until it is killed.
 func crashChild(dir string) {
-	compactIdle = 0 // compact between edits, so kills land during compactions too
-	ws, err := Open(dir, nil)
+	// Compact between edits, so kills land during compactions too.
+	ws, err := OpenWith(dir, Options{CompactIdle: time.Nanosecond})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)

@@ -136,6 +136,7 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 		var st store.DocState
 		st, err = w.st.AppendLocal(h.meta.ID, change, true)
 		if err == nil {
+			w.setPending(h.meta.ID, st.Pending())
 			h.noteChanges(store.Chunk{Kind: store.Changes, Data: change})
 			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 			return nil
@@ -154,13 +155,13 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 // is only logged.
 func (w *Workspace) maybeCompact(h *handle, chunks int, bytes int64, next uint64) {
 	switch {
-	case chunks >= compactChunksHard || bytes >= compactBytesHard:
+	case chunks >= w.opts.CompactChunksHard || bytes >= w.opts.CompactBytesHard:
 		w.compactNow(h, next)
 	case chunks >= compactChunks || bytes >= compactBytes:
 		if h.compact == nil {
-			h.compact = time.AfterFunc(compactIdle, func() { w.idleCompact(h) })
+			h.compact = time.AfterFunc(w.opts.CompactIdle, func() { w.idleCompact(h) })
 		} else {
-			h.compact.Reset(compactIdle) // still busy: wait for a pause
+			h.compact.Reset(w.opts.CompactIdle) // still busy: wait for a pause
 		}
 	}
 }
@@ -175,7 +176,7 @@ func (w *Workspace) compactNow(h *handle, next uint64) {
 	}
 }
 
-// idleCompact runs once a pair has had no edits for compactIdle.
+// idleCompact runs once a pair has had no edits for Options.CompactIdle.
 func (w *Workspace) idleCompact(h *handle) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -32,35 +32,44 @@ func (w *Workspace) List() ([]Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.counts.lists.Add(1)
 	out := make([]Summary, 0, len(ids))
 	for _, id := range ids {
-		meta, err := w.Meta(id)
+		s, err := w.Summary(id)
 		if err != nil {
 			return nil, err
-		}
-		s := Summary{ID: id, Title: meta.Title, ReadOnly: meta.ReadOnly()}
-		if st, err := w.st.State(id); err == nil {
-			s.Pending = st.Pending()
-		}
-		p, err := w.Pair(id)
-		switch {
-		case errors.Is(err, mentoring.ErrNotReady):
-		case errors.Is(err, ErrRebuilding):
-			s.Rebuilding = true
-		case err != nil:
-			return nil, err
-		default:
-			s.Ready, s.Title, s.Closed = true, p.Title, p.IsClosed()
-			for _, m := range p.Members {
-				if m.ID != meta.Actor {
-					s.Partner = m.Name
-				}
-			}
-			s.Unread = unread(p, meta)
 		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// Summary summarises one pair, as List does: a screen that lists pairs
+// updates the one that changed with it instead of listing them all again.
+func (w *Workspace) Summary(id string) (Summary, error) {
+	meta, err := w.Meta(id)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{ID: id, Title: meta.Title, ReadOnly: meta.ReadOnly()}
+	s.Pending = w.PendingIn(id)
+	p, err := w.Pair(id)
+	switch {
+	case errors.Is(err, mentoring.ErrNotReady):
+	case errors.Is(err, ErrRebuilding):
+		s.Rebuilding = true
+	case err != nil:
+		return Summary{}, err
+	default:
+		s.Ready, s.Title, s.Closed = true, p.Title, p.IsClosed()
+		for _, m := range p.Members {
+			if m.ID != meta.Actor {
+				s.Partner = m.Name
+			}
+		}
+		s.Unread = unread(p, meta)
+	}
+	return s, nil
 }
 
 // Activity is one entry of a pair's activity feed.

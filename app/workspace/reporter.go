@@ -128,13 +128,15 @@ func (w *Workspace) afterChange(id string) { w.rep.mark(id) }
 type Counts struct {
 	WholeReads  int64 // whole-document reads into the typed cache
 	BoardWrites int64 // reports written to a cohort's board
+	Loads       int64 // documents loaded from the store
+	Lists       int64 // summaries of every pair (List)
 }
 
-type counters struct{ wholeReads, boardWrites atomic.Int64 }
+type counters struct{ wholeReads, boardWrites, loads, lists atomic.Int64 }
 
 // Counts returns the operation counts since the folder was opened.
 func (w *Workspace) Counts() Counts {
-	return Counts{WholeReads: w.counts.wholeReads.Load(), BoardWrites: w.counts.boardWrites.Load()}
+	return Counts{WholeReads: w.counts.wholeReads.Load(), BoardWrites: w.counts.boardWrites.Load(), Loads: w.counts.loads.Load(), Lists: w.counts.lists.Load()}
 }
 
 // report keeps cohort boards current. After a change to a pair it

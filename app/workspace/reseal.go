@@ -20,9 +20,6 @@ import (
 // is left and purges; the purge itself recovers on the next start (see
 // store.Open) and runs again while the mark is there.
 
-// purge is store.Purge; tests interrupt it.
-var purge = (*store.Store).Purge
-
 // sealAtRest seals what is in clear and purges the old copies. tokenInClear
 // says the stored settings hold the token in clear; firstKeyring that this
 // is the first start with a keyring of a folder used before, whose removed
@@ -47,7 +44,7 @@ func (w *Workspace) sealAtRest(tokenInClear, firstKeyring bool) error {
 			return nil
 		}
 	}
-	err := purge(w.st)
+	err := w.opts.purge(w.st)
 	if err != nil && w.st.Closed() {
 		return err
 	}

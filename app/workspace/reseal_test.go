@@ -14,11 +14,9 @@ import (
 	"pairwise/app/store"
 )
 
-// withoutKeyring runs the rest of the test as on a desktop with no keyring.
-func withoutKeyring(t *testing.T) {
-	old := useKeyring
-	useKeyring = func() bool { return false }
-	t.Cleanup(func() { useKeyring = old })
+// withoutKeyring returns options for a desktop with no keyring.
+func withoutKeyring(t *testing.T) Options {
+	return Options{Logf: t.Logf, Keyring: KeyringOff}
 }
 
 // diskHolds reports whether any file under dir holds secret, as it is or
@@ -59,8 +57,8 @@ func TestSecretsAtRestAreSealed(t *testing.T) {
 	dir := filepath.Join(root, "data")
 	token := rand.Text()
 
-	withoutKeyring(t)
-	ws, err := Open(dir, t.Logf)
+	o := withoutKeyring(t)
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +96,8 @@ func TestSecretsAtRestAreSealed(t *testing.T) {
 		}
 	}
 
-	withKeyring(t)
-	ws, err = Open(dir, t.Logf)
+	o = withKeyring(t)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatalf("first open with a keyring: %v", err)
 	}
@@ -113,7 +111,7 @@ func TestSecretsAtRestAreSealed(t *testing.T) {
 		}
 	}
 
-	ws, err = Open(dir, t.Logf)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -145,8 +143,8 @@ func TestSealingResumesAfterAnInterruptedStart(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "data")
 	token := rand.Text()
-	withoutKeyring(t)
-	ws, err := Open(dir, t.Logf)
+	o := withoutKeyring(t)
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,10 +158,10 @@ func TestSealingResumesAfterAnInterruptedStart(t *testing.T) {
 	meta, _ := ws.Meta(pair)
 	ws.Close()
 
-	withKeyring(t)
-	purge = func(*store.Store) error { return errors.New("interrupted") }
-	ws, err = Open(dir, t.Logf)
-	purge = (*store.Store).Purge
+	o = withKeyring(t)
+	interrupted := o
+	interrupted.purge = func(*store.Store) error { return errors.New("interrupted") }
+	ws, err = OpenWith(dir, interrupted)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +170,7 @@ func TestSealingResumesAfterAnInterruptedStart(t *testing.T) {
 		t.Fatal("the interrupted start cleared the old copies anyway: the test cannot tell whether the next start would")
 	}
 
-	ws, err = Open(dir, t.Logf)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +180,7 @@ func TestSealingResumesAfterAnInterruptedStart(t *testing.T) {
 			t.Errorf("after the next start, the %s is still readable on disk", name)
 		}
 	}
-	ws, err = Open(dir, t.Logf)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func (w *Workspace) openSettings() error {
 		}
 	}
 	w.settings = stored.Settings
-	w.vault = openVault(stored.Device, stored.Vault)
+	w.vault = openVault(stored.Device, stored.Vault, w.opts.useKeyring())
 	if stored.SealedToken != nil {
 		if err := w.openToken(stored.SealedToken); err != nil {
 			w.logf("%v", err)

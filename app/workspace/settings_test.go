@@ -10,11 +10,11 @@ import (
 )
 
 func TestTokenIsSealedWithTheKeyring(t *testing.T) {
-	withKeyring(t)
+	o := withKeyring(t)
 	root := t.TempDir()
 	dir := filepath.Join(root, "data")
 	token := rand.Text()
-	ws, err := Open(dir, t.Logf)
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestTokenIsSealedWithTheKeyring(t *testing.T) {
 	if diskHolds(t, root, []byte(token)) {
 		t.Fatal("the token is readable in the data folder")
 	}
-	ws, err = Open(dir, t.Logf)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +41,10 @@ func TestTokenIsSealedWithTheKeyring(t *testing.T) {
 // A token the keyring cannot open right now is kept while its relay stays,
 // and forgotten with it.
 func TestALockedTokenStaysWithItsRelay(t *testing.T) {
-	withKeyring(t)
+	o := withKeyring(t)
 	dir := t.TempDir()
 	token := rand.Text()
-	ws, err := Open(dir, t.Logf)
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,8 @@ func TestALockedTokenStaysWithItsRelay(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			keyring.MockInit() // the entry is gone: the token cannot be opened
-			ws, err := Open(dir, t.Logf)
+			o := Options{Logf: t.Logf, Keyring: o.Keyring}
+			ws, err := OpenWith(dir, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func TestALockedTokenStaysWithItsRelay(t *testing.T) {
 			if err := keyring.Set(keyringService, "vault-"+device, entry); err != nil {
 				t.Fatal(err)
 			}
-			ws, err = Open(dir, t.Logf)
+			ws, err = OpenWith(dir, o)
 			if err != nil {
 				t.Fatal(err)
 			}

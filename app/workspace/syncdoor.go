@@ -25,7 +25,18 @@ func (w *Workspace) Outbox(id string, from uint64, max int) ([]Outgoing, error) 
 
 // Acknowledge records that the relay holds every change of this device up
 // to dseq, and drops them from the outbox.
-func (w *Workspace) Acknowledge(id string, dseq uint64) error { return w.st.Ack(id, dseq) }
+func (w *Workspace) Acknowledge(id string, dseq uint64) error {
+	if err := w.st.Ack(id, dseq); err != nil {
+		return err
+	}
+	st, err := w.st.State(id)
+	if err != nil {
+		return err
+	}
+	w.setPending(id, st.Pending())
+	w.announcePending(id)
+	return nil
+}
 
 // RelaySnapshotAt records that the relay has a snapshot covering its log
 // up to seq.

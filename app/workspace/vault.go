@@ -23,10 +23,11 @@ import (
 // keyringService names Pairwise's entries in the OS keyring.
 const keyringService = "org.pairwise.app"
 
-// useKeyring reports whether to try the OS keyring. On Linux only with a
-// running session bus, so a headless machine never starts one or waits on
-// an unlock prompt; PAIRWISE_KEYRING=off turns it off everywhere.
-var useKeyring = func() bool {
+// desktopKeyring reports whether to try the OS keyring (with
+// KeyringAuto). On Linux only with a running session bus, so a headless
+// machine never starts one or waits on an unlock prompt;
+// PAIRWISE_KEYRING=off turns it off everywhere.
+func desktopKeyring() bool {
 	if os.Getenv("PAIRWISE_KEYRING") == "off" {
 		return false
 	}
@@ -50,9 +51,9 @@ type vault struct {
 
 // openVault finds this data folder's vault key in the keyring, creating it
 // if the folder has never sealed anything (sealed is false).
-func openVault(device string, sealed bool) vault {
+func openVault(device string, sealed, useKeyring bool) vault {
 	v := vault{user: "vault-" + device}
-	if !useKeyring() {
+	if !useKeyring {
 		return v
 	}
 	s, err := keyring.Get(keyringService, v.user)
@@ -176,7 +177,13 @@ func (w *Workspace) createStored(m Meta, first []byte, push bool) error {
 	if err != nil {
 		return err
 	}
-	return w.st.Create(m.ID, sm, first, push)
+	if err := w.st.Create(m.ID, sm, first, push); err != nil {
+		return err
+	}
+	if push && first != nil {
+		w.setPending(m.ID, 1)
+	}
+	return nil
 }
 
 // KeysInKeyring reports whether this folder's keys are sealed with a key

@@ -15,12 +15,11 @@ import (
 	"pairwise/app/mentoring"
 )
 
-// withKeyring runs the test against an in-memory OS keyring.
-func withKeyring(t *testing.T) {
+// withKeyring resets the in-memory OS keyring and returns options that
+// use it.
+func withKeyring(t *testing.T) Options {
 	keyring.MockInit()
-	old := useKeyring
-	useKeyring = func() bool { return true }
-	t.Cleanup(func() { useKeyring = old })
+	return Options{Logf: t.Logf, Keyring: KeyringOn}
 }
 
 // folderHolds reports whether any file under dir contains needle.
@@ -38,9 +37,9 @@ func folderHolds(t *testing.T, dir string, needle []byte) bool {
 }
 
 func TestKeysAreSealedWithTheKeyring(t *testing.T) {
-	withKeyring(t)
+	o := withKeyring(t)
 	dir := t.TempDir()
-	ws, err := Open(dir, t.Logf)
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +64,7 @@ func TestKeysAreSealedWithTheKeyring(t *testing.T) {
 	}
 
 	// Reopened with the same keyring, everything works as before.
-	ws, err = Open(dir, t.Logf)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +76,7 @@ func TestKeysAreSealedWithTheKeyring(t *testing.T) {
 
 	// A keyring that lost the entry gives a clear error, not garbage.
 	keyring.MockInit()
-	ws, err = Open(dir, t.Logf)
+	ws, err = OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +88,9 @@ func TestKeysAreSealedWithTheKeyring(t *testing.T) {
 }
 
 func TestWithoutAKeyringTheFolderIsTheOwnersOnly(t *testing.T) {
-	old := useKeyring
-	useKeyring = func() bool { return false }
-	defer func() { useKeyring = old }()
+	o := withoutKeyring(t)
 	dir := filepath.Join(t.TempDir(), "data")
-	ws, err := Open(dir, t.Logf)
+	ws, err := OpenWith(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,38 @@
+package syncclient
+
+import (
+	"context"
+	"crypto/sha256"
+
+	"pairwise/app/crdt"
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+)
+
+// The pushing side of a session: the outbox, sealed and sent.
+
+// pushMore seals and sends outbox entries until maxInflight are in flight.
+func (s *session) pushMore(ctx context.Context, d *docSync) error {
+	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
+		return nil
+	}
+	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
+	if err != nil {
+		return err
+	}
+	for _, p := range out {
+		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)
+		sig := s.key.SignRecord(d.did, p.DSeq, body)
+		if d.sent == nil {
+			d.sent = map[uint64][32]byte{}
+		}
+		d.sent[p.DSeq] = sha256.Sum256(body)
+		r := request{doc: d, dseq: p.DSeq, sig: sig, hash: crdt.LastChangeHash(p.Data)}
+		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body, Sig: sig}, r); err != nil {
+			return err
+		}
+		d.sentUpTo = p.DSeq
+		d.inflight++
+	}
+	return nil
+}

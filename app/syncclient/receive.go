@@ -1,0 +1,103 @@
+package syncclient
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"pairwise/app/workspace"
+	"pairwise/shared/wire"
+)
+
+// The receiving side of a session: what the relay answers and sends.
+
+func (s *session) handle(ctx context.Context, m wire.Message) error {
+	switch m := m.(type) {
+	case *wire.Ack:
+		return s.onAck(ctx, m)
+	case *wire.Records:
+		return s.onRecords(m)
+	case *wire.Snapshot:
+		return s.onSnapshot(ctx, m)
+	case *wire.CaughtUp:
+		d := s.docs[m.Doc]
+		if d == nil {
+			return nil
+		}
+		if m.Seq < d.cursor {
+			// Records this machine has seen are gone: new ones would take
+			// their numbers and be skipped here as already applied.
+			return docError(d, fmt.Errorf("%w: the relay at %s holds %d of its records but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, d.cursor))
+		}
+		d.caughtUp = true
+		if err := s.certify(ctx, d); err != nil {
+			return err
+		}
+		if _, err := s.e.ws.CompleteJoin(d.id); err != nil {
+			return err
+		}
+		s.present(d)
+		if err := s.pushMore(ctx, d); err != nil {
+			return err
+		}
+		return s.maybeSnapshot(ctx, d, false)
+	case *wire.Writers:
+		return s.onWriters(m)
+	case *wire.Error:
+		return s.onError(m)
+	}
+	return nil
+}
+
+func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
+	r, ok := s.reqs[m.Req]
+	if !ok {
+		return nil
+	}
+	delete(s.reqs, m.Req)
+	d := r.doc
+	switch r.kind {
+	case wire.TypeCreate:
+		if err := s.e.ws.SetMeta(d.id, func(meta *workspace.Meta) { meta.Registered = true }); err != nil {
+			return err
+		}
+		d.meta.Registered = true
+		return s.subscribe(ctx, d)
+	case wire.TypePush:
+		if m.Sig != nil && !bytes.Equal(m.Sig, r.sig) {
+			return s.reused(d, r.dseq, m.Last)
+		}
+		d.inflight--
+		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
+		d.remember(m.Seq, r.hash)
+		if err := s.e.ws.Acknowledge(d.id, r.dseq); err != nil {
+			return err
+		}
+		if err := s.tryConfirm(ctx, d); err != nil {
+			return err
+		}
+		if err := s.pushMore(ctx, d); err != nil {
+			return err
+		}
+		return s.maybeSnapshot(ctx, d, false)
+	case wire.TypeSnapPut:
+		d.snapPending = false
+		return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
+	}
+	return nil
+}
+
+func (s *session) onError(m *wire.Error) error {
+	r, ok := s.reqs[m.Req]
+	if !ok || r.doc == nil {
+		return m
+	}
+	delete(s.reqs, m.Req)
+	if r.kind == wire.TypeSnapPut && m.Code == wire.CodeStaleSnap {
+		// Another replica's snapshot got there first and covers at least
+		// as much: ours is not needed, and nothing is wrong.
+		r.doc.snapPending = false
+		return s.e.ws.RelaySnapshotAt(r.doc.id, r.seq)
+	}
+	return docError(r.doc, m)
+}

@@ -1,0 +1,99 @@
+package workspace
+
+import "sync"
+
+// Changes made here that the relay has not acknowledged yet are counted per
+// document in memory: read once when the folder opens, then kept as the
+// outboxes grow (local commits) and shrink (acknowledgements, removal). A
+// status line or a pair list that shows them never reads every document's
+// state from the store.
+type pendingCounts struct {
+	mu        sync.Mutex
+	per       map[string]uint64
+	announced map[string]uint64 // what watchers were last told, per document
+	total     uint64
+	watchers  []func(doc string)
+}
+
+// loadPending counts the changes waiting in every outbox; OpenWith calls it.
+func (w *Workspace) loadPending() error {
+	ids, err := w.st.Docs()
+	if err != nil {
+		return err
+	}
+	pc := &w.pending
+	pc.per, pc.announced = make(map[string]uint64, len(ids)), make(map[string]uint64, len(ids))
+	for _, id := range ids {
+		st, err := w.st.State(id)
+		if err != nil {
+			continue // a damaged state is reported where the document is used
+		}
+		if n := st.Pending(); n > 0 {
+			pc.per[id], pc.announced[id] = n, n
+			pc.total += n
+		}
+	}
+	return nil
+}
+
+// setPending records a document's count of waiting changes. It does not
+// tell the watchers, as the caller may hold locks they take: announcePending
+// does, once the caller holds none.
+func (w *Workspace) setPending(doc string, n uint64) {
+	pc := &w.pending
+	pc.mu.Lock()
+	pc.total = pc.total - pc.per[doc] + n
+	if n == 0 {
+		delete(pc.per, doc)
+	} else {
+		pc.per[doc] = n
+	}
+	pc.mu.Unlock()
+}
+
+// announcePending tells the watchers if doc's count changed since they
+// were last told. The caller holds no lock.
+func (w *Workspace) announcePending(doc string) {
+	pc := &w.pending
+	pc.mu.Lock()
+	n := pc.per[doc]
+	if n == pc.announced[doc] {
+		pc.mu.Unlock()
+		return
+	}
+	if n == 0 {
+		delete(pc.announced, doc)
+	} else {
+		pc.announced[doc] = n
+	}
+	ws := pc.watchers
+	pc.mu.Unlock()
+	for _, fn := range ws {
+		fn(doc)
+	}
+}
+
+// Pending returns how many changes made here, in every document, the relay
+// has not acknowledged yet.
+func (w *Workspace) Pending() uint64 {
+	w.pending.mu.Lock()
+	defer w.pending.mu.Unlock()
+	return w.pending.total
+}
+
+// PendingIn returns how many changes made here to one document the relay
+// has not acknowledged yet.
+func (w *Workspace) PendingIn(doc string) uint64 {
+	w.pending.mu.Lock()
+	defer w.pending.mu.Unlock()
+	return w.pending.per[doc]
+}
+
+// WatchPending registers fn to be called (on the goroutine of the change,
+// holding no lock) whenever a document's count of changes waiting for the
+// relay changes: after a local change, an acknowledgement, a removal.
+func (w *Workspace) WatchPending(fn func(doc string)) {
+	w.pending.mu.Lock()
+	defer w.pending.mu.Unlock()
+	w.pending.watchers = append(w.pending.watchers[:len(w.pending.watchers):len(w.pending.watchers)], fn)
+}
