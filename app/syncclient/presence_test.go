@@ -11,7 +11,7 @@ import (
 // clockAt sets x's clock to base+d: edits, presence and "now" all read it.
 func clockAt(x *replica, base time.Time, d time.Duration) time.Time {
 	now := base.Add(d)
-	x.ws.Now = func() time.Time { return now }
+	x.ws.SetNow(func() time.Time { return now })
 	return now
 }
 

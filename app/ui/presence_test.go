@@ -26,7 +26,7 @@ func TestOverviewSaysWhenThePartnerLastSynced(t *testing.T) {
 	}
 	later := u.now().Add(4 * 24 * time.Hour)
 	u.now = func() time.Time { return later }
-	ws.Now = u.now
+	ws.SetNow(u.now)
 	u.pv.buildOverview()
 	text = strings.Join(labels(u.pv.overview), "\n")
 	if !strings.Contains(text, "Ben Okafor's app last synced 4 days ago. If Ben Okafor has used Pairwise since, the relay may be holding back their changes: ask the relay's admin.") {

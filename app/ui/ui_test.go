@@ -28,7 +28,7 @@ func setup(t *testing.T) (*UI, *workspace.Workspace) {
 	w.Resize(fyne.NewSize(1100, 720))
 	u := Create(a, w, ws, nil)
 	u.now = func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
-	ws.Now = u.now
+	ws.SetNow(u.now)
 	return u, ws
 }
 

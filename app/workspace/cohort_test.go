@@ -25,7 +25,7 @@ func openTemp(t *testing.T) *Workspace {
 func TestCohortEventsRemindOnce(t *testing.T) {
 	w := openTemp(t)
 	day := time.Date(2027, 4, 13, 9, 0, 0, 0, time.UTC)
-	w.Now = func() time.Time { return day }
+	w.SetNow(func() time.Time { return day })
 	c, err := w.NewCohort("Spring 2027", "Dana", "", "")
 	if err != nil {
 		t.Fatal(err)
@@ -108,13 +108,13 @@ func TestLinkingRefusesWhatItCannotDo(t *testing.T) {
 // report, a change to none leaves the board alone.
 func TestReportFollowsThePair(t *testing.T) {
 	w := openTemp(t)
-	w.Now = func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) } // the pair starts
+	w.SetNow(func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) }) // the pair starts
 	pair, _ := w.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
 	c, _ := w.NewCohort("Spring", "Dana", "", "")
 	if err := w.LinkPair(pair, c); err != nil {
 		t.Fatal(err)
 	}
-	w.Now = func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }
+	w.SetNow(func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) })
 	boardChanges := func() int {
 		t.Helper()
 		w.SettleReports()
@@ -190,7 +190,7 @@ func TestPairCommandsRefuseACohort(t *testing.T) {
 // ends with matches the pair as it ends (run with -race).
 func TestConcurrentChangesLeaveTheReportCurrent(t *testing.T) {
 	w := openTemp(t)
-	w.Now = func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) }
+	w.SetNow(func() time.Time { return time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC) })
 	pair, _ := w.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
 	c, _ := w.NewCohort("Spring", "Dana", "", "")
 	if err := w.LinkPair(pair, c); err != nil {

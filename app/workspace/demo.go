@@ -22,9 +22,9 @@ func SeedDemo(w *Workspace) (string, error) {
 	}
 	// Ana's edits are stamped with the day they would have happened, so the
 	// activity feed reads like months of real use.
-	clock := w.Now
-	defer func() { w.Now = clock }()
-	when := func(daysAgo int) { w.Now = func() time.Time { return at(daysAgo) } }
+	clock := *w.clock.Load()
+	defer w.SetNow(clock)
+	when := func(daysAgo int) { w.SetNow(func() time.Time { return at(daysAgo) }) }
 	when(120)
 	id, err := w.NewPair("Ana & Ben — leadership track", "Ana Costa", mentoring.Mentor)
 	if err != nil {

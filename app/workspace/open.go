@@ -90,7 +90,8 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, opts: o, logf: logf, Now: time.Now, docs: map[string]*handle{}, loads: map[string]*loading{}, revisions: map[string]uint64{}, reported: map[string]reported{}}
+	w := &Workspace{st: st, opts: o, logf: logf, docs: map[string]*handle{}, loads: map[string]*loading{}, revisions: map[string]uint64{}, reported: map[string]reported{}}
+	w.SetNow(time.Now)
 	if err := w.openSettings(); err != nil {
 		st.Close()
 		return nil, err

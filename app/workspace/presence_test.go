@@ -57,7 +57,7 @@ func partnerJoins(t *testing.T, w *Workspace, pair string, at time.Time) (actor 
 func TestLastHeardFollowsChangesWithoutRereading(t *testing.T) {
 	w := openTemp(t)
 	t1 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	w.Now = func() time.Time { return t1 }
+	w.SetNow(func() time.Time { return t1 })
 	pair, err := w.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestLastHeardFollowsChangesWithoutRereading(t *testing.T) {
 
 	// A local edit three days on: one change, no presence with it.
 	t2 := t1.Add(72 * time.Hour)
-	w.Now = func() time.Time { return t2 }
+	w.SetNow(func() time.Time { return t2 })
 	st, _ := w.st.State(pair)
 	if _, err := w.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 		return mentoring.SendMessage(p, me, "hi", t2)
@@ -114,12 +114,12 @@ func TestLastHeardFollowsChangesWithoutRereading(t *testing.T) {
 	}
 
 	// Presence: not within PresenceEvery of my last change, then once.
-	w.Now = func() time.Time { return t2.Add(mentoring.PresenceEvery - time.Minute) }
+	w.SetNow(func() time.Time { return t2.Add(mentoring.PresenceEvery - time.Minute) })
 	if wrote, err := w.Present(pair); err != nil || wrote {
 		t.Fatalf("presence within PresenceEvery of an edit: wrote %v, %v", wrote, err)
 	}
 	t4 := t2.Add(mentoring.PresenceEvery)
-	w.Now = func() time.Time { return t4 }
+	w.SetNow(func() time.Time { return t4 })
 	if wrote, err := w.Present(pair); err != nil || !wrote {
 		t.Fatalf("presence after PresenceEvery of silence: wrote %v, %v", wrote, err)
 	}
@@ -143,7 +143,7 @@ func TestLastHeardFollowsChangesWithoutRereading(t *testing.T) {
 	if err := w.SetMeta(pair, func(m *Meta) { m.Write = nil }); err != nil {
 		t.Fatal(err)
 	}
-	w.Now = func() time.Time { return t4.Add(10 * mentoring.PresenceEvery) }
+	w.SetNow(func() time.Time { return t4.Add(10 * mentoring.PresenceEvery) })
 	if wrote, err := w.Present(pair); err != nil || wrote {
 		t.Fatalf("presence from a read-only replica: wrote %v, %v", wrote, err)
 	}

@@ -91,8 +91,8 @@ type Workspace struct {
 	st   *store.Store
 	opts Options // with defaults filled in
 	logf func(string, ...any)
-	// Now is the clock edits are stamped with; tests replace it.
-	Now func() time.Time
+	// clock stamps edits (see Now and SetNow).
+	clock atomic.Pointer[func() time.Time]
 
 	vault     vault
 	device    seal.DeviceKey
@@ -268,3 +268,11 @@ func (w *Workspace) Remove(id string, force bool) error {
 	w.notify(id)
 	return nil
 }
+
+// Now is the time edits are stamped with: the wall clock, unless SetNow
+// gave another.
+func (w *Workspace) Now() time.Time { return (*w.clock.Load())() }
+
+// SetNow replaces the clock, for the demo and for tests. It is safe while
+// the reporter works on another goroutine.
+func (w *Workspace) SetNow(fn func() time.Time) { w.clock.Store(&fn) }
