@@ -52,6 +52,7 @@ type relay struct {
 	metricsAddr string
 	token       string
 	cmd         *exec.Cmd
+	waitc       chan struct{} // closed when cmd has exited
 	log         *logBuffer
 }
 
@@ -84,22 +85,45 @@ func (r *relay) start() {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	r.cmd = exec.Command(relayBin, "serve", "--listen", listen, "--data", r.dir, "--metrics-listen", "127.0.0.1:0", "--log-format", "json")
-	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
 	deadline := time.Now().Add(30 * time.Second) // bounds a relay that never starts
 	for {
-		urls := servingURLs(r.log.String()[from:])
-		if ws, metrics := urls["relay serving"], urls["metrics serving"]; ws != nil && metrics != nil {
-			r.addr, r.url, r.metricsAddr = ws.Host, "ws://"+ws.Host, metrics.Host
-			return
+		r.cmd = exec.Command(relayBin, "serve", "--listen", listen, "--data", r.dir, "--metrics-listen", "127.0.0.1:0", "--log-format", "json")
+		r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+		if err := r.cmd.Start(); err != nil {
+			r.t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("relay did not say where it serves:\n%s", r.log)
+		exited := make(chan struct{})
+		cmd := r.cmd
+		go func() { cmd.Wait(); close(exited) }()
+		r.waitc = exited
+		for {
+			log := r.log.String()[from:]
+			urls := servingURLs(log)
+			if ws, metrics := urls["relay serving"], urls["metrics serving"]; ws != nil && metrics != nil {
+				r.addr, r.url, r.metricsAddr = ws.Host, "ws://"+ws.Host, metrics.Host
+				return
+			}
+			select {
+			case <-exited:
+			default:
+				if time.Now().After(deadline) {
+					r.t.Fatalf("relay did not say where it serves:\n%s", r.log)
+				}
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		// The relay exited. On a restart, the port it had was free for a
+		// moment and the kernel may have lent it to a client's outgoing
+		// connection (a client reconnecting to that very port can even
+		// be connected to itself); that ends when the connection does.
+		if !strings.Contains(r.log.String()[from:], "address already in use") || listen == "127.0.0.1:0" || time.Now().After(deadline) {
+			r.t.Fatalf("relay exited on start:\n%s", r.log)
+		}
+		fmt.Fprintf(r.log, "--- relay starts again: its address was busy\n")
+		from = len(r.log.String())
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -143,7 +167,7 @@ func (l *logBuffer) Bytes() []byte { return []byte(l.String()) }
 func (r *relay) kill() {
 	if r.cmd != nil && r.cmd.Process != nil {
 		_ = r.cmd.Process.Signal(syscall.SIGKILL)
-		_ = r.cmd.Wait()
+		<-r.waitc
 		r.cmd = nil
 	}
 }
@@ -158,7 +182,7 @@ func (r *relay) stop() {
 		// it idle. Closing the pool first keeps restarts quick.
 		http.DefaultClient.CloseIdleConnections()
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		_ = r.cmd.Wait()
+		<-r.waitc
 		r.cmd = nil
 	}
 }
