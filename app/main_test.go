@@ -3,26 +3,52 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"net"
-	"net/http"
+	"encoding/json"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// binary builds the real pairwise binary once per test run.
-func binary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "pairwise")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+// The real binaries, built once for the package's tests by TestMain: the
+// app needs cgo, which makes every build slow.
+var pairwiseBin, relayBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pairwise-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pairwiseBin, relayBin = filepath.Join(dir, "pairwise"), filepath.Join(dir, "pairwise-relay")
+	code := 1
+	if build(pairwiseBin, ".", nil) && build(relayBin, "../syncserver", []string{"CGO_ENABLED=0"}) {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func build(out, pkg string, env []string) bool {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("build: %v", err)
+		fmt.Fprintf(os.Stderr, "build %s: %v\n", pkg, err)
+		return false
 	}
-	return bin
+	return true
+}
+
+// binary is the real pairwise binary.
+func binary(t *testing.T) string {
+	t.Helper()
+	return pairwiseBin
 }
 
 type runner struct {
@@ -136,31 +162,28 @@ type relayProcess struct {
 
 func startRelayProcess(t *testing.T) *relayProcess {
 	t.Helper()
-	relayBin := filepath.Join(t.TempDir(), "pairwise-relay")
-	build := exec.Command("go", "build", "-o", relayBin, "../syncserver")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("build relay: %v", err)
-	}
 	relayDir := t.TempDir()
 	tok, err := exec.Command(relayBin, "token", "new", "--data", relayDir, "--name", "e2e").Output()
 	if err != nil {
 		t.Fatalf("token new: %v", err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	srv := exec.Command(relayBin, "serve", "--listen", addr, "--data", relayDir)
-	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
+	// Port 0: the relay binds a free port itself and logs it, so no port
+	// is picked here and handed over, which another process could take in
+	// between.
+	srv := exec.Command(relayBin, "serve", "--listen", "127.0.0.1:0", "--data", relayDir, "--log-format", "json")
+	log := &logBuffer{}
+	srv.Stdout, srv.Stderr = log, log
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
-	waitHealthy(t, "http://"+addr+"/healthz")
+	t.Cleanup(func() {
+		srv.Process.Kill()
+		srv.Wait()
+		if t.Failed() {
+			t.Logf("relay log:\n%s", log)
+		}
+	})
+	addr := servingAddr(t, log)
 	return &relayProcess{addr: addr, url: "ws://" + addr, token: strings.TrimSpace(string(tok)), dir: relayDir, cmd: srv}
 }
 
@@ -227,18 +250,45 @@ func TestTwoMachinesThroughRelay(t *testing.T) {
 	})
 }
 
-func waitHealthy(t *testing.T, url string) {
+// logBuffer collects the relay's log; the test reads it while the relay
+// still writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// servingAddr waits for the relay's "relay serving" line and returns the
+// host:port it names. The listener is bound before the line is logged.
+// The deadline only bounds a relay that never starts.
+func servingAddr(t *testing.T, log *logBuffer) string {
 	t.Helper()
-	for i := 0; i < 200; i++ {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, line := range strings.Split(log.String(), "\n") {
+			var e struct{ Msg, URL string }
+			if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "relay serving" {
+				if u, err := url.Parse(e.URL); err == nil && u.Host != "" {
+					return u.Host
+				}
 			}
 		}
-		time.Sleep(25 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay never said where it serves:\n%s", log)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	t.Fatalf("relay at %s did not become healthy", url)
 }
 
 // TestCLIPractices runs the mentoring-practice commands end to end: status,

@@ -28,7 +28,6 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 	dir := t.TempDir()
 	tokOut, _, _ := relayCmd(t, "token", "new", "--data", dir, "--name", "t")
 	tok := strings.TrimSpace(tokOut)
-	addr := freeAddr(t)
 	var doc wire.DocID
 	rand.Read(doc[:])
 	key := seal.NewDeviceKey() // one device across every restart
@@ -40,7 +39,8 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 	next := uint64(1)            // next device sequence to send
 	rounds := 6
 	for round := 0; round < rounds; round++ {
-		cmd, log := startServe(t, dir, addr)
+		relay := serveRelay(t, dir)
+		cmd, log, addr := relay.cmd, relay.log, relay.addr
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		ws := dialAs(t, ctx, addr, tok, key)
 		if round == 0 {
@@ -140,11 +140,10 @@ func TestSIGKILLDuringPushesAndSnapshots(t *testing.T) {
 		}
 	}
 	// And once more, after the last kill.
-	cmd, _ := startServe(t, dir, addr)
-	defer cmd.Process.Kill()
+	relay := serveRelay(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ws := dialAs(t, ctx, addr, "", key)
+	ws := dialAs(t, ctx, relay.addr, "", key)
 	snap, head := checkWhole(t, ctx, ws, doc, w[:], acked, snapAcked)
 	if len(acked) < 50 || snapAcked == 0 {
 		t.Fatalf("too little happened to say anything: %d pushes and a snapshot at %d acknowledged", len(acked), snapAcked)

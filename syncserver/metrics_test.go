@@ -9,8 +9,8 @@ import (
 // --metrics-listen and not on the relay's WebSocket address.
 func TestMetricsOnlyOnTheirOwnListener(t *testing.T) {
 	dir := t.TempDir()
-	addr, metrics := freeAddr(t), freeAddr(t)
-	_, log := startServeWith(t, dir, addr, "--metrics-listen", metrics)
+	relay := serveRelay(t, dir, "--metrics-listen")
+	addr, metrics, log := relay.addr, relay.metrics, relay.log
 	get := func(url string) int {
 		resp, err := http.Get(url)
 		if err != nil {

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,29 +14,6 @@ import (
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 )
-
-// startServeWith runs the relay with extra serve flags until the test ends.
-func startServeWith(t *testing.T, dir, addr string, extra ...string) (*exec.Cmd, *bytes.Buffer) {
-	t.Helper()
-	var log bytes.Buffer
-	cmd := exec.Command(bin, append([]string{"serve", "--listen", addr, "--data", dir, "--log-format", "json"}, extra...)...)
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for range 200 {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, &log
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("relay did not start:\n%s", log.String())
-	return nil, nil
-}
 
 // pairConn is a test client following one pair.
 type pairConn struct {
@@ -128,8 +102,8 @@ func TestQuotaRefusesAndOthersUnaffected(t *testing.T) {
 	dir := t.TempDir()
 	tokA, _, _ := relayCmd(t, "token", "new", "--data", dir, "--name", "org-a")
 	tokB, _, _ := relayCmd(t, "token", "new", "--data", dir, "--name", "org-b")
-	addr := freeAddr(t)
-	cmd, log := startServeWith(t, dir, addr, "--doc-quota", "64KB", "--token-quota", "100KB")
+	relay := serveRelay(t, dir, "--doc-quota", "64KB", "--token-quota", "100KB")
+	cmd, log, addr := relay.cmd, relay.log, relay.addr
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 

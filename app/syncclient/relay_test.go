@@ -3,15 +3,17 @@ package syncclient
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,7 +52,8 @@ type relay struct {
 	metricsAddr string
 	token       string
 	cmd         *exec.Cmd
-	log         *bytes.Buffer
+	waitc       chan struct{} // closed when cmd has exited
+	log         *logBuffer
 }
 
 func startRelay(t *testing.T) *relay {
@@ -61,52 +64,110 @@ func startRelay(t *testing.T) *relay {
 		t.Fatalf("token new: %v", err)
 	}
 	r.token = strings.TrimSpace(string(out))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.addr = l.Addr().String()
-	l.Close()
-	if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	r.metricsAddr = l.Addr().String()
-	l.Close()
-	r.url = "ws://" + r.addr
 	r.start()
 	t.Cleanup(r.kill)
 	return r
 }
 
+// start runs the relay. The first start gives it port 0 and reads the port
+// it bound from its log, so no port is picked here and handed over, which
+// another process could take in between. A restart must come back on the
+// same address, as the replicas know it; the relay binds it again itself.
+// The metrics listener gets a fresh port 0 each time.
 func (r *relay) start() {
 	r.t.Helper()
 	if r.log == nil {
-		r.log = &bytes.Buffer{} // kept across restarts, to read after a failure
+		r.log = &logBuffer{} // kept across restarts, to read after a failure
 	}
 	fmt.Fprintf(r.log, "--- relay starts\n")
-	r.cmd = exec.Command(relayBin, "serve", "--listen", r.addr, "--data", r.dir, "--metrics-listen", r.metricsAddr)
-	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
+	from := len(r.log.String())
+	listen := r.addr
+	if listen == "" {
+		listen = "127.0.0.1:0"
 	}
-	for i := 0; i < 1000; i++ {
-		resp, err := http.Get("http://" + r.addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
+	deadline := time.Now().Add(30 * time.Second) // bounds a relay that never starts
+	for {
+		r.cmd = exec.Command(relayBin, "serve", "--listen", listen, "--data", r.dir, "--metrics-listen", "127.0.0.1:0", "--log-format", "json")
+		r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+		if err := r.cmd.Start(); err != nil {
+			r.t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		cmd := r.cmd
+		go func() { cmd.Wait(); close(exited) }()
+		r.waitc = exited
+		for {
+			log := r.log.String()[from:]
+			urls := servingURLs(log)
+			if ws, metrics := urls["relay serving"], urls["metrics serving"]; ws != nil && metrics != nil {
+				r.addr, r.url, r.metricsAddr = ws.Host, "ws://"+ws.Host, metrics.Host
 				return
 			}
+			select {
+			case <-exited:
+			default:
+				if time.Now().After(deadline) {
+					r.t.Fatalf("relay did not say where it serves:\n%s", r.log)
+				}
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		// The relay exited. On a restart, the port it had was free for a
+		// moment and the kernel may have lent it to a client's outgoing
+		// connection (a client reconnecting to that very port can even
+		// be connected to itself); that ends when the connection does.
+		if !strings.Contains(r.log.String()[from:], "address already in use") || listen == "127.0.0.1:0" || time.Now().After(deadline) {
+			r.t.Fatalf("relay exited on start:\n%s", r.log)
+		}
+		fmt.Fprintf(r.log, "--- relay starts again: its address was busy\n")
+		from = len(r.log.String())
+		time.Sleep(10 * time.Millisecond)
 	}
-	r.t.Fatalf("relay did not become healthy:\n%s", r.log)
 }
+
+// servingURLs maps each log message that names a url to that url.
+func servingURLs(log string) map[string]*url.URL {
+	got := map[string]*url.URL{}
+	for _, line := range strings.Split(log, "\n") {
+		var e struct{ Msg, URL string }
+		if json.Unmarshal([]byte(line), &e) != nil || e.URL == "" {
+			continue
+		}
+		if u, err := url.Parse(e.URL); err == nil {
+			got[e.Msg] = u
+		}
+	}
+	return got
+}
+
+// logBuffer collects the relay's log; tests read it while the relay still
+// writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *logBuffer) Bytes() []byte { return []byte(l.String()) }
 
 // kill stops the relay with SIGKILL, as a crash or power cut would.
 func (r *relay) kill() {
 	if r.cmd != nil && r.cmd.Process != nil {
 		_ = r.cmd.Process.Signal(syscall.SIGKILL)
-		_ = r.cmd.Wait()
+		<-r.waitc
 		r.cmd = nil
 	}
 }
@@ -121,7 +182,7 @@ func (r *relay) stop() {
 		// it idle. Closing the pool first keeps restarts quick.
 		http.DefaultClient.CloseIdleConnections()
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
-		_ = r.cmd.Wait()
+		<-r.waitc
 		r.cmd = nil
 	}
 }

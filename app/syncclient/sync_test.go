@@ -131,23 +131,38 @@ func TestRelaySIGKILLMidSyncLosesNothingAcknowledged(t *testing.T) {
 	for i := 0; i < n; i++ {
 		a.addGoal(pair, "goal "+itoa(i))
 	}
-	var wg sync.WaitGroup
-	wg.Add(1)
+	synced := make(chan struct{})
 	go func() {
-		defer wg.Done()
+		defer close(synced)
 		_ = a.sync() // fails when the relay dies
 	}()
-	// Kill as soon as the relay has acknowledged part of the burst.
-	for i := 0; i < 2000; i++ {
+	// Kill as soon as the relay has acknowledged part of the burst. The
+	// deadline only bounds a broken run.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		st, _ := a.ws.SyncState(pair)
 		if st.Acked > 20 {
 			break
 		}
+		select {
+		case <-synced:
+			t.Fatalf("the sync ended with %d changes acknowledged, before the relay had acknowledged 20: nothing to kill", st.Acked)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay acknowledged only %d changes of the burst", st.Acked)
+		}
 		time.Sleep(time.Millisecond)
 	}
 	r.kill()
-	wg.Wait()
+	<-synced
 	acked, _ := a.ws.SyncState(pair)
+	// The kill landed mid-sync: the relay had acknowledged part of the
+	// burst, and part was still waiting for its acknowledgement.
+	if acked.Pending() == 0 {
+		t.Fatalf("all %d changes were acknowledged before the kill landed: it did not land mid-sync", acked.Acked)
+	}
+	t.Logf("killed with %d changes acknowledged and %d waiting", acked.Acked, acked.Pending())
 	r.start()
 	a.mustSync()
 	b.mustSync()

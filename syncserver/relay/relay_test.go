@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -482,11 +483,39 @@ func TestRestartKeepsAcknowledgedRecords(t *testing.T) {
 	d := newDoc()
 	a.create(d)
 	a.subscribe(d.id, d.write[:], 0)
+	reqs := map[uint64]bool{}
 	for i := 1; i <= 20; i++ {
-		a.push(d.id, uint64(i), "keep")
+		reqs[a.push(d.id, uint64(i), "keep")] = true
 	}
-	a.readRecords(20)
+	// Every push is acknowledged and echoed back before the restart.
+	acks, echoed := 0, 0
+	for acks < 20 || echoed < 20 {
+		switch m := a.next().(type) {
+		case *wire.Ack:
+			if reqs[m.Req] {
+				acks++
+			}
+		case *wire.Records:
+			echoed += len(m.Recs)
+		}
+	}
+	// a goes on reading, as a client does, so it answers the relay's
+	// going-away close at once: a client that never reads leaves the
+	// relay's close handshake to wait out its five-second timeout before
+	// the shutdown can finish.
+	closed := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := a.read(); err != nil {
+				closed <- err
+				return
+			}
+		}
+	}()
 	r.close()
+	if err := <-closed; websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("the connected client was closed with %v, want going-away", err)
+	}
 	r.open(DefaultLimits())
 	b := dial(t, r.url)
 	b.key, b.device = a.key, a.device
@@ -835,8 +864,12 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 	a.ws.CloseNow()
 
 	// try connects, subscribes and reads until the relay lets go; it returns
-	// the error code the relay sent, if it sent one.
+	// the error code the relay sent, if it sent one. started counts tries;
+	// goingAway counts those the shutdown told to come back after they had
+	// connected.
+	var started, goingAway atomic.Int64
 	try := func(url string) wire.Code {
+		started.Add(1)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
@@ -844,10 +877,16 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 			return "" // refused while closing: fine
 		}
 		defer ws.CloseNow()
+		cut := func(err error) wire.Code {
+			if websocket.CloseStatus(err) == websocket.StatusGoingAway {
+				goingAway.Add(1)
+			}
+			return ""
+		}
 		key := seal.NewDeviceKey()
 		_, first, err := ws.Read(ctx)
 		if err != nil {
-			return ""
+			return cut(err)
 		}
 		ch, err := wire.Decode(first)
 		if err != nil {
@@ -859,14 +898,14 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 			&wire.Subscribe{Req: 1, Doc: d.id, Cap: d.read[:]},
 		} {
 			b, _ := wire.Encode(m)
-			if ws.Write(ctx, websocket.MessageBinary, b) != nil {
-				return ""
+			if err := ws.Write(ctx, websocket.MessageBinary, b); err != nil {
+				return cut(err)
 			}
 		}
 		for {
 			_, b, err := ws.Read(ctx)
 			if err != nil {
-				return ""
+				return cut(err)
 			}
 			m, err := wire.Decode(b)
 			if err != nil {
@@ -882,7 +921,36 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 		}
 	}
 
+	// waitTries waits until n more tries have started than at the call. The
+	// deadline only bounds a broken run.
+	waitTries := func(round int, n int64) {
+		t.Helper()
+		want := started.Load() + n
+		deadline := time.Now().Add(30 * time.Second)
+		for started.Load() < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the clients started only %d of %d tries", round, started.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
 	for round := range 15 {
+		// A client that stays subscribed, so the shutdown always meets at
+		// least one live connection.
+		live := dial(t, r.url)
+		live.hello("")
+		live.subscribe(d.id, d.read[:], 0)
+		liveEnd := make(chan error, 1)
+		go func() {
+			for {
+				if _, _, err := live.ws.Read(context.Background()); err != nil {
+					liveEnd <- err
+					return
+				}
+			}
+		}()
+
 		stop := make(chan struct{})
 		codes := make(chan wire.Code, 1024)
 		var wg sync.WaitGroup
@@ -900,11 +968,17 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 				}
 			})
 		}
-		time.Sleep(time.Duration(5+round*3) * time.Millisecond)
+		// Shut down after a different number of tries each round, so the
+		// shutdown meets clients in different phases.
+		waitTries(round, int64(6+round*3))
+		cutBefore := goingAway.Load()
 		if err := r.srv.Shutdown(context.Background()); err != nil {
 			t.Fatalf("round %d: shutdown: %v", round, err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		if err := <-liveEnd; websocket.CloseStatus(err) != websocket.StatusGoingAway {
+			t.Fatalf("round %d: the subscribed client was closed with %v, want going-away: the shutdown did not meet it live", round, err)
+		}
+		waitTries(round, 6) // clients keep coming to the closed relay
 		close(stop)
 		wg.Wait()
 		close(codes)
@@ -913,6 +987,7 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 				t.Fatalf("round %d: a client connecting during shutdown was served from the closed store:\n%s", round, r.logs)
 			}
 		}
+		t.Logf("round %d: %d tries so far; the shutdown told the live client and %d connecting ones to come back", round, started.Load(), goingAway.Load()-cutBefore)
 		r.http.Close()
 		r.http = nil
 		r.open(DefaultLimits())
