@@ -72,7 +72,7 @@ func TestRelayHoldingBackOwnChangesIsReported(t *testing.T) {
 	}
 	// The scenario happened: the relay has every change (the outbox is
 	// empty) and the proxy held their records back.
-	if st, _ := a.ws.Store().State(pair); st.Pending() != 0 {
+	if st, _ := a.ws.SyncState(pair); st.Pending() != 0 {
 		t.Fatalf("%d changes were never acknowledged: the relay did not take them", st.Pending())
 	}
 	if h.droppedFrames() <= dropped {

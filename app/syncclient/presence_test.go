@@ -65,7 +65,7 @@ func TestPresenceSaysWhenThePartnerLastSynced(t *testing.T) {
 	// joined: it says it was there.
 	seen := clockAt(b, base, 72*time.Hour)
 	b.mustSync()
-	nb, _ := b.ws.Store().State(pair)
+	nb, _ := b.ws.SyncState(pair)
 	clockAt(a, base, 77*time.Hour)
 	a.mustSync()
 	if got, want := heardOf(t, a, pair, ben), seen.UTC().Truncate(time.Millisecond); !got.Equal(want) {
@@ -84,7 +84,7 @@ func TestPresenceSaysWhenThePartnerLastSynced(t *testing.T) {
 	// An hour later Ben's app syncs again: nothing more to say.
 	clockAt(b, base, 73*time.Hour)
 	b.mustSync()
-	if nb2, _ := b.ws.Store().State(pair); nb2.NextDSeq != nb.NextDSeq {
+	if nb2, _ := b.ws.SyncState(pair); nb2.NextDSeq != nb.NextDSeq {
 		t.Fatalf("Ben's app wrote %d changes on a second sync within the day, want none", nb2.NextDSeq-nb.NextDSeq)
 	}
 

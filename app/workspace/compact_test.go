@@ -48,7 +48,7 @@ func TestCompactionWaitsForAPause(t *testing.T) {
 	ws, id := openPairWith(t, dir, "Compaction", Options{Logf: t.Logf, CompactIdle: 300 * time.Millisecond})
 	send := func(n int) { sendMessages(t, ws, id, n) }
 	chunks := func() int {
-		st, err := ws.Store().State(id)
+		st, err := ws.st.State(id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestCloseRunsAWaitingCompaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	if st, _ := ws.Store().State(id); st.Chunks != 0 {
+	if st, _ := ws.st.State(id); st.Chunks != 0 {
 		t.Fatalf("%d chunks after closing: the waiting compaction did not run", st.Chunks)
 	}
 	if p, err := ws.Pair(id); err != nil || len(p.Messages) != compactChunks+5 {
@@ -127,7 +127,7 @@ func TestManyChunksForceACompaction(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st, err := ws.Store().State(id)
+	st, err := ws.st.State(id)
 	if err != nil {
 		t.Fatal(err)
 	}

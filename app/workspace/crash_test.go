@@ -113,7 +113,7 @@ func TestSIGKILLLosesNoSavedEdit(t *testing.T) {
 				}
 			}
 			// Every saved edit is still queued for the relay, too.
-			st, _ := ws.Store().State(pair)
+			st, _ := ws.st.State(pair)
 			if st.Pending() < uint64(last+2) {
 				t.Errorf("outbox: got %d pending changes, want at least %d", st.Pending(), last+2)
 			}

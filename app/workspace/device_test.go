@@ -29,10 +29,10 @@ func TestFolderFromBeforeSignedDevicesIsMigrated(t *testing.T) {
 	}
 	// As the old version left it: some changes acknowledged, the device
 	// key not there yet, and the pair without write authority.
-	if err := ws.Store().Ack(pair, 2); err != nil {
+	if err := ws.st.Ack(pair, 2); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := ws.Store().Outbox(pair, 3, 100)
+	before, _ := ws.st.Outbox(pair, 3, 100)
 	oldKey, _ := ws.DeviceKey()
 	if err := ws.UpdateSettings(func(s *Settings) { s.DeviceKey, s.SealedDeviceKey = nil, nil }); err != nil {
 		t.Fatal(err)
@@ -50,8 +50,8 @@ func TestFolderFromBeforeSignedDevicesIsMigrated(t *testing.T) {
 	if err != nil || !key.Valid() || key.ID() == oldKey.ID() {
 		t.Fatalf("after migration the device key is %v (valid %v), err %v", key.ID(), key.Valid(), err)
 	}
-	st, _ := ws.Store().State(pair)
-	after, _ := ws.Store().Outbox(pair, 1, 100)
+	st, _ := ws.st.State(pair)
+	after, _ := ws.st.Outbox(pair, 1, 100)
 	if st.Acked != 0 || st.NextDSeq != uint64(len(before))+1 || len(after) != len(before) {
 		t.Fatalf("state %+v with %d waiting, want %d renumbered from 1", st, len(after), len(before))
 	}

@@ -154,7 +154,7 @@ func TestMalformedCompressedChunkIsRefused(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			ws, id := pairWithHistory(t, dir)
-			before, err := ws.Store().State(id)
+			before, err := ws.st.State(id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +165,7 @@ func TestMalformedCompressedChunkIsRefused(t *testing.T) {
 			if err := ws.ApplyRemote(id, items, uint64(len(items))); !errors.Is(err, ErrRemoteBroken) {
 				t.Fatalf("ApplyRemote: got %v, want ErrRemoteBroken", err)
 			}
-			after, err := ws.Store().State(id)
+			after, err := ws.st.State(id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestDeflateBombIsBounded(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ws, id := pairWithHistory(t, t.TempDir())
 			defer ws.Close()
-			before, _ := ws.Store().State(id)
+			before, _ := ws.st.State(id)
 			runtime.GC()
 			var m0, m1 runtime.MemStats
 			runtime.ReadMemStats(&m0)
@@ -254,7 +254,7 @@ func TestDeflateBombIsBounded(t *testing.T) {
 			if rss && rss0 > 0 && rss1-rss0 > bound {
 				t.Errorf("peak resident size grew by %d MiB while refusing the bomb, want at most %d", (rss1-rss0)>>20, bound>>20)
 			}
-			after, _ := ws.Store().State(id)
+			after, _ := ws.st.State(id)
 			if after.Chunks != before.Chunks || after.Cursor != before.Cursor {
 				t.Errorf("store after the refusal: %d chunks, cursor %d; want %d, %d", after.Chunks, after.Cursor, before.Chunks, before.Cursor)
 			}

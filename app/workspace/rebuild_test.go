@@ -18,14 +18,14 @@ import (
 func relayPair(t *testing.T, dir string) (ws *Workspace, id string, relay [][]byte) {
 	t.Helper()
 	ws, id = pairWithHistory(t, dir)
-	out, err := ws.Store().Outbox(id, 1, 10)
+	out, err := ws.st.Outbox(id, 1, 10)
 	if err != nil || len(out) != 3 {
 		t.Fatalf("outbox: %d changes (%v), want 3", len(out), err)
 	}
 	if err := ws.SetMeta(id, func(m *Meta) { m.Registered = true }); err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.Store().Ack(id, 2); err != nil {
+	if err := ws.st.Ack(id, 2); err != nil {
 		t.Fatal(err)
 	}
 	partner, err := crdt.New(crdt.NewActor())
@@ -63,13 +63,13 @@ func relayPair(t *testing.T, dir string) (ws *Workspace, id string, relay [][]by
 func TestDamagedCopyIsRebuiltFromTheRelay(t *testing.T) {
 	damage := map[string]func(t *testing.T, ws *Workspace, id string){
 		"malformed chunk stored": func(t *testing.T, ws *Workspace, id string) {
-			if _, err := ws.Store().AppendRemote(id, []store.Chunk{{Kind: store.Changes, Data: malformedCompressed()}}, 0); err != nil {
+			if _, err := ws.st.AppendRemote(id, []store.Chunk{{Kind: store.Changes, Data: malformedCompressed()}}, 0); err != nil {
 				t.Fatal(err)
 			}
 		},
 		"snapshot damaged": func(t *testing.T, ws *Workspace, id string) {
-			st, _ := ws.Store().State(id)
-			if err := ws.Store().Compact(id, []byte("not a document"), st.NextChunk); err != nil {
+			st, _ := ws.st.State(id)
+			if err := ws.st.Compact(id, []byte("not a document"), st.NextChunk); err != nil {
 				t.Fatal(err)
 			}
 		},
@@ -99,7 +99,7 @@ func TestDamagedCopyIsRebuiltFromTheRelay(t *testing.T) {
 			if err != nil || len(list) != 1 || !list[0].Rebuilding || list[0].Title != "Strict" {
 				t.Fatalf("pair list: got %+v (%v), want the pair, titled, marked as rebuilding", list, err)
 			}
-			st, _ := ws.Store().State(id)
+			st, _ := ws.st.State(id)
 			if st.Cursor != 0 || st.Chunks != 0 || st.Reborn != 4 || st.Pending() != 1 {
 				t.Fatalf("state: got %+v, want cursor 0, no chunks, reborn 4, 1 change pending", st)
 			}

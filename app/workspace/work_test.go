@@ -36,7 +36,7 @@ func workPerReceivedChange(t *testing.T, history, n int, linked bool) Counts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := ws.Store().State(id)
+	st, _ := ws.st.State(id)
 	cursor := st.Cursor
 	before := ws.Counts()
 	for i := 0; i < n; i++ {

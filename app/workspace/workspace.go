@@ -123,8 +123,6 @@ type Workspace struct {
 // Dir is the data folder.
 func (w *Workspace) Dir() string { return w.st.Dir() }
 
-// Store gives the sync engine access to the outbox and cursors.
-func (w *Workspace) Store() *store.Store { return w.st }
 
 // Settings returns the current settings.
 func (w *Workspace) Settings() Settings {
