@@ -123,7 +123,6 @@ type Workspace struct {
 // Dir is the data folder.
 func (w *Workspace) Dir() string { return w.st.Dir() }
 
-
 // Settings returns the current settings.
 func (w *Workspace) Settings() Settings {
 	w.mu.Lock()
