@@ -184,7 +184,11 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 	if d == nil || (!m.Candidate && m.Seq <= d.cursor) {
 		return nil
 	}
+	catchUp := m.Candidate && m.Seq > d.cursor // sent in place of the records it covers
 	if !s.snapshotByWriter(d, m) {
+		if catchUp {
+			return s.catchUpFromRecords(ctx, d, "is not signed by one of the pair's writers")
+		}
 		if m.Candidate {
 			s.e.logf("sync: %s: a snapshot waiting for confirmation is not signed by a writer; it was not confirmed", logName(d))
 			return nil
@@ -193,11 +197,23 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 	}
 	plain, err := seal.OpenSnapshot(d.key, d.did, m.Seq, m.Body)
 	if err != nil {
+		if catchUp {
+			return s.catchUpFromRecords(ctx, d, "does not open")
+		}
 		if m.Candidate {
 			s.e.logf("sync: %s: a snapshot waiting for confirmation does not open (%v); it was not confirmed", logName(d), err)
 			return nil
 		}
 		return refused(d, fmt.Errorf("the relay's snapshot cannot be opened with this pair's key (%v); it was not applied", err))
+	}
+	if catchUp {
+		// Every other device that wrote what it covers has confirmed it;
+		// merging it keeps everything of ours, and it is confirmed below
+		// only if it holds our changes too.
+		if err := s.e.ws.ApplyRemote(d.id, []workspace.Remote{{Kind: store.Document, Data: plain}}, m.Seq); err != nil {
+			return s.catchUpFromRecords(ctx, d, "does not merge")
+		}
+		d.cursor = m.Seq
 	}
 	if m.Candidate {
 		d.cand = &heldSnapshot{seq: m.Seq, plain: plain}
@@ -208,6 +224,38 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 	}
 	d.cursor = m.Seq
 	return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
+}
+
+// catchUpFromRecords subscribes again, without waiting snapshots, after one
+// sent in place of records could not be used; this engine asks for none of
+// that document again.
+func (s *session) catchUpFromRecords(ctx context.Context, d *docSync, why string) error {
+	s.e.logf("sync: %s: a snapshot sent to catch up %s; catching up from records", logName(d), why)
+	s.e.refuseCandidate(d.did)
+	d.resub = ^uint64(0) // set to the new subscription's request
+	return s.subscribe(ctx, d)
+}
+
+// resubscribing returns the document a message is for if that document's
+// subscription is being replaced and the message belongs to the old one.
+func (s *session) resubscribing(m wire.Message) *docSync {
+	var doc wire.DocID
+	switch m := m.(type) {
+	case *wire.Records:
+		doc = m.Doc
+	case *wire.Snapshot:
+		doc = m.Doc
+	case *wire.CaughtUp:
+		doc = m.Doc
+	case *wire.Writers:
+		doc = m.Doc
+	default:
+		return nil
+	}
+	if d := s.docs[doc]; d != nil && d.resub != 0 {
+		return d
+	}
+	return nil
 }
 
 // heldSnapshot is a snapshot waiting for this device's confirmation.

@@ -71,6 +71,24 @@ type Engine struct {
 	mu       sync.Mutex
 	status   Status
 	watchers []func(Status)
+	// noCand lists documents whose waiting snapshot this engine could not
+	// use to catch up: they catch up from records (see wire.Subscribe).
+	noCand map[wire.DocID]bool
+}
+
+func (e *Engine) refusedCandidate(doc wire.DocID) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.noCand[doc]
+}
+
+func (e *Engine) refuseCandidate(doc wire.DocID) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.noCand == nil {
+		e.noCand = map[wire.DocID]bool{}
+	}
+	e.noCand[doc] = true
 }
 
 // New returns an engine for ws with the default options. logf receives

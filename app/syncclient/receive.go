@@ -12,6 +12,9 @@ import (
 // The receiving side of a session: what the relay answers and sends.
 
 func (s *session) handle(ctx context.Context, m wire.Message) error {
+	if d := s.resubscribing(m); d != nil {
+		return nil // sent for the subscription being replaced
+	}
 	switch m := m.(type) {
 	case *wire.Ack:
 		return s.onAck(ctx, m)
@@ -57,6 +60,10 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 	delete(s.reqs, m.Req)
 	d := r.doc
 	switch r.kind {
+	case wire.TypeSubscribe:
+		if d.resub == m.Req {
+			d.resub = 0
+		}
 	case wire.TypeCreate:
 		if err := s.e.ws.SetMeta(d.id, func(meta *workspace.Meta) { meta.Registered = true }); err != nil {
 			return err

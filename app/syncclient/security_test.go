@@ -282,6 +282,8 @@ func TestJunkSnapshotDoesNotPruneHistory(t *testing.T) {
 	ben.mustSync() // confirms Ana's snapshot, if she made one
 	ana.addGoal(pair, "Ana's goal since the last snapshot")
 	ana.mustSync()
+	ben.addGoal(pair, "Ben's goal Ana has not seen")
+	ben.mustSync()
 	before := r.metric("pairwise_relay_snapshots_total")
 
 	// Ben, a writer, uploads junk signed with his own key at the head.
@@ -302,9 +304,14 @@ func TestJunkSnapshotDoesNotPruneHistory(t *testing.T) {
 		t.Fatalf("the junk snapshot: got %#v, want it taken (as a candidate)", m)
 	}
 
-	// Ana's app gets it, cannot open it, and does not confirm it; the
-	// relay keeps every record, so a new member gets the whole pair.
+	// Ana's app, behind, is sent it in place of the records it covers
+	// (only her confirmation is missing); it does not open, so her app
+	// catches up from the records, which the relay kept, and does not
+	// confirm it. A new member gets the whole pair.
 	ana.mustSync()
+	if !strings.Contains(ana.json(pair), "Ben's goal Ana has not seen") {
+		t.Fatal("after refusing the junk snapshot, Ana's app did not catch up from the records")
+	}
 	carol := newReplica(t, r)
 	code, _ := ana.ws.Invite(pair, true)
 	if _, err := carol.ws.Join(code, "Carol", mentoring.Mentee); err != nil {

@@ -76,6 +76,9 @@ type docSync struct {
 	// ignored counts records refused for want of a writer's signature.
 	cand    *heldSnapshot
 	ignored int
+	// resub is the request of a subscription replacing this one; until
+	// its answer, what arrives for the document belongs to the old one.
+	resub uint64
 	// sent holds the hash of each record pushed in this session until it
 	// comes back: sealing is deterministic, so our own record is checked by
 	// its bytes, without a signature verification.
@@ -319,7 +322,14 @@ func (s *session) subscribe(ctx context.Context, d *docSync) error {
 	if cap == nil {
 		cap = d.meta.Read
 	}
-	return s.request(ctx, &wire.Subscribe{Doc: d.did, Cap: cap, From: d.cursor}, request{doc: d})
+	sub := &wire.Subscribe{Doc: d.did, Cap: cap, From: d.cursor, Candidates: !s.e.refusedCandidate(d.did)}
+	if err := s.request(ctx, sub, request{doc: d}); err != nil {
+		return err
+	}
+	if d.resub != 0 {
+		d.resub = sub.Req // what arrives before its answer is the old subscription's
+	}
+	return nil
 }
 
 // done reports whether everything is exchanged: every pair caught up, its

@@ -140,11 +140,18 @@ type Create struct {
 // secret (write or read) and asks for every record after From. The relay
 // answers with an Ack, then a Snapshot if one covers more than From, then
 // the backlog as Records, then CaughtUp, then live Records as they arrive.
+//
+// With Candidates set, a subscriber far behind may be sent, in place of the
+// records it covers, a snapshot that waits for this subscriber's
+// confirmation alone (every other device that wrote what it covers has
+// confirmed it): the subscriber checks its own changes are in it. A
+// subscriber that could not open one subscribes again without the flag.
 type Subscribe struct {
-	Req  uint64 `cbor:"1,keyasint"`
-	Doc  DocID  `cbor:"2,keyasint"`
-	Cap  []byte `cbor:"3,keyasint"`
-	From uint64 `cbor:"4,keyasint"`
+	Req        uint64 `cbor:"1,keyasint"`
+	Doc        DocID  `cbor:"2,keyasint"`
+	Cap        []byte `cbor:"3,keyasint"`
+	From       uint64 `cbor:"4,keyasint"`
+	Candidates bool   `cbor:"5,keyasint,omitempty"`
 }
 
 // Push appends a sealed record. The connection must hold the document's

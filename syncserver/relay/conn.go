@@ -305,6 +305,15 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 			return err
 		}
 	}
+	candSent := false
+	if m.Candidates {
+		d.mu.Lock()
+		if cand := d.cand; cand != nil && cand.seq > from && len(cand.need) == 1 && cand.need[c.device] {
+			c.enqueue(cand.frame) // see wire.Subscribe
+			from, candSent = cand.seq, true
+		}
+		d.mu.Unlock()
+	}
 	for from < head {
 		recs, err := s.store.Read(m.Doc, from, wire.MaxRecordsPerBatch, 1<<20)
 		if err != nil {
@@ -347,7 +356,7 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 		c.enqueue(f)
 	}
 	sb.pending, sb.pbytes, sb.live = nil, 0, true
-	if d.cand != nil && d.cand.need[c.device] {
+	if d.cand != nil && d.cand.need[c.device] && !candSent {
 		c.enqueue(d.cand.frame)
 	}
 	return nil
