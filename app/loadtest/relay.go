@@ -20,13 +20,14 @@ import (
 // relayProc is one real relay process on loopback, started fresh for each
 // workload so that its memory figures belong to that workload alone.
 type relayProc struct {
-	dir   string
-	addr  string
-	url   string
-	token string
-	cmd   *exec.Cmd
-	log   string // the relay's stderr, shown when something goes wrong
-	done  chan struct{}
+	dir         string
+	addr        string
+	metricsAddr string // where the relay serves /metrics
+	url         string
+	token       string
+	cmd         *exec.Cmd
+	log         string // the relay's stderr, shown when something goes wrong
+	done        chan struct{}
 }
 
 // buildRelay compiles the relay without cgo, as it ships, into dir.
@@ -59,9 +60,16 @@ func startRelay(ctx context.Context, bin, dir string, cpu int) (*relayProc, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &relayProc{dir: dir, addr: addr, url: "ws://" + addr, token: strings.TrimSpace(string(out)),
+	maddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	r := &relayProc{dir: dir, addr: addr, metricsAddr: maddr, url: "ws://" + addr, token: strings.TrimSpace(string(out)),
 		log: filepath.Join(dir, "relay.log"), done: make(chan struct{})}
-	args := []string{bin, "serve", "--listen", addr, "--data", dir, "--log-level", "warn"}
+	// Every load client connects from loopback, so the per-address cap is
+	// raised to the relay-wide one; metrics have their own address.
+	args := []string{bin, "serve", "--listen", addr, "--data", dir, "--log-level", "warn",
+		"--max-conns-per-addr", "1000000", "--max-conns", "1000000", "--metrics-listen", maddr}
 	if cpu >= 0 {
 		if ts, err := exec.LookPath("taskset"); err == nil {
 			args = append([]string{ts, "-c", strconv.Itoa(cpu)}, args...) // taskset execs the relay: same PID
@@ -135,7 +143,7 @@ func (r *relayProc) cpu() (time.Duration, error) { return readCPU(r.pid()) }
 // metrics reads the named series of the relay's Prometheus endpoint (plain
 // counters, gauges and histogram _sum/_count series, without labels).
 func (r *relayProc) metrics(names ...string) (map[string]float64, error) {
-	resp, err := http.Get("http://" + r.addr + "/metrics")
+	resp, err := http.Get("http://" + r.metricsAddr + "/metrics")
 	if err != nil {
 		return nil, err
 	}
