@@ -21,7 +21,7 @@ import (
 func (u *UI) joinDialog() {
 	set := u.ws.Settings()
 	code := widget.NewMultiLineEntry()
-	code.SetPlaceHolder("PW1-…  (paste the code your partner or your programme sent you)")
+	code.SetPlaceHolder("PW2-…  (paste the code your partner or your programme sent you)")
 	code.Wrapping = fyne.TextWrapBreak
 	name := widget.NewEntry()
 	name.SetText(set.Name)
