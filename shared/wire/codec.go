@@ -79,7 +79,29 @@ func Decode(frame []byte) (Message, error) {
 	if err := decMode.Unmarshal(env.Body, m); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrDecode, env.Type, err)
 	}
+	canonical(m)
 	return m, nil
+}
+
+// canonical reads an optional signature sent as an empty byte string as
+// an absent one, as Encode writes it, so a message decodes to one value
+// whichever way it was written.
+func canonical(m Message) {
+	empty := func(b *[]byte) {
+		if len(*b) == 0 {
+			*b = nil
+		}
+	}
+	switch m := m.(type) {
+	case *Ack:
+		empty(&m.Sig)
+	case *Snapshot:
+		empty(&m.Sig)
+	case *Records:
+		for i := range m.Recs {
+			empty(&m.Recs[i].Sig)
+		}
+	}
 }
 
 func newMessage(t Type) Message {
