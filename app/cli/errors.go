@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"pairwise/app/mentoring"
 	"pairwise/app/syncclient"
@@ -77,10 +76,9 @@ func explainRefusal(we *wire.Error) string {
 		return "you joined it with a read-only invite, so the relay does not take your changes; they stay on this computer. Ask your partner for a full invite"
 	case wire.CodeDevice:
 		return "the relay could not check this computer's device key, so the data folder may be damaged. Restore it from a backup, or start with a fresh folder (--data DIR) and join your pairs again from new invites"
+	case wire.CodeToken:
+		return "adding a pair to this relay needs a valid organisation token: ask the relay's admin for one and give it with 'pairwise relay set URL --token TOKEN'"
 	case wire.CodeUnauthorized:
-		if strings.Contains(we.Msg, "token") {
-			return "adding a pair to this relay needs a valid organisation token: ask the relay's admin for one and give it with 'pairwise relay set URL --token TOKEN'"
-		}
 		return "the relay did not accept the access key of this invite: ask your partner for a fresh invite"
 	case wire.CodeRevoked:
 		return "the relay's admin revoked your organisation token: ask them for a new one and give it with 'pairwise relay set URL --token TOKEN'"

@@ -43,7 +43,7 @@ func TestExplainNamesTheCommand(t *testing.T) {
 		{"not a writer", refusal(wire.CodeNotWriter, ""), []string{"'pairwise pair remove ID'", "'pairwise pair join CODE'"}},
 		{"read-only refusal", refusal(wire.CodeReadOnly, ""), []string{"read-only invite", "full invite"}},
 		{"device", refusal(wire.CodeDevice, ""), []string{"device key", "--data DIR"}},
-		{"no token", refusal(wire.CodeUnauthorized, "creating a pair on this relay needs an organisation token"), []string{"'pairwise relay set URL --token TOKEN'"}},
+		{"no token", refusal(wire.CodeToken, "creating a pair on this relay needs an organisation token"), []string{"'pairwise relay set URL --token TOKEN'"}},
 		{"wrong access key", refusal(wire.CodeUnauthorized, "the access key in this invite does not match"), []string{"fresh invite"}},
 		{"revoked", &wire.Error{Code: wire.CodeRevoked}, []string{"revoked", "'pairwise relay set URL --token TOKEN'"}},
 		{"version", &wire.Error{Code: wire.CodeVersion}, []string{"update Pairwise"}},

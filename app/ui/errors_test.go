@@ -44,7 +44,7 @@ var errorKinds = []struct {
 	{"not a writer", refusal(wire.CodeNotWriter, ""), []string{"full invite", "join again with Join"}},
 	{"read-only refusal", refusal(wire.CodeReadOnly, ""), []string{"read-only invite", "full invite"}},
 	{"device", refusal(wire.CodeDevice, ""), []string{"device key", "fresh folder"}},
-	{"no token", refusal(wire.CodeUnauthorized, "creating a pair on this relay needs an organisation token; ask the relay's admin for one and set it with: pairwise relay set URL --token TOKEN"), []string{"under Organisation token in Settings"}},
+	{"no token", refusal(wire.CodeToken, "creating a pair on this relay needs an organisation token; ask the relay's admin for one and add it to Pairwise's relay settings"), []string{"under Organisation token in Settings"}},
 	{"wrong access key", refusal(wire.CodeUnauthorized, "the access key in this invite does not match"), []string{"fresh invite"}},
 	{"revoked", &wire.Error{Code: wire.CodeRevoked, Msg: "revoked"}, []string{"revoked", "in Settings"}},
 	{"version", &wire.Error{Code: wire.CodeVersion}, []string{"update Pairwise"}},
@@ -99,7 +99,7 @@ func TestShownErrorsStillMatch(t *testing.T) {
 // A stopped sync is said in the window's words, not the relay's.
 func TestStoppedSyncSaysWhatToDoHere(t *testing.T) {
 	u, _ := setup(t)
-	err := refusal(wire.CodeUnauthorized, "creating a pair on this relay needs an organisation token; ask the relay's admin for one and set it with: pairwise relay set URL --token TOKEN")
+	err := refusal(wire.CodeToken, "creating a pair on this relay needs an organisation token; ask the relay's admin for one and add it to Pairwise's relay settings")
 	u.showStatus(syncclient.Status{State: syncclient.Refused, Detail: err.Error(), Err: err})
 	text := strings.Join(labels(topOverlay(t, u)), " ")
 	if !strings.Contains(text, "Organisation token in Settings") || command.MatchString(text) || command.MatchString(u.status.Text) {

@@ -11,7 +11,8 @@ const (
 	CodeBadMessage   Code = "bad_message"     // undecodable or invalid message
 	CodeTooLarge     Code = "too_large"       // frame or body over the limit
 	CodeVersion      Code = "version"         // unsupported protocol version
-	CodeUnauthorized Code = "unauthorized"    // missing or wrong capability or token
+	CodeUnauthorized Code = "unauthorized"    // missing or wrong capability
+	CodeToken        Code = "token"           // creating needs a valid organisation token
 	CodeReadOnly     Code = "read_only"       // push with only the read capability
 	CodeNotFound     Code = "not_found"       // no such document
 	CodeExists       Code = "exists"          // document exists with other capabilities

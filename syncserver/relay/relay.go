@@ -295,7 +295,7 @@ func errFor(req uint64, doc wire.DocID, err error) *wire.Error {
 	case errors.Is(err, relaystore.ErrNotFound):
 		e.Code, e.Msg = wire.CodeNotFound, "this relay has no such pair; it may have been created on another relay"
 	case errors.Is(err, ErrNoToken), errors.Is(err, ErrTokenUnknown):
-		e.Code, e.Msg = wire.CodeUnauthorized, err.Error()
+		e.Code, e.Msg = wire.CodeToken, err.Error()
 	case errors.Is(err, ErrTokenRevoked):
 		e.Code, e.Msg = wire.CodeRevoked, err.Error()
 	case errors.Is(err, errBadCap):

@@ -349,7 +349,7 @@ func TestAccessRules(t *testing.T) {
 		c.hello("")
 		req := c.nextReq()
 		c.send(&wire.Create{Req: req, Doc: newDoc().id, Root: c.key.Pub()})
-		e := c.expectError(req, wire.CodeUnauthorized)
+		e := c.expectError(req, wire.CodeToken)
 		if !strings.Contains(e.Msg, "token") {
 			t.Fatalf("message does not say a token is needed: %q", e.Msg)
 		}

@@ -54,7 +54,7 @@ func OpenTokens(dir string) *Tokens {
 var (
 	ErrTokenUnknown = errors.New("this organisation token is not valid on this relay; check it was copied whole, or ask the relay's admin for a new one")
 	ErrTokenRevoked = errors.New("this organisation token was revoked by the relay's admin; ask them for a new one")
-	ErrNoToken      = errors.New("creating a pair on this relay needs an organisation token; ask the relay's admin for one and set it with: pairwise relay set URL --token TOKEN")
+	ErrNoToken      = errors.New("creating a pair on this relay needs an organisation token; ask the relay's admin for one and add it to Pairwise's relay settings")
 )
 
 // Check reports which token tok is, or why it may not be used.
