@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 )
 
@@ -101,55 +100,14 @@ func readRequests(dir string) (requestFile, error) {
 // editRequests changes the request file under an exclusive lock, writing
 // it atomically.
 func editRequests(dir string, edit func(*requestFile) error) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the relay's data folder %s: %w", dir, err)
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "admin-requests.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return fmt.Errorf("cannot lock the request file in %s: %w", dir, err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("cannot lock the request file in %s: %w", dir, err)
-	}
-	f, err := readRequests(dir)
-	if err != nil {
-		return err
-	}
-	if err := edit(&f); err != nil {
-		return err
-	}
-	if len(f.Done) > keepOutcomes {
-		f.Done = f.Done[len(f.Done)-keepOutcomes:]
-	}
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeAtomic(dir, RequestsFileName, append(b, '\n'))
-}
-
-// writeAtomic writes a file in dir through a temporary file renamed over
-// it, so a reader sees the old or the new file, never half of one.
-func writeAtomic(dir, name string, b []byte) error {
-	tmp, err := os.CreateTemp(dir, "."+name+"-*")
-	if err != nil {
-		return fmt.Errorf("cannot write %s in %s: %w", name, dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s in %s: %w", name, dir, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("cannot write %s in %s: %w", name, dir, err)
-	}
-	return nil
+	return editLocked(dir, "admin-requests.lock", RequestsFileName, func() (requestFile, error) { return readRequests(dir) },
+		func(f *requestFile) error {
+			if err := edit(f); err != nil {
+				return err
+			}
+			if len(f.Done) > keepOutcomes {
+				f.Done = f.Done[len(f.Done)-keepOutcomes:]
+			}
+			return nil
+		})
 }

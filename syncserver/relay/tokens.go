@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"pairwise/shared/seal"
@@ -130,53 +129,7 @@ func readTokenFile(path string) (tokenFile, error) {
 // editTokens changes the token file under an exclusive lock, writing it
 // atomically (a temporary file renamed over the old one).
 func editTokens(dir string, edit func(*tokenFile) error) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the relay's data folder %s: %w", dir, err)
-	}
-	lock, err := os.OpenFile(filepath.Join(dir, "tokens.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return fmt.Errorf("cannot lock the token file in %s: %w", dir, err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("cannot lock the token file in %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, TokenFileName)
-	f, err := readTokenFile(path)
-	if err != nil {
-		return err
-	}
-	if err := edit(&f); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".tokens-*")
-	if err != nil {
-		return fmt.Errorf("cannot write the token file in %s: %w", dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write the token file in %s: %w", dir, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write the token file in %s: %w", dir, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return editLocked(dir, "tokens.lock", TokenFileName, func() (tokenFile, error) { return readTokenFile(filepath.Join(dir, TokenFileName)) }, edit)
 }
 
 // NewToken issues a token named name and returns it. Only its hash is kept,
