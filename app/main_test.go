@@ -3,16 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"pairwise/syncserver/relaytest"
 )
 
 // The real binaries, built once for the package's tests by TestMain: the
@@ -171,7 +170,7 @@ func startRelayProcess(t *testing.T) *relayProcess {
 	// is picked here and handed over, which another process could take in
 	// between.
 	srv := exec.Command(relayBin, "serve", "--listen", "127.0.0.1:0", "--data", relayDir, "--log-format", "json")
-	log := &logBuffer{}
+	log := &relaytest.Log{}
 	srv.Stdout, srv.Stderr = log, log
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -250,39 +249,15 @@ func TestTwoMachinesThroughRelay(t *testing.T) {
 	})
 }
 
-// logBuffer collects the relay's log; the test reads it while the relay
-// still writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // servingAddr waits for the relay's "relay serving" line and returns the
 // host:port it names. The listener is bound before the line is logged.
 // The deadline only bounds a relay that never starts.
-func servingAddr(t *testing.T, log *logBuffer) string {
+func servingAddr(t *testing.T, log *relaytest.Log) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		for _, line := range strings.Split(log.String(), "\n") {
-			var e struct{ Msg, URL string }
-			if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "relay serving" {
-				if u, err := url.Parse(e.URL); err == nil && u.Host != "" {
-					return u.Host
-				}
-			}
+		if addr := relaytest.Served(log.String())["relay serving"]; addr != "" {
+			return addr
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the relay never said where it serves:\n%s", log)

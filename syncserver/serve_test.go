@@ -1,39 +1,17 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/url"
 	"os/exec"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"pairwise/syncserver/relaytest"
 )
-
-// logBuffer collects a relay process's log; tests read it while the
-// process still writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // served is a relay process on loopback and the addresses it bound.
 type served struct {
 	cmd *exec.Cmd
-	log *logBuffer
+	log *relaytest.Log
 	// addr serves WebSockets; metrics and debug are "" unless asked for.
 	addr, metrics, debug string
 }
@@ -58,7 +36,7 @@ func serveRelay(t *testing.T, dir string, extra ...string) *served {
 			args = append(args, f)
 		}
 	}
-	s := &served{log: &logBuffer{}}
+	s := &served{log: &relaytest.Log{}}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
@@ -76,20 +54,11 @@ func serveRelay(t *testing.T, dir string, extra ...string) *served {
 // which address it serves on, and returns each message's host:port. A
 // listener is bound before its line is logged, so a connection made after
 // it is accepted. The deadline only bounds a relay that never starts.
-func waitServing(t *testing.T, log *logBuffer, msgs []string) map[string]string {
+func waitServing(t *testing.T, log *relaytest.Log, msgs []string) map[string]string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got := map[string]string{}
-		for _, line := range strings.Split(log.String(), "\n") {
-			var e struct{ Msg, URL string }
-			if json.Unmarshal([]byte(line), &e) != nil || e.URL == "" {
-				continue
-			}
-			if u, err := url.Parse(e.URL); err == nil {
-				got[e.Msg] = u.Host
-			}
-		}
+		got := relaytest.Served(log.String())
 		all := true
 		for _, m := range msgs {
 			all = all && got[m] != ""

@@ -3,23 +3,22 @@ package syncclient
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"pairwise/app/mentoring"
 	"pairwise/app/workspace"
+
+	"pairwise/syncserver/relaytest"
 )
 
 var relayBin string
@@ -53,7 +52,7 @@ type relay struct {
 	token       string
 	cmd         *exec.Cmd
 	waitc       chan struct{} // closed when cmd has exited
-	log         *logBuffer
+	log         *relaytest.Log
 }
 
 func startRelay(t *testing.T) *relay {
@@ -77,7 +76,7 @@ func startRelay(t *testing.T) *relay {
 func (r *relay) start() {
 	r.t.Helper()
 	if r.log == nil {
-		r.log = &logBuffer{} // kept across restarts, to read after a failure
+		r.log = &relaytest.Log{} // kept across restarts, to read after a failure
 	}
 	fmt.Fprintf(r.log, "--- relay starts\n")
 	from := len(r.log.String())
@@ -98,9 +97,9 @@ func (r *relay) start() {
 		r.waitc = exited
 		for {
 			log := r.log.String()[from:]
-			urls := servingURLs(log)
-			if ws, metrics := urls["relay serving"], urls["metrics serving"]; ws != nil && metrics != nil {
-				r.addr, r.url, r.metricsAddr = ws.Host, "ws://"+ws.Host, metrics.Host
+			urls := relaytest.Served(log)
+			if ws, metrics := urls["relay serving"], urls["metrics serving"]; ws != "" && metrics != "" {
+				r.addr, r.url, r.metricsAddr = ws, "ws://"+ws, metrics
 				return
 			}
 			select {
@@ -126,42 +125,6 @@ func (r *relay) start() {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-// servingURLs maps each log message that names a url to that url.
-func servingURLs(log string) map[string]*url.URL {
-	got := map[string]*url.URL{}
-	for _, line := range strings.Split(log, "\n") {
-		var e struct{ Msg, URL string }
-		if json.Unmarshal([]byte(line), &e) != nil || e.URL == "" {
-			continue
-		}
-		if u, err := url.Parse(e.URL); err == nil {
-			got[e.Msg] = u
-		}
-	}
-	return got
-}
-
-// logBuffer collects the relay's log; tests read it while the relay still
-// writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *logBuffer) Bytes() []byte { return []byte(l.String()) }
 
 // kill stops the relay with SIGKILL, as a crash or power cut would.
 func (r *relay) kill() {
