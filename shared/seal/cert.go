@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -139,8 +140,12 @@ func (w *Writers) isWriterKey(p DevicePub) bool {
 // Add takes certificates in any order and returns those newly accepted.
 // Certificates for another document, badly signed, or past MaxCerts are
 // refused with an error naming the first; the rest are still taken. One
-// whose issuer is not trusted yet waits until its issuer is.
+// whose issuer is not trusted yet waits until its issuer is, within a
+// bound: what arrives together (a joiner's admission and writer
+// certificates) is settled together first, so certificates left waiting
+// by others can never crowd out a real chain.
 func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
+	var fresh [][32]byte // this call's certificates, waiting for now
 	for _, b := range raw {
 		h := sha256.Sum256(b)
 		if _, ok := w.certs[h]; ok {
@@ -148,6 +153,10 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 		}
 		if _, ok := w.waiting[h]; ok {
 			continue
+		}
+		if len(b) == CertSize && !bytes.Equal(b[2:18], w.doc[:]) {
+			err = cmpErr(err, fmt.Errorf("%w: it is for another document", ErrCert))
+			continue // refused before its signature is checked
 		}
 		c, perr := ParseCert(b)
 		switch {
@@ -157,16 +166,9 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 		case c.Doc != w.doc:
 			err = cmpErr(err, fmt.Errorf("%w: it is for another document", ErrCert))
 			continue
-		case len(w.certs) >= MaxCerts:
-			err = cmpErr(err, fmt.Errorf("%w: this document already has %d", ErrCert, MaxCerts))
-			continue
-		case len(w.waiting) >= MaxCerts && !w.mayIssue(c):
-			// Certificates nobody trusted yet are kept only so far: a
-			// flood of them must not crowd out real ones.
-			err = cmpErr(err, fmt.Errorf("%w: too many certificates wait for an issuer", ErrCert))
-			continue
 		}
 		w.waiting[h] = c
+		fresh = append(fresh, h)
 	}
 	for progress := true; progress; {
 		progress = false
@@ -175,6 +177,10 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 				continue
 			}
 			delete(w.waiting, h)
+			if len(w.certs) >= MaxCerts {
+				err = cmpErr(err, fmt.Errorf("%w: this document already has %d", ErrCert, MaxCerts))
+				continue
+			}
 			b := c.Encode()
 			w.certs[h] = b
 			added = append(added, b)
@@ -184,6 +190,14 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 				w.admissions[c.Subject] = true
 			}
 			progress = true
+		}
+	}
+	// Certificates nobody trusts yet are kept only so far: this call's
+	// leftovers go first.
+	for i := len(fresh) - 1; i >= 0 && len(w.waiting) > MaxCerts; i-- {
+		if _, ok := w.waiting[fresh[i]]; ok {
+			delete(w.waiting, fresh[i])
+			err = cmpErr(err, fmt.Errorf("%w: too many certificates wait for an issuer", ErrCert))
 		}
 	}
 	return added, err

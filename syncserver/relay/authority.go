@@ -99,7 +99,7 @@ func (w *writer) certify(r *writeReq) {
 		}
 		d.mu.Unlock()
 	}
-	if aerr != nil && len(added) == 0 {
+	if aerr != nil {
 		r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadCert,
 			Msg: fmt.Sprintf("the relay did not take these writer certificates (%v); ask your partner for a fresh invite", aerr)})
 		return

@@ -195,6 +195,11 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.send(err)
 			return nil
 		}
+		if len(m.Certs) > wire.MaxRecordsPerBatch {
+			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeTooLarge,
+				Msg: fmt.Sprintf("one message may carry at most %d writer certificates", wire.MaxRecordsPerBatch)})
+			return nil
+		}
 		if !s.writer.submit(&writeReq{c: c, certify: m}) {
 			return errors.New("shutting down")
 		}

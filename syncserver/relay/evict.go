@@ -102,7 +102,9 @@ func (s *Server) evictIdle() int {
 	n := 0
 	for id, d := range s.docs {
 		d.mu.Lock()
-		idle := len(d.subs) == 0 && d.pins == 0 && !d.pruning.Load()
+		// A waiting snapshot's confirmations live in memory only: keep
+		// the state until it is promoted.
+		idle := len(d.subs) == 0 && d.pins == 0 && !d.pruning.Load() && d.cand == nil
 		d.mu.Unlock()
 		if idle {
 			delete(s.docs, id)
