@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+
+	"github.com/automerge/automerge-go"
 )
 
 // LastChangeHash returns the hash of the last change chunk in raw (change
@@ -36,17 +38,22 @@ func LastChangeHash(raw []byte) string {
 	return hex.EncodeToString(last)
 }
 
-// OwnMissingFrom lists the changes by actor that d has and other lacks.
-// It reports false when other holds a change d has not seen, so the
-// question cannot be answered from d.
-func (d *Doc) OwnMissingFrom(other *Doc, actor string) ([]string, bool) {
-	heads := other.am.Heads()
-	for _, h := range heads {
-		if _, err := d.am.Change(h); err != nil {
+// OwnMissingSince lists the changes by actor that d has and a document
+// whose heads are heads lacks. It reports false when one of those heads is
+// a change d has not seen, so the question cannot be answered from d.
+func (d *Doc) OwnMissingSince(heads []string, actor string) ([]string, bool) {
+	hs := make([]automerge.ChangeHash, len(heads))
+	for i, h := range heads {
+		ch, err := automerge.NewChangeHash(h)
+		if err != nil {
 			return nil, false
 		}
+		if _, err := d.am.Change(ch); err != nil {
+			return nil, false
+		}
+		hs[i] = ch
 	}
-	chs, err := d.am.Changes(heads...)
+	chs, err := d.am.Changes(hs...)
 	if err != nil {
 		return nil, false
 	}

@@ -133,7 +133,7 @@ func (s *session) onRecords(m *wire.Records) error {
 			continue // already applied
 		}
 		if r.Seq != last+1 {
-			return fmt.Errorf("the relay at %s skipped from record %d to %d of pair %s; reconnecting", s.url, last, r.Seq, d.id)
+			return docError(d, fmt.Errorf("the relay at %s skipped from record %d to %d; syncing again from where this computer is", s.url, last, r.Seq))
 		}
 		last = r.Seq
 		if !s.signedByWriter(d, r) {
@@ -193,7 +193,7 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 			s.e.logf("sync: %s: a snapshot waiting for confirmation is not signed by a writer; it was not confirmed", logName(d))
 			return nil
 		}
-		return refused(d, fmt.Errorf("the relay's snapshot is not signed by one of the pair's writers; it was not applied"))
+		return refused(d, fmt.Errorf("the relay's snapshot is not signed by one of the pair's writers, so it was not applied; your changes stay on this computer. Tell the relay's admin: the relay may have been tampered with"))
 	}
 	plain, err := seal.OpenSnapshot(d.key, d.did, m.Seq, m.Body)
 	if err != nil {
@@ -216,7 +216,12 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 		d.cursor = m.Seq
 	}
 	if m.Candidate {
-		d.cand = &heldSnapshot{seq: m.Seq, plain: plain}
+		heads, err := s.e.ws.SnapshotHeads(plain) // loaded once, not on every ack
+		if err != nil {
+			s.e.logf("sync: %s: a snapshot waiting for confirmation does not load (%v); it was not confirmed", logName(d), err)
+			return nil
+		}
+		d.cand = &heldSnapshot{seq: m.Seq, heads: heads}
 		return s.tryConfirm(ctx, d)
 	}
 	if err := s.e.ws.ApplyRemote(d.id, []workspace.Remote{{Kind: store.Document, Data: plain}}, m.Seq); err != nil {
@@ -261,7 +266,7 @@ func (s *session) resubscribing(m wire.Message) *docSync {
 // heldSnapshot is a snapshot waiting for this device's confirmation.
 type heldSnapshot struct {
 	seq   uint64
-	plain []byte
+	heads []string // of the snapshot
 }
 
 // ownMark is one record of this device: its relay sequence and the last
@@ -293,11 +298,9 @@ func (s *session) tryConfirm(ctx context.Context, d *docSync) error {
 	if c == nil {
 		return nil
 	}
-	missing, known, err := s.e.ws.OwnMissingFrom(d.id, c.plain)
+	missing, known, err := s.e.ws.OwnMissingSince(d.id, c.heads)
 	if err != nil {
-		d.cand = nil
-		s.e.logf("sync: %s: a snapshot waiting for confirmation does not load (%v); it was not confirmed", logName(d), err)
-		return nil
+		return err
 	}
 	if !known {
 		return nil

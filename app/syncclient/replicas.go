@@ -16,6 +16,7 @@ type Replicas interface {
 	AddCerts(id string, certs [][]byte) error
 
 	SyncState(id string) (workspace.SyncState, error)
+	PendingIn(id string) uint64 // changes waiting for the relay, kept in memory
 	Outbox(id string, from uint64, max int) ([]workspace.Outgoing, error)
 	Acknowledge(id string, dseq uint64) error
 	RelaySnapshotAt(id string, seq uint64) error
@@ -23,7 +24,8 @@ type Replicas interface {
 	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error
 	CompleteJoin(id string) (bool, error)
 	Snapshot(id string) ([]byte, error)
-	OwnMissingFrom(id string, snapshot []byte) ([]string, bool, error)
+	SnapshotHeads(snapshot []byte) ([]string, error)
+	OwnMissingSince(id string, heads []string) ([]string, bool, error)
 	Present(id string) (bool, error)
 
 	Settings() workspace.Settings

@@ -342,7 +342,7 @@ func (s *session) done() bool {
 		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.cursor < d.maxOwnSeq {
 			return false
 		}
-		if st, err := s.e.ws.SyncState(d.id); err != nil || st.Pending() > 0 {
+		if s.e.ws.PendingIn(d.id) > 0 {
 			return false
 		}
 	}

@@ -74,7 +74,7 @@ func (w *Workspace) admitFromInvite(meta *Meta, inv seal.Invite) {
 	}
 }
 
-// admission makes a one-time admission key for a write invite to meta's
+// admission makes a fresh admission key for a write invite to meta's
 // document. Only a writer's admission is accepted by the partner, so a
 // device that is not one (a folder from before signed devices) gets none.
 func (w *Workspace) admission(meta Meta, doc [16]byte) *seal.Admission {
@@ -88,21 +88,27 @@ func (w *Workspace) admission(meta Meta, doc [16]byte) *seal.Admission {
 	return seal.NewAdmission(w.device, doc)
 }
 
-// OwnMissingFrom lists the changes this replica wrote to a document that a
-// snapshot lacks. It reports false when the snapshot holds changes this
-// replica has not seen yet, so it cannot tell; the error is for a snapshot
-// that does not load.
-func (w *Workspace) OwnMissingFrom(id string, snapshot []byte) ([]string, bool, error) {
-	h, err := w.get(id)
+// SnapshotHeads loads a whole saved document, such as a snapshot waiting
+// for confirmation, and returns its heads.
+func (w *Workspace) SnapshotHeads(snapshot []byte) ([]string, error) {
+	doc, err := crdt.Load(snapshot, crdt.NewActor())
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	other, err := crdt.Load(snapshot, crdt.NewActor())
+	return doc.Heads(), nil
+}
+
+// OwnMissingSince lists the changes this replica wrote to a document that
+// a document with the given heads (see SnapshotHeads) lacks. It reports
+// false when those heads hold changes this replica has not seen yet, so it
+// cannot tell.
+func (w *Workspace) OwnMissingSince(id string, heads []string) ([]string, bool, error) {
+	h, err := w.get(id)
 	if err != nil {
 		return nil, false, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	missing, ok := h.doc.OwnMissingFrom(other, h.meta.Actor)
+	missing, ok := h.doc.OwnMissingSince(heads, h.meta.Actor)
 	return missing, ok, nil
 }

@@ -2,6 +2,6 @@
 
 package badgertidy
 
-// lock cannot tell whether another process uses dir here, so tidying is
-// skipped.
-func lock(string) (func(), bool) { return nil, false }
+// LockDir cannot tell whether another process uses dir here: it reports
+// false, so tidying is skipped.
+func LockDir(string) (unlock func(), ok bool) { return nil, false }

@@ -8,9 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lock takes the lock Badger takes on dir (an exclusive flock on the
-// folder itself), reporting false when another process holds it.
-func lock(dir string) (func(), bool) {
+// LockDir takes the lock Badger takes on dir (an exclusive flock on the
+// folder itself), reporting false when another process, or a Badger open
+// in this one, holds it.
+func LockDir(dir string) (unlock func(), ok bool) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, false

@@ -28,7 +28,7 @@ func RemoveEmptyLogs(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	unlock, ok := lock(dir)
+	unlock, ok := LockDir(dir)
 	if !ok {
 		return nil, nil // in use: Badger will say so when it tries to open
 	}

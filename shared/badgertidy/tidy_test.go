@@ -42,7 +42,7 @@ func TestRemoveEmptyLogsKeepsEverythingElse(t *testing.T) {
 func TestNothingIsRemovedWhileTheFolderIsInUse(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "00001.mem"), nil, 0o600)
-	unlock, ok := lock(dir)
+	unlock, ok := LockDir(dir)
 	if !ok {
 		t.Fatal("cannot take the lock")
 	}
