@@ -91,8 +91,8 @@ func TestWrongCapabilityIsRefused(t *testing.T) {
 	}
 	err := b.sync()
 	var we *wire.Error
-	if !errors.As(err, &we) || we.Code != wire.CodeToken {
-		t.Fatalf("got %v, want a refusal for want of a token", err)
+	if !errors.As(err, &we) || we.Code != wire.CodeUnauthorized {
+		t.Fatalf("got %v, want an unauthorized refusal", err)
 	}
 }
 
