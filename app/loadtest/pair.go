@@ -43,7 +43,7 @@ func newPair(w, r *replica) (*pair, error) {
 			return
 		}
 		at := p.track.now() // first: the pair has just been applied
-		if cur, _, err := r.state(id); err == nil {
+		if cur, err := r.ws.Applied(id); err == nil {
 			p.track.observe(cur, at)
 		}
 	})

@@ -126,6 +126,9 @@ func (s *session) onRecords(m *wire.Records) error {
 	if d == nil {
 		return nil
 	}
+	if m.Early {
+		return s.onEarly(d, m)
+	}
 	items := make([]workspace.Remote, 0, len(m.Recs))
 	last := d.cursor
 	for _, r := range m.Recs {
@@ -251,6 +254,8 @@ func (s *session) resubscribing(m wire.Message) *docSync {
 	case *wire.Snapshot:
 		doc = m.Doc
 	case *wire.CaughtUp:
+		doc = m.Doc
+	case *wire.Durable:
 		doc = m.Doc
 	case *wire.Writers:
 		doc = m.Doc

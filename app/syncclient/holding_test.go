@@ -31,6 +31,10 @@ type holdingRelay struct {
 	mu      sync.Mutex
 	held    map[wire.DeviceID]bool
 	dropped int // Records frames held back so far
+	// unstored are devices that never hear that their early records are
+	// stored (Durable notices are dropped); notices counts them.
+	unstored map[wire.DeviceID]bool
+	notices  int
 	conns   []*websocket.Conn
 }
 
@@ -81,11 +85,15 @@ func (h *holdingRelay) cut() {
 
 // drop reports whether to hold back frame m bound for device, and counts it.
 func (h *holdingRelay) drop(device *wire.DeviceID, m wire.Message) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := m.(*wire.Durable); ok && device != nil && h.unstored[*device] {
+		h.notices++
+		return true
+	}
 	if _, ok := m.(*wire.Records); !ok {
 		return false
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if device == nil || !h.held[*device] {
 		return false
 	}

@@ -44,6 +44,8 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 			return err
 		}
 		return s.maybeSnapshot(ctx, d, false)
+	case *wire.Durable:
+		return s.onDurable(m)
 	case *wire.Writers:
 		return s.onWriters(m)
 	case *wire.Error:

@@ -22,6 +22,8 @@ type Replicas interface {
 	RelaySnapshotAt(id string, seq uint64) error
 
 	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error
+	ApplyEarly(id string, items []workspace.Remote, upto uint64) error
+	Stored(id string, cursor uint64)
 	CompleteJoin(id string) (bool, error)
 	Snapshot(id string) ([]byte, error)
 	SnapshotHeads(snapshot []byte) ([]string, error)

@@ -79,6 +79,10 @@ type docSync struct {
 	// resub is the request of a subscription replacing this one; until
 	// its answer, what arrives for the document belongs to the old one.
 	resub uint64
+	// early are records merged before the relay stored them, up to
+	// earlyHigh; the cursor reaches them with the relay's Durable notice.
+	early     []earlyRec
+	earlyHigh uint64
 	// sent holds the hash of each record pushed in this session until it
 	// comes back: sealing is deterministic, so our own record is checked by
 	// its bytes, without a signature verification.
@@ -322,7 +326,8 @@ func (s *session) subscribe(ctx context.Context, d *docSync) error {
 	if cap == nil {
 		cap = d.meta.Read
 	}
-	sub := &wire.Subscribe{Doc: d.did, Cap: cap, From: d.cursor, Candidates: !s.e.refusedCandidate(d.did)}
+	sub := &wire.Subscribe{Doc: d.did, Cap: cap, From: d.cursor, Candidates: !s.e.refusedCandidate(d.did), Early: true}
+	d.early, d.earlyHigh = nil, 0 // a new subscription sends them again
 	if err := s.request(ctx, sub, request{doc: d}); err != nil {
 		return err
 	}

@@ -30,6 +30,9 @@ type handle struct {
 	compact *time.Timer
 	// reads counts whole-document reads (Workspace.Counts).
 	reads *atomic.Int64
+	// applied is the highest relay sequence merged in memory (ApplyEarly);
+	// the stored cursor may lag it.
+	applied atomic.Uint64
 }
 
 // read returns the typed pair. The result is shared: callers must not

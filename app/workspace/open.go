@@ -105,6 +105,7 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 		return nil, err
 	}
 	w.rep = newReporter(w, o.InlineReports)
+	w.saver = newSaver(w)
 	return w, nil
 }
 
@@ -112,7 +113,8 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 // progress, and runs the compactions that were waiting for a pause, so the
 // next start loads a snapshot instead of replaying every change.
 func (w *Workspace) Close() error {
-	w.rep.close() // writes the reports still due, while the store is open
+	w.saver.close() // writes what arrived early, while the store is open
+	w.rep.close()   // writes the reports still due, while the store is open
 	w.closed.Store(true)
 	w.mu.Lock()
 	hs := make([]*handle, 0, len(w.docs))

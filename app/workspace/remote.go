@@ -28,11 +28,91 @@ var ErrRemoteBroken = errors.New("a change from the relay could not be merged")
 // stored, the in-memory document is restored, and the cursor stays put.
 func (w *Workspace) ApplyRemote(id string, items []Remote, cursor uint64) error {
 	changed, err := w.applyRemote(id, items, cursor)
+	if err == nil {
+		if h, gerr := w.get(id); gerr == nil {
+			h.advance(cursor)
+		}
+	}
 	if changed {
 		w.notify(id) // after the handle's lock is released: watchers read the pair
 		w.afterChange(id)
 	}
 	return err
+}
+
+// ApplyEarly merges records the relay has numbered but not yet stored, up
+// to relay sequence upto: the pair shows them at once, and they are saved
+// in the background (see saver), but the cursor stays where it is until
+// the relay says they are stored (Stored). If the relay loses them, it
+// sends whatever takes their numbers, and merging a change twice changes
+// nothing.
+func (w *Workspace) ApplyEarly(id string, items []Remote, upto uint64) error {
+	changed, err := w.applyEarly(id, items, upto)
+	if changed {
+		w.notify(id)
+		w.afterChange(id)
+	}
+	return err
+}
+
+// Stored moves the pair's cursor to cursor once the relay has stored every
+// record up to it. Like ApplyEarly, it does not wait for the disk: the
+// cursor is written with, or after, the changes it passes.
+func (w *Workspace) Stored(id string, cursor uint64) {
+	w.saver.add(id, nil, cursor)
+}
+
+func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed bool, err error) {
+	h, err := w.get(id)
+	if err != nil {
+		return false, err
+	}
+	var received []store.Chunk
+	for _, it := range items {
+		if !it.Own {
+			received = append(received, store.Chunk{Kind: it.Kind, Data: it.Data})
+		}
+	}
+	if len(received) == 0 {
+		h.advance(upto)
+		return false, nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.forget()
+	doc, chunks, err := mergeChunks(h.doc, received)
+	if err != nil {
+		if doc, lerr := w.load(h.meta); lerr == nil {
+			h.doc = doc
+		}
+		return false, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, id, err)
+	}
+	h.doc = doc
+	h.noteChanges(chunks...)
+	w.saver.add(id, chunks, 0)
+	w.noteTitle(h)
+	h.advance(upto)
+	return true, nil
+}
+
+// Applied returns the highest relay sequence merged into the pair on this
+// machine, whether or not the relay has said it is stored.
+func (w *Workspace) Applied(id string) (uint64, error) {
+	h, err := w.get(id)
+	if err != nil {
+		return 0, err
+	}
+	st, err := w.st.State(id)
+	return max(st.Cursor, h.applied.Load()), err
+}
+
+// SettleSaves waits until what arrived early is written to the store.
+func (w *Workspace) SettleSaves() { w.saver.settle() }
+
+// advance raises the highest relay sequence merged in memory to seq.
+func (h *handle) advance(seq uint64) {
+	for cur := h.applied.Load(); seq > cur && !h.applied.CompareAndSwap(cur, seq); cur = h.applied.Load() {
+	}
 }
 
 func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (changed bool, err error) {
@@ -73,13 +153,18 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	}
 	h.noteChanges(chunks...)
 	w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
-	// Only the title is needed here: reading the whole pair on every
-	// arrival made a busy reader fall behind.
+	w.noteTitle(h)
+	return true, nil
+}
+
+// noteTitle keeps the pair's title in its meta current after a merge. Only
+// the title is read: reading the whole pair on every arrival made a busy
+// reader fall behind. The caller holds h.mu.
+func (w *Workspace) noteTitle(h *handle) {
 	if title, err := mentoring.ReadTitle(h.doc); err == nil && title != h.meta.Title {
 		h.meta.Title = title
 		_ = w.putMeta(h.meta)
 	}
-	return true, nil
 }
 
 // CompleteJoin is called once the relay has sent all it has of a pair. It

@@ -117,6 +117,7 @@ type Workspace struct {
 	reported map[string]reported
 	reportMu sync.Mutex
 	rep      *reporter
+	saver    *saver
 	counts   counters
 }
 

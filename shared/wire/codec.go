@@ -136,6 +136,8 @@ func newMessage(t Type) Message {
 		return &Writers{}
 	case TypeConfirm:
 		return &Confirm{}
+	case TypeDurable:
+		return &Durable{}
 	}
 	return nil
 }

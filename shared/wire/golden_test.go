@@ -47,6 +47,7 @@ func goldenMessages() []Message {
 		&Certify{Req: 5, Doc: goldenDoc, Certs: [][]byte{seq(0x05, 146)}},
 		&Writers{Doc: goldenDoc, Root: [32]byte(seq(0x20, 32)), Certs: [][]byte{seq(0x05, 146), seq(0x06, 146)}},
 		&Confirm{Req: 6, Doc: goldenDoc, Seq: 40},
+		&Durable{Doc: goldenDoc, Seq: 42},
 		&CaughtUp{Doc: goldenDoc, Seq: 42},
 		&Error{Req: 3, Doc: goldenDoc, Code: CodeReadOnly, Msg: "this invite is read-only: ask your partner for a full invite to make changes"},
 	}

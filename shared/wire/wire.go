@@ -53,6 +53,7 @@ const (
 	TypeCertify   Type = 13 // client → relay: add writer certificates to a document
 	TypeWriters   Type = 14 // relay → client: a document's root and certificates
 	TypeConfirm   Type = 15 // client → relay: a snapshot holds this device's records
+	TypeDurable   Type = 16 // relay → client: early records up to Seq are stored
 )
 
 func (t Type) String() string {
@@ -87,6 +88,8 @@ func (t Type) String() string {
 		return "writers"
 	case TypeConfirm:
 		return "confirm"
+	case TypeDurable:
+		return "durable"
 	}
 	return "unknown"
 }
@@ -146,12 +149,20 @@ type Create struct {
 // confirmation alone (every other device that wrote what it covers has
 // confirmed it): the subscriber checks its own changes are in it. A
 // subscriber that could not open one subscribes again without the flag.
+//
+// With Early set, live records are sent as soon as the relay has numbered
+// them, before its disk has them (Records.Early), and a Durable notice
+// follows once they are stored. The subscriber may apply an early record
+// (a change applied twice is harmless) but must not move its cursor past
+// the last Durable: if the relay loses an early record, another may take
+// its number, and the writer, never acknowledged, pushes it again.
 type Subscribe struct {
 	Req        uint64 `cbor:"1,keyasint"`
 	Doc        DocID  `cbor:"2,keyasint"`
 	Cap        []byte `cbor:"3,keyasint"`
 	From       uint64 `cbor:"4,keyasint"`
 	Candidates bool   `cbor:"5,keyasint,omitempty"`
+	Early      bool   `cbor:"6,keyasint,omitempty"`
 }
 
 // Push appends a sealed record. The connection must hold the document's
@@ -192,9 +203,11 @@ type Record struct {
 }
 
 // Records carries consecutive records of one document in sequence order.
+// Early records are not on the relay's disk yet (see Subscribe.Early).
 type Records struct {
-	Doc  DocID    `cbor:"1,keyasint"`
-	Recs []Record `cbor:"2,keyasint"`
+	Doc   DocID    `cbor:"1,keyasint"`
+	Recs  []Record `cbor:"2,keyasint"`
+	Early bool     `cbor:"3,keyasint,omitempty"`
 }
 
 // SnapPut uploads a sealed snapshot that holds every record up to and
@@ -251,6 +264,13 @@ type Confirm struct {
 	Seq uint64 `cbor:"3,keyasint"`
 }
 
+// Durable tells an Early subscriber that every record up to Seq is stored:
+// its cursor may move there.
+type Durable struct {
+	Doc DocID  `cbor:"1,keyasint"`
+	Seq uint64 `cbor:"2,keyasint"`
+}
+
 // CaughtUp tells a subscriber that everything up to Seq has been sent.
 type CaughtUp struct {
 	Doc DocID  `cbor:"1,keyasint"`
@@ -281,3 +301,4 @@ func (*Challenge) WireType() Type { return TypeChallenge }
 func (*Certify) WireType() Type   { return TypeCertify }
 func (*Writers) WireType() Type   { return TypeWriters }
 func (*Confirm) WireType() Type   { return TypeConfirm }
+func (*Durable) WireType() Type   { return TypeDurable }

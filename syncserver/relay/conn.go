@@ -59,6 +59,7 @@ type closing struct {
 type sub struct {
 	d       *docState
 	write   bool
+	early   bool // takes records before they are stored (wire.Subscribe.Early)
 	live    bool
 	pending [][]byte
 	pbytes  int
@@ -294,10 +295,15 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 			Msg: fmt.Sprintf("one connection may follow at most %d pairs", s.limits.MaxDocsPerConn)})
 		return nil
 	}
-	sb := &sub{d: d, write: write}
+	sb := &sub{d: d, write: write, early: m.Early}
 	d.mu.Lock()
 	head, snapSeq := d.meta.Head, d.meta.SnapSeq
 	d.subs[c] = sb
+	if sb.early {
+		for _, f := range d.early {
+			sb.deliver(c, f) // numbered after head, so they follow the backlog
+		}
+	}
 	root, certs := d.meta.Root, d.certs
 	d.mu.Unlock()
 	c.subs[m.Doc] = sb

@@ -108,6 +108,10 @@ type docState struct {
 	// before version 2); the writer goroutine alone uses it.
 	auth *seal.Writers
 	snap *snapFrame // the current snapshot, encoded once (snapcache.go)
+	// early are the frames of records numbered but not yet stored, as
+	// sent to Early subscribers; a new Early subscriber gets them after
+	// its backlog. Emptied when they are stored.
+	early [][]byte
 	pins int        // subscribes under way; guarded by Server.mu (evict.go)
 
 	// The writer goroutine alone touches these.

@@ -33,6 +33,8 @@ type testRelay struct {
 	url   string
 	token string
 	logs  *bytes.Buffer
+	// wrap, if set before open, stands between the relay and its store.
+	wrap func(relaystore.Store) relaystore.Store
 }
 
 func startRelay(t *testing.T, limits Limits) *testRelay {
@@ -53,7 +55,11 @@ func (r *testRelay) open(limits Limits) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.srv = New(st, OpenTokens(r.dir), log, limits)
+	var store relaystore.Store = st
+	if r.wrap != nil {
+		store = r.wrap(st)
+	}
+	r.srv = New(store, OpenTokens(r.dir), log, limits)
 	r.http = httptest.NewServer(r.srv.Handler())
 	r.url = "ws" + strings.TrimPrefix(r.http.URL, "http")
 	r.t.Cleanup(r.close)
@@ -76,6 +82,7 @@ type client struct {
 	device wire.DeviceID
 	nonce  [32]byte
 	req    uint64
+	early  bool // subscribes for records before they are stored
 }
 
 func dial(t *testing.T, url string) *client {
@@ -238,7 +245,7 @@ func (c *client) certify(d testDoc) {
 func (c *client) subscribe(doc wire.DocID, cap []byte, from uint64) (*wire.Snapshot, []wire.Record) {
 	c.t.Helper()
 	req := c.nextReq()
-	c.send(&wire.Subscribe{Req: req, Doc: doc, Cap: cap, From: from})
+	c.send(&wire.Subscribe{Req: req, Doc: doc, Cap: cap, From: from, Early: c.early})
 	c.expectAck(req)
 	var snap *wire.Snapshot
 	var recs []wire.Record

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
@@ -58,8 +60,10 @@ func (r *writeReq) size() int {
 
 // writer is the one goroutine that assigns sequence numbers and writes the
 // logs. It takes every request waiting when it starts a commit, so one disk
-// sync covers many pushes (group commit), and it fans records out only after
-// that sync: a subscriber never sees a record the relay could still lose.
+// sync covers many pushes (group commit). Subscribers that asked for early
+// records get them before that sync, the others after it; nobody's cursor
+// moves past a record the relay could still lose, and writers are
+// acknowledged only once their records are stored.
 type writer struct {
 	s    *Server
 	in   chan *writeReq
@@ -278,6 +282,14 @@ func (w *writer) commit(batch []*writeReq) {
 		}
 	}
 
+	// Early subscribers get the records now, while the disk works; the
+	// others, and everyone's cursor, wait for the commit.
+	for _, id := range order {
+		if p := docs[id]; p.d != nil && len(p.recs) > 0 {
+			p.d.publishEarly(p.recs)
+		}
+	}
+
 	if len(b.Entries) > 0 || len(b.Creates) > 0 {
 		start := time.Now()
 		err := s.store.Commit(b)
@@ -289,6 +301,13 @@ func (w *writer) commit(batch []*writeReq) {
 				replies = append(replies, reply{a.c, errFor(ack.Req, ack.Doc, err)})
 			}
 			acks = nil
+			// The numbers the early records took will be given to others:
+			// whoever saw them must start again from what is stored.
+			for _, id := range order {
+				if p := docs[id]; p.d != nil && len(p.recs) > 0 {
+					p.d.revokeEarly()
+				}
+			}
 			// The cached device sequences were not advanced, so retries
 			// are judged against what is really stored.
 			for _, r := range replies {
@@ -327,25 +346,74 @@ func (w *writer) commit(batch []*writeReq) {
 // commit of large records reaches subscribers in several frames.
 const maxLiveFrame = 512 << 10
 
-// publish advances the head and hands the records to every subscriber,
-// each frame encoded once for all of them.
-func (d *docState) publish(head uint64, recs *wire.Records) {
+// liveFrames encodes records for subscribers, in frames of at most
+// maxLiveFrame bytes of bodies, each encoded once for all of them.
+func liveFrames(doc wire.DocID, recs []wire.Record, early bool) [][]byte {
 	var frames [][]byte
-	for rest := recs.Recs; len(rest) > 0; {
+	for rest := recs; len(rest) > 0; {
 		n, size := 0, 0
 		for n < len(rest) && n < wire.MaxRecordsPerBatch && (n == 0 || size+len(rest[n].Body) <= maxLiveFrame) {
 			size += len(rest[n].Body)
 			n++
 		}
-		if f, err := wire.Encode(&wire.Records{Doc: recs.Doc, Recs: rest[:n]}); err == nil {
+		if f, err := wire.Encode(&wire.Records{Doc: doc, Recs: rest[:n], Early: early}); err == nil {
 			frames = append(frames, f)
 		}
 		rest = rest[n:]
 	}
+	return frames
+}
+
+// publishEarly hands records the writer has numbered, but not yet stored,
+// to the Early subscribers, and keeps them for Early subscribers that
+// arrive before they are stored.
+func (d *docState) publishEarly(recs []wire.Record) {
+	frames := liveFrames(d.id, recs, true)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for c, sb := range d.subs {
+		if sb.early {
+			for _, f := range frames {
+				sb.deliver(c, f)
+			}
+		}
+	}
+	d.early = append(d.early, frames...)
+}
+
+// revokeEarly is called when records sent early could not be stored:
+// their numbers go to other records, so every Early subscriber is dropped
+// (before anything else reaches it for this document) and reconnects from
+// what it knows is stored.
+func (d *docState) revokeEarly() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.early = nil
+	for c, sb := range d.subs {
+		if sb.early {
+			delete(d.subs, c)
+			c.finish(websocket.StatusTryAgainLater, "the relay could not store the latest changes; reconnect to sync again")
+		}
+	}
+}
+
+// publish advances the head once records are stored: Early subscribers
+// are told their cursor may move, the others get the records.
+func (d *docState) publish(head uint64, recs *wire.Records) {
+	var frames [][]byte
+	durable, _ := wire.Encode(&wire.Durable{Doc: recs.Doc, Seq: head})
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.meta.Head = head
+	d.early = nil
 	for c, sb := range d.subs {
+		if sb.early {
+			sb.deliver(c, durable)
+			continue
+		}
+		if frames == nil {
+			frames = liveFrames(recs.Doc, recs.Recs, false)
+		}
 		for _, f := range frames {
 			sb.deliver(c, f)
 		}

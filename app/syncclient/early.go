@@ -1,0 +1,89 @@
+package syncclient
+
+import (
+	"fmt"
+
+	"pairwise/app/crdt"
+	"pairwise/app/store"
+	"pairwise/app/workspace"
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+)
+
+// Early records: the relay sends live records as soon as it has numbered
+// them, while its disk works, and a Durable notice once they are stored
+// (wire.Subscribe.Early). They are verified, opened and merged at once, so
+// the person sees a partner's edit without waiting for two disks; the
+// cursor moves only with Durable, because a record the relay loses may
+// have its number taken by another, which must then be fetched.
+
+// earlyRec is a record merged early, waiting for the relay to store it.
+type earlyRec struct {
+	seq  uint64
+	hash string // the last change of this device's own record, else ""
+}
+
+func (s *session) onEarly(d *docSync, m *wire.Records) error {
+	last := max(d.cursor, d.earlyHigh)
+	var items []workspace.Remote
+	for _, r := range m.Recs {
+		if r.Seq <= last {
+			continue // merged already
+		}
+		if r.Seq != last+1 {
+			return docError(d, fmt.Errorf("the relay at %s skipped from record %d to %d; syncing again from where this computer is", s.url, last, r.Seq))
+		}
+		last = r.Seq
+		mark := earlyRec{seq: r.Seq}
+		if !s.signedByWriter(d, r) {
+			d.ignored++
+			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", logName(d), r.Seq)
+			d.early = append(d.early, mark)
+			continue
+		}
+		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
+		if err != nil {
+			return refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
+		}
+		d.early = append(d.early, mark)
+		if r.Device == s.device {
+			d.early[len(d.early)-1].hash = crdt.LastChangeHash(plain)
+			if r.DSeq >= d.reborn {
+				continue // in the local copy already
+			}
+		}
+		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
+	}
+	if last == max(d.cursor, d.earlyHigh) {
+		return nil
+	}
+	if err := s.e.ws.ApplyEarly(d.id, items, last); err != nil {
+		return refused(d, err)
+	}
+	d.earlyHigh = last
+	return nil
+}
+
+// onDurable moves the cursor over the early records the relay has stored.
+func (s *session) onDurable(m *wire.Durable) error {
+	d := s.docs[m.Doc]
+	if d == nil {
+		return nil
+	}
+	// Only as far as what was sent: a relay that says it stored records
+	// it never sent is holding them back, and the cursor must not pass
+	// them (freeze.go tells the person if it goes on).
+	upto := min(m.Seq, d.earlyHigh)
+	if upto <= d.cursor {
+		return nil
+	}
+	n := 0
+	for n < len(d.early) && d.early[n].seq <= upto {
+		d.remember(d.early[n].seq, d.early[n].hash)
+		n++
+	}
+	d.early = append(d.early[:0], d.early[n:]...)
+	s.e.ws.Stored(d.id, upto)
+	d.cursor = upto
+	return nil
+}

@@ -1,0 +1,140 @@
+package relay
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"pairwise/shared/wire"
+	"pairwise/syncserver/relaystore"
+)
+
+// heldStore holds each commit until the test lets it go, and can make it
+// fail, so a test sees what subscribers get while the disk works.
+type heldStore struct {
+	relaystore.Store
+	hold chan bool // receives whether the held commit succeeds
+}
+
+var errDiskGone = errors.New("the disk went away")
+
+func (h *heldStore) Commit(b relaystore.Batch) error {
+	if len(b.Entries) > 0 && h.hold != nil {
+		if ok := <-h.hold; !ok {
+			return errDiskGone
+		}
+	}
+	return h.Store.Commit(b)
+}
+
+func startHeldRelay(t *testing.T) (*testRelay, *heldStore) {
+	t.Helper()
+	dir := t.TempDir()
+	tok, err := NewToken(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := &heldStore{}
+	r := &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}, wrap: func(st relaystore.Store) relaystore.Store {
+		held.Store = st
+		return held
+	}}
+	r.open(DefaultLimits())
+	return r, held
+}
+
+// A subscriber that asks for early records gets a record while the relay's
+// commit is still under way, and a Durable notice once it is stored; the
+// writer is acknowledged only then, and a subscriber that did not ask gets
+// the record only then.
+func TestEarlyRecordsArriveBeforeTheCommitAndDurableAfter(t *testing.T) {
+	r, held := startHeldRelay(t)
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	early := dial(t, r.url)
+	early.hello("")
+	early.early = true
+	early.subscribe(d.id, d.read[:], 0)
+	plain := dial(t, r.url)
+	plain.hello("")
+	plain.subscribe(d.id, d.read[:], 0)
+
+	held.hold = make(chan bool)
+	req := a.push(d.id, 1, "while the disk works")
+	m, ok := early.next().(*wire.Records)
+	if !ok || !m.Early || len(m.Recs) != 1 || m.Recs[0].Seq != 1 || string(m.Recs[0].Body) != "while the disk works" {
+		t.Fatalf("an early subscriber got %#v while the commit was held, want the record marked early", m)
+	}
+	held.hold <- true // the commit goes through
+
+	if got, ok := early.next().(*wire.Durable); !ok || got.Seq != 1 {
+		t.Fatalf("after the commit the early subscriber got %#v, want Durable up to 1", got)
+	}
+	if ack := a.expectAck(req); ack.Seq != 1 {
+		t.Fatalf("the writer's ack says %d, want 1", ack.Seq)
+	}
+	if got, ok := plain.next().(*wire.Records); !ok || got.Early || len(got.Recs) != 1 || got.Recs[0].Seq != 1 {
+		t.Fatalf("a subscriber that did not ask for early records got %#v, want the stored record", got)
+	}
+}
+
+// When records sent early cannot be stored, their numbers will go to other
+// records: every early subscriber is dropped before it hears of anything
+// else, the writer gets an error, and the numbers go to what is stored
+// next, which a reconnecting early subscriber and a plain one both get.
+func TestLostEarlyRecordsDropTheirSubscribers(t *testing.T) {
+	r, held := startHeldRelay(t)
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	early := dial(t, r.url)
+	early.hello("")
+	early.early = true
+	early.subscribe(d.id, d.read[:], 0)
+	plain := dial(t, r.url)
+	plain.hello("")
+	plain.subscribe(d.id, d.read[:], 0)
+
+	held.hold = make(chan bool)
+	req := a.push(d.id, 1, "lost")
+	if m, ok := early.next().(*wire.Records); !ok || !m.Early {
+		t.Fatalf("early subscriber got %#v, want the early record", m)
+	}
+	held.hold <- false // the disk fails
+	if e, ok := a.answer(req).(*wire.Error); !ok || e.Code != wire.CodeInternal {
+		t.Fatalf("the writer of a record the relay could not store got %#v, want an internal error", e)
+	}
+	for {
+		m, err := early.read()
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("the early subscriber's connection ended with %v, want try-again-later", err)
+			}
+			break
+		}
+		if _, ok := m.(*wire.Durable); ok {
+			t.Fatalf("the early subscriber was told %#v about records the relay lost", m)
+		}
+	}
+
+	held.hold = nil
+	if ack := a.expectAck(a.push(d.id, 1, "stored")); ack.Seq != 1 {
+		t.Fatalf("the retried push took %d, want 1 (the lost record's number)", ack.Seq)
+	}
+	if got := plain.readRecords(1); got[0].Seq != 1 || string(got[0].Body) != "stored" {
+		t.Fatalf("the plain subscriber got %+v, want only the stored record", got)
+	}
+	again := dial(t, r.url)
+	again.hello("")
+	again.early = true
+	if _, recs := again.subscribe(d.id, d.read[:], 0); len(recs) != 1 || string(recs[0].Body) != "stored" {
+		t.Fatalf("a reconnecting early subscriber got %+v, want the stored record under number 1", recs)
+	}
+}
