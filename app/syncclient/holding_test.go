@@ -35,7 +35,7 @@ type holdingRelay struct {
 	// stored (Durable notices are dropped); notices counts them.
 	unstored map[wire.DeviceID]bool
 	notices  int
-	conns   []*websocket.Conn
+	conns    []*websocket.Conn
 }
 
 func startHoldingRelay(t *testing.T, r *relay) *holdingRelay {

@@ -112,7 +112,7 @@ type docState struct {
 	// sent to Early subscribers; a new Early subscriber gets them after
 	// its backlog. Emptied when they are stored.
 	early [][]byte
-	pins int        // subscribes under way; guarded by Server.mu (evict.go)
+	pins  int // subscribes under way; guarded by Server.mu (evict.go)
 
 	// The writer goroutine alone touches these.
 	devices map[wire.DeviceID]uint64
