@@ -75,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.w2.Interval, "w2-interval", 200*time.Millisecond, "W2: each writer edits once every")
 	fs.IntVar(&c.w2.Batch, "w2-batch", 50, "W2: pairs connected at a time")
 	fs.DurationVar(&c.w2.Idle, "w2-idle", 3*time.Second, "W2: idle time before the relay's idle memory is read")
+	fs.BoolVar(&c.w2.SpareCPU, "w2-spare-cpu", true, "W2: when pinned, let the clients also use the relay's CPU, under SCHED_IDLE (only what the relay leaves)")
 	fs.StringVar(&c.w2.Stores, "w2-stores", "memory", "W2: the clients' stores: memory (Badger in memory), tmpfs (whole stores on /dev/shm) or disk")
 
 	fs.IntVar(&c.w3.Pre, "w3-pre", 100, "W3: edits synced to both before the reader goes offline")

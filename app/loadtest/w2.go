@@ -19,6 +19,9 @@ type w2Config struct {
 	// Stores is where the clients' data folders live: "disk" (the scratch
 	// folder) or "tmpfs" (/dev/shm; see clientStores).
 	Stores string
+	// SpareCPU lets the clients use what the relay leaves of its CPU, at
+	// SCHED_IDLE (see spreadSelf), when the tool is pinned.
+	SpareCPU bool
 }
 
 // runW2 is "W2 many pairs": as the handbook says, literally. Every document
@@ -39,6 +42,15 @@ func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 		return err
 	}
 	defer done()
+	if cfg.SpareCPU && e.relayCPU >= 0 {
+		undo, err := spreadSelf(1)
+		if err != nil {
+			rep.note("W2: the clients stay on CPU 1: %v", err)
+		} else {
+			defer undo()
+			rep.note("W2: the clients run on both CPUs under SCHED_IDLE, so they use only what the relay leaves of CPU 0 (they need more than one core at W2's rate); the relay stays pinned to CPU 0 at normal priority")
+		}
+	}
 	pairs := make([]*pair, cfg.Docs)
 	defer closePairs(pairs)
 	if err := openW2(ctx, e, cfg, rl, pairs); err != nil {
