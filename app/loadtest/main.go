@@ -7,11 +7,17 @@
 // with durable writes, sync engine) with its own data folder, as on two
 // people's machines. Writers and readers live in this one process, so edit
 // latency is measured on one monotonic clock. Linux only (it reads /proc).
+// W2's thousand clients keep their stores in memory by default (-w2-stores)
+// and, when pinned, may use what the relay leaves of its CPU under
+// SCHED_IDLE (-w2-spare-cpu), so that the tool can keep W2's schedule;
+// every latency table says whether the writers kept it. -json adds one JSON
+// line per workload after the table; compare.sh sets them beside Yjs.
 //
 //	go build -o pairwise-load ./app/loadtest
 //	./pairwise-load                         # every workload at full scale
 //	./pairwise-load -workload w1 -w1-edits 200
 //	./pairwise-load -workload w2 -w2-docs 50 -pin=false
+//	./pairwise-load -json -workload w1,w2,w3,idle
 package main
 
 import (
