@@ -16,7 +16,8 @@ import (
 type env struct {
 	bin      string
 	root     string
-	relayCPU int // CPU the relay is pinned to; -1 = not pinned
+	clients  string // where client data folders go; "" = under root
+	relayCPU int    // CPU the relay is pinned to; -1 = not pinned
 	logf     func(string, ...any)
 	out      io.Writer
 }
@@ -30,6 +31,17 @@ func (e *env) dir(parts ...string) (string, error) {
 // progress says what the tool is doing, so a long run is not silent.
 func (e *env) progress(format string, args ...any) {
 	fmt.Fprintf(e.out, "  %6.1fs  "+format+"\n", append([]any{time.Since(epoch).Seconds()}, args...)...)
+}
+
+// clientDir makes a fresh folder for a client machine's data folder, under
+// clients when set (W2 puts them on tmpfs), else under the scratch folder.
+func (e *env) clientDir(parts ...string) (string, error) {
+	base := e.clients
+	if base == "" {
+		base = e.root
+	}
+	d := filepath.Join(append([]string{base}, parts...)...)
+	return d, os.MkdirAll(d, 0o700)
 }
 
 // relay starts a fresh relay with its own data folder for one workload.

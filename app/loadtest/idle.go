@@ -62,6 +62,10 @@ func runIdle(ctx context.Context, e *env, cfg idleConfig, rep *report) error {
 	rep.bytes(wl, "relay RSS before connections", base.RSS, "MiB", 0, "")
 	rep.bytes(wl, fmt.Sprintf("relay RSS with %d idle connections", cfg.Conns), held.RSS, "MiB", 0, "")
 	rep.bytes(wl, "relay peak RSS (VmHWM)", held.HWM, "MiB", 0, "")
+	rep.set("idle", keyPerConn, float64(per)/(1<<10))
+	rep.setMiB("idle", keyIdleRSS, held.RSS)
+	rep.setMiB("idle", keyPeakRSS, held.HWM)
+	rep.set("idle", "connections", float64(cfg.Conns))
 	if rt0 != nil && rt1 != nil {
 		n := float64(cfg.Conns)
 		rep.info(wl, "relay per connection: goroutines, stack, heap",

@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,7 +33,10 @@ func TestSmoke(t *testing.T) {
 	if err := run(ctx, cfg, rep, out); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	rep.print(out)
+	cfg.json = true
+	var printed bytes.Buffer
+	finish(io.MultiWriter(&printed, out), cfg, rep)
+	checkJSON(t, printed.String(), cfg.workloads)
 
 	for _, want := range []struct{ workload, figure string }{
 		{"W1 pair", "latency p50"},
@@ -43,6 +50,8 @@ func TestSmoke(t *testing.T) {
 		{"W3 catch-up", "catch-up (connect → all applied)"},
 		{"W3 catch-up", "bytes received (wire, via proxy)"},
 		{"Idle", "relay RSS with 20 idle connections"},
+		{"W2 many pairs", "writers behind schedule (max)"},
+		{"W2 relay only", "writers behind schedule (max)"},
 	} {
 		f, ok := rep.lookup(want.workload, want.figure)
 		if !ok {
@@ -52,6 +61,78 @@ func TestSmoke(t *testing.T) {
 		if f.raw <= 0 {
 			t.Errorf("%s %s: got %s, want a positive figure", want.workload, want.figure, f.value)
 		}
+	}
+}
+
+// jsonKeys are the keys -json must print for each workload, with whether
+// the figure must be positive (a per-connection memory difference of a few
+// connections, or a writer exactly on time, may be zero).
+var jsonKeys = map[string]map[string]bool{
+	"w1":    {"p50_ms": true, "p95_ms": true, "p99_ms": true, "max_ms": true, "edit_durable_p99_ms": true, "relay_peak_rss_mb": true, "writer_behind_ms": false},
+	"w1raw": {"p50_ms": true, "p95_ms": true, "p99_ms": true, "max_ms": true, "writer_behind_ms": false},
+	"w2":    {"p50_ms": true, "p95_ms": true, "p99_ms": true, "max_ms": true, "relay_idle_rss_mb": true, "relay_peak_rss_mb": true, "writer_behind_ms": false},
+	"w2raw": {"p50_ms": true, "p95_ms": true, "p99_ms": true, "max_ms": true, "relay_idle_rss_mb": true, "relay_peak_rss_mb": true, "writer_behind_ms": false},
+	"w3":    {"catchup_ms": true, "bytes_received": true},
+	"idle":  {"rss_per_conn_kb": false, "relay_peak_rss_mb": true},
+}
+
+// checkJSON checks that the output ends with one JSON object per workload,
+// in the order they ran, each with its keys.
+func checkJSON(t *testing.T, out string, workloads []string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) < len(workloads) {
+		t.Fatalf("%d lines of output, want at least %d", len(lines), len(workloads))
+	}
+	if before := lines[len(lines)-len(workloads)-1]; strings.HasPrefix(before, "{") {
+		t.Errorf("more JSON lines than workloads: %s", before)
+	}
+	for i, line := range lines[len(lines)-len(workloads):] {
+		var got map[string]any
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Errorf("line %q is not a JSON object: %v", line, err)
+			continue
+		}
+		wl := workloads[i]
+		if got["workload"] != wl {
+			t.Errorf("JSON line %d is workload %v, want %s", i, got["workload"], wl)
+		}
+		for key, positive := range jsonKeys[wl] {
+			v, ok := got[key].(float64)
+			switch {
+			case !ok:
+				t.Errorf("%s: no number %q in %s", wl, key, line)
+			case v < 0 || positive && v == 0:
+				t.Errorf("%s: %s is %v", wl, key, v)
+			}
+		}
+	}
+}
+
+// TestPrintJSON checks the exact lines -json prints: the workload first,
+// then its keys in the order they were set, rounded to microseconds or
+// thousandths; a key set twice keeps its first place and its last value.
+func TestPrintJSON(t *testing.T) {
+	rep := &report{}
+	rep.setLatency("w1", latency{P50: 1500 * time.Microsecond, P95: 2 * time.Millisecond, P99: 3*time.Millisecond + 1234, Max: time.Second})
+	rep.set("w3", keyBytes, 25200)
+	rep.setMs("w1", keyBehind, 7*time.Millisecond)
+	rep.setMs("w1", keyP50, 1600*time.Microsecond)
+	rep.set("idle", keyPerConn, 11.75)
+	rep.setMiB("idle", keyPeakRSS, 50<<20)
+	var b bytes.Buffer
+	if err := rep.printJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"workload":"w1","p50_ms":1.6,"p95_ms":2,"p99_ms":3.001,"max_ms":1000,"writer_behind_ms":7}
+{"workload":"w3","bytes_received":25200}
+{"workload":"idle","rss_per_conn_kb":11.75,"relay_peak_rss_mb":50}
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+	if !slices.Equal(allWorkloads, []string{"w1", "w1raw", "w2", "w2raw", "w3", "idle"}) {
+		t.Errorf("the workloads -json names are %v; compare.sh and the issue expect w1, w1raw, w2, w2raw, w3, idle", allWorkloads)
 	}
 }
 

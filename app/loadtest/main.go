@@ -7,11 +7,17 @@
 // with durable writes, sync engine) with its own data folder, as on two
 // people's machines. Writers and readers live in this one process, so edit
 // latency is measured on one monotonic clock. Linux only (it reads /proc).
+// W2's thousand clients keep their stores in memory by default (-w2-stores)
+// and, when pinned, may use what the relay leaves of its CPU under
+// SCHED_IDLE (-w2-spare-cpu), so that the tool can keep W2's schedule;
+// every latency table says whether the writers kept it. -json adds one JSON
+// line per workload after the table; compare.sh sets them beside Yjs.
 //
 //	go build -o pairwise-load ./app/loadtest
 //	./pairwise-load                         # every workload at full scale
 //	./pairwise-load -workload w1 -w1-edits 200
 //	./pairwise-load -workload w2 -w2-docs 50 -pin=false
+//	./pairwise-load -json -workload w1,w2,w3,idle
 package main
 
 import (
@@ -39,6 +45,7 @@ type config struct {
 	pin       bool
 	verbose   bool
 	cpuprof   string
+	json      bool
 
 	w1   w1Config
 	w2   w2Config
@@ -61,6 +68,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.keep, "keep", false, "keep the scratch folder afterwards")
 	fs.BoolVar(&c.pin, "pin", runtime.NumCPU() >= 2, "pin the relay to CPU 0 and this tool to CPU 1, as the anchors' harness does")
 	fs.BoolVar(&c.verbose, "v", false, "log what the clients log")
+	fs.BoolVar(&c.json, "json", false, "after the table, print one JSON object per workload run, one per line, as the last lines of the output")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of this process (writers and readers) to this file")
 
 	fs.IntVar(&c.w1.Warmup, "w1-warmup", 500, "W1: warm-up edits, not measured")
@@ -73,6 +81,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.w2.Interval, "w2-interval", 200*time.Millisecond, "W2: each writer edits once every")
 	fs.IntVar(&c.w2.Batch, "w2-batch", 50, "W2: pairs connected at a time")
 	fs.DurationVar(&c.w2.Idle, "w2-idle", 3*time.Second, "W2: idle time before the relay's idle memory is read")
+	fs.BoolVar(&c.w2.SpareCPU, "w2-spare-cpu", true, "W2: when pinned, let the clients also use the relay's CPU, under SCHED_IDLE (only what the relay leaves)")
+	fs.StringVar(&c.w2.Stores, "w2-stores", "memory", "W2: the clients' stores: memory (Badger in memory), tmpfs (whole stores on /dev/shm) or disk")
 
 	fs.IntVar(&c.w3.Pre, "w3-pre", 100, "W3: edits synced to both before the reader goes offline")
 	fs.IntVar(&c.w3.Edits, "w3-edits", 5000, "W3: edits made while the reader is offline")
@@ -121,8 +131,7 @@ func main() {
 		defer stopProf()
 	}
 	err = run(ctx, cfg, rep, os.Stdout)
-	fmt.Println()
-	rep.print(os.Stdout)
+	finish(os.Stdout, cfg, rep)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pairwise-load:", err)
 		os.Exit(1)
@@ -193,6 +202,17 @@ func runOne(ctx context.Context, e *env, cfg config, w string, rep *report) erro
 		return runIdle(ctx, e, cfg.idle, rep)
 	}
 	return fmt.Errorf("unknown workload %q", w)
+}
+
+// finish prints the table and its notes, then with -json one line of JSON
+// per workload that ran: the last lines of the output.
+func finish(w io.Writer, cfg config, rep *report) {
+	fmt.Fprintln(w)
+	rep.print(w)
+	if cfg.json {
+		fmt.Fprintln(w)
+		rep.printJSON(w)
+	}
 }
 
 // buildNote says which code was measured: the clients are compiled into

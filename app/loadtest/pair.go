@@ -165,11 +165,11 @@ func (e *env) openPair(ctx context.Context, name, writerURL, readerURL, token st
 // newOfflinePair opens the two machines and creates the pair, without
 // connecting either.
 func (e *env) newOfflinePair(name, writerURL, readerURL, token string) (*pair, error) {
-	wd, err := e.dir(name, "writer")
+	wd, err := e.clientDir(name, "writer")
 	if err != nil {
 		return nil, err
 	}
-	rd, err := e.dir(name, "reader")
+	rd, err := e.clientDir(name, "reader")
 	if err != nil {
 		return nil, err
 	}

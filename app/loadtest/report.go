@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -25,6 +28,7 @@ type report struct {
 	mu      sync.Mutex
 	figures []figure
 	notes   []string
+	results []*result // what -json prints
 }
 
 // duration adds a duration, checked against target when target > 0.
@@ -56,6 +60,23 @@ func (r *report) bytes(wl, name string, got int64, unit string, target float64, 
 // info adds a figure without a target.
 func (r *report) info(wl, name, value string) {
 	r.add(figure{workload: wl, name: name, value: value})
+}
+
+// onSchedule is how far behind its schedule a writer may fall and still be
+// said to keep it: the anchors' own writers fall about 10 ms behind.
+const onSchedule = 10 * time.Millisecond
+
+// schedule says plainly whether the writers of wl kept their schedule. When
+// they did not, the load tool could not make the edits when due (it was
+// short of CPU or stuck behind its own stores), so the latencies measure
+// the tool as much as the relay.
+func (r *report) schedule(wl, who string, behind time.Duration) {
+	if behind <= onSchedule {
+		r.info(wl, who+" kept schedule", fmt.Sprintf("yes (at most %s behind)", ms(behind)))
+		return
+	}
+	r.info(wl, who+" kept schedule", fmt.Sprintf("NO: up to %s behind; these latencies measure the load tool, not only the relay", ms(behind)))
+	r.note("%s: the %s fell up to %s behind schedule, so its latencies measure the load tool as much as the relay", wl, who, ms(behind))
 }
 
 // note adds a sentence printed under the table.
@@ -116,4 +137,92 @@ func (r *report) print(w io.Writer) {
 			fmt.Fprintln(w, "- "+strings.TrimSpace(n))
 		}
 	}
+}
+
+// result is one workload's machine-readable figures, printed by -json.
+type result struct {
+	workload string // the -workload name: w1, w1raw, w2, w2raw, w3, idle
+	keys     []string
+	vals     map[string]float64
+}
+
+// The keys -json prints. Times are milliseconds, memory MiB (as the anchors'
+// VmRSS_MiB), memory per connection KiB, bytes bytes.
+const (
+	keyP50          = "p50_ms"
+	keyP95          = "p95_ms"
+	keyP99          = "p99_ms"
+	keyMax          = "max_ms"
+	keyCatchup      = "catchup_ms"
+	keyBytes        = "bytes_received"
+	keyIdleRSS      = "relay_idle_rss_mb"
+	keyPeakRSS      = "relay_peak_rss_mb"
+	keyPerConn      = "rss_per_conn_kb"
+	keyDurableP99   = "edit_durable_p99_ms"
+	keyBehind       = "writer_behind_ms"
+	keyTail         = "tail_ms"
+	keyRelayCPUPct  = "relay_cpu_pct"
+	keyClientCPUPct = "client_cpu_pct"
+)
+
+// set records a machine-readable figure of workload wl (its -workload
+// name). Setting a key again replaces its value.
+func (r *report) set(wl, key string, v float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var res *result
+	for _, x := range r.results {
+		if x.workload == wl {
+			res = x
+		}
+	}
+	if res == nil {
+		res = &result{workload: wl, vals: map[string]float64{}}
+		r.results = append(r.results, res)
+	}
+	if _, ok := res.vals[key]; !ok {
+		res.keys = append(res.keys, key)
+	}
+	res.vals[key] = v
+}
+
+// setMs records a duration in milliseconds.
+func (r *report) setMs(wl, key string, d time.Duration) {
+	r.set(wl, key, float64(d)/float64(time.Millisecond))
+}
+
+// setLatency records a latency summary's percentiles.
+func (r *report) setLatency(wl string, l latency) {
+	r.setMs(wl, keyP50, l.P50)
+	r.setMs(wl, keyP95, l.P95)
+	r.setMs(wl, keyP99, l.P99)
+	r.setMs(wl, keyMax, l.Max)
+}
+
+// setMiB records a size in MiB.
+func (r *report) setMiB(wl, key string, b int64) { r.set(wl, key, float64(b)/(1<<20)) }
+
+// printJSON writes one JSON object per workload run, one per line, in the
+// order they ran, each starting with "workload".
+func (r *report) printJSON(w io.Writer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, res := range r.results {
+		var b strings.Builder
+		name, _ := json.Marshal(res.workload)
+		b.WriteString(`{"workload":`)
+		b.Write(name)
+		for _, k := range res.keys {
+			v := res.vals[k]
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue // JSON has no such numbers; leave the key out
+			}
+			fmt.Fprintf(&b, `,%q:%s`, k, strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64))
+		}
+		b.WriteString("}\n")
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -50,5 +51,53 @@ func pinSelf(cpu int) error {
 	// measured p50 343 ms instead of 7 ms: the clients spend their time in
 	// disk syncs, and one P cannot run anything else while a goroutine
 	// holds it in a syscall until the runtime takes it back.
+	return nil
+}
+
+// spreadSelf lets every thread of this process run on every CPU, but only
+// under Linux's SCHED_IDLE policy: such a thread runs only when a CPU has
+// nothing else to run, and a waking normal task (the relay) takes the CPU
+// from it at once. W2 uses it so that the clients, which need more than
+// one core at W2's rate, can use what the relay leaves of its CPU without
+// taking any from it. Threads started later inherit both settings. undo
+// pins the process back to cpu under the normal policy.
+func spreadSelf(cpu int) (undo func() error, err error) {
+	var all unix.CPUSet
+	for c := range runtime.NumCPU() {
+		all.Set(c)
+	}
+	if err := eachThread(func(tid int) error {
+		if err := unix.SchedSetaffinity(tid, &all); err != nil {
+			return err
+		}
+		return unix.SchedSetAttr(tid, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_IDLE}, 0)
+	}); err != nil {
+		return nil, err
+	}
+	return func() error {
+		if err := eachThread(func(tid int) error {
+			return unix.SchedSetAttr(tid, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_NORMAL}, 0)
+		}); err != nil {
+			return err
+		}
+		return pinSelf(cpu)
+	}, nil
+}
+
+// eachThread calls fn with the ID of every thread of this process.
+func eachThread(fn func(tid int) error) error {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		if err := fn(tid); err != nil {
+			return fmt.Errorf("thread %d: %w", tid, err)
+		}
+	}
 	return nil
 }

@@ -67,6 +67,7 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 	rep.duration(wl, "tail after last edit", lastSeen-run.last, 0, "Yjs 0.51 ms")
 	rep.duration(wl, "converge (first edit → last applied)", lastSeen-run.first, 0, "Yjs 3999 ms")
 	rep.duration(wl, "writer behind schedule (max)", run.behind, 0, "Yjs 10.1 ms")
+	rep.schedule(wl, "writer", run.behind)
 	dur := summarise(run.calls)
 	rep.duration(wl, "edit call to durable, p50", dur.P50, 0, "")
 	rep.duration(wl, "edit call to durable, p99", dur.P99, 3*time.Millisecond, "")
@@ -80,6 +81,16 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 	rep.info(wl, "CPU, measured phase", phase.String())
 	rep.info(wl, "relay group commits, measured phase", rl.commits().since(c0))
 	rep.info(wl, "connections lost", fmt.Sprint(p.writer.drops.Load()+p.reader.drops.Load()))
+
+	rep.setLatency("w1", lat)
+	rep.setMs("w1", keyDurableP99, dur.P99)
+	rep.setMs("w1", keyBehind, run.behind)
+	rep.setMs("w1", keyTail, lastSeen-run.last)
+	if m, err := rl.mem(); err == nil {
+		rep.setMiB("w1", keyPeakRSS, m.HWM)
+	}
+	rep.set("w1", keyRelayCPUPct, phase.Relay)
+	rep.set("w1", keyClientCPUPct, phase.Client)
 	return lat
 }
 

@@ -47,7 +47,7 @@ func runW1Raw(ctx context.Context, e *env, cfg w1Config, rep *report) error {
 	body := make([]byte, rawRecordSize)
 	rand.Read(body)
 	cpu, c0 := startCPU(rl), rl.commits()
-	_, err = schedule(ctx, total, now()+200*time.Millisecond, cfg.Interval, func(i int) error {
+	run, err := schedule(ctx, total, now()+200*time.Millisecond, cfg.Interval, func(i int) error {
 		m := w.pushMsg(uint64(i+1), doc.id, uint64(i+1), body) // signing is the client's time, not the relay's
 		sent[i].Store(int64(now()))
 		return w.send(ctx, m)
@@ -75,6 +75,13 @@ func runW1Raw(ctx context.Context, e *env, cfg w1Config, rep *report) error {
 	rep.duration(wl, "push → reader received, max", s.Max, 0, "")
 	rep.info(wl, "relay group commits", rl.commits().since(c0))
 	rep.info(wl, "CPU", phase.String())
+	rep.duration(wl, "writer behind schedule (max)", run.behind, 0, "")
+	rep.schedule(wl, "writer", run.behind)
+	rep.setLatency("w1raw", s)
+	rep.setMs("w1raw", keyBehind, run.behind)
+	if m, err := rl.mem(); err == nil {
+		rep.setMiB("w1raw", keyPeakRSS, m.HWM)
+	}
 	e.progress("W1 relay only: %s", s)
 	return nil
 }

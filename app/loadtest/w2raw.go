@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -40,11 +41,12 @@ func runW2Raw(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	body := make([]byte, rawRecordSize)
 	rand.Read(body)
 	e.progress("W2 relay only: %d warm-up and %d measured records per document", cfg.Warmup, cfg.Edits)
-	if err := pushAll(ctx, links, 0, cfg.Warmup, cfg.Interval, body); err != nil {
+	if _, err := pushAll(ctx, links, 0, cfg.Warmup, cfg.Interval, body); err != nil {
 		return err
 	}
 	cpu, c0 := startCPU(rl), rl.commits()
-	if err := pushAll(ctx, links, cfg.Warmup, cfg.Edits, cfg.Interval, body); err != nil {
+	behind, err := pushAll(ctx, links, cfg.Warmup, cfg.Edits, cfg.Interval, body)
+	if err != nil {
 		return err
 	}
 	phase := cpu.stop()
@@ -64,6 +66,14 @@ func runW2Raw(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	rep.bytes(wl, "relay peak RSS (VmHWM)", after.HWM, "MiB", 50, "Yjs 101 MiB")
 	rep.info(wl, "relay group commits", rl.commits().since(c0))
 	rep.info(wl, "CPU, measured phase", phase.String())
+	rep.duration(wl, "writers behind schedule (max)", behind, 0, "Yjs 10.1 ms")
+	rep.schedule(wl, "writers", behind)
+	rep.setLatency("w2raw", s)
+	rep.setMiB("w2raw", keyIdleRSS, idle.RSS)
+	rep.setMiB("w2raw", keyPeakRSS, after.HWM)
+	rep.setMs("w2raw", keyBehind, behind)
+	rep.set("w2raw", keyRelayCPUPct, phase.Relay)
+	rep.set("w2raw", keyClientCPUPct, phase.Client)
 	e.progress("W2 relay only: %s", s)
 	return nil
 }
@@ -103,24 +113,27 @@ func closeRawLinks(links []*rawLink) {
 }
 
 // pushAll runs every writer on W2's staggered schedule, pushing records
-// [from, from+n), and waits until every reader has them.
-func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.Duration, body []byte) error {
+// [from, from+n), and waits until every reader has them. It returns how far
+// the latest writer fell behind its schedule.
+func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.Duration, body []byte) (time.Duration, error) {
 	start := now() + 200*time.Millisecond
+	behind := make([]time.Duration, len(links))
 	err := parallel(len(links), len(links), func(j int) error {
 		l := links[j]
 		offset := time.Duration(j) * interval / time.Duration(len(links))
-		_, err := schedule(ctx, n, start+offset, interval, func(i int) error {
+		run, err := schedule(ctx, n, start+offset, interval, func(i int) error {
 			k := from + i
 			m := l.w.pushMsg(uint64(k+1), l.doc.id, uint64(k+1), body) // signing is the client's time, not the relay's
 			l.sent[k].Store(int64(now()))
 			return l.w.send(ctx, m)
 		})
+		behind[j] = run.behind
 		return err
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return waitFor(ctx, applyLimit, "readers receive every record", func() (bool, error) {
+	return slices.Max(behind), waitFor(ctx, applyLimit, "readers receive every record", func() (bool, error) {
 		for _, l := range links {
 			if l.got.Load() < int64(from+n) {
 				return false, nil

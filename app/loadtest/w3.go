@@ -60,6 +60,11 @@ func runW3(ctx context.Context, e *env, cfg w3Config, rep *report) error {
 	rep.duration(wl, "writer: edits made offline, total", writerEdits, 0, "")
 	rep.duration(wl, "writer: until relay acknowledged all", relayHasAll, 0, "")
 	rep.info(wl, "CPU, catch-up", c.cpu.String())
+	rep.setMs("w3", keyCatchup, c.all)
+	rep.set("w3", keyBytes, float64(c.wire))
+	if m, err := rl.mem(); err == nil {
+		rep.setMiB("w3", keyPeakRSS, m.HWM)
+	}
 	e.progress("W3: caught up in %s, %d bytes", ms(c.all), c.wire)
 	return nil
 }

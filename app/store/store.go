@@ -73,7 +73,7 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 	}
 	_, statErr := os.Stat(filepath.Join(dir, "MANIFEST"))
 	existed := statErr == nil
-	opts := desktopOptions(dir, logf)
+	opts := loadTestOptions(desktopOptions(dir, logf))
 	defer func() {
 		// Badger panics on some kinds of damage instead of returning an error.
 		if r := recover(); r != nil {

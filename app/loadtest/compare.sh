@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# compare.sh ANCHORS_DIR: runs the Yjs anchor and Pairwise's load tool on the
+# same workloads, one after the other on this machine, and prints one
+# Markdown table of Pairwise beside Yjs with the ratio and issue 12's goal
+# for each figure.
+#
+#   app/loadtest/compare.sh /tmp/anchors
+#   RUNS=3 app/loadtest/compare.sh /tmp/anchors
+#   WORKLOADS=w1,w3 app/loadtest/compare.sh /tmp/anchors
+#
+# ANCHORS_DIR is a copy of the bench-anchors harness with node_modules
+# installed (`npm install` there). Its results go to a temporary folder, so
+# the copy is left as it was. Pairwise's relay and load tool are built from
+# this repository.
+#
+# Knobs (environment):
+#   RUNS       runs of each side (default 1); the table shows medians
+#   WORKLOADS  comma-separated, from w1, w2, w3, idle (default all four;
+#              the Yjs harness has no idle workload)
+#   LOG_DIR    keep both sides' full output here (default: thrown away)
+#   PIN        0 = pin neither side to a CPU (default: both pinned, the
+#              servers on CPU 0 and the clients on CPU 1)
+#   LOAD_FLAGS extra flags for pairwise-load, e.g. to scale it down for a
+#              quick look ("-w1-edits 200 -w2-docs 50"); the anchor's own
+#              knobs (W1_EDITS, W2_DOCS, ...) pass through the environment.
+#              The table is only a comparison when both run the same scale.
+#
+# Needs go, node and timeout. Everything talks to 127.0.0.1 only.
+set -euo pipefail
+
+usage() { echo "usage: $0 ANCHORS_DIR   (a copy of bench-anchors with node_modules installed)" >&2; exit 2; }
+[ $# -eq 1 ] || usage
+anchors=$(cd "$1" 2>/dev/null && pwd) || usage
+[ -f "$anchors/yjs.mjs" ] && [ -d "$anchors/node_modules" ] || { echo "$1: no yjs.mjs or no node_modules (run npm install there)" >&2; exit 2; }
+for tool in go node timeout; do
+	command -v "$tool" >/dev/null || { echo "compare.sh needs $tool on PATH" >&2; exit 2; }
+done
+
+runs=${RUNS:-1}
+workloads=${WORKLOADS:-w1,w2,w3,idle}
+case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive number, not '$runs'" >&2; exit 2 ;; esac
+yjs_list=()
+IFS=, read -ra wanted <<<"$workloads"
+for w in "${wanted[@]}"; do
+	case $w in
+	w1 | w2 | w3) yjs_list+=("$w") ;;
+	idle) ;;
+	*) echo "WORKLOADS: '$w' is not one of w1, w2, w3, idle" >&2; exit 2 ;;
+	esac
+done
+pin=()
+if [ "${PIN:-1}" = 0 ]; then pin=(-pin=false); fi
+read -ra load_flags <<<"${LOAD_FLAGS:-}"
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pairwise-compare-XXXXXX")
+cleanup() {
+	if [ -n "${LOG_DIR:-}" ]; then mkdir -p "$LOG_DIR" && cp "$tmp"/*.log "$LOG_DIR"/ 2>/dev/null || true; fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "$@" >&2; }
+failed=0
+
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+say "compare.sh: $started, RUNS=$runs, WORKLOADS=$workloads; logs in $tmp"
+
+# Build Pairwise's relay and load tool from this repository first, so a
+# build error shows before the anchor's minutes.
+say "building the relay and the load tool"
+(cd "$repo" && CGO_ENABLED=0 go build -o "$tmp/pairwise-relay" ./syncserver && go build -o "$tmp/pairwise-load" ./app/loadtest) \
+	>"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
+
+# The Yjs anchor, all its workloads in one invocation (it starts a fresh
+# server per run). About 15 s for W1, 30 s for W2, 10 s for W3 per run.
+yjs_json=""
+if [ ${#yjs_list[@]} -gt 0 ]; then
+	yjs_workloads=$(IFS=,; echo "${yjs_list[*]}")
+	say "Yjs anchor: node yjs.mjs --workload $yjs_workloads --runs $runs"
+	mkdir -p "$tmp/yjs-results"
+	if (cd "$anchors" && RESULTS_DIR="$tmp/yjs-results" PIN="${PIN:-1}" timeout $((600 * runs + 300)) \
+		node yjs.mjs --workload "$yjs_workloads" --runs "$runs") >"$tmp/yjs.log" 2>&1; then
+		yjs_json=$(ls "$tmp"/yjs-results/*.json 2>/dev/null | head -n 1)
+	fi
+	if [ -z "$yjs_json" ]; then
+		say "the Yjs anchor failed; the end of its output:"
+		tail -n 20 "$tmp/yjs.log" >&2
+		failed=1
+	fi
+fi
+
+# Pairwise, RUNS times over every workload; -json puts one line per
+# workload at the end of each run's output.
+: >"$tmp/pairwise.jsonl"
+for r in $(seq 1 "$runs"); do
+	say "Pairwise run $r/$runs: pairwise-load -json -workload $workloads"
+	if timeout $((1800 * ${#wanted[@]})) "$tmp/pairwise-load" -json -workload "$workloads" -relay "$tmp/pairwise-relay" -dir "$tmp/scratch" "${pin[@]}" "${load_flags[@]}" \
+		>"$tmp/pairwise-$r.log" 2>&1; then
+		grep '^{"workload":' "$tmp/pairwise-$r.log" >>"$tmp/pairwise.jsonl" || true
+	else
+		say "Pairwise run $r failed; the end of its output:"
+		tail -n 20 "$tmp/pairwise-$r.log" >&2
+		grep '^{"workload":' "$tmp/pairwise-$r.log" >>"$tmp/pairwise.jsonl" || true
+		failed=1
+	fi
+	rm -rf "$tmp/scratch"
+done
+cp "$tmp/pairwise-1.log" "$tmp/pairwise.log" 2>/dev/null || true
+
+pairwise_version=$(cd "$repo" && git describe --always --dirty 2>/dev/null || echo unknown)
+pairwise_date=$(cd "$repo" && git log -1 --format=%cI 2>/dev/null || echo unknown)
+
+node - "$yjs_json" "$tmp/pairwise.jsonl" "$runs" "$workloads" "$pairwise_version" "$pairwise_date" "$(go env GOVERSION)" "$started" <<'EOF'
+const fs = require('fs')
+const [yjsFile, pwFile, runs, workloads, pwVersion, pwDate, goVersion, started] = process.argv.slice(2)
+
+const median = xs => { const s = xs.filter(x => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : undefined }
+
+// Yjs: the harness's summary holds the median of each figure over its runs.
+let yjs = { meta: {}, workloads: {} }
+if (yjsFile) yjs = JSON.parse(fs.readFileSync(yjsFile, 'utf8'))
+const y = (wl, key) => yjs.workloads[wl]?.summary?.[key]?.median
+
+// Pairwise: one JSON line per workload per run; the median per key.
+const lines = fs.readFileSync(pwFile, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l))
+const p = (wl, key) => median(lines.filter(l => l.workload === wl).map(l => l[key]))
+
+const fmt = (v, d = 2) => v === undefined ? 'n/a' : (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : Number(v.toFixed(d)).toString())
+const wanted = workloads.split(',')
+
+// Each row: a figure, Yjs's value, Pairwise's, and the goal as a ratio to
+// Yjs (rel) or as an absolute bound (abs).
+const rows = [
+  ['w1', 'W1 latency p50 (ms)', y('w1', 'latency.p50_ms'), p('w1', 'p50_ms'), { rel: 1.3 }],
+  ['w1', 'W1 latency p99 (ms)', y('w1', 'latency.p99_ms'), p('w1', 'p99_ms'), { rel: 0.5 }],
+  ['w1', 'W1 edit to durable p99 (ms)', undefined, p('w1', 'edit_durable_p99_ms'), { abs: 3, unit: 'ms', yjs: '– (persists nothing)' }],
+  ['w1', 'W1 writer behind schedule, max (ms)', y('w1', 'writerMaxBehindScheduleMs'), p('w1', 'writer_behind_ms'), { schedule: true }],
+  ['w2', 'W2 latency p50 (ms)', y('w2', 'latency.p50_ms'), p('w2', 'p50_ms'), {}],
+  ['w2', 'W2 latency p99 (ms)', y('w2', 'latency.p99_ms'), p('w2', 'p99_ms'), { rel: 0.5 }],
+  ['w2', 'W2 relay RSS idle, all connected (MiB)', y('w2', 'serverIdle1000.VmRSS_MiB'), p('w2', 'relay_idle_rss_mb'), { rel: 0.5 }],
+  ['w2', 'W2 relay peak RSS (MiB)', y('w2', 'serverFinal.VmHWM_MiB'), p('w2', 'relay_peak_rss_mb'), { rel: 0.5 }],
+  ['w2', 'W2 writers behind schedule, max (ms)', y('w2', 'writerMaxBehindScheduleMs'), p('w2', 'writer_behind_ms'), { schedule: true }],
+  ['w3', 'W3 catch-up (ms)', y('w3', 'catchupMs'), p('w3', 'catchup_ms'), { rel: 0.5 }],
+  ['w3', 'W3 bytes received', y('w3', 'wireBytesIn'), p('w3', 'bytes_received'), { rel: 1.4 }],
+  ['idle', 'Idle relay RSS per connection (KiB)', 23, p('idle', 'rss_per_conn_kb'), { abs: 12, unit: 'KiB', yjs: '≈ 23 ¹' }]
+].filter(r => wanted.includes(r[0]))
+
+const out = []
+out.push(`Measured ${started} on ${require('os').cpus().length} CPUs, ${runs} run(s) each (medians), loopback.`)
+out.push(`Yjs: ${Object.entries(yjs.meta.versions || {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'not run'}; node ${yjs.meta.node || process.version}.`)
+out.push(`Pairwise: ${pwVersion} (${pwDate}), ${goVersion}; relay and load tool built from it.`)
+out.push('')
+out.push('| figure | Yjs | Pairwise | ratio (Pairwise/Yjs) | goal | met/missed |')
+out.push('|---|---|---|---|---|---|')
+let missed = 0
+for (const [, name, yv, pv, g] of rows) {
+  const ratio = yv !== undefined && pv !== undefined && yv > 0 ? pv / yv : undefined
+  let goal = '–'; let verdict = ''
+  if (g.rel !== undefined) {
+    goal = `≤ ${g.rel}× Yjs`
+    verdict = ratio === undefined ? 'not measured' : ratio <= g.rel ? 'met' : 'missed'
+  } else if (g.abs !== undefined) {
+    goal = `≤ ${g.abs} ${g.unit}`
+    verdict = pv === undefined ? 'not measured' : pv <= g.abs ? 'met' : 'missed'
+  } else if (g.schedule) {
+    // Not a goal: says whether the latencies above measure the server or
+    // a client side that could not keep up (the anchors' own writers fall
+    // about 10 ms behind).
+    verdict = pv === undefined ? '' : pv <= 10 ? 'on schedule' : 'BEHIND: the latencies include the load tool'
+  }
+  if (verdict === 'missed') missed++
+  const note = g.yjs?.includes('¹') ? ' ¹' : ''
+  out.push(`| ${name} | ${g.yjs ?? fmt(yv)} | ${fmt(pv)} | ${ratio === undefined || g.schedule ? '–' : fmt(ratio) + note} | ${goal} | ${verdict} |`)
+}
+out.push('')
+if (wanted.includes('idle')) out.push('¹ The Yjs harness has no idle workload; 23 KiB per connection is the handbook\'s figure for Yjs (workloads.md), not measured in this run.')
+out.push('Yjs keeps everything in memory and persists nothing; Pairwise\'s relay syncs every record to disk before acknowledging it.')
+if (lines.some(l => l.workload === 'w2')) out.push('W2\'s Pairwise clients are real engines (sealing, signatures, the real wire) over Badger stores kept in memory, so that the one process hosting every client can keep the schedule (the "writers behind schedule" row says whether it did); the relay is durable on disk.')
+out.push(`Goals: ${missed === 0 ? 'all met' : `${missed} missed`}.`)
+console.log(out.join('\n'))
+EOF
+say "compare.sh: done $(date -u '+%H:%M UTC')"
+exit $failed
