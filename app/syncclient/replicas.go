@@ -24,7 +24,7 @@ type Replicas interface {
 	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error
 	CompleteJoin(id string) (bool, error)
 	Snapshot(id string) ([]byte, error)
-	SnapshotHeads(snapshot []byte) ([]string, error)
+	SnapshotHeads(id string, snapshot []byte) ([]string, error)
 	OwnMissingSince(id string, heads []string) ([]string, bool, error)
 	Present(id string) (bool, error)
 
