@@ -7,8 +7,10 @@
 package crdt
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/automerge/automerge-go"
@@ -31,6 +33,15 @@ var ErrNoChange = errors.New("crdt: nothing to commit")
 // commit to be atomic hold their own lock around both.
 type Doc struct {
 	am *automerge.Doc
+	// merged remembers the last whole document merged in (MergeSavedInto)
+	// and its heads, so a caller that needs those heads too need not load
+	// it a second time: Automerge's load is most of a catch-up.
+	merged *savedHeads
+}
+
+type savedHeads struct {
+	sum   [sha256.Size]byte
+	heads []string
 }
 
 // NewActor returns a fresh random actor ID (hex).
@@ -97,15 +108,27 @@ func MergeSavedInto(d *Doc, data []byte) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	memo := &savedHeads{sum: sha256.Sum256(data), heads: other.Heads()}
 	for _, h := range d.am.Heads() {
 		if _, err := other.am.Change(h); err != nil {
 			if err := d.Merge(other); err != nil {
 				return nil, err
 			}
+			d.merged = memo
 			return d, nil
 		}
 	}
+	other.merged = memo
 	return other, nil
+}
+
+// MergedHeads returns the heads of data if it is the whole document last
+// merged into d with MergeSavedInto, without loading it again.
+func (d *Doc) MergedHeads(data []byte) ([]string, bool) {
+	if d.merged == nil || sha256.Sum256(data) != d.merged.sum {
+		return nil, false
+	}
+	return slices.Clone(d.merged.heads), true
 }
 
 // Merge brings every change of other into d. Merging a document into itself

@@ -45,10 +45,8 @@ func (d *Doc) parent(p Path) (*automerge.Map, string, error) {
 // Set writes a scalar (string, bool, int64, int, float64, time.Time) at p.
 // The parent map must exist.
 func (d *Doc) Set(p Path, v any) error {
-	switch v.(type) {
-	case string, bool, int64, int, float64, uint64, time.Time:
-	default:
-		return fmt.Errorf("crdt: set %s: unsupported value type %T", p, v)
+	if err := checkScalar(p, v); err != nil {
+		return err
 	}
 	m, k, err := d.parent(p)
 	if err != nil {
@@ -58,6 +56,14 @@ func (d *Doc) Set(p Path, v any) error {
 		return fmt.Errorf("crdt: set %s: %w", p, err)
 	}
 	return nil
+}
+
+func checkScalar(p Path, v any) error {
+	switch v.(type) {
+	case string, bool, int64, int, float64, uint64, time.Time:
+		return nil
+	}
+	return fmt.Errorf("crdt: set %s: unsupported value type %T", p, v)
 }
 
 // NewMap creates an empty map at p, replacing whatever was there.

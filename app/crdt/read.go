@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/automerge/automerge-go"
@@ -64,7 +65,8 @@ func plain(v *automerge.Value) (any, error) {
 
 // ReadAt returns the plain value at p (as Tree would show it), and false
 // when nothing is there. It lets a reader refresh one record after an edit
-// instead of the whole document.
+// instead of the whole document. A path may end in Last, for the last
+// element of a list.
 func (d *Doc) ReadAt(p Path) (any, bool, error) {
 	if len(p) == 0 {
 		t, err := d.Tree()
@@ -72,16 +74,26 @@ func (d *Doc) ReadAt(p Path) (any, bool, error) {
 	}
 	m := d.am.RootMap()
 	for i, k := range p {
+		if i == len(p)-2 && p[i+1] == Last {
+			l, err := d.list(p[:i+1])
+			if errors.Is(err, ErrMissing) {
+				return nil, false, nil
+			}
+			if err != nil {
+				return nil, false, err
+			}
+			v, err := lastOf(l)
+			if err != nil {
+				return nil, false, fmt.Errorf("crdt: read %s: %w", p, err)
+			}
+			return readValue(v)
+		}
 		v, err := m.Get(k)
 		if err != nil {
 			return nil, false, fmt.Errorf("crdt: read %s: %w", p[:i+1], err)
 		}
-		if v.Kind() == automerge.KindVoid {
-			return nil, false, nil
-		}
 		if i == len(p)-1 {
-			out, err := plain(v)
-			return out, err == nil, err
+			return readValue(v)
 		}
 		if v.Kind() != automerge.KindMap {
 			return nil, false, nil
@@ -89,4 +101,12 @@ func (d *Doc) ReadAt(p Path) (any, bool, error) {
 		m = v.Map()
 	}
 	return nil, false, nil
+}
+
+func readValue(v *automerge.Value) (any, bool, error) {
+	if v == nil || v.Kind() == automerge.KindVoid {
+		return nil, false, nil
+	}
+	out, err := plain(v)
+	return out, err == nil, err
 }

@@ -115,7 +115,7 @@ func NewProgramme(id, title, manager, start, end string, now time.Time) (Edit, e
 	}
 	now = stamp(now)
 	o := ops{
-		set(path(kSchema), int64(SchemaVersion)),
+		set(path(kSchema), int64(cohortSchema)),
 		set(path(kKind), KindProgramme),
 		set(path(kID), id),
 		set(path(kTitle), title),
@@ -259,7 +259,7 @@ func LinkCohort(p *Pair, cohort string) (Edit, error) {
 // together with the programme.
 func NewBoard(programme, title string, now time.Time) Edit {
 	o := ops{
-		set(path(kSchema), int64(SchemaVersion)),
+		set(path(kSchema), int64(cohortSchema)),
 		set(path(kKind), KindBoard),
 		set(path(kID), programme),
 		set(path(kTitle), title),

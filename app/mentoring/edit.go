@@ -72,6 +72,10 @@ func newMap(p crdt.Path) op {
 	return op{p, func(d *crdt.Doc) error { return d.NewMap(p) }}
 }
 
+func newList(p crdt.Path) op {
+	return op{p, func(d *crdt.Doc) error { return d.NewList(p) }}
+}
+
 func newText(p crdt.Path, s string) op {
 	return op{p, func(d *crdt.Doc) error { return d.NewText(p, s) }}
 }

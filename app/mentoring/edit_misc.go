@@ -31,6 +31,9 @@ func SendMessage(p *Pair, by, text string, now time.Time) (Edit, error) {
 	if err := checkText("the message", text); err != nil {
 		return Edit{}, err
 	}
+	if p.hasLog {
+		return Edit{Msg: "sent a message", ops: ops{appendMessage(by, stamp(now), text)}}, nil
+	}
 	id := NewID()
 	mp := path(kMessages, id)
 	o := ops{newMap(mp), set(append(mp, kText), text), set(append(mp, kBy), by), set(append(mp, kAt), stamp(now))}

@@ -16,7 +16,7 @@ func NewPair(id, title string, me Member, now time.Time) (Edit, error) {
 	}
 	now = stamp(now)
 	o := ops{
-		set(path(kSchema), int64(SchemaVersion)),
+		set(path(kSchema), int64(pairSchema)),
 		set(path(kID), id),
 		set(path(kTitle), title),
 		set(path(kCreated), now),
@@ -24,6 +24,7 @@ func NewPair(id, title string, me Member, now time.Time) (Edit, error) {
 	for _, k := range []string{kMembers, kAgreement, kGoals, kCheckins, kWins, kMessages, kPrompts, kReflections} {
 		o = append(o, newMap(path(k)))
 	}
+	o = append(o, newList(path(kMessageLog)))
 	for _, k := range []string{kChanPurpose, kChanResponse, kSignatures, kTimeZones, kHours} {
 		o = append(o, newMap(path(kAgreement, k)))
 	}

@@ -20,6 +20,7 @@ const (
 	kCheckins    = "checkins"
 	kWins        = "wins"
 	kMessages    = "messages"
+	kMessageLog  = "messageLog" // a list: see messagelog.go
 	kPrompts     = "prompts"
 	kReflections = "reflections"
 	kClosedAt    = "closedAt"
@@ -74,9 +75,18 @@ const (
 	kKind       = "kind"
 )
 
-// SchemaVersion is written into every pair document. A replica refuses to
-// edit a document whose schema is newer than it understands.
-const SchemaVersion = 1
+// SchemaVersion is the newest schema this version understands. Every
+// document says which it was made with; a replica refuses to read or edit
+// a document whose schema is newer.
+const SchemaVersion = 2
+
+// The schemas documents are made with. Schema 2 added the pair's message
+// log; a cohort's documents did not change, so older versions still read
+// them.
+const (
+	pairSchema   = 2
+	cohortSchema = 1
+)
 
 var agreementTexts = []string{kAvailability, kBoundaries, kConfidentiality, kExpectations}
 

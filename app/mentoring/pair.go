@@ -57,6 +57,7 @@ type Pair struct {
 	Cohort string `json:"cohort,omitempty"`
 
 	hasReflections, hasHours bool // the document has these containers
+	hasLog                   bool // messages go in the log (schema 2), not the map
 	// msgAt indexes Messages by ID (to the time each sorts by), so that
 	// Refresh finds a message without scanning them all. Nil means not
 	// built yet. Only Refresh reads it.

@@ -54,7 +54,8 @@ func FromTree(t map[string]any) (*Pair, error) {
 	p.Goals = readGoals(obj(t[kGoals]))
 	p.Checkins = readCheckins(obj(t[kCheckins]))
 	p.Wins = readWins(obj(t[kWins]))
-	p.Messages, p.msgAt = readMessages(obj(t[kMessages]))
+	p.Messages, p.msgAt = readAllMessages(t)
+	_, p.hasLog = t[kMessageLog].([]any)
 	p.Prompts = readPrompts(obj(t[kPrompts]))
 	readReflections(p, t)
 	return p, nil
@@ -90,8 +91,17 @@ func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
 			if len(path) == 2 {
 				p.Messages, p.msgAt = upsertMessage(p.Messages, p.msgAt, path[1], obj(t[kMessages]))
 			} else {
-				p.Messages, p.msgAt = readMessages(obj(t[kMessages]))
+				p.Messages, p.msgAt = readAllMessages(t)
 			}
+		case kMessageLog:
+			ok := false
+			if len(path) == 2 && path[1] == crdt.Last {
+				p.Messages, p.msgAt, ok = appendLogMessage(p.Messages, p.msgAt, t)
+			}
+			if !ok {
+				p.Messages, p.msgAt = readAllMessages(t)
+			}
+			_, p.hasLog = t[kMessageLog].([]any)
 		case kPrompts:
 			p.Prompts = readPrompts(obj(t[kPrompts]))
 		case kReflections:

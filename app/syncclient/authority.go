@@ -219,7 +219,7 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 		d.cursor = m.Seq
 	}
 	if m.Candidate {
-		heads, err := s.e.ws.SnapshotHeads(plain) // loaded once, not on every ack
+		heads, err := s.e.ws.SnapshotHeads(d.id, plain) // loaded once, not on every ack
 		if err != nil {
 			s.e.logf("sync: %s: a snapshot waiting for confirmation does not load (%v); it was not confirmed", logName(d), err)
 			return nil

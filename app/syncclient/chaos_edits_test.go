@@ -405,7 +405,7 @@ func editWin(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me string) (ment
 func editMessage(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me string) (mentoring.Edit, func(), error) {
 	text := w.m.unique("Hello from", x.name)
 	e, err := mentoring.SendMessage(p, me, text, time.Now())
-	return e, func() { w.m.messages[e.ID] = text }, err
+	return e, func() { w.m.messages[text] = text }, err
 }
 
 func editPrompt(w *chaosWorld, x *chaosReplica, p *mentoring.Pair, me string) (mentoring.Edit, func(), error) {

@@ -34,7 +34,7 @@ type chaosModel struct {
 	checkins   map[string]mentoring.Checkin // the fields fixed at creation
 	actions    map[string]string            // unique action text → check-in ID
 	wins       map[string]string            // ID → text
-	messages   map[string]string            // ID → text
+	messages   map[string]string            // text → text: a message in the log has no stored ID, and each text is unique
 
 	// Keys only one member ever writes: the last write is the final value.
 	feedback    map[[2]string]mentoring.Feedback // check-in, member
@@ -274,7 +274,10 @@ func (m *chaosModel) check(p *mentoring.Pair) []string {
 		wins[x.ID] = x.Text
 	}
 	for _, x := range p.Messages {
-		msgs[x.ID] = x.Text
+		if _, twice := msgs[x.Text]; twice {
+			problem("message %q is there twice", x.Text)
+		}
+		msgs[x.Text] = x.Text
 	}
 	byID("wins", m.wins, wins)
 	byID("messages", m.messages, msgs)

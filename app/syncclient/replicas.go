@@ -26,7 +26,7 @@ type Replicas interface {
 	Stored(id string, cursor uint64)
 	CompleteJoin(id string) (bool, error)
 	Snapshot(id string) ([]byte, error)
-	SnapshotHeads(snapshot []byte) ([]string, error)
+	SnapshotHeads(id string, snapshot []byte) ([]string, error)
 	OwnMissingSince(id string, heads []string) ([]string, bool, error)
 	Present(id string) (bool, error)
 

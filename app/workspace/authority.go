@@ -88,9 +88,18 @@ func (w *Workspace) admission(meta Meta, doc [16]byte) *seal.Admission {
 	return seal.NewAdmission(w.device, doc)
 }
 
-// SnapshotHeads loads a whole saved document, such as a snapshot waiting
-// for confirmation, and returns its heads.
-func (w *Workspace) SnapshotHeads(snapshot []byte) ([]string, error) {
+// SnapshotHeads returns the heads of a whole saved document of pair id,
+// such as a snapshot waiting for confirmation. A snapshot the pair has just
+// merged (a catch-up) is not loaded again; any other is loaded.
+func (w *Workspace) SnapshotHeads(id string, snapshot []byte) ([]string, error) {
+	if h, err := w.get(id); err == nil {
+		h.mu.Lock()
+		heads, ok := h.doc.MergedHeads(snapshot)
+		h.mu.Unlock()
+		if ok {
+			return heads, nil
+		}
+	}
 	doc, err := crdt.Load(snapshot, crdt.NewActor())
 	if err != nil {
 		return nil, err

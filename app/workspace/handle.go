@@ -78,6 +78,13 @@ func (h *handle) refresh(paths []crdt.Path) {
 	}
 next:
 	for _, p := range paths {
+		if n := len(p); n >= 2 && p[n-1] == crdt.Last {
+			if !h.refreshAppended(p[:n-1]) {
+				h.forget()
+				return
+			}
+			continue
+		}
 		v, ok, err := h.doc.ReadAt(p)
 		if err != nil {
 			h.forget()
@@ -101,6 +108,29 @@ next:
 			delete(parent, p[len(p)-1])
 		}
 	}
+}
+
+// refreshAppended adds the element just appended to the list at p to the
+// cached tree. It reports false when the cached list is not the document's
+// less that one element, and the cache must go.
+func (h *handle) refreshAppended(p crdt.Path) bool {
+	parent := h.tree
+	for _, k := range p[:len(p)-1] {
+		if parent, _ = parent[k].(map[string]any); parent == nil {
+			return false
+		}
+	}
+	cached, isList := parent[p[len(p)-1]].([]any)
+	n, err := h.doc.Len(p)
+	if !isList || err != nil || len(cached) != n-1 {
+		return false
+	}
+	v, ok, err := h.doc.ReadAt(append(p[:len(p):len(p)], crdt.Last))
+	if !ok || err != nil {
+		return false
+	}
+	parent[p[len(p)-1]] = append(cached, v)
+	return true
 }
 
 // get returns the open handle of a pair, loading it on first use. Loading
