@@ -151,7 +151,6 @@ func (w *Workspace) awaitLoad(id string) {
 // loadHandle reads a pair from the store. The caller does not hold w.mu.
 func (w *Workspace) loadHandle(id string) (*handle, error) {
 	w.opts.beforeLoad(id)
-	w.counts.loads.Add(1)
 	var meta Meta
 	if err := w.st.Meta(id, &meta); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
