@@ -122,6 +122,7 @@ func (w *Workspace) get(id string) (*handle, error) {
 	l.h, l.err = w.loadHandle(id)
 	w.mu.Lock()
 	delete(w.loads, id)
+	delete(w.previews, id) // from now on reads go to the document
 	if l.err == nil {
 		w.docs[id] = l.h
 	}
