@@ -37,16 +37,16 @@ func (w *Workspace) previewOf(id string) (preview, bool) {
 	case loading:
 		return preview{}, false
 	}
+	b, ok, err := w.st.View(id) // first: most often there is none, and this is one read
+	if err != nil || !ok {
+		return preview{}, false
+	}
 	var meta Meta
 	if err := w.st.Meta(id, &meta); err != nil || meta.Kind != "" || meta.Rebuilding {
 		return preview{}, false
 	}
 	if err := w.vault.open(&meta); err != nil {
 		return preview{}, false // loading says what is wrong
-	}
-	b, ok, err := w.st.View(id)
-	if err != nil || !ok {
-		return preview{}, false
 	}
 	tree, err := crdt.DecodeTree(b)
 	if err != nil {
