@@ -10,6 +10,7 @@ import "encoding/binary"
 //	m/<doc>             → document metadata (JSON, opaque here)
 //	n/<doc>             → DocState (JSON)
 //	s/<doc>             → snapshot (a saved Automerge document)
+//	v/<doc>             → view of the snapshot (see view.go)
 //	c/<doc>/<n>         → chunk n: kind byte + bytes
 //	o/<doc>/<dseq>      → outbox: a change not yet acknowledged by the relay
 //	purge               → the store is to be purged of old versions (see Purge)

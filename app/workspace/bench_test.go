@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
+	"pairwise/app/store"
 )
 
 // yearLongPair fills a pair with a year of fortnightly use: 26 check-ins
@@ -200,4 +202,129 @@ func BenchmarkEditPairInACohort(b *testing.B) {
 		lat = append(lat, time.Since(t0))
 	}
 	reportPercentiles(b, lat)
+}
+
+// partnerOf returns a replica of pair that writes as a new member, the
+// partner whose changes the benchmarks receive.
+func partnerOf(tb testing.TB, ws *Workspace, pair string) *crdt.Doc {
+	tb.Helper()
+	snap, err := ws.Snapshot(pair)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	partner, err := crdt.Load(snap, crdt.NewActor())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return partner
+}
+
+// partnerMessages makes n changes on partner, each a short message, and
+// returns them as the relay would hand them over.
+func partnerMessages(tb testing.TB, partner *crdt.Doc, n int) []Remote {
+	tb.Helper()
+	out := make([]Remote, 0, n)
+	for i := 0; i < n; i++ {
+		p, err := mentoring.Read(partner)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		e, err := mentoring.SendMessage(p, partner.Actor(), "A quick note from the partner.", time.Now())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := e.Apply(partner); err != nil {
+			tb.Fatal(err)
+		}
+		ch, err := partner.Commit(e.Msg, time.Now())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, Remote{Kind: store.Changes, Data: ch})
+	}
+	return out
+}
+
+// BenchmarkApplyRemoteBatch measures receiving a batch of 100 changes from
+// the partner into a year-long pair, in one Workspace.ApplyRemote call as
+// the sync client makes for one frame of records; it reports the cost per
+// received change too. The partner's changes are made with the timer
+// stopped.
+func BenchmarkApplyRemoteBatch(b *testing.B) {
+	const batch = 100
+	ws, err := Open(b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	pair := yearLongPair(b, ws)
+	partner := partnerOf(b, ws, pair)
+	st, err := ws.st.State(pair)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cursor := st.Cursor
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		items := partnerMessages(b, partner, batch)
+		cursor += batch
+		b.StartTimer()
+		if err := ws.ApplyRemote(pair, items, cursor); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/change")
+	if p, err := ws.Pair(pair); err != nil || len(p.Messages) < b.N*batch {
+		b.Fatalf("after the batches: %v, %d messages", err, len(p.Messages))
+	}
+}
+
+// BenchmarkCompactYearLongPair measures folding a year-long pair's chunks
+// (its whole history, one chunk per edit) into a snapshot: saving the
+// document, writing the snapshot and dropping the chunks, durably. Between
+// rounds, with the timer stopped, the same chunks are written back, so
+// every round folds the same history.
+func BenchmarkCompactYearLongPair(b *testing.B) {
+	ws, err := OpenWith(b.TempDir(), Options{CompactIdle: time.Hour, CompactChunksHard: 1 << 20, CompactBytesHard: 1 << 40})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	pair := yearLongPair(b, ws)
+	snap, chunks, err := ws.st.Load(pair)
+	if err != nil || snap != nil {
+		b.Fatalf("load before compacting: %v, snapshot of %d bytes (want none yet)", err, len(snap))
+	}
+	h, err := ws.get(pair)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if i > 0 {
+			if _, err := ws.st.AppendRemote(pair, chunks, 0); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := ws.st.AppendRemote(pair, nil, 0); err != nil { // waits for the sync of the one before
+				b.Fatal(err)
+			}
+		}
+		st, err := ws.st.State(pair)
+		if err != nil || st.Chunks != len(chunks) {
+			b.Fatalf("before compacting: %v, %d chunks, want %d", err, st.Chunks, len(chunks))
+		}
+		b.StartTimer()
+		h.mu.Lock()
+		ws.compactNow(h, st.NextChunk)
+		h.mu.Unlock()
+		b.StopTimer()
+		if st, err := ws.st.State(pair); err != nil || st.Chunks != 0 {
+			b.Fatalf("after compacting: %v, %d chunks left", err, st.Chunks)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(chunks)), "chunks")
 }

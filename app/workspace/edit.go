@@ -38,6 +38,9 @@ func (w *Workspace) NewPair(title, name string, role mentoring.Role) (string, er
 
 // Pair reads the current state of a pair.
 func (w *Workspace) Pair(id string) (*mentoring.Pair, error) {
+	if p, ok := w.previewPair(id); ok {
+		return p, nil
+	}
 	h, err := w.get(id)
 	if err != nil {
 		return nil, err
@@ -171,9 +174,12 @@ func (w *Workspace) compactNow(h *handle, next uint64) {
 		h.compact.Stop()
 		h.compact = nil
 	}
-	if err := w.st.Compact(h.meta.ID, h.doc.Save(), next); err != nil {
+	snap := h.doc.Save()
+	if err := w.st.Compact(h.meta.ID, snap, next); err != nil {
 		w.logf("compact pair %s: %v", h.meta.ID, err)
+		return
 	}
+	w.saveView(h, snap)
 }
 
 // idleCompact runs once a pair has had no edits for Options.CompactIdle.

@@ -155,6 +155,7 @@ func (w *Workspace) get(id string) (*handle, error) {
 	l.h, l.err = w.loadHandle(id)
 	w.mu.Lock()
 	delete(w.loads, id)
+	delete(w.previews, id) // from now on reads go to the document
 	if l.err == nil {
 		w.docs[id] = l.h
 	}
@@ -184,7 +185,6 @@ func (w *Workspace) awaitLoad(id string) {
 // loadHandle reads a pair from the store. The caller does not hold w.mu.
 func (w *Workspace) loadHandle(id string) (*handle, error) {
 	w.opts.beforeLoad(id)
-	w.counts.loads.Add(1)
 	var meta Meta
 	if err := w.st.Meta(id, &meta); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -7,7 +7,10 @@ import (
 	"pairwise/app/store"
 )
 
+// load reads a document whole from the store into Automerge: the cost
+// grows with its history (Counts.Loads counts them).
 func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
+	w.counts.loads.Add(1)
 	snap, chunks, err := w.st.Load(meta.ID)
 	if err != nil {
 		return nil, err

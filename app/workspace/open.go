@@ -90,7 +90,7 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{st: st, opts: o, logf: logf, docs: map[string]*handle{}, loads: map[string]*loading{}, revisions: map[string]uint64{}, reported: map[string]reported{}}
+	w := &Workspace{st: st, opts: o, logf: logf, docs: map[string]*handle{}, loads: map[string]*loading{}, previews: map[string]preview{}, revisions: map[string]uint64{}, reported: map[string]reported{}}
 	w.SetNow(time.Now)
 	if err := w.openSettings(); err != nil {
 		st.Close()
@@ -109,13 +109,17 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 	return w, nil
 }
 
-// Close closes the data folder. It waits for an edit or compaction in
-// progress, and runs the compactions that were waiting for a pause, so the
-// next start loads a snapshot instead of replaying every change.
+// Close closes the data folder. It waits for an edit, compaction or
+// background load in progress, and runs the compactions that were waiting
+// for a pause, so the next start loads a snapshot instead of replaying
+// every change, and can show each pair from its view (preview.go).
 func (w *Workspace) Close() error {
 	w.saver.close() // writes what arrived early, while the store is open
 	w.rep.close()   // writes the reports still due, while the store is open
-	w.closed.Store(true)
+	w.mu.Lock()
+	w.closed.Store(true) // under mu: no background load starts after this
+	w.mu.Unlock()
+	w.bg.Wait()
 	w.mu.Lock()
 	hs := make([]*handle, 0, len(w.docs))
 	for _, h := range w.docs {
@@ -127,6 +131,7 @@ func (w *Workspace) Close() error {
 		if h.compact != nil {
 			w.compactIfDue(h)
 		}
+		w.saveView(h, nil) // so the next start shows the pair without loading it
 		h.mu.Unlock()
 	}
 	return w.st.Close()

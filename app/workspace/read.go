@@ -47,13 +47,18 @@ func (w *Workspace) List() ([]Summary, error) {
 // Summary summarises one pair, as List does: a screen that lists pairs
 // updates the one that changed with it instead of listing them all again.
 func (w *Workspace) Summary(id string) (Summary, error) {
-	meta, err := w.Meta(id)
-	if err != nil {
+	var meta Meta
+	var p *mentoring.Pair
+	var err error
+	if pv, ok := w.previewOf(id); ok { // a pair not loaded yet stays so
+		meta, p = pv.meta, pv.pair
+	} else if meta, err = w.Meta(id); err != nil {
 		return Summary{}, err
+	} else {
+		p, err = w.Pair(id)
 	}
 	s := Summary{ID: id, Title: meta.Title, ReadOnly: meta.ReadOnly()}
 	s.Pending = w.PendingIn(id)
-	p, err := w.Pair(id)
 	switch {
 	case errors.Is(err, mentoring.ErrNotReady):
 	case errors.Is(err, ErrRebuilding):

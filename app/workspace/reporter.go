@@ -128,7 +128,7 @@ func (w *Workspace) afterChange(id string) { w.rep.mark(id) }
 type Counts struct {
 	WholeReads  int64 // whole-document reads into the typed cache
 	BoardWrites int64 // reports written to a cohort's board
-	Loads       int64 // documents loaded from the store
+	Loads       int64 // documents read whole from the store into Automerge
 	Lists       int64 // summaries of every pair (List)
 }
 

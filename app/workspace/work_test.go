@@ -71,7 +71,7 @@ func workPerReceivedChange(t *testing.T, history, n int, linked bool) Counts {
 	if len(got.Messages) < history {
 		t.Fatalf("the pair has %d messages, want at least %d: the scenario did not happen", len(got.Messages), history)
 	}
-	return Counts{WholeReads: after.WholeReads - before.WholeReads, BoardWrites: after.BoardWrites - before.BoardWrites}
+	return Counts{WholeReads: after.WholeReads - before.WholeReads, BoardWrites: after.BoardWrites - before.BoardWrites, Loads: after.Loads - before.Loads}
 }
 
 // The regression that made W1 2,000 times slower: after every received
@@ -89,6 +89,8 @@ func TestWorkPerReceivedChangeDoesNotGrowWithHistory(t *testing.T) {
 			t.Errorf("linked %v: %+v for %d changes with a short history, %+v with a long one", linked, short, n, long)
 		}
 		switch {
+		case long.Loads != 0:
+			t.Errorf("linked %v: %d loads of the whole document from the store for %d received changes, want none", linked, long.Loads, n)
 		case !linked && (long.WholeReads != 0 || long.BoardWrites != 0):
 			t.Errorf("a pair in no cohort: %+v for %d received changes, want none", long, n)
 		case linked && (long.WholeReads > n || long.BoardWrites != n/5):

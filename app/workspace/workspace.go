@@ -107,6 +107,10 @@ type Workspace struct {
 	settings Settings
 	docs     map[string]*handle
 	loads    map[string]*loading // pairs being loaded (see get)
+	// previews are pairs shown from their views until they are loaded
+	// (see preview.go); bg counts the loads started in the background.
+	previews map[string]preview
+	bg       sync.WaitGroup
 	pending  pendingCounts
 	// revisions counts, per document, the changes watchers were told of.
 	revisions map[string]uint64
