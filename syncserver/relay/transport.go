@@ -1,0 +1,40 @@
+package relay
+
+import (
+	"log/slog"
+
+	"pairwise/syncserver/wsserve"
+)
+
+// transport is the WebSocket under a connection: conn.go writes frames,
+// pings and closes through it, and it calls the connection's Message for
+// each message read and Closed once at the end (wsserve.Handler).
+type transport interface {
+	Write(frame []byte) error // one binary message, within Limits.WriteTimeout
+	Ping() error              // fails if the last ping had no answer
+	Close(status wsserve.StatusCode, reason string) error
+	CloseNow()
+}
+
+var (
+	_ transport       = (*wsserve.Conn)(nil)
+	_ wsserve.Handler = (*conn)(nil)
+)
+
+// newPoller starts the reader of every connection. Without one (it failed
+// to start, which it should not) each connection reads on a goroutine of
+// its own, as on systems other than Linux.
+func newPoller(log *slog.Logger) *wsserve.Poller {
+	p, err := wsserve.NewPoller()
+	if err != nil {
+		log.Warn("each connection will hold a goroutine", "err", err)
+		return nil
+	}
+	return p
+}
+
+// refused reads a connection the relay turned away until it closes.
+type refused struct{}
+
+func (refused) Message(wsserve.MessageType, []byte) error { return nil }
+func (refused) Closed(error)                              {}
