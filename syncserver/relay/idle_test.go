@@ -43,14 +43,21 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 	}
 }
 
-// settledGoroutines is the fewest goroutines seen over a few samples, so
-// that ones just ending (a finished write, a timer's callback) are not
-// counted.
+// settledGoroutines is the goroutine count once it stops falling: the
+// readers of connections that just spoke linger (readLinger) before they
+// end, and a finished write or a timer's callback takes a moment too. It
+// gives up after ten seconds and returns the fewest seen.
 func settledGoroutines() int {
-	least := runtime.NumGoroutine()
-	for range 20 {
-		time.Sleep(5 * time.Millisecond)
-		least = min(least, runtime.NumGoroutine())
+	const tick = 10 * time.Millisecond
+	steady := int((readLinger + 500*time.Millisecond) / tick) // ticks with no fall
+	least, same := runtime.NumGoroutine(), 0
+	for deadline := time.Now().Add(10 * time.Second); same < steady && time.Now().Before(deadline); {
+		time.Sleep(tick)
+		if n := runtime.NumGoroutine(); n < least {
+			least, same = n, 0
+		} else {
+			same++
+		}
 	}
 	return least
 }

@@ -121,7 +121,7 @@ func New(store relaystore.Store, tokens *Tokens, log *slog.Logger, limits Limits
 		deleting: map[wire.DocID]bool{}, addrs: map[string]int{}}
 	s.connCtx, s.stopConn = context.WithCancel(context.Background())
 	s.m = newMetrics(s)
-	s.poller = newPoller(log)
+	s.poller = newPoller(log, readLinger)
 	s.writer = newWriter(s)
 	s.startEvicting()
 	return s

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"log/slog"
+	"time"
 
 	"pairwise/syncserver/wsserve"
 )
@@ -21,11 +22,17 @@ var (
 	_ wsserve.Handler = (*conn)(nil)
 )
 
+// readLinger is how long a connection that sent something keeps its
+// reading goroutine and buffer, waiting for more, before the Poller takes
+// it back: a client that is pushing reads as fast as with a goroutine of its
+// own, and one that went quiet costs none (wsserve.NewPoller).
+const readLinger = time.Second
+
 // newPoller starts the reader of every connection. Without one (it failed
 // to start, which it should not) each connection reads on a goroutine of
 // its own, as on systems other than Linux.
-func newPoller(log *slog.Logger) *wsserve.Poller {
-	p, err := wsserve.NewPoller()
+func newPoller(log *slog.Logger, linger time.Duration) *wsserve.Poller {
+	p, err := wsserve.NewPoller(linger)
 	if err != nil {
 		log.Warn("each connection will hold a goroutine", "err", err)
 		return nil

@@ -95,8 +95,7 @@ type Conn struct {
 	failed  bool   // the handler returned an error
 	ended   bool   // Closed has been called
 	poll    *Poller
-	id      uint64 // in poll's set
-	armed   bool   // registered with poll's epoll set
+	polled  // the Poller's state for c (poll_*.go)
 	waiting atomic.Bool
 
 	wmu        sync.Mutex // one frame written at a time
@@ -206,18 +205,29 @@ func (c *Conn) Write(b []byte) error {
 
 // writeFrame writes one frame; call it with wmu held.
 func (c *Conn) writeFrame(op byte, p []byte) error {
+	c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
+	if len(p) > smallFrame {
+		return c.writeLarge(op, p)
+	}
+	// One write of a copy costs less than a writev for small frames.
+	bp := smallBufs.Get().(*[]byte)
+	b := (*bp)[:maxHeader]
+	b = append(b[:putHeader(b, op, len(p))], p...)
+	_, err := c.nc.Write(b)
+	smallBufs.Put(bp)
+	return err
+}
+
+// smallFrame is the largest payload writeFrame copies after its header.
+const smallFrame = 1024
+
+var smallBufs = sync.Pool{New: func() any { b := make([]byte, maxHeader+smallFrame); return &b }}
+
+func (c *Conn) writeLarge(op byte, p []byte) error {
 	var hdr [maxHeader]byte
 	n := putHeader(hdr[:], op, len(p))
-	c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
-	var err error
-	if len(p) <= 512 {
-		// One write of a copy costs less than a writev for small frames.
-		b := make([]byte, 0, n+len(p))
-		_, err = c.nc.Write(append(append(b, hdr[:n]...), p...))
-	} else {
-		bufs := net.Buffers{hdr[:n], p}
-		_, err = bufs.WriteTo(c.nc)
-	}
+	bufs := net.Buffers{hdr[:n], p}
+	_, err := bufs.WriteTo(c.nc)
 	return err
 }
 
@@ -305,19 +315,25 @@ func (r *connReader) Read(p []byte) (int, error) {
 // waiting, so an idle connection holds none.
 var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
+// borrowReader lends c a read buffer; give it back with returnReader.
+func (c *Conn) borrowReader() *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset((*connReader)(c))
+	return br
+}
+
+func returnReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readers.Put(br)
+}
+
 // readFrames reads and acts on what the peer sent, with rmu held: with
-// once set, until no byte is left waiting in the buffer; otherwise until
-// the connection ends. It reports false when the connection has ended.
-func (c *Conn) readFrames(once bool) bool {
+// once set, until no byte is left waiting in br; otherwise until the
+// connection ends. It reports false when the connection has ended.
+func (c *Conn) readFrames(br *bufio.Reader, once bool) bool {
 	if c.ended {
 		return false
 	}
-	br := readers.Get().(*bufio.Reader)
-	br.Reset((*connReader)(c))
-	defer func() {
-		br.Reset(nil)
-		readers.Put(br)
-	}()
 	for {
 		ev, err := c.dec.next(br)
 		if err == nil {
@@ -335,6 +351,15 @@ func (c *Conn) readFrames(once bool) bool {
 			return true
 		}
 	}
+}
+
+// serveBlocking reads c on this goroutine until it ends.
+func (c *Conn) serveBlocking() {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	br := c.borrowReader()
+	defer returnReader(br)
+	c.readFrames(br, false)
 }
 
 // act handles one event read from the peer. An error ends the connection.

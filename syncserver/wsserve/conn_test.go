@@ -35,7 +35,8 @@ func (e *echo) Message(typ MessageType, b []byte) error {
 	e.mu.Unlock()
 	var code int
 	var reason string
-	if n, _ := fmt.Sscanf(string(b), "close %d %s", &code, &reason); n == 2 {
+	if !bytes.HasPrefix(b, []byte("close ")) {
+	} else if n, _ := fmt.Sscanf(string(b), "close %d %s", &code, &reason); n == 2 {
 		e.c.Close(StatusCode(code), strings.ReplaceAll(reason, "_", " "))
 		return errors.New("asked to close")
 	}
@@ -55,12 +56,16 @@ type server struct {
 	conns chan *echo
 }
 
-func startServer(t *testing.T, poll bool) *server {
+func startServer(t testing.TB, poll bool) *server {
+	return startServerLinger(t, poll, 0)
+}
+
+func startServerLinger(t testing.TB, poll bool, linger time.Duration) *server {
 	t.Helper()
 	var p *Poller
 	if poll {
 		var err error
-		if p, err = NewPoller(); err != nil {
+		if p, err = NewPoller(linger); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +89,7 @@ func startServer(t *testing.T, poll bool) *server {
 	return s
 }
 
-func (s *server) dial(t *testing.T) (*websocket.Conn, *echo) {
+func (s *server) dial(t testing.TB) (*websocket.Conn, *echo) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -106,15 +111,13 @@ func ctx5(t *testing.T) context.Context {
 	return ctx
 }
 
-// modes runs f with a Poller and with a goroutine per connection.
+// modes runs f with a Poller that parks a connection as soon as it is
+// quiet, with one that lets its reader linger, and with a goroutine per
+// connection.
 func modes(t *testing.T, f func(t *testing.T, s *server)) {
-	for _, poll := range []bool{true, false} {
-		name := "goroutine"
-		if poll {
-			name = "poller"
-		}
-		t.Run(name, func(t *testing.T) { f(t, startServer(t, poll)) })
-	}
+	t.Run("poller", func(t *testing.T) { f(t, startServer(t, true)) })
+	t.Run("linger", func(t *testing.T) { f(t, startServerLinger(t, true, 50*time.Millisecond)) })
+	t.Run("goroutine", func(t *testing.T) { f(t, startServer(t, false)) })
 }
 
 func TestEcho(t *testing.T) {

@@ -1,53 +1,74 @@
 package wsserve
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"sync"
+	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // Poller reads many connections with one goroutine waiting for all of them
-// (epoll). A connection's descriptor sits in this epoll set as well as in Go's
-// own netpoller: the set is one-shot, so it reports a connection once and a
-// goroutine then reads the frames waiting with ordinary (netpoller) reads,
-// and re-arms the connection when none are left.
+// (epoll). A connection's descriptor sits in this epoll set as well as in
+// Go's own netpoller: the set is one-shot, so it reports a connection once
+// and a goroutine then reads the frames waiting with ordinary (netpoller)
+// reads, and re-arms the connection when none are left.
+//
+// The epoll set itself waits in Go's netpoller too (an epoll descriptor is
+// readable while it has events), so the goroutine that takes its events
+// parks like any reader instead of holding a thread and a P in epoll_wait.
 type Poller struct {
-	epfd int
-	wake int // an eventfd that ends the waiting goroutine
+	linger time.Duration
+	ep     *os.File        // the epoll set
+	raw    syscall.RawConn // ep's descriptor, for waiting
+	epfd   int             // ep's descriptor, for epoll_ctl under mu
+	mu     sync.RWMutex    // over closed and conns; Close holds it to close ep
+	done   chan struct{}
 
-	mu     sync.RWMutex // over closed and conns; readers arm, Close writes
 	closed bool
 	conns  map[uint64]*Conn
 	next   uint64
-	done   chan struct{}
 }
 
-// wakeID is the epoll key of the eventfd.
-const wakeID = 0
-
-// NewPoller starts a Poller. Close it when no connection needs it.
-func NewPoller() (*Poller, error) {
+// NewPoller starts a Poller. A connection that sent something keeps a
+// goroutine and a read buffer for linger, waiting for more, before it goes
+// back to the epoll set: so busy connections read as fast as with a
+// goroutine each, and idle ones cost none. Close the Poller when no
+// connection needs it.
+func NewPoller(linger time.Duration) (*Poller, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("wsserve: epoll_create: %w", err)
 	}
-	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("wsserve: epoll set non-blocking: %w", err)
+	}
+	ep := os.NewFile(uintptr(epfd), "epoll") // non-blocking: Go's netpoller watches it
+	raw, err := ep.SyscallConn()
 	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("wsserve: eventfd: %w", err)
+		ep.Close()
+		return nil, fmt.Errorf("wsserve: epoll descriptor: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN}
-	setKey(&ev, wakeID)
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
-		unix.Close(epfd)
-		unix.Close(wake)
-		return nil, fmt.Errorf("wsserve: epoll_ctl: %w", err)
-	}
-	p := &Poller{epfd: epfd, wake: wake, conns: map[uint64]*Conn{}, next: wakeID + 1, done: make(chan struct{})}
+	p := &Poller{linger: linger, ep: ep, raw: raw, epfd: epfd, conns: map[uint64]*Conn{}, next: 1, done: make(chan struct{})}
 	go p.run()
 	return p, nil
+}
+
+// polled is a connection's state in a Poller. The functions are made once,
+// so that reading and re-arming a connection allocate nothing.
+type polled struct {
+	id     uint64 // the key of its events
+	armed  bool   // in the epoll set
+	ready  func() // readReady
+	ctl    func(fd uintptr)
+	ctlOp  int
+	ctlErr error
 }
 
 // The key in an epoll event's 64-bit data, held in its Fd and Pad fields.
@@ -71,6 +92,7 @@ func (p *Poller) Serve(c *Conn, h Handler) {
 		c.poll, c.id = p, p.next
 		p.next++
 		p.conns[c.id] = c
+		c.ready, c.ctl = c.readReady, c.epollCtl
 	}
 	p.mu.Unlock()
 	if closed {
@@ -78,7 +100,7 @@ func (p *Poller) Serve(c *Conn, h Handler) {
 		return
 	}
 	if len(c.rest) > 0 {
-		go c.readReady() // bytes arrived with the handshake
+		go c.ready() // bytes arrived with the handshake
 		return
 	}
 	if err := c.arm(); err != nil {
@@ -86,23 +108,42 @@ func (p *Poller) Serve(c *Conn, h Handler) {
 	}
 }
 
-// serveBlocking reads c on this goroutine until it ends.
-func (c *Conn) serveBlocking() {
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	c.readFrames(false)
-}
-
-// readReady reads the frames waiting on c, then asks to hear of the next.
+// readReady reads the frames waiting on c and those that follow within the
+// Poller's linger, then asks to hear of the next.
 func (c *Conn) readReady() {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if !c.readFrames(true) {
-		return
+	br := c.borrowReader()
+	for {
+		if !c.readFrames(br, true) {
+			returnReader(br)
+			return
+		}
+		if !c.linger(br) {
+			break
+		}
 	}
+	returnReader(br)
 	if err := c.arm(); err != nil {
 		c.end(err)
 	}
+}
+
+// linger waits up to the Poller's linger for another frame to begin,
+// reporting whether one did (or the connection failed: the next read says
+// so). A connection that is sending keeps its goroutine this way, and reads
+// at the cost of one with a goroutine of its own; one that stops goes back
+// to costing nothing.
+func (c *Conn) linger(br *bufio.Reader) bool {
+	d := c.poll.linger
+	if d <= 0 {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Now().Add(d))
+	_, err := br.Peek(1)
+	c.nc.SetReadDeadline(time.Time{})
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
 }
 
 // arm asks the Poller to report c once when it has bytes to read, or is
@@ -114,24 +155,28 @@ func (c *Conn) arm() error {
 	if p.closed {
 		return errors.New("wsserve: the poller is closed")
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
-	setKey(&ev, c.id)
-	op := unix.EPOLL_CTL_MOD
+	c.ctlOp = unix.EPOLL_CTL_MOD
 	if !c.armed {
-		op = unix.EPOLL_CTL_ADD
+		c.ctlOp = unix.EPOLL_CTL_ADD
 	}
-	var cerr error
-	err := c.raw.Control(func(fd uintptr) {
-		cerr = unix.EpollCtl(p.epfd, op, int(fd), &ev)
-	})
+	// Control holds the descriptor open, so a number reused by a newer
+	// connection is never re-armed under this one's key.
+	err := c.raw.Control(c.ctl)
 	if err == nil {
-		err = cerr
+		err = c.ctlErr
 	}
 	if err != nil {
 		return fmt.Errorf("wsserve: epoll_ctl: %w", err)
 	}
 	c.armed = true
 	return nil
+}
+
+// epollCtl re-arms c's descriptor fd; it runs inside RawConn.Control.
+func (c *Conn) epollCtl(fd uintptr) {
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT}
+	setKey(&ev, c.id)
+	c.ctlErr = unix.EpollCtl(c.poll.epfd, c.ctlOp, int(fd), &ev)
 }
 
 // forget drops c from the Poller; its descriptor left the epoll set when
@@ -146,22 +191,27 @@ func (p *Poller) run() {
 	defer close(p.done)
 	events := make([]unix.EpollEvent, 128)
 	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
-		if err == unix.EINTR {
-			continue
-		}
+		var n int
+		err := p.raw.Read(func(epfd uintptr) bool {
+			var werr error
+			for {
+				n, werr = unix.EpollWait(int(epfd), events, 0)
+				if werr != unix.EINTR {
+					break
+				}
+			}
+			if werr != nil {
+				panic("wsserve: epoll_wait: " + werr.Error())
+			}
+			return n > 0 // else wait until the set is readable again
+		})
 		if err != nil {
-			panic("wsserve: epoll_wait: " + err.Error())
+			return // closed
 		}
 		p.mu.RLock()
 		for i := range events[:n] {
-			k := key(&events[i])
-			if k == wakeID {
-				p.mu.RUnlock()
-				return
-			}
-			if c := p.conns[k]; c != nil {
-				go c.readReady()
+			if c := p.conns[key(&events[i])]; c != nil {
+				go c.ready()
 			}
 		}
 		p.mu.RUnlock()
@@ -183,16 +233,11 @@ func (p *Poller) Close() error {
 	for _, c := range p.conns {
 		left = append(left, c)
 	}
+	err := p.ep.Close()
 	p.mu.Unlock()
-	var one [8]byte
-	one[7] = 1
-	if _, err := unix.Write(p.wake, one[:]); err != nil {
-		return fmt.Errorf("wsserve: eventfd write: %w", err)
-	}
 	<-p.done
 	for _, c := range left {
 		c.CloseNow()
 	}
-	unix.Close(p.wake)
-	return unix.Close(p.epfd)
+	return err
 }

@@ -2,12 +2,17 @@
 
 package wsserve
 
+import "time"
+
 // Poller serves each connection with a goroutine of its own where there is
 // no epoll.
 type Poller struct{}
 
-// NewPoller returns a Poller.
-func NewPoller() (*Poller, error) { return &Poller{}, nil }
+// polled is a connection's state in a Poller: none here.
+type polled struct{}
+
+// NewPoller returns a Poller; linger is not used.
+func NewPoller(linger time.Duration) (*Poller, error) { return &Poller{}, nil }
 
 // Serve starts reading c and handing what it reads to h. It returns at
 // once.
@@ -16,13 +21,6 @@ func (p *Poller) Serve(c *Conn, h Handler) {
 	c.h = h
 	c.rmu.Unlock()
 	go c.serveBlocking()
-}
-
-// serveBlocking reads c on this goroutine until it ends.
-func (c *Conn) serveBlocking() {
-	c.rmu.Lock()
-	defer c.rmu.Unlock()
-	c.readFrames(false)
 }
 
 // Close stops the Poller.
