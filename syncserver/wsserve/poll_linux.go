@@ -1,7 +1,6 @@
 package wsserve
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -113,17 +112,17 @@ func (p *Poller) Serve(c *Conn, h Handler) {
 func (c *Conn) readReady() {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	br := c.borrowReader()
 	for {
-		if !c.readFrames(br, true) {
-			returnReader(br)
+		br := c.borrowReader()
+		ok := c.readFrames(br, true)
+		returnReader(br)
+		if !ok {
 			return
 		}
-		if !c.linger(br) {
+		if !c.linger() {
 			break
 		}
 	}
-	returnReader(br)
 	if err := c.arm(); err != nil {
 		c.end(err)
 	}
@@ -131,19 +130,28 @@ func (c *Conn) readReady() {
 
 // linger waits up to the Poller's linger for another frame to begin,
 // reporting whether one did (or the connection failed: the next read says
-// so). A connection that is sending keeps its goroutine this way, and reads
-// at the cost of one with a goroutine of its own; one that stops goes back
-// to costing nothing.
-func (c *Conn) linger(br *bufio.Reader) bool {
+// so). It holds no buffer while it waits. A connection that is sending
+// keeps its goroutine this way, and reads at the cost of one with a
+// goroutine of its own; one that stops goes back to costing nothing.
+func (c *Conn) linger() bool {
 	d := c.poll.linger
 	if d <= 0 {
 		return false
 	}
 	c.nc.SetReadDeadline(time.Now().Add(d))
-	_, err := br.Peek(1)
+	err := c.raw.Read(peekFd)
 	c.nc.SetReadDeadline(time.Time{})
 	var ne net.Error
 	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// peekFd reports whether fd has a byte to read, or an end or error to
+// report, without reading it: RawConn.Read waits for readability while it
+// returns false.
+func peekFd(fd uintptr) bool {
+	var b [1]byte
+	_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	return err != unix.EAGAIN && err != unix.EINTR
 }
 
 // arm asks the Poller to report c once when it has bytes to read, or is
