@@ -81,6 +81,9 @@ func (p *Poller) Serve(c *Conn, h Handler) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	c.h = h
+	if c.ended {
+		return // closed already, as a refused connection may be
+	}
 	if p == nil || c.raw == nil {
 		go c.serveBlocking()
 		return
