@@ -10,19 +10,21 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
+	"pairwise/syncserver/wsserve"
 )
 
-// conn is one client connection. Its reader has a goroutine; a second one
-// runs only while there is something queued to write, so fan-out never
-// waits on a slow client and an idle connection costs one goroutine.
+// conn is one client connection. Its transport calls Message for each
+// message it reads, on a goroutine that lasts while messages arrive (see
+// wsserve); a writer goroutine runs only while there is something queued,
+// so fan-out never waits on a slow client and an idle connection costs no
+// goroutine.
 type conn struct {
 	s    *Server
-	ws   *websocket.Conn
+	ws   transport
 	addr string
+	ip   string // counted against Limits.MaxConnsPerAddr until Closed
 	log  *slog.Logger
 
 	hello  atomic.Bool
@@ -35,13 +37,14 @@ type conn struct {
 	msgs, bytes bucket
 
 	ctx    context.Context // ends when the connection is done with
+	cancel context.CancelFunc
 	pinger *time.Timer
+	timers [3]func() bool // the hello and admission timers, the shutdown hook
 
 	qmu     sync.Mutex
 	queue   [][]byte
 	qbytes  int
 	writing bool          // a flush goroutine is running
-	flushed chan struct{} // signalled whenever a flush goroutine ends
 	drain   chan struct{} // signalled when the queue empties
 	dead    bool
 	bye     *closing // close after the queue is written
@@ -50,7 +53,7 @@ type conn struct {
 }
 
 type closing struct {
-	status websocket.StatusCode
+	status wsserve.StatusCode
 	reason string
 }
 
@@ -78,80 +81,85 @@ func (sb *sub) deliver(c *conn, frame []byte) {
 	}
 }
 
-func newConn(s *Server, ws *websocket.Conn, addr string) *conn {
+func newConn(s *Server, ws transport, addr string) *conn {
 	l := s.limits
-	return &conn{s: s, ws: ws, addr: addr, log: s.log.With("remote", addr),
-		subs: map[wire.DocID]*sub{}, flushed: make(chan struct{}, 1), drain: make(chan struct{}, 1),
+	return &conn{s: s, ws: ws, addr: addr, ip: remoteIP(addr), log: s.log.With("remote", addr),
+		subs: map[wire.DocID]*sub{}, drain: make(chan struct{}, 1),
 		msgs:  bucket{rate: l.MsgRate, burst: l.MsgBurst, tokens: l.MsgBurst},
 		bytes: bucket{rate: l.ByteRate, burst: l.ByteBurst, tokens: l.ByteBurst}}
 }
 
-func (c *conn) serve(shutdown context.Context) {
+// start greets the client and sets the connection's timers; the
+// transport then delivers what the client sends to Message.
+func (c *conn) start(shutdown context.Context) {
 	s := c.s
 	s.m.conns.Inc()
-	defer s.m.conns.Dec()
-	ctx, cancel := context.WithCancel(context.Background())
-	c.ctx = ctx
-	stop := context.AfterFunc(shutdown, func() {
-		c.finish(websocket.StatusGoingAway, "the relay is restarting; reconnect in a moment")
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.timers[0] = context.AfterFunc(shutdown, func() {
+		c.finish(wsserve.StatusGoingAway, "the relay is restarting; reconnect in a moment")
 	})
-	defer stop()
-	c.pinger = time.AfterFunc(time.Hour, c.ping)
-	c.pinger.Reset(s.limits.PingEvery)
-	defer c.pinger.Stop()
+	c.pinger = time.AfterFunc(s.limits.PingEvery, c.ping)
 	if _, err := rand.Read(c.nonce[:]); err != nil {
 		panic("relay: no system randomness: " + err.Error())
 	}
 	c.send(&wire.Challenge{Version: wire.Version, Nonce: c.nonce})
-	defer c.awaitAdmission()()
+	c.timers[1] = c.awaitAdmission()
+	// The hello deadline sends an error and closes politely.
+	c.timers[2] = time.AfterFunc(s.limits.HelloTimeout, func() {
+		if !c.hello.Load() {
+			c.fail(wire.CodeBadMessage, "no hello within the time allowed")
+		}
+	}).Stop
+}
 
-	err := c.readLoop(ctx)
+// Message handles one message the client sent (wsserve.Handler). An error
+// ends the connection once what is queued is written.
+func (c *conn) Message(typ wsserve.MessageType, b []byte) error {
+	err := c.read(typ, b)
 	if err != nil {
 		c.log.Debug("connection ends", "why", err)
+		c.finish(wsserve.StatusNormalClosure, "")
 	}
-	c.finish(websocket.StatusNormalClosure, "")
-	c.waitFlushed(s.limits.WriteTimeout)
-	cancel()
-	c.ws.CloseNow()
+	return err
+}
+
+// Closed lets go of a connection that has closed (wsserve.Handler).
+func (c *conn) Closed(err error) {
+	s := c.s
+	c.log.Debug("connection closed", "why", err)
+	c.qmu.Lock()
+	c.dead = true
+	c.qmu.Unlock()
+	c.cancel()
+	c.pinger.Stop()
+	for _, stop := range c.timers {
+		stop()
+	}
 	for id, sb := range c.subs {
 		sb.d.mu.Lock()
 		delete(sb.d.subs, c)
 		sb.d.mu.Unlock()
 		delete(c.subs, id)
 	}
+	s.m.conns.Dec()
+	s.leave(c.ip)
 }
 
-func (c *conn) readLoop(ctx context.Context) error {
-	// Cancelling a read closes a coder/websocket connection at once, so the
-	// hello deadline is a timer that sends an error and closes politely.
-	t := time.AfterFunc(c.s.limits.HelloTimeout, func() {
-		if !c.hello.Load() {
-			c.fail(wire.CodeBadMessage, "no hello within the time allowed")
-		}
-	})
-	defer t.Stop()
-	for {
-		typ, b, err := c.ws.Read(ctx)
-		if err != nil {
-			return err
-		}
-		if !c.msgs.take(1) || !c.bytes.take(float64(len(b))) {
-			c.fail(wire.CodeRateLimited, "this connection sent too much too fast and was cut off; it may reconnect and carry on more slowly")
-			return errors.New("rate limited")
-		}
-		if typ != websocket.MessageBinary {
-			c.fail(wire.CodeBadMessage, "text frames are not part of the protocol; send binary frames")
-			return errors.New("text frame")
-		}
-		m, err := wire.Decode(b)
-		if err != nil {
-			c.fail(wire.CodeBadMessage, err.Error())
-			return err
-		}
-		if err := c.handle(ctx, m); err != nil {
-			return err
-		}
+func (c *conn) read(typ wsserve.MessageType, b []byte) error {
+	if !c.msgs.take(1) || !c.bytes.take(float64(len(b))) {
+		c.fail(wire.CodeRateLimited, "this connection sent too much too fast and was cut off; it may reconnect and carry on more slowly")
+		return errors.New("rate limited")
 	}
+	if typ != wsserve.MessageBinary {
+		c.fail(wire.CodeBadMessage, "text frames are not part of the protocol; send binary frames")
+		return errors.New("text frame")
+	}
+	m, err := wire.Decode(b)
+	if err != nil {
+		c.fail(wire.CodeBadMessage, err.Error())
+		return err
+	}
+	return c.handle(c.ctx, m)
 }
 
 // handle answers one message. A non-nil error ends the connection.
@@ -468,21 +476,21 @@ func (c *conn) dropSlowLocked() {
 	c.dead = true
 	c.s.m.slowDropped.Inc()
 	c.log.Info("dropped a subscriber that could not keep up")
-	go c.ws.Close(websocket.StatusTryAgainLater, "too slow to keep up; reconnect to catch up")
+	go c.ws.Close(wsserve.StatusTryAgainLater, "too slow to keep up; reconnect to catch up")
 }
 
 // fail sends a connection-level error and closes once it is written.
 func (c *conn) fail(code wire.Code, msg string) {
 	c.send(&wire.Error{Code: code, Msg: msg})
-	status := websocket.StatusPolicyViolation
+	status := wsserve.StatusPolicyViolation
 	if code == wire.CodeTooLarge {
-		status = websocket.StatusMessageTooBig
+		status = wsserve.StatusMessageTooBig
 	}
 	c.finish(status, msg)
 }
 
 // finish closes the connection after the queue is written.
-func (c *conn) finish(status websocket.StatusCode, reason string) {
+func (c *conn) finish(status wsserve.StatusCode, reason string) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.bye == nil {
@@ -506,12 +514,6 @@ func (c *conn) startFlush() {
 // flush writes the queue until it is empty, then closes the connection if
 // asked to, and ends.
 func (c *conn) flush() {
-	defer func() {
-		select {
-		case c.flushed <- struct{}{}:
-		default:
-		}
-	}()
 	for {
 		c.qmu.Lock()
 		q, bye, dead := c.queue, c.bye, c.dead
@@ -535,9 +537,7 @@ func (c *conn) flush() {
 		default:
 		}
 		for i, f := range q {
-			wctx, cancel := context.WithTimeout(c.ctx, c.s.limits.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageBinary, f)
-			cancel()
+			err := c.ws.Write(f)
 			c.s.releaseQueued(f)
 			if err != nil {
 				c.s.releaseQueued(q[i+1:]...)
@@ -552,32 +552,10 @@ func (c *conn) flush() {
 	}
 }
 
-// waitFlushed waits up to limit for the flush goroutine to end.
-func (c *conn) waitFlushed(limit time.Duration) {
-	deadline := time.NewTimer(limit)
-	defer deadline.Stop()
-	for {
-		c.qmu.Lock()
-		busy := c.writing
-		c.qmu.Unlock()
-		if !busy {
-			return
-		}
-		select {
-		case <-c.flushed:
-		case <-deadline.C:
-			return
-		}
-	}
-}
-
-// ping checks every PingEvery that the client still answers, which finds
-// half-open connections; it runs on the timer's goroutine.
+// ping checks every PingEvery that the client answered the last ping,
+// which finds half-open connections; it runs on the timer's goroutine.
 func (c *conn) ping() {
-	pctx, cancel := context.WithTimeout(c.ctx, c.s.limits.PingEvery)
-	err := c.ws.Ping(pctx)
-	cancel()
-	if err != nil {
+	if err := c.ws.Ping(); err != nil {
 		if c.ctx.Err() == nil {
 			c.log.Debug("no answer to ping; closing", "err", err)
 		}

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/coder/websocket"
+	"pairwise/syncserver/wsserve"
 )
 
 // remoteIP is the address a connection counts against for
@@ -62,7 +62,7 @@ func (c *conn) awaitAdmission() (stop func() bool) {
 		}
 		c.s.m.idleClosed.Inc()
 		c.log.Info("closed a connection that opened no pair in time")
-		c.finish(websocket.StatusPolicyViolation, "no pair was opened within "+d.String()+" of connecting; connect when there is a pair to sync")
+		c.finish(wsserve.StatusPolicyViolation, "no pair was opened within "+d.String()+" of connecting; connect when there is a pair to sync")
 	})
 	return t.Stop
 }

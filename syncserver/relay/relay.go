@@ -16,11 +16,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
+	"pairwise/syncserver/wsserve"
 )
 
 // Limits bound what one connection and the whole relay may use.
@@ -77,6 +76,7 @@ type Server struct {
 	m      *metrics
 
 	writer *writer
+	poller *wsserve.Poller // reads every connection (transport.go)
 
 	mu       sync.Mutex
 	docs     map[wire.DocID]*docState
@@ -125,6 +125,7 @@ func New(store relaystore.Store, tokens *Tokens, log *slog.Logger, limits Limits
 		deleting: map[wire.DocID]bool{}, addrs: map[string]int{}}
 	s.connCtx, s.stopConn = context.WithCancel(context.Background())
 	s.m = newMetrics(s)
+	s.poller = newPoller(log, readLinger)
 	s.writer = newWriter(s)
 	s.startEvicting()
 	return s
@@ -167,28 +168,27 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	clearDeadlines(w)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols:       []string{wire.Subprotocol},
-		InsecureSkipVerify: true, // not a browser endpoint: no origin to check
+	ws, err := wsserve.Upgrade(w, r, wsserve.Options{
+		Protocol:     wire.Subprotocol,
+		ReadLimit:    wire.MaxFrame,
+		WriteTimeout: s.limits.WriteTimeout,
 	})
 	if err != nil {
-		return // Accept has answered the request
+		return // Upgrade has answered the request
 	}
 	if ws.Subprotocol() != wire.Subprotocol {
-		ws.Close(websocket.StatusPolicyViolation, "this relay speaks "+wire.Subprotocol+"; update Pairwise")
+		ws.Close(wsserve.StatusPolicyViolation, "this relay speaks "+wire.Subprotocol+"; update Pairwise")
+		s.poller.Serve(ws, refused{}) // to read the client's answer to the close
 		s.m.refused.WithLabelValues(string(wire.CodeVersion)).Inc()
 		return
 	}
-	ws.SetReadLimit(wire.MaxFrame)
 	c := newConn(s, ws, r.RemoteAddr)
-	// Serve on a goroutine of our own and return: net/http then lets go of
-	// the request, its response buffer and the handler's deep stack, which
-	// were a third of what an idle connection cost.
+	// The handler returns and net/http lets go of the request, its
+	// buffers and the handler's stack; the Poller reads the connection
+	// from now on, and Closed counts it out.
 	handedOff = true
-	go func() {
-		defer s.leave(ip)
-		c.serve(s.connCtx)
-	}()
+	c.start(s.connCtx)
+	s.poller.Serve(ws, c)
 }
 
 type entry int
@@ -289,6 +289,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.writer.stop()
 	s.bg.Wait()
+	s.poller.Close()
 	return s.store.Close()
 }
 
