@@ -4,11 +4,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
+	"pairwise/syncserver/wsserve"
 )
 
 // Bounds of one group commit.
@@ -392,7 +391,7 @@ func (d *docState) revokeEarly() {
 	for c, sb := range d.subs {
 		if sb.early {
 			delete(d.subs, c)
-			c.finish(websocket.StatusTryAgainLater, "the relay could not store the latest changes; reconnect to sync again")
+			c.finish(wsserve.StatusTryAgainLater, "the relay could not store the latest changes; reconnect to sync again")
 		}
 	}
 }
