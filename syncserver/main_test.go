@@ -122,6 +122,7 @@ func TestGracefulShutdown(t *testing.T) {
 	// with pushes in flight.
 	const ackedBeforeTerm = 100
 	var sent atomic.Uint64 // pushes written
+	var cutOff atomic.Bool // the relay went while the client was still writing
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
@@ -129,6 +130,7 @@ func TestGracefulShutdown(t *testing.T) {
 			body := []byte("sealed")
 			b, _ := wire.Encode(&wire.Push{Req: 100 + i, Doc: doc, DSeq: i, Body: body, Sig: key.SignRecord(doc, i, body)})
 			if ws.Write(ctx, websocket.MessageBinary, b) != nil {
+				cutOff.Store(true)
 				return
 			}
 			sent.Store(i)
@@ -168,10 +170,12 @@ func TestGracefulShutdown(t *testing.T) {
 	if !strings.Contains(log.String(), `"msg":"stopped"`) {
 		t.Errorf("no orderly stop in the log:\n%s", log)
 	}
-	// The shutdown overlapped the stream: the relay acknowledged part of
-	// it and closed the connection with pushes still unacknowledged.
-	if n := sent.Load(); uint64(len(acked)) >= n {
-		t.Fatalf("all %d pushes were acknowledged before the connection closed: the shutdown did not land mid-stream", n)
+	// The shutdown overlapped the stream: the client was still pushing when
+	// the relay closed the connection. (Whether the relay acknowledged
+	// everything it had read before closing depends on timing; what
+	// matters is below: everything acknowledged survives.)
+	if !cutOff.Load() {
+		t.Fatalf("the client wrote all %d pushes before the relay went: the shutdown did not land mid-stream", sent.Load())
 	}
 	t.Logf("SIGTERM after %d acknowledgements; %d pushes written, %d acknowledged when the relay closed the connection", ackedBeforeTerm, sent.Load(), len(acked))
 
