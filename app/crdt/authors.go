@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// LastChanges returns, per actor, the time of its latest change in the
+// LastChanges returns, per member (MemberOf), the time of its latest change in the
 // document. It reads the whole history: callers keep the result and bring
 // it up to date with NoteChanges as changes arrive, instead of asking
 // again.
@@ -17,8 +17,8 @@ func (d *Doc) LastChanges() (map[string]time.Time, error) {
 	}
 	out := map[string]time.Time{}
 	for _, e := range h {
-		if e.Time.After(out[e.Actor]) {
-			out[e.Actor] = e.Time
+		if m := MemberOf(e.Actor); e.Time.After(out[m]) {
+			out[m] = e.Time
 		}
 	}
 	return out, nil
@@ -46,7 +46,7 @@ func NoteChanges(last map[string]time.Time, raw []byte) {
 		if r.err != nil || len(actor) == 0 {
 			return nil
 		}
-		a, at := hex.EncodeToString(actor), time.UnixMilli(ms)
+		a, at := MemberOf(hex.EncodeToString(actor)), time.UnixMilli(ms)
 		if at.After(last[a]) {
 			last[a] = at
 		}

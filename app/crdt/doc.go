@@ -165,3 +165,26 @@ func (d *Doc) Heads() []string {
 	}
 	return out
 }
+
+// memberIDLen is the length of a member's ID, which is the actor ID a
+// member first writes as (NewActor: 16 bytes in hex).
+const memberIDLen = 32
+
+// EpochActor is the actor a member writes as in the given epoch of a
+// document: the member's ID, followed after a crash by the epoch (see
+// store.DocState.Epoch). MemberOf maps it back.
+func EpochActor(member string, epoch uint32) string {
+	if epoch == 0 {
+		return member
+	}
+	return fmt.Sprintf("%s%08x", member, epoch)
+}
+
+// MemberOf returns the member an actor writes for: the actor itself, or
+// the member ID it extends (EpochActor).
+func MemberOf(actor string) string {
+	if len(actor) > memberIDLen {
+		return actor[:memberIDLen]
+	}
+	return actor
+}

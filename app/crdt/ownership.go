@@ -38,10 +38,11 @@ func LastChangeHash(raw []byte) string {
 	return hex.EncodeToString(last)
 }
 
-// OwnMissingSince lists the changes by actor that d has and a document
+// OwnMissingSince lists the changes by member (under any of its actors,
+// see MemberOf) that d has and a document
 // whose heads are heads lacks. It reports false when one of those heads is
 // a change d has not seen, so the question cannot be answered from d.
-func (d *Doc) OwnMissingSince(heads []string, actor string) ([]string, bool) {
+func (d *Doc) OwnMissingSince(heads []string, member string) ([]string, bool) {
 	hs := make([]automerge.ChangeHash, len(heads))
 	for i, h := range heads {
 		ch, err := automerge.NewChangeHash(h)
@@ -59,7 +60,7 @@ func (d *Doc) OwnMissingSince(heads []string, actor string) ([]string, bool) {
 	}
 	var out []string
 	for _, c := range chs {
-		if c.ActorID() == actor {
+		if MemberOf(c.ActorID()) == member {
 			out = append(out, c.Hash().String())
 		}
 	}

@@ -156,7 +156,12 @@ func run(ctx context.Context, cfg config, rep *report, out io.Writer) error {
 			rep.note("not pinned: %v", err)
 		} else {
 			e.relayCPU = 0
-			rep.note("relay pinned to CPU 0, load tool (all writers and readers) to CPU 1, as in the anchors' harness")
+			// Go would follow the new affinity down to one P, and then a
+			// goroutine waiting in a disk sync holds the only P while the
+			// engine's goroutines wait to send. A desktop has several
+			// cores; keep as many Ps as at start, all on the one CPU.
+			runtime.GOMAXPROCS(max(2, runtime.NumCPU()))
+			rep.note("relay pinned to CPU 0, load tool (all writers and readers) to CPU 1, as in the anchors' harness (GOMAXPROCS %d on it)", runtime.GOMAXPROCS(0))
 		}
 	}
 	root, cleanup, err := scratch(cfg)

@@ -39,7 +39,34 @@ type DocState struct {
 	// the relay sends them back, and new changes are numbered from it on,
 	// so the relay never takes one for a repeat of an old one.
 	Reborn uint64 `json:"reborn,omitempty"`
+	// Reserved: this device's changes numbered below it may be sent to the
+	// relay before they are on this disk, so the engine need not wait for
+	// the disk. Every synced edit moves it ahead of NextDSeq (reserveAhead)
+	// and a clean close brings it back; found ahead on open, it means a
+	// crash, and the numbers in between become Unsure.
+	Reserved uint64 `json:"reserved,omitempty"`
+	// UnsureFrom and UnsureTo: after such a crash, this device's changes
+	// numbered in [UnsureFrom, UnsureTo) may be on the relay but not here.
+	// They are applied when they come back, and the relay holding another
+	// change under one of them means renumbering, not a restored copy.
+	UnsureFrom uint64 `json:"unsureFrom,omitempty"`
+	UnsureTo   uint64 `json:"unsureTo,omitempty"`
+	// Epoch counts those crashes. After one, this device writes the
+	// document as a new Automerge actor (crdt.EpochActor), so a change
+	// lost here but held by the relay never shares its actor and number
+	// with a new one.
+	Epoch uint32 `json:"epoch,omitempty"`
 }
+
+// Unsure reports whether this device's change numbered dseq may be on
+// the relay without being in the local copy (see UnsureFrom).
+func (st DocState) Unsure(dseq uint64) bool {
+	return st.UnsureFrom <= dseq && dseq < st.UnsureTo
+}
+
+// reserveAhead is how many device sequences past the last change written
+// the engine may send before they are on disk (DocState.Reserved).
+const reserveAhead = 64
 
 // Pending is the number of changes waiting for the relay.
 func (st DocState) Pending() uint64 {
@@ -84,6 +111,10 @@ func decodeState(v []byte) (DocState, error) {
 		return DocState{}, fmt.Errorf("%d chunks since the snapshot but only %d ever written", st.Chunks, st.NextChunk)
 	case st.Reborn > st.NextDSeq:
 		return DocState{}, fmt.Errorf("joined again at change %d but only numbered up to %d", st.Reborn, st.NextDSeq)
+	case st.Reserved > st.NextDSeq+reserveAhead:
+		return DocState{}, fmt.Errorf("reserved change numbers up to %d but only numbered up to %d", st.Reserved, st.NextDSeq)
+	case st.UnsureFrom > st.UnsureTo || st.UnsureTo > st.NextDSeq+reserveAhead:
+		return DocState{}, fmt.Errorf("changes %d to %d marked unsure but only numbered up to %d", st.UnsureFrom, st.UnsureTo, st.NextDSeq)
 	}
 	return st, nil
 }
@@ -162,20 +193,40 @@ func addLocal(txn *badger.Txn, doc string, st *DocState, change []byte, push boo
 
 // AppendLocal durably stores a change made on this machine and, if push is
 // set, queues it for the relay. It returns the document's new state.
+//
+// A pushed change is in the outbox (and the engine told, see OnQueued)
+// before the disk has it, when its number is below the durably reserved
+// one: the engine may send it while the disk works.
 func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, error) {
 	var st DocState
-	err := s.update(func(txn *badger.Txn) error {
+	queued := func() {}
+	if push {
+		queued = func() { s.queued(doc) }
+	}
+	err := s.writeThen(func(txn *badger.Txn) error {
 		var err error
 		if st, err = readState(txn, doc); err != nil {
 			return err
 		}
+		if push {
+			// Only synced writes (this one, and Close) move Reserved, and
+			// they run under mu, so what is read here is on disk, as is
+			// every change numbered before this one.
+			s.reserved(doc, max(st.Reserved, st.NextDSeq))
+		}
 		if err := addLocal(txn, doc, &st, change, push); err != nil {
 			return err
 		}
+		if push {
+			st.Reserved = max(st.Reserved, st.NextDSeq+reserveAhead)
+		}
 		return writeState(txn, doc, st)
-	})
+	}, now, queued)
 	if err != nil {
 		return st, fmt.Errorf("store: save change to %s: %w", doc, err)
+	}
+	if push {
+		s.reserved(doc, st.Reserved)
 	}
 	return st, nil
 }
@@ -308,11 +359,19 @@ func (s *Store) State(doc string) (st DocState, err error) {
 
 // Outbox returns up to max changes waiting for the relay with a device
 // sequence of at least from, oldest first.
+//
+// A change whose number is not yet durably reserved is left out until its
+// own write is on disk: sent earlier, a crash could lose it here while the
+// relay keeps it, and its number would be given to another change.
 func (s *Store) Outbox(doc string, from uint64, max int) (out []Pending, err error) {
+	limit, capped := s.sendable(doc)
 	err = s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefixOut(doc)})
 		defer it.Close()
 		for it.Seek(keyOut(doc, from)); it.Valid() && len(out) < max; it.Next() {
+			if capped && seqOf(it.Item().Key()) >= limit {
+				break
+			}
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err

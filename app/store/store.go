@@ -51,6 +51,47 @@ type Store struct {
 
 	docsMu sync.Mutex
 	docs   []string // IDs of every document, sorted; see Docs
+
+	// onQueued is told of a pushed change as soon as it is in the outbox
+	// (see OnQueued); limits holds, per document changed since opening,
+	// the device sequence below which outbox entries may be sent before
+	// they are on disk (DocState.Reserved, as synced).
+	onQueued func(doc string)
+	limitsMu sync.Mutex
+	limits   map[string]uint64
+}
+
+// OnQueued registers fn to be called with a document's ID whenever a change
+// to push enters its outbox: before the write is on disk, so the engine can
+// send it meanwhile (Outbox hands out only what may go). fn must not block
+// or call the store. Call it before any write.
+func (s *Store) OnQueued(fn func(doc string)) { s.onQueued = fn }
+
+func (s *Store) queued(doc string) {
+	if s.onQueued != nil {
+		s.onQueued(doc)
+	}
+}
+
+// reserved records that device sequences below limit are durably
+// reserved for doc.
+func (s *Store) reserved(doc string, limit uint64) {
+	s.limitsMu.Lock()
+	defer s.limitsMu.Unlock()
+	if s.limits == nil {
+		s.limits = map[string]uint64{}
+	}
+	s.limits[doc] = max(s.limits[doc], limit)
+}
+
+// sendable returns the device sequence below which doc's outbox entries
+// may be sent, and false when every entry may (none was added since the
+// store opened, so all are on disk).
+func (s *Store) sendable(doc string) (uint64, bool) {
+	s.limitsMu.Lock()
+	defer s.limitsMu.Unlock()
+	limit, ok := s.limits[doc]
+	return limit, ok
 }
 
 // Open opens or creates the data folder dir. Errors name the folder and say
@@ -90,6 +131,10 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 		return nil, err
 	}
 	if s.docs, err = s.listDocs(); err != nil {
+		db.Close()
+		return nil, corrupt(dir, err)
+	}
+	if err := s.recoverReserved(); err != nil {
 		db.Close()
 		return nil, corrupt(dir, err)
 	}
@@ -139,9 +184,15 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
 	s.closed = true
 	if s.db == nil {
 		return nil // a failed purge closed it already
+	}
+	if err := s.releaseReserved(); err != nil {
+		s.logf("could not mark a clean close in %s (the next start treats it as a crash): %v", s.dir, err)
 	}
 	return s.db.Close()
 }
@@ -229,6 +280,12 @@ const (
 )
 
 func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
+	return s.writeThen(fn, when, func() {})
+}
+
+// writeThen is write, calling written once the transaction is committed
+// (readers see it) and before the disk sync.
+func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, written func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dirty {
@@ -243,6 +300,9 @@ func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
 	err := s.db.Update(fn)
 	if err != nil && isDiskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
+	}
+	if err == nil {
+		written()
 	}
 	switch {
 	case err != nil:

@@ -44,7 +44,10 @@ func TestViewOnlyWhileTheSnapshotIsTheWholeDocument(t *testing.T) {
 	want("compacted, no view yet", false, "")
 	put("view one")
 	want("compacted, with its view", true, "view one")
-	if err := s.PutView("d1", func() ([]byte, []byte, error) { t.Fatal("made a view again for the same snapshot"); return nil, nil, nil }); err != nil {
+	if err := s.PutView("d1", func() ([]byte, []byte, error) {
+		t.Fatal("made a view again for the same snapshot")
+		return nil, nil, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AppendLocal("d1", []byte("second"), true); err != nil {

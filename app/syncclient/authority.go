@@ -154,7 +154,7 @@ func (s *session) onRecords(m *wire.Records) error {
 		}
 		if r.Device == s.device {
 			d.remember(r.Seq, crdt.LastChangeHash(plain))
-			if r.DSeq >= d.reborn {
+			if d.kept(r.DSeq) {
 				items = append(items, workspace.Remote{Own: true})
 				continue
 			}

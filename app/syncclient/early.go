@@ -48,7 +48,7 @@ func (s *session) onEarly(d *docSync, m *wire.Records) error {
 		d.early = append(d.early, mark)
 		if r.Device == s.device {
 			d.early[len(d.early)-1].hash = crdt.LastChangeHash(plain)
-			if r.DSeq >= d.reborn {
+			if d.kept(r.DSeq) {
 				continue // in the local copy already
 			}
 		}

@@ -103,6 +103,7 @@ func NewWith(ws Replicas, o Options) *Engine {
 	e := &Engine{ws: ws, opts: o, logf: o.Logf, kick: make(chan struct{}, 1)}
 	e.status.Pending = ws.Pending()
 	ws.Watch(func(string) { e.Kick() })
+	ws.WatchOutbox(func(string) { e.Kick() }) // a change may go before it is on disk
 	ws.WatchPending(func(string) { e.update(func(*Status) {}) })
 	return e
 }
@@ -171,18 +172,30 @@ func (e *Engine) SyncOnce(ctx context.Context) error {
 		return ErrNoRelay
 	}
 	e.ws.SettleReports() // so the cohort reports of changes made so far go too
+	for attempt := 1; ; attempt++ {
+		err := e.syncOnce(ctx, url)
+		if errors.Is(err, errRenumbered) && attempt < 3 {
+			continue // once more, with the outbox numbered after the relay's
+		}
+		if err != nil {
+			return err
+		}
+		e.setStatus(Synced, "")
+		return nil
+	}
+}
+
+func (e *Engine) syncOnce(ctx context.Context, url string) error {
 	s, err := dial(ctx, e, url)
 	if err != nil {
 		e.setFailed(Offline, err)
 		return err
 	}
 	defer s.close()
-	err = s.run(ctx, true)
-	if err != nil {
+	if err := s.run(ctx, true); err != nil {
 		e.setFailed(stateFor(err), err)
 		return err
 	}
-	e.setStatus(Synced, "")
 	return nil
 }
 

@@ -3,6 +3,7 @@ package syncclient
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	"pairwise/app/workspace"
@@ -74,6 +75,15 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		return s.subscribe(ctx, d)
 	case wire.TypePush:
 		if m.Sig != nil && !bytes.Equal(m.Sig, r.sig) {
+			if d.unsure[0] <= r.dseq && r.dseq < d.unsure[1] {
+				// Sent before a crash that this disk did not survive: the
+				// relay keeps it (it comes back and is applied), and the
+				// changes made since go under the numbers after it.
+				if err := s.e.ws.RenumberUnsure(d.id, m.Last); err != nil {
+					return err
+				}
+				return fmt.Errorf("%w: the relay holds changes to %s this computer sent just before it stopped; they are taken back and the changes made since are sent again", errRenumbered, name(d))
+			}
 			return s.reused(d, r.dseq, m.Last)
 		}
 		d.inflight--
@@ -95,6 +105,10 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 	}
 	return nil
 }
+
+// errRenumbered ends a session whose outbox was numbered anew (see
+// Workspace.RenumberUnsure): the next one sends it from the start.
+var errRenumbered = errors.New("sending again")
 
 func (s *session) onError(m *wire.Error) error {
 	r, ok := s.reqs[m.Req]

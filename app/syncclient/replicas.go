@@ -19,6 +19,8 @@ type Replicas interface {
 	PendingIn(id string) uint64 // changes waiting for the relay, kept in memory
 	Outbox(id string, from uint64, max int) ([]workspace.Outgoing, error)
 	Acknowledge(id string, dseq uint64) error
+	RenumberUnsure(id string, last uint64) error
+	WatchOutbox(fn func(id string))
 	RelaySnapshotAt(id string, seq uint64) error
 
 	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error
@@ -40,6 +42,7 @@ type Replicas interface {
 	Pending() uint64
 	WatchPending(fn func(id string))
 	SettleReports()
+	SettleSaves()
 }
 
 var _ Replicas = (*workspace.Workspace)(nil)

@@ -60,8 +60,9 @@ type docSync struct {
 	inflight    int
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
-	reborn      uint64   // our changes numbered below this are not in the local copy (store.DocState.Reborn)
-	held        heldMark // how long it has waited for its own records (freeze.go)
+	reborn      uint64    // our changes numbered below this are not in the local copy (store.DocState.Reborn)
+	unsure      [2]uint64 // our changes numbered in [from, to) may not be in the local copy (store.DocState.UnsureFrom)
+	held        heldMark  // how long it has waited for its own records (freeze.go)
 
 	// writers is the document's write authority (nil for a document from
 	// before signed devices); relayCerts are the certificates the relay
@@ -203,7 +204,14 @@ func (s *session) run(ctx context.Context, once bool) error {
 	}
 	for {
 		if once && s.done() {
-			return nil
+			// What arrived may change a cohort's report, written on the
+			// reporter's goroutine: it goes in this sync too (its write
+			// kicks the loop), rather than waiting for the next one.
+			s.e.ws.SettleReports()
+			if s.done() {
+				s.e.ws.SettleSaves() // what the store holds is what was synced
+				return nil
+			}
 		}
 		held := s.withheld()
 		if once && held != "" {
@@ -300,7 +308,7 @@ func (s *session) addDocs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn,
+		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn, unsure: [2]uint64{st.UnsureFrom, st.UnsureTo},
 			writers: meta.Writers(), relayCerts: map[[32]byte]bool{}}
 		copy(d.key[:], meta.Key)
 		s.docs[did] = d
@@ -381,6 +389,14 @@ var ErrRefusedRecord = errors.New("refused a change from the relay")
 
 func refused(d *docSync, err error) error {
 	return docError(d, fmt.Errorf("%w: %v", ErrRefusedRecord, err))
+}
+
+// kept reports whether this device's change numbered dseq is in the local
+// copy already, so its record coming back only moves the cursor: not when
+// the document was joined again after numbering it (reborn), nor when a
+// crash may have lost it after it was sent (unsure).
+func (d *docSync) kept(dseq uint64) bool {
+	return dseq >= d.reborn && !(d.unsure[0] <= dseq && dseq < d.unsure[1])
 }
 
 // name says which document d is, as the person knows it: a pair by its

@@ -15,11 +15,15 @@ func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
 	if err != nil {
 		return nil, err
 	}
+	actor, err := w.actor(meta)
+	if err != nil {
+		return nil, err
+	}
 	var doc *crdt.Doc
 	if snap != nil {
-		doc, err = crdt.Load(snap, meta.Actor)
+		doc, err = crdt.Load(snap, actor)
 	} else {
-		doc, err = crdt.New(meta.Actor)
+		doc, err = crdt.New(actor)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: the saved copy of pair %s cannot be read (%v); move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, meta.ID, err, w.st.Dir())
@@ -28,6 +32,18 @@ func (w *Workspace) load(meta Meta) (*crdt.Doc, error) {
 		return nil, fmt.Errorf("%w: in the saved copy of pair %s, %v; move the data folder %s aside and sync the pair again from the relay", store.ErrCorrupt, meta.ID, err, w.st.Dir())
 	}
 	return doc, nil
+}
+
+// actor is the Automerge actor this machine writes a document as: the
+// member's ID, extended after a crash that may have lost changes the relay
+// holds (store.DocState.Epoch), so a new change never takes a lost one's
+// actor and number.
+func (w *Workspace) actor(meta Meta) (string, error) {
+	st, err := w.st.State(meta.ID)
+	if err != nil {
+		return "", err
+	}
+	return crdt.EpochActor(meta.Actor, st.Epoch), nil
 }
 
 // mergeChunks merges chunks into doc in order and returns the result (see

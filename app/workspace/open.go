@@ -91,6 +91,7 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 		return nil, err
 	}
 	w := &Workspace{st: st, opts: o, logf: logf, docs: map[string]*handle{}, loads: map[string]*loading{}, previews: map[string]preview{}, revisions: map[string]uint64{}, reported: map[string]reported{}}
+	st.OnQueued(w.queued)
 	w.SetNow(time.Now)
 	if err := w.openSettings(); err != nil {
 		st.Close()
@@ -114,6 +115,9 @@ func OpenWith(dir string, o Options) (*Workspace, error) {
 // for a pause, so the next start loads a snapshot instead of replaying
 // every change, and can show each pair from its view (preview.go).
 func (w *Workspace) Close() error {
+	if w.closed.Load() {
+		return nil
+	}
 	w.saver.close() // writes what arrived early, while the store is open
 	w.rep.close()   // writes the reports still due, while the store is open
 	w.mu.Lock()

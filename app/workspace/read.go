@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
 	"pairwise/app/report"
 )
@@ -108,7 +109,7 @@ func (w *Workspace) History(id string) ([]Activity, error) {
 			continue // when an app synced is shown apart (see Heard), not as activity
 		}
 		who := "Someone"
-		if m, ok := p.Member(e.Actor); ok {
+		if m, ok := p.Member(crdt.MemberOf(e.Actor)); ok {
 			who = m.Name
 		}
 		out = append(out, Activity{Who: who, What: e.Message, When: e.Time})

@@ -69,7 +69,11 @@ func (w *Workspace) rebuild(meta *Meta, cause error) (*crdt.Doc, error) {
 		return nil, fmt.Errorf("%w; dropping it to rebuild from the relay failed too: %v", cause, err)
 	}
 	*meta = m
-	return crdt.New(m.Actor)
+	actor, err := w.actor(m)
+	if err != nil {
+		return nil, err
+	}
+	return crdt.New(actor)
 }
 
 // finishRebuild ends a rebuild once the relay has sent everything it has

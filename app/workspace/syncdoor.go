@@ -41,3 +41,31 @@ func (w *Workspace) Acknowledge(id string, dseq uint64) error {
 // RelaySnapshotAt records that the relay has a snapshot covering its log
 // up to seq.
 func (w *Workspace) RelaySnapshotAt(id string, seq uint64) error { return w.st.SetRelaySnap(id, seq) }
+
+// WatchOutbox registers fn to be called with a document's ID as soon as a
+// change to push is in its outbox, before the disk has it: the engine may
+// send what Outbox hands out meanwhile (it hands out a change early only
+// when a crash could not let another change take its number). fn runs
+// while the pair and the store are locked, so it must only signal.
+func (w *Workspace) WatchOutbox(fn func(id string)) {
+	w.outboxMu.Lock()
+	defer w.outboxMu.Unlock()
+	w.outbox = append(w.outbox[:len(w.outbox):len(w.outbox)], fn)
+}
+
+func (w *Workspace) queued(id string) {
+	w.outboxMu.Lock()
+	fns := w.outbox
+	w.outboxMu.Unlock()
+	for _, fn := range fns {
+		fn(id)
+	}
+}
+
+// RenumberUnsure is called when the relay holds another change of this
+// device under a number a crash left unsure (SyncState.Unsure): the
+// outbox is numbered on from last+1, and this device's changes up to last
+// are applied when they come back.
+func (w *Workspace) RenumberUnsure(id string, last uint64) error {
+	return w.st.RenumberUnsure(id, last)
+}

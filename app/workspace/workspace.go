@@ -91,6 +91,9 @@ type Workspace struct {
 	st   *store.Store
 	opts Options // with defaults filled in
 	logf func(string, ...any)
+	// outbox are told when a change to push enters an outbox (WatchOutbox).
+	outboxMu sync.Mutex
+	outbox   []func(id string)
 	// clock stamps edits (see Now and SetNow).
 	clock atomic.Pointer[func() time.Time]
 
