@@ -9,13 +9,18 @@ import (
 	"github.com/automerge/automerge-go"
 )
 
-// LastChangeHash returns the hash of the last change chunk in raw (change
-// bytes as Commit returns them, one or several concatenated), or "" if raw
-// holds none. A change's hash is SHA-256 over its chunk from the type byte
-// on; the sync engine uses it to check that a snapshot holds what this
-// device wrote, without loading anything.
-func LastChangeHash(raw []byte) string {
-	var last []byte
+// Change is one change chunk cut out of raw change bytes, with its hash.
+type Change struct {
+	Hash string
+	Raw  []byte
+}
+
+// SplitChanges cuts raw change bytes (as Commit returns them, one or
+// several concatenated) into their change chunks, in order, each with its
+// hash: SHA-256 over the chunk from the type byte on. It reads only the
+// chunk headers and stops at anything it cannot frame.
+func SplitChanges(raw []byte) []Change {
+	var out []Change
 	for off := 0; off < len(raw); {
 		rest := raw[off:]
 		if len(rest) < 10 || !bytes.Equal(rest[:4], chunkMagic) {
@@ -28,14 +33,22 @@ func LastChangeHash(raw []byte) string {
 		end := 9 + k + int(n)
 		if rest[8] == chunkChange {
 			sum := sha256.Sum256(rest[8:end])
-			last = sum[:]
+			out = append(out, Change{Hash: hex.EncodeToString(sum[:]), Raw: rest[:end:end]})
 		}
 		off += end
 	}
-	if last == nil {
+	return out
+}
+
+// LastChangeHash returns the hash of the last change chunk in raw, or ""
+// if raw holds none (see SplitChanges). The sync engine uses it to check
+// that a snapshot holds what this device wrote, without loading anything.
+func LastChangeHash(raw []byte) string {
+	chs := SplitChanges(raw)
+	if len(chs) == 0 {
 		return ""
 	}
-	return hex.EncodeToString(last)
+	return chs[len(chs)-1].Hash
 }
 
 // OwnMissingSince lists the changes by member (under any of its actors,

@@ -425,3 +425,34 @@ func (s *Store) SetRelaySnap(doc string, seq uint64) error {
 		return writeState(txn, doc, st)
 	})
 }
+
+// Unconfirmed returns the changes merged early into doc that the relay had
+// not yet said it stored (PutUnconfirmed), concatenated; nil if none.
+func (s *Store) Unconfirmed(doc string) ([]byte, error) {
+	var raw []byte
+	err := s.view(func(txn *badger.Txn) error {
+		var err error
+		raw, err = get(txn, keyEarly(doc))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			raw, err = nil, nil
+		}
+		return err
+	})
+	return raw, err
+}
+
+// PutUnconfirmed replaces those changes (nil or empty: none). It does not
+// wait for the disk: it is written after the chunks that hold them, and a
+// crash that loses it only means a later change of this machine's may not
+// carry them (see workspace's unconfirmed).
+func (s *Store) PutUnconfirmed(doc string, raw []byte) error {
+	return s.updateLazy(func(txn *badger.Txn) error {
+		if _, err := readState(txn, doc); err != nil {
+			return err
+		}
+		if len(raw) == 0 {
+			return txn.Delete(keyEarly(doc))
+		}
+		return txn.Set(keyEarly(doc), raw)
+	})
+}

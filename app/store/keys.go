@@ -11,6 +11,7 @@ import "encoding/binary"
 //	n/<doc>             → DocState (JSON)
 //	s/<doc>             → snapshot (a saved Automerge document)
 //	v/<doc>             → view of the snapshot (see view.go)
+//	u/<doc>             → changes merged early and not yet on the relay's disk (see Unconfirmed)
 //	c/<doc>/<n>         → chunk n: kind byte + bytes
 //	o/<doc>/<dseq>      → outbox: a change not yet acknowledged by the relay
 //	purge               → the store is to be purged of old versions (see Purge)
@@ -23,6 +24,7 @@ var (
 func keyMeta(doc string) []byte  { return []byte("m/" + doc) }
 func keyState(doc string) []byte { return []byte("n/" + doc) }
 func keySnap(doc string) []byte  { return []byte("s/" + doc) }
+func keyEarly(doc string) []byte { return []byte("u/" + doc) }
 
 // keyTomb holds, for a removed document, the device sequence its next
 // change would have had (see DocState.Reborn).

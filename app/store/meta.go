@@ -114,7 +114,7 @@ func (s *Store) Remove(doc string) error {
 				return err
 			}
 		}
-		for _, k := range [][]byte{keyState(doc), keyMeta(doc), keySnap(doc), keyView(doc)} {
+		for _, k := range [][]byte{keyState(doc), keyMeta(doc), keySnap(doc), keyView(doc), keyEarly(doc)} {
 			if err := txn.Delete(k); err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func (s *Store) Reset(doc string) (DocState, error) {
 			}
 			it.Close()
 		}
-		drop = append(drop, keySnap(doc), keyView(doc))
+		drop = append(drop, keySnap(doc), keyView(doc), keyEarly(doc))
 		for _, k := range drop {
 			if err := txn.Delete(k); err != nil {
 				return err

@@ -19,8 +19,9 @@ import (
 
 // earlyRec is a record merged early, waiting for the relay to store it.
 type earlyRec struct {
-	seq  uint64
-	hash string // the last change of this device's own record, else ""
+	seq     uint64
+	hash    string   // the last change of this device's own record, else ""
+	changes []string // the changes of a partner's record (Workspace.Stored)
 }
 
 func (s *session) onEarly(d *docSync, m *wire.Records) error {
@@ -52,6 +53,9 @@ func (s *session) onEarly(d *docSync, m *wire.Records) error {
 				continue // in the local copy already
 			}
 		}
+		for _, c := range crdt.SplitChanges(plain) {
+			d.early[len(d.early)-1].changes = append(d.early[len(d.early)-1].changes, c.Hash)
+		}
 		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
 	}
 	if last == max(d.cursor, d.earlyHigh) {
@@ -78,12 +82,14 @@ func (s *session) onDurable(m *wire.Durable) error {
 		return nil
 	}
 	n := 0
+	var changes []string
 	for n < len(d.early) && d.early[n].seq <= upto {
 		d.remember(d.early[n].seq, d.early[n].hash)
+		changes = append(changes, d.early[n].changes...)
 		n++
 	}
 	d.early = append(d.early[:0], d.early[n:]...)
-	s.e.ws.Stored(d.id, upto)
+	s.e.ws.Stored(d.id, upto, changes)
 	d.cursor = upto
 	return nil
 }

@@ -35,6 +35,9 @@ type holdingRelay struct {
 	// stored (Durable notices are dropped); notices counts them.
 	unstored map[wire.DeviceID]bool
 	notices  int
+	// clients are the connections of each device that said hello, so a
+	// test can send one a frame the relay never sent (inject).
+	clients map[wire.DeviceID]*websocket.Conn
 	conns    []*websocket.Conn
 }
 
@@ -135,6 +138,12 @@ func (h *holdingRelay) serve(w http.ResponseWriter, r *http.Request) {
 					mu.Lock()
 					device = &hello.Device
 					mu.Unlock()
+					h.mu.Lock()
+					if h.clients == nil {
+						h.clients = map[wire.DeviceID]*websocket.Conn{}
+					}
+					h.clients[hello.Device] = client
+					h.mu.Unlock()
 				}
 			}
 			if relay.Write(ctx, typ, b) != nil {
@@ -158,6 +167,24 @@ func (h *holdingRelay) serve(w http.ResponseWriter, r *http.Request) {
 		if client.Write(ctx, typ, b) != nil {
 			return
 		}
+	}
+}
+
+// inject sends device's latest connection a frame the relay never sent.
+func (h *holdingRelay) inject(device wire.DeviceID, m wire.Message) {
+	h.t.Helper()
+	h.mu.Lock()
+	c := h.clients[device]
+	h.mu.Unlock()
+	if c == nil {
+		h.t.Fatal("inject: that device has not connected through the proxy")
+	}
+	b, err := wire.Encode(m)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := c.Write(h.ctx, websocket.MessageBinary, b); err != nil {
+		h.t.Fatalf("inject: %v", err)
 	}
 }
 

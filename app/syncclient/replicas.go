@@ -25,7 +25,7 @@ type Replicas interface {
 
 	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error
 	ApplyEarly(id string, items []workspace.Remote, upto uint64) error
-	Stored(id string, cursor uint64)
+	Stored(id string, cursor uint64, hashes []string)
 	CompleteJoin(id string) (bool, error)
 	Snapshot(id string) ([]byte, error)
 	SnapshotHeads(id string, snapshot []byte) ([]string, error)

@@ -136,8 +136,13 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 		return nil
 	}
 	if err == nil {
+		// The record carries the changes merged early that the relay may
+		// still lose, ahead of this one (unconfirmed.go).
+		h.earlyMu.Lock()
+		record := h.early.carry(change)
+		h.earlyMu.Unlock()
 		var st store.DocState
-		st, err = w.st.AppendLocal(h.meta.ID, change, true)
+		st, err = w.st.AppendLocal(h.meta.ID, record, true)
 		if err == nil {
 			w.setPending(h.meta.ID, st.Pending())
 			h.noteChanges(store.Chunk{Kind: store.Changes, Data: change})

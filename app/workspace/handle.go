@@ -33,6 +33,11 @@ type handle struct {
 	// applied is the highest relay sequence merged in memory (ApplyEarly);
 	// the stored cursor may lag it.
 	applied atomic.Uint64
+	// early are the changes merged early and not yet in a record the relay
+	// stored (unconfirmed.go), under earlyMu alone: the session that
+	// confirms them must not wait for an edit's disk sync.
+	earlyMu sync.Mutex
+	early   unconfirmed
 }
 
 // read returns the typed pair. The result is shared: callers must not
@@ -202,6 +207,11 @@ func (w *Workspace) loadHandle(id string) (*handle, error) {
 		}
 	}
 	h := &handle{doc: doc, meta: meta, kind: meta.Kind, reads: &w.counts.wholeReads}
+	if raw, err := w.st.Unconfirmed(id); err != nil {
+		return nil, err
+	} else {
+		h.early.add(raw)
+	}
 	if !meta.Registered {
 		w.finishRebuildNow(h) // the relay never had it: the outbox holds it all
 	}

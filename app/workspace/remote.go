@@ -58,8 +58,17 @@ func (w *Workspace) ApplyEarly(id string, items []Remote, upto uint64) error {
 // Stored moves the pair's cursor to cursor once the relay has stored every
 // record up to it. Like ApplyEarly, it does not wait for the disk: the
 // cursor is written with, or after, the changes it passes.
-func (w *Workspace) Stored(id string, cursor uint64) {
-	w.saver.add(id, nil, cursor)
+//
+// hashes are the changes those records carried: this machine's changes no
+// longer need to carry them (unconfirmed.go).
+func (w *Workspace) Stored(id string, cursor uint64, hashes []string) {
+	early := false
+	if h, err := w.get(id); err == nil {
+		h.earlyMu.Lock()
+		early = h.early.confirmHashes(hashes)
+		h.earlyMu.Unlock()
+	}
+	w.saver.add(id, nil, cursor, early)
 }
 
 func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed bool, err error) {
@@ -89,7 +98,12 @@ func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed 
 	}
 	h.doc = doc
 	h.noteChanges(chunks...)
-	w.saver.add(id, chunks, 0)
+	h.earlyMu.Lock()
+	for _, c := range received {
+		h.early.add(c.Data)
+	}
+	h.earlyMu.Unlock()
+	w.saver.add(id, chunks, 0, true)
 	w.noteTitle(h)
 	h.advance(upto)
 	return true, nil
@@ -144,6 +158,15 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		return false, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, id, err)
 	}
 	h.doc = doc
+	h.earlyMu.Lock()
+	confirmed := false
+	for _, c := range received {
+		confirmed = h.early.confirm(c.Data) || confirmed
+	}
+	h.earlyMu.Unlock()
+	if confirmed {
+		w.saver.add(id, nil, 0, true)
+	}
 	st, err := w.st.AppendRemote(id, chunks, cursor)
 	if err != nil {
 		if doc, lerr := w.load(h.meta); lerr == nil {

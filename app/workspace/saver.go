@@ -34,6 +34,7 @@ type saver struct {
 type unsaved struct {
 	chunks []store.Chunk
 	cursor uint64
+	early  bool // the unconfirmed changes changed (unconfirmed.go)
 }
 
 func newSaver(w *Workspace) *saver {
@@ -44,8 +45,9 @@ func newSaver(w *Workspace) *saver {
 }
 
 // add queues chunks for a document and moves its cursor to cursor (0 to
-// leave it), after everything queued before.
-func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64) {
+// leave it), after everything queued before; with early set, it also
+// writes the document's unconfirmed changes as they are then.
+func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64, early bool) {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if sv.closed {
@@ -59,6 +61,7 @@ func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64) {
 	}
 	u.chunks = append(u.chunks, chunks...)
 	u.cursor = max(u.cursor, cursor)
+	u.early = u.early || early
 	select {
 	case sv.wake <- struct{}{}:
 	default:
@@ -128,10 +131,20 @@ func (w *Workspace) save(id string, u *unsaved) {
 	st, err := w.st.AppendRemote(id, u.chunks, u.cursor)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		return
 	case err != nil:
 		// The cursor stays behind, so the relay sends these again.
 		w.logf("pair %s: could not save %d received changes: %v", id, len(u.chunks), err)
+		return
 	case len(u.chunks) > 0:
 		w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
+	}
+	if u.early {
+		h.earlyMu.Lock()
+		raw := h.early.raw()
+		h.earlyMu.Unlock()
+		if err := w.st.PutUnconfirmed(id, raw); err != nil && !errors.Is(err, store.ErrNotFound) {
+			w.logf("pair %s: could not save the changes not yet stored by the relay: %v", id, err)
+		}
 	}
 }

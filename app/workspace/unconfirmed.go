@@ -1,0 +1,116 @@
+package workspace
+
+import "pairwise/app/crdt"
+
+// Changes merged early (ApplyEarly) are not on the relay's disk yet. If the
+// relay loses them (it crashed, or could not store them), their author
+// sends them again, but perhaps only after a change made here on top of
+// them has reached the relay; a partner's app would then get a change
+// before one it builds on, and could not merge it. So until a record the
+// relay has stored brings them, every change this machine makes carries
+// them in its own record, ahead of itself (a change merged twice changes
+// nothing). They are kept with the pair, so a restart does not forget
+// them.
+
+// Bounds on what is carried: a relay that sends records early and never
+// stores them could otherwise make every change this machine makes grow.
+// Past them the oldest are dropped.
+const (
+	maxUnconfirmed      = 256
+	maxUnconfirmedBytes = 1 << 20
+)
+
+// unconfirmed are the changes merged early and not yet seen in a record
+// the relay stored, oldest first.
+type unconfirmed struct {
+	list  []crdt.Change
+	bytes int
+}
+
+// add keeps the changes in raw.
+func (u *unconfirmed) add(raw []byte) {
+	for _, c := range crdt.SplitChanges(raw) {
+		if u.has(c.Hash) {
+			continue
+		}
+		u.list = append(u.list, crdt.Change{Hash: c.Hash, Raw: append([]byte(nil), c.Raw...)})
+		u.bytes += len(c.Raw)
+	}
+	for len(u.list) > maxUnconfirmed || u.bytes > maxUnconfirmedBytes {
+		u.bytes -= len(u.list[0].Raw)
+		u.list = u.list[1:]
+	}
+}
+
+func (u *unconfirmed) has(hash string) bool {
+	for _, c := range u.list {
+		if c.Hash == hash {
+			return true
+		}
+	}
+	return false
+}
+
+// confirm drops the changes that raw (a record the relay stored) holds,
+// and reports whether any were dropped.
+func (u *unconfirmed) confirm(raw []byte) bool {
+	if len(u.list) == 0 {
+		return false
+	}
+	return u.drop(func(hash string) bool {
+		for _, c := range crdt.SplitChanges(raw) {
+			if c.Hash == hash {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// confirmHashes drops the changes with the given hashes.
+func (u *unconfirmed) confirmHashes(hashes []string) bool {
+	if len(u.list) == 0 || len(hashes) == 0 {
+		return false
+	}
+	set := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		set[h] = true
+	}
+	return u.drop(func(hash string) bool { return set[hash] })
+}
+
+func (u *unconfirmed) drop(stored func(hash string) bool) bool {
+	kept := u.list[:0]
+	for _, c := range u.list {
+		if stored(c.Hash) {
+			u.bytes -= len(c.Raw)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	dropped := len(kept) < len(u.list)
+	clear(u.list[len(kept):])
+	u.list = kept
+	return dropped
+}
+
+// raw returns the changes concatenated, in order (nil if none).
+func (u *unconfirmed) raw() []byte {
+	if len(u.list) == 0 {
+		return nil
+	}
+	out := make([]byte, 0, u.bytes)
+	for _, c := range u.list {
+		out = append(out, c.Raw...)
+	}
+	return out
+}
+
+// carry returns change with the unconfirmed changes ahead of it, as the
+// record this machine sends for it.
+func (u *unconfirmed) carry(change []byte) []byte {
+	if len(u.list) == 0 {
+		return change
+	}
+	return append(u.raw(), change...)
+}
