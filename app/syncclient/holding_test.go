@@ -38,7 +38,7 @@ type holdingRelay struct {
 	// clients are the connections of each device that said hello, so a
 	// test can send one a frame the relay never sent (inject).
 	clients map[wire.DeviceID]*websocket.Conn
-	conns    []*websocket.Conn
+	conns   []*websocket.Conn
 }
 
 func startHoldingRelay(t *testing.T, r *relay) *holdingRelay {
