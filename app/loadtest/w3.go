@@ -89,8 +89,18 @@ func w3Offline(ctx context.Context, e *env, p *pair, cfg w3Config) (edits, acked
 		return 0, 0, err
 	}
 	acked = now() - t0
-	// As the anchors do: let background work (here the writer's snapshot
-	// upload and the relay's pruning) finish before timing the catch-up.
+	// The writer's engine uploads a snapshot once its pair has been quiet
+	// for a second (syncclient.DefaultSnapIdle); a reader offline for
+	// longer than that finds it there. Wait for it, so the catch-up is
+	// timed against what such a reader meets rather than racing the timer.
+	if err := waitFor(ctx, 30*time.Second, "the writer's snapshot reaches the relay", func() (bool, error) {
+		st, err := p.writer.ws.SyncState(p.id)
+		return st.RelaySnap >= st.Cursor && st.Cursor > 0, err
+	}); err != nil {
+		return 0, 0, err
+	}
+	// As the anchors do: let background work (here the relay's pruning)
+	// finish before timing the catch-up.
 	return edits, acked, sleepCtx(ctx, time.Second)
 }
 
