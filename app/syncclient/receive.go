@@ -101,6 +101,7 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		return s.maybeSnapshot(ctx, d, false)
 	case wire.TypeSnapPut:
 		d.snapPending = false
+		d.relaySnap = max(d.relaySnap, m.Seq)
 		return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
 	}
 	return nil

@@ -60,6 +60,7 @@ type docSync struct {
 	inflight    int
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
+	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged
 	reborn      uint64    // our changes numbered below this are not in the local copy (store.DocState.Reborn)
 	unsure      [2]uint64 // our changes numbered in [from, to) may not be in the local copy (store.DocState.UnsureFrom)
 	held        heldMark  // how long it has waited for its own records (freeze.go)
@@ -308,7 +309,7 @@ func (s *session) addDocs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn, unsure: [2]uint64{st.UnsureFrom, st.UnsureTo},
+		d := &docSync{id: id, did: did, meta: meta, cursor: st.Cursor, reborn: st.Reborn, unsure: [2]uint64{st.UnsureFrom, st.UnsureTo}, relaySnap: st.RelaySnap,
 			writers: meta.Writers(), relayCerts: map[[32]byte]bool{}}
 		copy(d.key[:], meta.Key)
 		s.docs[did] = d

@@ -20,11 +20,15 @@ const snapHurry = 8
 // the relay's, so that a replica far behind catches up quickly. A running
 // engine waits for a quiet moment (quiet) unless very many piled up.
 func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) error {
-	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() {
+	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() || d.cursor < d.maxOwnSeq {
 		return nil
 	}
+	if d.relaySnap > 0 && d.cursor < d.relaySnap+uint64(s.e.opts.SnapshotEvery) {
+		return nil // known without reading the store: too few records since
+	}
 	st, err := s.e.ws.SyncState(d.id)
-	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(s.e.opts.SnapshotEvery) || d.cursor < d.maxOwnSeq {
+	d.relaySnap = max(d.relaySnap, st.RelaySnap)
+	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(s.e.opts.SnapshotEvery) {
 		return err
 	}
 	if !s.once {

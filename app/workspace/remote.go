@@ -116,8 +116,11 @@ func (w *Workspace) Applied(id string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if a := h.applied.Load(); a > 0 {
+		return a, nil // never below the cursor: both only grow, and this leads
+	}
 	st, err := w.st.State(id)
-	return max(st.Cursor, h.applied.Load()), err
+	return st.Cursor, err
 }
 
 // SettleSaves waits until what arrived early is written to the store.
