@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"pairwise/app/syncclient"
 	"time"
 )
 
@@ -90,12 +91,13 @@ func w3Offline(ctx context.Context, e *env, p *pair, cfg w3Config) (edits, acked
 	}
 	acked = now() - t0
 	// The writer's engine uploads a snapshot once its pair has been quiet
-	// for a second (syncclient.DefaultSnapIdle); a reader offline for
-	// longer than that finds it there. Wait for it, so the catch-up is
+	// for a second (syncclient.DefaultSnapIdle) and enough records piled up
+	// since the last (syncclient.DefaultSnapshotEvery); a reader offline
+	// for longer than that finds it there. Wait for it, so the catch-up is
 	// timed against what such a reader meets rather than racing the timer.
 	if err := waitFor(ctx, 30*time.Second, "the writer's snapshot reaches the relay", func() (bool, error) {
 		st, err := p.writer.ws.SyncState(p.id)
-		return st.RelaySnap >= st.Cursor && st.Cursor > 0, err
+		return st.Cursor < st.RelaySnap+syncclient.DefaultSnapshotEvery, err
 	}); err != nil {
 		return 0, 0, err
 	}
