@@ -3,8 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"pairwise/app/syncclient"
 	"time"
+
+	"pairwise/app/syncclient"
 )
 
 // w3Config scales W3.
