@@ -129,46 +129,65 @@ func (s *session) onRecords(m *wire.Records) error {
 	if m.Early {
 		return s.onEarly(d, m)
 	}
-	items := make([]workspace.Remote, 0, len(m.Recs))
-	last := d.cursor
-	for _, r := range m.Recs {
-		if r.Seq <= last {
-			continue // already applied
-		}
-		if r.Seq != last+1 {
-			return docError(d, fmt.Errorf("the relay at %s skipped from record %d to %d; syncing again from where this computer is", s.url, last, r.Seq))
-		}
-		last = r.Seq
-		if !s.signedByWriter(d, r) {
-			// Someone who may not write (a read-only member, anyone who
-			// learned the write secret) or the relay itself: the record
-			// changes nothing here, and the cursor moves past it.
-			d.ignored++
-			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", logName(d), r.Seq)
-			items = append(items, workspace.Remote{Own: true})
-			continue
-		}
-		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
-		if err != nil {
-			return refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
-		}
-		if r.Device == s.device {
-			d.remember(r.Seq, crdt.LastChangeHash(plain))
-			if d.kept(r.DSeq) {
-				items = append(items, workspace.Remote{Own: true})
-				continue
-			}
-		}
-		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
+	items, marks, last, err := s.open(d, m.Recs, d.cursor)
+	if err != nil || last == d.cursor {
+		return err
 	}
-	if last == d.cursor {
-		return nil
+	for _, mk := range marks {
+		d.remember(mk.seq, mk.hash)
 	}
 	if err := s.e.ws.ApplyRemote(d.id, items, last); err != nil {
 		return refused(d, err)
 	}
 	d.cursor = last
 	return nil
+}
+
+// open checks and opens the records after from, which must follow it
+// without a gap. It returns what to merge, a mark for each record (the
+// last change of this device's own, the changes of a partner's), and the
+// last sequence read. A record no writer signed (a read-only member,
+// anyone who learned the write secret, or the relay itself) changes
+// nothing, and the cursor moves past it.
+func (s *session) open(d *docSync, recs []wire.Record, from uint64) ([]workspace.Remote, []earlyRec, uint64, error) {
+	items := make([]workspace.Remote, 0, len(recs))
+	var marks []earlyRec
+	last := from
+	for _, r := range recs {
+		if r.Seq <= last {
+			continue // already applied
+		}
+		if r.Seq != last+1 {
+			return nil, nil, from, docError(d, fmt.Errorf("the relay at %s skipped from record %d to %d; syncing again from where this computer is", s.url, last, r.Seq))
+		}
+		last = r.Seq
+		mark := earlyRec{seq: r.Seq}
+		if !s.signedByWriter(d, r) {
+			d.ignored++
+			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", logName(d), r.Seq)
+			items = append(items, workspace.Remote{Own: true})
+			marks = append(marks, mark)
+			continue
+		}
+		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
+		if err != nil {
+			return nil, nil, from, refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
+		}
+		if r.Device == s.device {
+			mark.hash = crdt.LastChangeHash(plain)
+			if d.kept(r.DSeq) {
+				items = append(items, workspace.Remote{Own: true})
+				marks = append(marks, mark)
+				continue
+			}
+		}
+		for _, c := range crdt.SplitChanges(plain) {
+			mark.changes = append(mark.changes, c.Hash)
+		}
+		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
+		marks = append(marks, mark)
+	}
+	return items, marks, last, nil
 }
 
 // snapshotByWriter reports whether a snapshot carries a valid signature of

@@ -1,14 +1,6 @@
 package syncclient
 
-import (
-	"fmt"
-
-	"pairwise/app/crdt"
-	"pairwise/app/store"
-	"pairwise/app/workspace"
-	"pairwise/shared/seal"
-	"pairwise/shared/wire"
-)
+import "pairwise/shared/wire"
 
 // Early records: the relay sends live records as soon as it has numbered
 // them, while its disk works, and a Durable notice once they are stored
@@ -25,42 +17,12 @@ type earlyRec struct {
 }
 
 func (s *session) onEarly(d *docSync, m *wire.Records) error {
-	last := max(d.cursor, d.earlyHigh)
-	var items []workspace.Remote
-	for _, r := range m.Recs {
-		if r.Seq <= last {
-			continue // merged already
-		}
-		if r.Seq != last+1 {
-			return docError(d, fmt.Errorf("the relay at %s skipped from record %d to %d; syncing again from where this computer is", s.url, last, r.Seq))
-		}
-		last = r.Seq
-		mark := earlyRec{seq: r.Seq}
-		if !s.signedByWriter(d, r) {
-			d.ignored++
-			s.e.logf("sync: %s: record %d is not signed by one of its writers; it was ignored", logName(d), r.Seq)
-			d.early = append(d.early, mark)
-			continue
-		}
-		plain, err := seal.OpenRecord(d.key, d.did, r.Device, r.DSeq, r.Body)
-		if err != nil {
-			return refused(d, fmt.Errorf("record %d cannot be opened with this pair's key (%v); it was not applied. Ask your partner for a fresh invite if this keeps happening", r.Seq, err))
-		}
-		d.early = append(d.early, mark)
-		if r.Device == s.device {
-			d.early[len(d.early)-1].hash = crdt.LastChangeHash(plain)
-			if d.kept(r.DSeq) {
-				continue // in the local copy already
-			}
-		}
-		for _, c := range crdt.SplitChanges(plain) {
-			d.early[len(d.early)-1].changes = append(d.early[len(d.early)-1].changes, c.Hash)
-		}
-		items = append(items, workspace.Remote{Kind: store.Changes, Data: plain})
+	from := max(d.cursor, d.earlyHigh)
+	items, marks, last, err := s.open(d, m.Recs, from)
+	if err != nil || last == from {
+		return err
 	}
-	if last == max(d.cursor, d.earlyHigh) {
-		return nil
-	}
+	d.early = append(d.early, marks...)
 	if err := s.e.ws.ApplyEarly(d.id, items, last); err != nil {
 		return refused(d, err)
 	}

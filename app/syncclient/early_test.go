@@ -22,28 +22,14 @@ func TestPartnerEditShowsBeforeTheRelayStoresIt(t *testing.T) {
 	h := startHoldingRelay(t, r)
 	a, b := newReplica(t, r), newReplica(t, r)
 	pair := pairOf(t, a, b, false)
-	if err := b.ws.SetMeta(pair, func(m *workspace.Meta) { m.Relay = h.url }); err != nil {
-		t.Fatal(err)
-	}
-	throughHolding(t, b, h)
-	key, err := b.ws.DeviceKey()
-	if err != nil {
-		t.Fatal(err)
-	}
 	h.mu.Lock()
-	h.unstored = map[wire.DeviceID]bool{key.ID(): true}
+	h.unstored = map[wire.DeviceID]bool{b.device(): true}
 	h.mu.Unlock()
 	before, err := b.ws.SyncState(pair)
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	eng := b.engine()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
+	runThrough(t, b, h, pair)
 
 	a.addGoal(pair, "seen before it is stored")
 	a.mustSync()
@@ -83,6 +69,33 @@ func TestPartnerEditShowsBeforeTheRelayStoresIt(t *testing.T) {
 	}
 }
 
+// runThrough points x at the proxy h, for pair and by default, and runs an
+// engine for x until the test ends, from the moment it is synced.
+func runThrough(t *testing.T, x *replica, h *holdingRelay, pair string) *Engine {
+	t.Helper()
+	if err := x.ws.SetMeta(pair, func(m *workspace.Meta) { m.Relay = h.url }); err != nil {
+		t.Fatal(err)
+	}
+	throughHolding(t, x, h)
+	eng := x.engine()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
+	return eng
+}
+
+// device returns x's device ID.
+func (x *replica) device() wire.DeviceID {
+	x.t.Helper()
+	key, err := x.ws.DeviceKey()
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return key.ID()
+}
+
 // waitFor polls ok until it holds, failing the test after a generous bound.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
@@ -116,20 +129,7 @@ func TestChangeBuiltOnALostEarlyRecordCarriesIt(t *testing.T) {
 	c.mustSync()
 	a.mustSync()
 	b.mustSync()
-	if err := b.ws.SetMeta(pair, func(m *workspace.Meta) { m.Relay = h.url }); err != nil {
-		t.Fatal(err)
-	}
-	throughHolding(t, b, h)
-	bKey, err := b.ws.DeviceKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := b.engine()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
+	runThrough(t, b, h, pair)
 
 	// Ana's change, sealed and signed by her device as her engine would
 	// send it; the relay numbers it and sends it to Ben early, then
@@ -141,7 +141,7 @@ func TestChangeBuiltOnALostEarlyRecordCarriesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	lost.Seq = applied + 1
-	h.inject(bKey.ID(), &wire.Records{Doc: lost.doc, Early: true, Recs: []wire.Record{lost.Record}})
+	h.inject(b.device(), &wire.Records{Doc: lost.doc, Early: true, Recs: []wire.Record{lost.Record}})
 	waitFor(t, "Ana's goal on Ben's screen", func() bool { return strings.Contains(b.json(pair), "lost by the relay") })
 	h.cut()
 

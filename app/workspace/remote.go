@@ -76,27 +76,17 @@ func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed 
 	if err != nil {
 		return false, err
 	}
-	var received []store.Chunk
-	for _, it := range items {
-		if !it.Own {
-			received = append(received, store.Chunk{Kind: it.Kind, Data: it.Data})
-		}
-	}
+	received := partners(items)
 	if len(received) == 0 {
 		h.advance(upto)
 		return false, nil
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.forget()
-	doc, chunks, err := mergeChunks(h.doc, received)
+	chunks, err := w.merge(h, received)
 	if err != nil {
-		if doc, lerr := w.load(h.meta); lerr == nil {
-			h.doc = doc
-		}
-		return false, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, id, err)
+		return false, err
 	}
-	h.doc = doc
 	h.noteChanges(chunks...)
 	h.earlyMu.Lock()
 	for _, c := range received {
@@ -107,6 +97,33 @@ func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed 
 	w.noteTitle(h)
 	h.advance(upto)
 	return true, nil
+}
+
+// partners returns the pieces of items that are not this machine's own.
+func partners(items []Remote) []store.Chunk {
+	var out []store.Chunk
+	for _, it := range items {
+		if !it.Own {
+			out = append(out, store.Chunk{Kind: it.Kind, Data: it.Data})
+		}
+	}
+	return out
+}
+
+// merge merges received pieces into the handle's document, all or
+// nothing: on failure the document is reloaded from the store. It returns
+// the pieces as merged (see mergeChunks). The caller holds h.mu.
+func (w *Workspace) merge(h *handle, received []store.Chunk) ([]store.Chunk, error) {
+	h.forget()
+	doc, chunks, err := mergeChunks(h.doc, received)
+	if err != nil {
+		if doc, lerr := w.load(h.meta); lerr == nil {
+			h.doc = doc
+		}
+		return nil, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, h.meta.ID, err)
+	}
+	h.doc = doc
+	return chunks, nil
 }
 
 // Applied returns the highest relay sequence merged into the pair on this
@@ -137,12 +154,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	if err != nil {
 		return false, err
 	}
-	var received []store.Chunk
-	for _, it := range items {
-		if !it.Own {
-			received = append(received, store.Chunk{Kind: it.Kind, Data: it.Data})
-		}
-	}
+	received := partners(items)
 	if len(received) == 0 {
 		// Only this machine's own changes coming back: the document has
 		// them, so just move the cursor, without waiting for an edit that
@@ -152,15 +164,10 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.forget()
-	doc, chunks, err := mergeChunks(h.doc, received)
+	chunks, err := w.merge(h, received)
 	if err != nil {
-		if doc, lerr := w.load(h.meta); lerr == nil {
-			h.doc = doc
-		}
-		return false, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, id, err)
+		return false, err
 	}
-	h.doc = doc
 	h.earlyMu.Lock()
 	confirmed := false
 	for _, c := range received {

@@ -45,24 +45,33 @@ func startHeldRelay(t *testing.T) (*testRelay, *heldStore) {
 	return r, held
 }
 
+// startEarlyTrio starts a relay whose commits the test holds, with a
+// writer, a subscriber that asks for early records and one that does not,
+// all on one new document.
+func startEarlyTrio(t *testing.T) (r *testRelay, held *heldStore, a *client, d testDoc, early, plain *client) {
+	t.Helper()
+	r, held = startHeldRelay(t)
+	a = dial(t, r.url)
+	a.hello(r.token)
+	d = newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	early = dial(t, r.url)
+	early.hello("")
+	early.early = true
+	early.subscribe(d.id, d.read[:], 0)
+	plain = dial(t, r.url)
+	plain.hello("")
+	plain.subscribe(d.id, d.read[:], 0)
+	return r, held, a, d, early, plain
+}
+
 // A subscriber that asks for early records gets a record while the relay's
 // commit is still under way, and a Durable notice once it is stored; the
 // writer is acknowledged only then, and a subscriber that did not ask gets
 // the record only then.
 func TestEarlyRecordsArriveBeforeTheCommitAndDurableAfter(t *testing.T) {
-	r, held := startHeldRelay(t)
-	a := dial(t, r.url)
-	a.hello(r.token)
-	d := newDoc()
-	a.create(d)
-	a.subscribe(d.id, d.write[:], 0)
-	early := dial(t, r.url)
-	early.hello("")
-	early.early = true
-	early.subscribe(d.id, d.read[:], 0)
-	plain := dial(t, r.url)
-	plain.hello("")
-	plain.subscribe(d.id, d.read[:], 0)
+	_, held, a, d, early, plain := startEarlyTrio(t)
 
 	held.hold = make(chan bool)
 	req := a.push(d.id, 1, "while the disk works")
@@ -88,19 +97,7 @@ func TestEarlyRecordsArriveBeforeTheCommitAndDurableAfter(t *testing.T) {
 // else, the writer gets an error, and the numbers go to what is stored
 // next, which a reconnecting early subscriber and a plain one both get.
 func TestLostEarlyRecordsDropTheirSubscribers(t *testing.T) {
-	r, held := startHeldRelay(t)
-	a := dial(t, r.url)
-	a.hello(r.token)
-	d := newDoc()
-	a.create(d)
-	a.subscribe(d.id, d.write[:], 0)
-	early := dial(t, r.url)
-	early.hello("")
-	early.early = true
-	early.subscribe(d.id, d.read[:], 0)
-	plain := dial(t, r.url)
-	plain.hello("")
-	plain.subscribe(d.id, d.read[:], 0)
+	r, held, a, d, early, plain := startEarlyTrio(t)
 
 	held.hold = make(chan bool)
 	req := a.push(d.id, 1, "lost")
