@@ -75,16 +75,24 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		return s.subscribe(ctx, d)
 	case wire.TypePush:
 		if m.Sig != nil && !bytes.Equal(m.Sig, r.sig) {
-			if d.unsure[0] <= r.dseq && r.dseq < d.unsure[1] {
+			if d.unsureAt(r.dseq) && r.dseq <= m.Last && m.Last < d.unsure[1] {
 				// Sent before a crash that this disk did not survive: the
 				// relay keeps it (it comes back and is applied), and the
-				// changes made since go under the numbers after it.
+				// changes made since go under the numbers after it. (A
+				// relay holding more than this device could have sent
+				// before the crash is not believed.)
 				if err := s.e.ws.RenumberUnsure(d.id, m.Last); err != nil {
 					return err
 				}
 				return fmt.Errorf("%w: the relay holds changes to %s this computer sent just before it stopped; they are taken back and the changes made since are sent again", errRenumbered, name(d))
 			}
 			return s.reused(d, r.dseq, m.Last)
+		}
+		if d.unsureAt(r.dseq) {
+			// The relay took our change under this number (new, or one of
+			// ours it had): numbers are dense, so it holds nothing else of
+			// ours beyond it, and sending may go on as usual.
+			d.settled = true
 		}
 		d.inflight--
 		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)

@@ -63,6 +63,7 @@ type docSync struct {
 	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged
 	reborn      uint64    // our changes numbered below this are not in the local copy (store.DocState.Reborn)
 	unsure      [2]uint64 // our changes numbered in [from, to) may not be in the local copy (store.DocState.UnsureFrom)
+	settled     bool      // the relay took one of our unsure numbers for our change: it holds nothing of ours beyond
 	held        heldMark  // how long it has waited for its own records (freeze.go)
 
 	// writers is the document's write authority (nil for a document from
@@ -390,6 +391,14 @@ var ErrRefusedRecord = errors.New("refused a change from the relay")
 
 func refused(d *docSync, err error) error {
 	return docError(d, fmt.Errorf("%w: %v", ErrRefusedRecord, err))
+}
+
+// unsureAt reports whether the relay may hold another change of this
+// device under dseq, as far as this session knows: a crash left the number
+// unsure (store.DocState.UnsureFrom) and no answer of the relay has settled
+// the numbering since.
+func (d *docSync) unsureAt(dseq uint64) bool {
+	return !d.settled && d.unsure[0] <= dseq && dseq < d.unsure[1]
 }
 
 // kept reports whether this device's change numbered dseq is in the local
