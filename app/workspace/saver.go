@@ -3,6 +3,7 @@ package workspace
 import (
 	"errors"
 	"sync"
+	"time"
 
 	"pairwise/app/store"
 )
@@ -20,14 +21,15 @@ import (
 type saver struct {
 	w *Workspace
 
-	mu     sync.Mutex
-	idle   *sync.Cond
-	queue  map[string]*unsaved
-	order  []string
-	busy   bool
-	closed bool
-	wake   chan struct{}
-	done   chan struct{}
+	mu      sync.Mutex
+	idle    *sync.Cond
+	queue   map[string]*unsaved
+	order   []string
+	busy    bool
+	failing bool // the last pass could not write everything
+	closed  bool
+	wake    chan struct{}
+	done    chan struct{}
 }
 
 // unsaved is what waits to be written for one document.
@@ -68,43 +70,88 @@ func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64, early bool)
 	}
 }
 
+// retryAfter is how long the saver waits after a write failed (a full
+// disk, say) before it tries again.
+const retryAfter = time.Second
+
 func (sv *saver) run() {
 	defer close(sv.done)
-	for range sv.wake {
-		for sv.saveAll() {
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	for {
+		select {
+		case _, ok := <-sv.wake:
+			if !ok {
+				return
+			}
+		case <-retry.C:
+		}
+		for {
+			more, failed := sv.saveAll()
+			if failed {
+				retry.Reset(retryAfter)
+			}
+			if !more || failed {
+				break
+			}
 		}
 	}
 }
 
-// saveAll writes everything queued; it reports false once the queue was
-// empty.
-func (sv *saver) saveAll() bool {
+// saveAll writes everything queued. It reports whether there was anything,
+// and whether a write failed: what failed goes back to the head of the
+// queue, before anything queued since, so no cursor is written without the
+// changes it passes.
+func (sv *saver) saveAll() (more, failed bool) {
 	sv.mu.Lock()
 	queue, order := sv.queue, sv.order
 	if len(order) == 0 {
 		sv.busy = false
 		sv.idle.Broadcast()
 		sv.mu.Unlock()
-		return false
+		return false, false
 	}
 	sv.queue, sv.order, sv.busy = map[string]*unsaved{}, nil, true
 	sv.mu.Unlock()
+	var back []string
 	for _, id := range order {
-		sv.w.save(id, queue[id])
+		if !sv.w.save(id, queue[id]) {
+			back = append(back, id)
+		}
 	}
-	return true
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	for _, id := range back {
+		u := queue[id]
+		if later := sv.queue[id]; later != nil {
+			later.chunks = append(u.chunks, later.chunks...)
+			later.cursor = max(later.cursor, u.cursor)
+			later.early = later.early || u.early
+			continue
+		}
+		sv.queue[id] = u
+		sv.order = append(sv.order, id)
+	}
+	sv.failing = len(back) > 0
+	if sv.failing {
+		sv.busy = false
+		sv.idle.Broadcast() // settle does not wait on a disk that refuses
+	}
+	return true, sv.failing
 }
 
-// settle waits until everything queued before it is written.
+// settle waits until everything queued before it is written, or a write
+// has failed (the saver tries again on its own).
 func (sv *saver) settle() {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	for sv.busy || len(sv.order) > 0 {
+	for (sv.busy || len(sv.order) > 0) && !sv.failing {
 		sv.idle.Wait()
 	}
 }
 
-// close writes what is queued and stops the goroutine.
+// close writes what is queued, one more try if writes fail, and stops the
+// goroutine.
 func (sv *saver) close() {
 	sv.mu.Lock()
 	if sv.closed {
@@ -112,30 +159,35 @@ func (sv *saver) close() {
 		return
 	}
 	sv.closed = true
-	sv.busy = true // until run has drained the queue
 	sv.mu.Unlock()
 	close(sv.wake)
 	<-sv.done
-	for sv.saveAll() {
+	for {
+		more, failed := sv.saveAll()
+		if !more || failed {
+			return // what failed is fetched from the relay again
+		}
 	}
 }
 
-// save writes one document's queued chunks and cursor.
-func (w *Workspace) save(id string, u *unsaved) {
+// save writes one document's queued chunks and cursor. It reports false
+// if the write failed and should be tried again.
+func (w *Workspace) save(id string, u *unsaved) bool {
 	h, err := w.get(id)
 	if err != nil {
-		return // removed meanwhile
+		return true // removed meanwhile
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st, err := w.st.AppendRemote(id, u.chunks, u.cursor)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return
+		return true
 	case err != nil:
-		// The cursor stays behind, so the relay sends these again.
-		w.logf("pair %s: could not save %d received changes: %v", id, len(u.chunks), err)
-		return
+		// The cursor stays behind; they are tried again, and fetched
+		// from the relay again if this machine stops first.
+		w.logf("pair %s: could not save %d received changes (will try again): %v", id, len(u.chunks), err)
+		return false
 	case len(u.chunks) > 0:
 		w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 	}
@@ -147,4 +199,5 @@ func (w *Workspace) save(id string, u *unsaved) {
 			w.logf("pair %s: could not save the changes not yet stored by the relay: %v", id, err)
 		}
 	}
+	return true
 }
