@@ -79,3 +79,36 @@ func (d *Doc) OwnMissingSince(heads []string, member string) ([]string, bool) {
 	}
 	return out, true
 }
+
+// CoveredBy returns a test of whether a change is in the history of heads
+// (changes d has): after a snapshot with those heads was merged, the
+// changes it covers. It reports false when heads cannot be read from d.
+func (d *Doc) CoveredBy(heads []string) (func(hash string) bool, bool) {
+	hs := make([]automerge.ChangeHash, len(heads))
+	for i, h := range heads {
+		ch, err := automerge.NewChangeHash(h)
+		if err != nil {
+			return nil, false
+		}
+		hs[i] = ch
+	}
+	since, err := d.am.Changes(hs...)
+	if err != nil {
+		return nil, false
+	}
+	after := make(map[string]bool, len(since))
+	for _, c := range since {
+		after[c.Hash().String()] = true
+	}
+	return func(hash string) bool {
+		if after[hash] {
+			return false
+		}
+		ch, err := automerge.NewChangeHash(hash)
+		if err != nil {
+			return false
+		}
+		_, err = d.am.Change(ch)
+		return err == nil
+	}, true
+}

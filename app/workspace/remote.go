@@ -171,6 +171,15 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	h.earlyMu.Lock()
 	confirmed := false
 	for _, c := range received {
+		if c.Kind == store.Document {
+			// A snapshot the relay stored: what it holds is stored too.
+			if heads, ok := h.doc.MergedHeads(c.Data); ok {
+				if covered, ok := h.doc.CoveredBy(heads); ok {
+					confirmed = h.early.confirmCovered(covered) || confirmed
+				}
+			}
+			continue
+		}
 		confirmed = h.early.confirm(c.Data) || confirmed
 	}
 	h.earlyMu.Unlock()

@@ -67,6 +67,14 @@ func (u *unconfirmed) confirm(raw []byte) bool {
 	})
 }
 
+// confirmCovered drops the changes a stored snapshot holds.
+func (u *unconfirmed) confirmCovered(covered func(hash string) bool) bool {
+	if len(u.list) == 0 {
+		return false
+	}
+	return u.drop(covered)
+}
+
 // confirmHashes drops the changes with the given hashes.
 func (u *unconfirmed) confirmHashes(hashes []string) bool {
 	if len(u.list) == 0 || len(hashes) == 0 {

@@ -10,14 +10,11 @@ import (
 	"pairwise/shared/wire"
 )
 
-// Review finding: a partner's change merged early, whose record this
-// machine then receives only inside a relay snapshot (it was offline when
-// the Durable notice would have come, and a snapshot was uploaded
-// meanwhile), is never confirmed: the snapshot is a saved document, not
-// change chunks, so unconfirmed.confirm finds nothing in it. Every later
-// change this machine makes then carries the partner's change ahead of
-// itself, for good (it is kept in u/<doc> across restarts).
-func TestReviewEarlyChangeCoveredBySnapshotIsNotCarriedForever(t *testing.T) {
+// A partner's change merged early, whose record this machine then gets
+// only inside a relay snapshot (it was offline when the Durable notice
+// would have come, and a snapshot was uploaded meanwhile), is confirmed by
+// that snapshot: later changes made here stop carrying it.
+func TestEarlyChangeCoveredByASnapshotIsNoLongerCarried(t *testing.T) {
 	r := startRelay(t)
 	h := startHoldingRelay(t, r)
 	a, b := newReplica(t, r), newReplica(t, r)

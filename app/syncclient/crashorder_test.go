@@ -8,15 +8,13 @@ import (
 	"pairwise/app/workspace"
 )
 
-// Review finding: after a crash that lost a change the relay holds, the
-// engine pushes the changes made since as one pipeline, from the first
-// unsure number. The relay answers the first as a replay of the lost
-// change (another signature: RenumberUnsure), but takes the next ones,
-// numbered past its last, as new: the relay's log then holds the second
-// change made after the crash without the first, which it builds on. The
-// partner's app refuses it, for good, and the crashed one never stops
-// renumbering.
-func TestReviewChangesMadeAfterACrashReachThePartnerInOrder(t *testing.T) {
+// After a crash that lost changes the relay holds, the changes made since
+// reach the partner in order, however many there are: under unsure numbers
+// the engine sends one at a time until the relay's answer settles the
+// numbering (sent as one pipeline, the relay would answer the first as a
+// replay of a lost change but take the next ones as new, ahead of the
+// first, which the partner's app could never merge).
+func TestChangesMadeAfterACrashReachThePartnerInOrder(t *testing.T) {
 	for _, c := range []struct{ lost, made int }{{1, 2}, {3, 6}} {
 		t.Run(fmt.Sprintf("lost%d_made%d", c.lost, c.made), func(t *testing.T) {
 			r := startRelay(t)
