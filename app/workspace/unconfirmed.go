@@ -14,7 +14,7 @@ import "pairwise/app/crdt"
 
 // Bounds on what is carried: a relay that sends records early and never
 // stores them could otherwise make every change this machine makes grow.
-// Past them the oldest are dropped.
+// Past them the oldest are dropped (the newest is kept, however large).
 const (
 	maxUnconfirmed      = 256
 	maxUnconfirmedBytes = 1 << 20
@@ -36,7 +36,7 @@ func (u *unconfirmed) add(raw []byte) {
 		u.list = append(u.list, crdt.Change{Hash: c.Hash, Raw: append([]byte(nil), c.Raw...)})
 		u.bytes += len(c.Raw)
 	}
-	for len(u.list) > maxUnconfirmed || u.bytes > maxUnconfirmedBytes {
+	for len(u.list) > 1 && (len(u.list) > maxUnconfirmed || u.bytes > maxUnconfirmedBytes) {
 		u.bytes -= len(u.list[0].Raw)
 		u.list = u.list[1:]
 	}
