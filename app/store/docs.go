@@ -241,6 +241,14 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 // machine's own changes coming back) there is nothing to lose.
 // It returns the document's new state.
 func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) (DocState, error) {
+	return s.AppendReceived(doc, chunks, cursor, nil, false)
+}
+
+// AppendReceived is AppendRemote that, with putUnconfirmed set, also
+// replaces the changes merged early that the relay has not yet stored
+// (see Unconfirmed; nil or empty: none), in the same transaction, so they
+// last exactly as long as the chunks that hold them.
+func (s *Store) AppendReceived(doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
 	update := s.updateSoon
 	if len(chunks) == 0 {
 		update = s.updateLazy
@@ -258,6 +266,11 @@ func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) (DocStat
 		}
 		if cursor > st.Cursor {
 			st.Cursor = cursor
+		}
+		if putUnconfirmed {
+			if err := setUnconfirmed(txn, doc, unconfirmed); err != nil {
+				return err
+			}
 		}
 		return writeState(txn, doc, st)
 	})
@@ -427,7 +440,7 @@ func (s *Store) SetRelaySnap(doc string, seq uint64) error {
 }
 
 // Unconfirmed returns the changes merged early into doc that the relay had
-// not yet said it stored (PutUnconfirmed), concatenated; nil if none.
+// not yet said it stored (AppendReceived), concatenated; nil if none.
 func (s *Store) Unconfirmed(doc string) ([]byte, error) {
 	var raw []byte
 	err := s.view(func(txn *badger.Txn) error {
@@ -441,18 +454,9 @@ func (s *Store) Unconfirmed(doc string) ([]byte, error) {
 	return raw, err
 }
 
-// PutUnconfirmed replaces those changes (nil or empty: none). It does not
-// wait for the disk: it is written after the chunks that hold them, and a
-// crash that loses it only means a later change of this machine's may not
-// carry them (see workspace's unconfirmed).
-func (s *Store) PutUnconfirmed(doc string, raw []byte) error {
-	return s.updateLazy(func(txn *badger.Txn) error {
-		if _, err := readState(txn, doc); err != nil {
-			return err
-		}
-		if len(raw) == 0 {
-			return txn.Delete(keyEarly(doc))
-		}
-		return txn.Set(keyEarly(doc), raw)
-	})
+func setUnconfirmed(txn *badger.Txn, doc string, raw []byte) error {
+	if len(raw) == 0 {
+		return txn.Delete(keyEarly(doc))
+	}
+	return txn.Set(keyEarly(doc), raw)
 }

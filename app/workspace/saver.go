@@ -179,7 +179,13 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	st, err := w.st.AppendRemote(id, u.chunks, u.cursor)
+	var early []byte
+	if u.early {
+		h.earlyMu.Lock()
+		early = h.early.raw()
+		h.earlyMu.Unlock()
+	}
+	st, err := w.st.AppendReceived(id, u.chunks, u.cursor, early, u.early)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return true
@@ -190,14 +196,6 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 		return false
 	case len(u.chunks) > 0:
 		w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
-	}
-	if u.early {
-		h.earlyMu.Lock()
-		raw := h.early.raw()
-		h.earlyMu.Unlock()
-		if err := w.st.PutUnconfirmed(id, raw); err != nil && !errors.Is(err, store.ErrNotFound) {
-			w.logf("pair %s: could not save the changes not yet stored by the relay: %v", id, err)
-		}
 	}
 	return true
 }
