@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -198,7 +200,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 	case err := <-s.rerr:
 		return err
 	case <-ctx.Done():
-		return ctx.Err()
+		return fmt.Errorf("%w (waiting for the relay to answer hello)", ctx.Err())
 	}
 	s.e.setStatus(Syncing, "")
 	if err := s.addDocs(ctx); err != nil {
@@ -252,6 +254,9 @@ func (s *session) run(ctx context.Context, once bool) error {
 				}
 			}
 		case <-ctx.Done():
+			if once {
+				return fmt.Errorf("%w (%s)", ctx.Err(), s.waitingFor())
+			}
 			return ctx.Err()
 		}
 	}
@@ -362,6 +367,38 @@ func (s *session) done() bool {
 		}
 	}
 	return true
+}
+
+// waitingFor says what keeps a one-off sync from being done, for the
+// error when it runs out of time.
+func (s *session) waitingFor() string {
+	var what []string
+	kinds := map[wire.Type]int{}
+	for _, r := range s.reqs {
+		kinds[r.kind]++
+	}
+	for k, n := range kinds {
+		what = append(what, fmt.Sprintf("%d %s answers", n, k))
+	}
+	for _, d := range s.docs {
+		switch {
+		case !d.caughtUp:
+			what = append(what, logName(d)+" not caught up")
+		case d.inflight > 0:
+			what = append(what, fmt.Sprintf("%s: %d changes unacknowledged", logName(d), d.inflight))
+		case d.snapPending:
+			what = append(what, logName(d)+": a snapshot unacknowledged")
+		case d.cursor < d.maxOwnSeq:
+			what = append(what, fmt.Sprintf("%s: own records up to %d not back (at %d, %d early)", logName(d), d.maxOwnSeq, d.cursor, d.earlyHigh))
+		case s.e.ws.PendingIn(d.id) > 0:
+			what = append(what, fmt.Sprintf("%s: %d changes not sent", logName(d), s.e.ws.PendingIn(d.id)))
+		}
+	}
+	if len(what) == 0 {
+		return "waiting for nothing known"
+	}
+	slices.Sort(what)
+	return "waiting for " + strings.Join(what, "; ")
 }
 
 func (s *session) report(held string) {
