@@ -17,6 +17,7 @@ type env struct {
 	bin      string
 	root     string
 	clients  string // where client data folders go; "" = under root
+	memory   bool   // client stores in memory (W2; see clientStores)
 	relayCPU int    // CPU the relay is pinned to; -1 = not pinned
 	logf     func(string, ...any)
 	out      io.Writer

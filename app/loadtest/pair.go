@@ -173,11 +173,11 @@ func (e *env) newOfflinePair(name, writerURL, readerURL, token string) (*pair, e
 	if err != nil {
 		return nil, err
 	}
-	w, err := openReplica(wd, name+" writer", writerURL, token, e.logf)
+	w, err := openReplica(wd, name+" writer", writerURL, token, e.memory, e.logf)
 	if err != nil {
 		return nil, err
 	}
-	r, err := openReplica(rd, name+" reader", readerURL, "", e.logf)
+	r, err := openReplica(rd, name+" reader", readerURL, "", e.memory, e.logf)
 	if err != nil {
 		w.close()
 		return nil, err

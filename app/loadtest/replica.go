@@ -25,9 +25,10 @@ type replica struct {
 	runDone chan struct{}
 }
 
-// openReplica opens a fresh data folder that syncs through relayURL.
-func openReplica(dir, name, relayURL, token string, logf func(string, ...any)) (*replica, error) {
-	ws, err := workspace.Open(dir, logf)
+// openReplica opens a fresh data folder that syncs through relayURL, with
+// its store in memory if memory is set (see clientStores).
+func openReplica(dir, name, relayURL, token string, memory bool, logf func(string, ...any)) (*replica, error) {
+	ws, err := workspace.OpenWith(dir, workspace.Options{Logf: logf, Memory: memory})
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,6 @@ import (
 	"os"
 	"runtime"
 	"time"
-
-	"pairwise/app/store"
 )
 
 // w2Config scales W2.
@@ -240,7 +238,7 @@ func closePairs(pairs []*pair) {
 // engines over an in-memory store for W2 only", so by default ("memory")
 // every client is exactly as it is (real workspace, engine, sealing,
 // signatures, the real wire) over a Badger store kept in memory (see
-// store.LoadTestMemory). "tmpfs" keeps the stores whole, files and all, on
+// store.OpenInMemory). "tmpfs" keeps the stores whole, files and all, on
 // /dev/shm, where a sync costs nothing; "disk" puts them in the scratch
 // folder as every other workload does. The relay's data folder is on disk
 // and durable in every case.
@@ -250,9 +248,9 @@ func clientStores(e *env, stores string, rep *report) (func(), error) {
 		rep.note("W2: client data folders on disk, beside the relay's (every client sync hits the disk)")
 		return func() {}, nil
 	case "memory", "":
-		store.LoadTestMemory.Store(true)
+		e.memory = true
 		rep.note("W2: client stores in memory (Badger in-memory mode, no compactors or caches): real engines, sealing, signatures and wire; the relay's data folder is on disk and durable")
-		return func() { store.LoadTestMemory.Store(false) }, nil
+		return func() { e.memory = false }, nil
 	case "tmpfs":
 		dir, err := os.MkdirTemp("/dev/shm", "pairwise-load-w2-")
 		if err != nil {

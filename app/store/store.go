@@ -96,7 +96,11 @@ func (s *Store) sendable(doc string) (uint64, bool) {
 
 // Open opens or creates the data folder dir. Errors name the folder and say
 // what to do.
-func Open(dir string, logf func(format string, args ...any)) (s *Store, err error) {
+func Open(dir string, logf func(format string, args ...any)) (*Store, error) {
+	return openStore(dir, logf, false)
+}
+
+func openStore(dir string, logf func(format string, args ...any), memory bool) (s *Store, err error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
@@ -114,7 +118,10 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, err erro
 	}
 	_, statErr := os.Stat(filepath.Join(dir, "MANIFEST"))
 	existed := statErr == nil
-	opts := loadTestOptions(desktopOptions(dir, logf))
+	opts := desktopOptions(dir, logf)
+	if memory {
+		opts = inMemory(opts)
+	}
 	defer func() {
 		// Badger panics on some kinds of damage instead of returning an error.
 		if r := recover(); r != nil {

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"pairwise/app/workspace"
 )
 
 // After a crash that lost changes the relay holds, the changes made since
@@ -31,12 +29,7 @@ func TestChangesMadeAfterACrashReachThePartnerInOrder(t *testing.T) {
 			a.mustSync() // the relay has them
 			a.ws.Close()
 
-			ws, err := workspace.Open(img, t.Logf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ws.Close() })
-			a2 := &replica{t: t, ws: ws}
+			a2 := openImage(t, img)
 			for i := 0; i < c.made; i++ {
 				a2.addGoal(pair, fmt.Sprintf("made after %d", i))
 			}

@@ -44,6 +44,18 @@ func copyTree(t *testing.T, from, to string) {
 	}
 }
 
+// openImage opens a copied data folder (copyTree) as the machine it came
+// from, restarted.
+func openImage(t *testing.T, dir string) *replica {
+	t.Helper()
+	ws, err := workspace.Open(dir, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &replica{t: t, ws: ws}
+}
+
 // The engine sends a change while its write is still going to disk. If the
 // machine then loses the write (here: it comes back from an image taken
 // before that change, as a power cut would leave it), the relay holds a
@@ -69,12 +81,7 @@ func TestChangeSentBeforeACrashComesBack(t *testing.T) {
 	}
 	a.ws.Close()
 
-	ws, err := workspace.Open(img, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	a2 := &replica{t: t, ws: ws}
+	a2 := openImage(t, img)
 	st, err := a2.ws.SyncState(pair)
 	if err != nil {
 		t.Fatal(err)

@@ -13,11 +13,11 @@ import (
 	"pairwise/app/store"
 )
 
-// TestFullDiskLosesNothingSaved fills a small real filesystem (a tmpfs; it
-// needs root, as CI has) until an edit fails, checks the failure says what
-// to do, then frees space and checks that every edit reported saved is still
-// there after a reopen and that editing works again.
-func TestFullDiskLosesNothingSaved(t *testing.T) {
+// smallDisk mounts a 96 MB filesystem (a tmpfs) for the test, which a
+// test fills to see what a full disk does. It needs root, as CI has; the
+// test is skipped without it.
+func smallDisk(t *testing.T) string {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("mounting a small tmpfs needs root; CI runs as root")
 	}
@@ -28,7 +28,16 @@ func TestFullDiskLosesNothingSaved(t *testing.T) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, out)
 	}
-	defer exec.Command("umount", "-l", dir).Run()
+	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
+	return dir
+}
+
+// TestFullDiskLosesNothingSaved fills a small real filesystem (a tmpfs; it
+// needs root, as CI has) until an edit fails, checks the failure says what
+// to do, then frees space and checks that every edit reported saved is still
+// there after a reopen and that editing works again.
+func TestFullDiskLosesNothingSaved(t *testing.T) {
+	dir := smallDisk(t)
 	data := filepath.Join(dir, "data")
 
 	ws, err := Open(data, t.Logf)

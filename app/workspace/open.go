@@ -33,6 +33,10 @@ type Options struct {
 	CompactChunksHard int
 	CompactBytesHard  int64
 
+	// Memory keeps the store in memory (store.OpenInMemory): nothing
+	// survives Close. Only for the load tool's many client machines.
+	Memory bool
+
 	// Test hooks; nil runs none.
 	purge      func(*store.Store) error // replaces store.Purge; tests interrupt it
 	beforeLoad func(id string)          // runs in get before a document is read from the store
@@ -86,7 +90,11 @@ func (o Options) useKeyring() bool {
 func OpenWith(dir string, o Options) (*Workspace, error) {
 	o = o.withDefaults()
 	logf := o.Logf
-	st, err := store.Open(dir, logf)
+	open := store.Open
+	if o.Memory {
+		open = store.OpenInMemory
+	}
+	st, err := open(dir, logf)
 	if err != nil {
 		return nil, err
 	}

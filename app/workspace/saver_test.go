@@ -2,7 +2,6 @@ package workspace
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -15,17 +14,7 @@ import (
 // it can: the cursor never passes a change that is not on disk, which the
 // relay would then never send again.
 func TestAFailedSaveKeepsTheCursorBehindItsChanges(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := filepath.Join(t.TempDir(), "small")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, out)
-	}
-	defer exec.Command("umount", "-l", dir).Run()
+	dir := smallDisk(t)
 	data := filepath.Join(dir, "data")
 
 	ws, err := Open(data, t.Logf)

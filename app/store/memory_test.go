@@ -5,14 +5,18 @@ import (
 	"testing"
 )
 
-// TestLoadTestMemoryKeepsNothingOnDisk: a store opened while LoadTestMemory
-// is set works as any other but writes no Badger file, and one opened after
-// it is cleared is on disk again.
-func TestLoadTestMemoryKeepsNothingOnDisk(t *testing.T) {
-	LoadTestMemory.Store(true)
+// TestInMemoryStoreKeepsNothingOnDisk: a store opened with OpenInMemory
+// works as any other but writes no Badger file, and one opened with Open
+// beside it is on disk.
+func TestInMemoryStoreKeepsNothingOnDisk(t *testing.T) {
 	mem := t.TempDir()
-	s := openWithDoc(t, mem)
-	LoadTestMemory.Store(false)
+	s, err := OpenInMemory(mem, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create("d1", map[string]string{"id": "d1"}, []byte("first"), true); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.AppendLocal("d1", []byte("second"), true); err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +37,6 @@ func TestLoadTestMemoryKeepsNothingOnDisk(t *testing.T) {
 	disk := t.TempDir()
 	openWithDoc(t, disk).Close()
 	if files, _ := os.ReadDir(disk); len(files) == 0 {
-		t.Error("a store opened after LoadTestMemory was cleared wrote nothing to its folder")
+		t.Error("a store opened with Open wrote nothing to its folder")
 	}
 }
