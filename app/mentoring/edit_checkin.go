@@ -12,6 +12,8 @@ type CheckinInput struct {
 	Agenda  string
 	Notes   string
 	Actions []ActionInput
+	// Meeting is the scheduled meeting being logged, if any.
+	Meeting string
 }
 
 // ActionInput is a follow-up agreed at a check-in.
@@ -65,6 +67,15 @@ func AddCheckin(p *Pair, by string, in CheckinInput, now time.Time) (Edit, error
 			return Edit{}, err
 		}
 	}
+	if in.Meeting != "" {
+		m, ok := p.Meeting(in.Meeting)
+		if !ok {
+			return Edit{}, invalidf("there is no meeting %q in this pair to log", in.Meeting)
+		}
+		if m.Checkin != "" {
+			return Edit{}, invalidf("the meeting of %s %s has its check-in logged already", m.Local, m.Zone)
+		}
+	}
 	id := NewID()
 	cp := path(kCheckins, id)
 	o := ops{
@@ -82,6 +93,9 @@ func AddCheckin(p *Pair, by string, in CheckinInput, now time.Time) (Edit, error
 	for _, a := range in.Actions {
 		_, ao := addAction(id, a, now)
 		o = append(o, ao...)
+	}
+	if in.Meeting != "" {
+		o = append(o, set(append(cp, kMeeting), in.Meeting), set(path(meetingPrefix+in.Meeting, kCheckin), id))
 	}
 	return Edit{Msg: "logged the check-in of " + in.Date, ID: id, ops: o}, nil
 }

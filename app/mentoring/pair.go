@@ -44,9 +44,12 @@ type Pair struct {
 	Agreement Agreement `json:"agreement"`
 	Goals     []Goal    `json:"goals"`
 	Checkins  []Checkin `json:"checkins"`
-	Wins      []Win     `json:"wins"`
-	Messages  []Message `json:"messages"`
-	Prompts   []Answer  `json:"prompts"`
+	// Meetings are the check-ins scheduled, soonest first, including
+	// past and cancelled ones (see meeting.go).
+	Meetings []Meeting `json:"meetings"`
+	Wins     []Win     `json:"wins"`
+	Messages []Message `json:"messages"`
+	Prompts  []Answer  `json:"prompts"`
 	// Reflections are the members' mid-point and closing reflections.
 	Reflections []Reflection `json:"reflections"`
 	// Closed is set once the relationship ended; the pair is then archived.
@@ -160,6 +163,8 @@ type Checkin struct {
 	AddedBy  string     `json:"addedBy"`
 	Actions  []Action   `json:"actions"`
 	Feedback []Feedback `json:"feedback"`
+	// Meeting is the scheduled meeting this check-in was logged from.
+	Meeting string `json:"meeting,omitempty"`
 }
 
 // Win is an accomplishment worth celebrating.

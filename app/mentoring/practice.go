@@ -339,6 +339,9 @@ func NudgeFor(p *Pair, today time.Time) (Nudge, bool) {
 		return Nudge{}, false
 	}
 	r := RhythmOn(p, today)
+	if _, ok := p.NextMeeting(today); ok && r.State <= DueToday {
+		return Nudge{}, false // the meeting's own reminders take over
+	}
 	partner := "your partner"
 	n := Nudge{Key: fmt.Sprintf("%d:%s", r.State, r.Next)}
 	switch r.State {

@@ -53,6 +53,7 @@ func FromTree(t map[string]any) (*Pair, error) {
 	readPeople(p, t)
 	p.Goals = readGoals(obj(t[kGoals]))
 	p.Checkins = readCheckins(obj(t[kCheckins]))
+	p.Meetings = readMeetings(t)
 	p.Wins = readWins(obj(t[kWins]))
 	p.Messages, p.msgAt = readAllMessages(t)
 	_, p.hasLog = t[kMessageLog].([]any)
@@ -75,6 +76,10 @@ func Refresh(old *Pair, t map[string]any, touched []crdt.Path) (*Pair, error) {
 	for _, path := range touched {
 		if len(path) == 0 {
 			return FromTree(t)
+		}
+		if strings.HasPrefix(path[0], meetingPrefix) {
+			p.Meetings = readMeetings(t)
+			continue
 		}
 		switch path[0] {
 		case kID, kTitle, kCreated, kClosedAt, kClosedBy, kCohort:
@@ -322,7 +327,7 @@ func readCheckins(all map[string]any) []Checkin {
 		ci := Checkin{
 			ID: id, Date: str(c[kDate]), Channel: str(c[kChannel]), Minutes: int(num(c[kMinutes])),
 			Agenda: str(c[kAgenda]), Notes: str(c[kNotes]), Added: when(c[kAdded]), AddedBy: str(c[kBy]),
-			Actions: []Action{}, Feedback: []Feedback{},
+			Actions: []Action{}, Feedback: []Feedback{}, Meeting: str(c[kMeeting]),
 		}
 		for aid, av := range obj(c[kActions]) {
 			a := obj(av)

@@ -39,8 +39,34 @@ type Rhythm struct {
 
 // RhythmOn works out the rhythm on the calendar day of today (in today's
 // location): the next check-in is due one cadence after the last contact.
+//
+// A meeting scheduled on or after today sets the next check-in instead: a
+// pair that has fixed its next meeting is on track until that day.
 func RhythmOn(p *Pair, today time.Time) Rhythm {
-	return RhythmFrom(p.Agreement.CadenceDays, lastContact(p, today.Location()), today)
+	r := RhythmFrom(p.Agreement.CadenceDays, lastContact(p, today.Location()), today)
+	day := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, today.Location())
+	for _, m := range p.Meetings {
+		if m.Cancelled || m.Checkin != "" {
+			continue
+		}
+		at := m.At.In(today.Location())
+		next := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, today.Location())
+		if next.Before(day) {
+			continue
+		}
+		r.Next, r.Days = next.Format(DateLayout), daysBetween(day, next)
+		switch {
+		case p.Agreement.CadenceDays <= 0:
+		case r.Days == 0:
+			r.State = DueToday
+		case r.Days <= DueSoonDays:
+			r.State = DueSoon
+		default:
+			r.State = OnTrack
+		}
+		break
+	}
+	return r
 }
 
 // lastContact is the date of the pair's last check-in, or of the start of
