@@ -96,7 +96,9 @@ func TestMoveAndCancelAtOnceEndCancelledForBoth(t *testing.T) {
 	ana, ben := lisbonNewYork(t)
 	id := schedule(ana, "2027-01-12 17:00", "Europe/Lisbon")
 	sync(t, ana, ben)
-	ana.do(func(p *Pair) (Edit, error) { return RescheduleMeeting(p, ana.me, id, "2027-01-13 16:00", "Europe/Lisbon", t0) })
+	ana.do(func(p *Pair) (Edit, error) {
+		return RescheduleMeeting(p, ana.me, id, "2027-01-13 16:00", "Europe/Lisbon", t0)
+	})
 	ben.do(func(p *Pair) (Edit, error) { return CancelMeeting(p, ben.me, id, t0) })
 	sync(t, ana, ben)
 	p := converged(t, ana, ben)
@@ -119,7 +121,9 @@ func TestTwoMovesAtOnceMergeToOneTimeAndRaiseTheSequence(t *testing.T) {
 	ana, ben := lisbonNewYork(t)
 	id := schedule(ana, "2027-01-12 17:00", "Europe/Lisbon")
 	sync(t, ana, ben)
-	ana.do(func(p *Pair) (Edit, error) { return RescheduleMeeting(p, ana.me, id, "2027-01-13 16:00", "Europe/Lisbon", t0) })
+	ana.do(func(p *Pair) (Edit, error) {
+		return RescheduleMeeting(p, ana.me, id, "2027-01-13 16:00", "Europe/Lisbon", t0)
+	})
 	ben.do(func(p *Pair) (Edit, error) {
 		return RescheduleMeeting(p, ben.me, id, "2027-01-14 10:00", "America/New_York", t0)
 	})
@@ -309,7 +313,9 @@ func TestCalendarFileHoldsTheMeetingAtItsInstant(t *testing.T) {
 	}
 
 	// Moved, then cancelled: the same UID, a higher SEQUENCE, CANCELLED.
-	ana.do(func(p *Pair) (Edit, error) { return RescheduleMeeting(p, ana.me, id, "2027-03-17 16:00", "Europe/Lisbon", t0) })
+	ana.do(func(p *Pair) (Edit, error) {
+		return RescheduleMeeting(p, ana.me, id, "2027-03-17 16:00", "Europe/Lisbon", t0)
+	})
 	sync(t, ana, ben)
 	e = exportFor(t, ben, t0)[MeetingUID(p.ID, id)]
 	start, _ = e.GetStartAt()
