@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -162,8 +161,8 @@ func TestQuotaRefusesAndOthersUnaffected(t *testing.T) {
 	p.expect(&wire.Subscribe{Req: p.next(), Doc: a2.doc, Cap: a2.w[:]}, wire.CodeNotFound)
 
 	// Stopped, the store itself holds nothing of them.
-	cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
+	stopRelay(t, cmd.Process)
+	if err := cmd.Wait(); err != nil && canStopGracefully {
 		t.Fatalf("relay exit: %v\n%s", err, log)
 	}
 	out, errOut, code = relayCmd(t, "doc", "list", "--data", dir)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // The token file and the admin request file are small JSON files that the
@@ -24,7 +23,7 @@ func editLocked[T any](dir, lockName, name string, read func() (T, error), edit 
 		return fmt.Errorf("cannot lock %s in %s: %w", name, dir, err)
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockFile(lock); err != nil {
 		return fmt.Errorf("cannot lock %s in %s: %w", name, dir, err)
 	}
 	f, err := read()
