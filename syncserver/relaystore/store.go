@@ -7,7 +7,9 @@
 package relaystore
 
 import (
+	"context"
 	"errors"
+	"time"
 
 	"pairwise/shared/wire"
 )
@@ -16,6 +18,13 @@ import (
 var (
 	ErrNotFound = errors.New("relaystore: no such document")
 	ErrCorrupt  = errors.New("relaystore: stored data is damaged")
+	// ErrConflict is what a Shared store's Commit returns when another
+	// relay instance wrote one of the batch's documents after this one
+	// read it (its head is no longer Batch.Heads says, a record took one
+	// of the sequence numbers, or the document was created meanwhile).
+	// Nothing of the batch is written; the relay reads those documents
+	// again and numbers the records anew.
+	ErrConflict = errors.New("relaystore: another relay instance wrote this document first")
 )
 
 // Doc is what the relay knows about one document.
@@ -49,6 +58,10 @@ type Batch struct {
 	Creates map[wire.DocID]Doc
 	Owners  map[wire.DocID]string // ID of the token creating each document
 	Entries []Entry
+	// Heads holds, for each document with entries that the batch does not
+	// create, the head its entries were numbered after. A Shared store
+	// refuses the batch with ErrConflict when a head moved.
+	Heads map[wire.DocID]uint64
 }
 
 // Store persists document logs. Implementations are safe for concurrent
@@ -104,3 +117,59 @@ type Stats struct {
 	Records int64
 	Bytes   int64 // sealed bodies of records and snapshots
 }
+
+// Shared is a store that several relay instances use at once, such as one
+// PostgreSQL database behind several relays. Its Commit checks
+// Batch.Heads and returns ErrConflict; everything else is as Store.
+type Shared interface {
+	Store
+	TokenStore
+	// Watch tells w what any instance (this one included) changes, until
+	// ctx ends or the store closes. Notices may be lost with the
+	// connection that carries them; w.Gap is called once it is back, and
+	// the relay then reads again whatever it holds in memory.
+	Watch(ctx context.Context, w Watcher) error
+}
+
+// Watcher receives a Shared store's notices. Any field may be nil. The
+// calls come from one goroutine, in the order the changes committed.
+type Watcher struct {
+	// Head: records up to head are stored for the document.
+	Head func(id wire.DocID, head uint64)
+	// Snapshot: the document's snapshot or its candidate changed.
+	Snapshot func(id wire.DocID)
+	// Deleted: the document is gone.
+	Deleted func(id wire.DocID)
+	// Tokens: a token was issued or revoked.
+	Tokens func()
+	// Gap: notices may have been missed.
+	Gap func()
+	// Ready: watching has started (after a Gap too); changes committed
+	// from now on are noticed.
+	Ready func()
+}
+
+// TokenRow is an organisation token as a store keeps it: its name and the
+// hash of its secret, never the secret.
+type TokenRow struct {
+	Name    string
+	Hash    string // hex SHA-256, as the token file holds it
+	Created time.Time
+	Revoked *time.Time
+}
+
+// TokenStore keeps organisation tokens where every relay instance sees
+// them.
+type TokenStore interface {
+	// Tokens lists every token, in the order they were issued.
+	Tokens() ([]TokenRow, error)
+	// AddToken issues a token; ErrTokenExists when a live token has its
+	// name.
+	AddToken(t TokenRow) error
+	// RevokeToken revokes the live token named name at at; ErrNotFound
+	// when none is.
+	RevokeToken(name string, at time.Time) error
+}
+
+// ErrTokenExists is what AddToken returns for a name a live token has.
+var ErrTokenExists = errors.New("relaystore: a live token has this name")
