@@ -188,14 +188,10 @@ func (s *Server) deleteDocNow(id wire.DocID) error {
 		s.mu.Unlock()
 	}()
 	if d != nil {
-		d.mu.Lock()
-		for c := range d.subs {
-			c.send(&wire.Error{Doc: id, Code: wire.CodeNotFound,
-				Msg: "the relay's admin removed this pair from the relay; your copy on this computer is kept. Ask the admin why, or join the pair again on another relay"})
-			delete(d.subs, c)
-		}
-		d.snap = nil
-		d.mu.Unlock()
+		s.mu.Lock()
+		s.docs[id] = d // forgetDoc takes it out again and tells its subscribers
+		s.mu.Unlock()
+		s.forgetDoc(id)
 	}
 	if err := s.store.DeleteDoc(id); err != nil {
 		return err

@@ -137,7 +137,7 @@ func (w *writer) snapshot(r *writeReq) {
 		return
 	}
 	if d.auth != nil {
-		if _, ok := d.auth.Writer(r.c.device); !ok {
+		if !s.writerKnown(d, r.c.device) {
 			r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeNotWriter,
 				Msg: "this device is not one of the pair's writers, so the relay does not take its snapshot"})
 			return

@@ -303,7 +303,9 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 			Msg: fmt.Sprintf("one connection may follow at most %d pairs", s.limits.MaxDocsPerConn)})
 		return nil
 	}
-	sb := &sub{d: d, write: write, early: m.Early}
+	// Over a shared store another instance may take a number this one
+	// gave, so records are sent only once stored.
+	sb := &sub{d: d, write: write, early: m.Early && s.shared == nil}
 	d.mu.Lock()
 	head, snapSeq := d.meta.Head, d.meta.SnapSeq
 	d.subs[c] = sb

@@ -16,6 +16,7 @@ type metrics struct {
 	conns           prometheus.Gauge
 	pushes          prometheus.Counter
 	duplicates      prometheus.Counter
+	conflicts       prometheus.Counter
 	snapshots       prometheus.Counter
 	backlogRecords  prometheus.Counter
 	bytesOut        prometheus.Counter
@@ -36,6 +37,7 @@ func newMetrics(s *Server) *metrics {
 	m := &metrics{reg: reg}
 	m.conns = prometheus.NewGauge(prometheus.GaugeOpts{Name: "pairwise_relay_connections", Help: "Open WebSocket connections."})
 	m.pushes = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_pushes_total", Help: "Records appended to document logs."})
+	m.conflicts = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_commit_conflicts_total", Help: "Group commits numbered again because another relay instance wrote one of their documents first."})
 	m.duplicates = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_duplicate_pushes_total", Help: "Retried pushes the relay already held, acknowledged again."})
 	m.snapshots = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_snapshots_total", Help: "Snapshots accepted."})
 	m.backlogRecords = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_backlog_records_total", Help: "Records sent to subscribers catching up."})
@@ -53,7 +55,7 @@ func newMetrics(s *Server) *metrics {
 	m.evicted = prometheus.NewCounter(prometheus.CounterOpts{Name: "pairwise_relay_documents_evicted_total", Help: "Idle documents dropped from memory."})
 	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_queued_bytes", Help: "Bytes queued to clients across all connections."},
 		func() float64 { return float64(s.queued.Load()) }))
-	for _, c := range []prometheus.Collector{m.idleClosed, m.snapshotEncodes, m.snapshotsServed, m.evicted, m.conns, m.pushes, m.duplicates, m.snapshots, m.backlogRecords, m.bytesOut, m.slowDropped, m.errors, m.refused, m.commitSeconds, m.batchRecords} {
+	for _, c := range []prometheus.Collector{m.idleClosed, m.snapshotEncodes, m.snapshotsServed, m.evicted, m.conns, m.pushes, m.duplicates, m.conflicts, m.snapshots, m.backlogRecords, m.bytesOut, m.slowDropped, m.errors, m.refused, m.commitSeconds, m.batchRecords} {
 		f(c)
 	}
 	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "pairwise_relay_documents", Help: "Documents stored."},

@@ -70,6 +70,7 @@ func DefaultLimits() Limits {
 // Server is one relay.
 type Server struct {
 	store  relaystore.Store
+	shared relaystore.Shared // store, when several instances share it (shared.go)
 	tokens *Tokens
 	log    *slog.Logger
 	limits Limits
@@ -120,6 +121,8 @@ type docState struct {
 }
 
 // New returns a relay over store. tokens decides who may create documents.
+// Over a relaystore.Shared store, several relays may serve the same
+// documents at once (shared.go).
 func New(store relaystore.Store, tokens *Tokens, log *slog.Logger, limits Limits) *Server {
 	s := &Server{store: store, tokens: tokens, log: log, limits: limits, docs: map[wire.DocID]*docState{},
 		deleting: map[wire.DocID]bool{}, addrs: map[string]int{}}
@@ -128,6 +131,10 @@ func New(store relaystore.Store, tokens *Tokens, log *slog.Logger, limits Limits
 	s.poller = newPoller(log, readLinger)
 	s.writer = newWriter(s)
 	s.startEvicting()
+	if sh, ok := store.(relaystore.Shared); ok {
+		s.shared = sh
+		s.watchShared(sh)
+	}
 	return s
 }
 

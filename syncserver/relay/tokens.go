@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"pairwise/shared/seal"
+	"pairwise/syncserver/relaystore"
 )
 
 // TokenFileName is the file in the relay's data folder that lists
@@ -33,19 +34,39 @@ type tokenFile struct {
 
 // Tokens reads the token file, and reads it again whenever it changes on
 // disk, so `pairwise-relay token revoke` takes effect on a serving relay at
-// its next check, on connections already open too.
+// its next check, on connections already open too. Over a shared store
+// (OpenStoreTokens) it reads the store's tokens instead, again when the
+// store says they changed and at least every storeTokensEvery.
 type Tokens struct {
-	path string
+	path  string
+	store relaystore.TokenStore
 
-	mu    sync.Mutex
-	mtime time.Time
-	size  int64
-	list  []Token
+	mu     sync.Mutex
+	mtime  time.Time
+	size   int64
+	loaded time.Time // when the store's list was read; zero: read again
+	list   []Token
 }
 
 // OpenTokens watches the token file in dir (it may not exist yet).
 func OpenTokens(dir string) *Tokens {
 	return &Tokens{path: filepath.Join(dir, TokenFileName)}
+}
+
+// OpenStoreTokens reads the tokens a shared store keeps.
+func OpenStoreTokens(st relaystore.TokenStore) *Tokens {
+	return &Tokens{store: st}
+}
+
+// storeTokensEvery bounds how long a revocation can go unnoticed should
+// the store's notice of it be lost.
+const storeTokensEvery = 30 * time.Second
+
+// Changed makes the next check read the tokens again.
+func (t *Tokens) Changed() {
+	t.mu.Lock()
+	t.loaded = time.Time{}
+	t.mu.Unlock()
 }
 
 // ErrTokenRevoked and ErrTokenUnknown are what Check returns for a token
@@ -92,6 +113,17 @@ func (t *Tokens) Identify(tok string) (Token, error) {
 func (k Token) ID() string { return k.Hash }
 
 func (t *Tokens) refresh() error {
+	if t.store != nil {
+		if !t.loaded.IsZero() && time.Since(t.loaded) < storeTokensEvery {
+			return nil
+		}
+		rows, err := t.store.Tokens()
+		if err != nil {
+			return fmt.Errorf("cannot read the tokens from the store: %w", err)
+		}
+		t.list, t.loaded = tokensFromRows(rows), time.Now()
+		return nil
+	}
 	fi, err := os.Stat(t.path)
 	if errors.Is(err, os.ErrNotExist) {
 		t.list, t.mtime, t.size = nil, time.Time{}, 0
@@ -109,6 +141,14 @@ func (t *Tokens) refresh() error {
 	}
 	t.list, t.mtime, t.size = f.Tokens, fi.ModTime(), fi.Size()
 	return nil
+}
+
+func tokensFromRows(rows []relaystore.TokenRow) []Token {
+	out := make([]Token, len(rows))
+	for i, r := range rows {
+		out[i] = Token{Name: r.Name, Hash: r.Hash, Created: r.Created, Revoked: r.Revoked}
+	}
+	return out
 }
 
 func readTokenFile(path string) (tokenFile, error) {
@@ -132,22 +172,44 @@ func editTokens(dir string, edit func(*tokenFile) error) error {
 	return editLocked(dir, "tokens.lock", TokenFileName, func() (tokenFile, error) { return readTokenFile(filepath.Join(dir, TokenFileName)) }, edit)
 }
 
-// NewToken issues a token named name and returns it. Only its hash is kept,
+// TokenAdmin issues, lists and revokes tokens, in a data folder's token
+// file or in a shared store.
+type TokenAdmin struct {
+	dir   string
+	store relaystore.TokenStore
+}
+
+// FileTokenAdmin manages the token file in dir.
+func FileTokenAdmin(dir string) TokenAdmin { return TokenAdmin{dir: dir} }
+
+// StoreTokenAdmin manages the tokens a shared store keeps.
+func StoreTokenAdmin(st relaystore.TokenStore) TokenAdmin { return TokenAdmin{store: st} }
+
+// New issues a token named name and returns it. Only its hash is kept,
 // so the token is shown once.
-func NewToken(dir, name string) (string, error) {
+func (a TokenAdmin) New(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", errors.New("give the token a name that says who it is for, with --name (for example --name mentoring-2027)")
 	}
 	tok := seal.NewToken()
-	err := editTokens(dir, func(f *tokenFile) error {
-		for _, k := range f.Tokens {
-			if k.Name == name && k.Revoked == nil {
-				return fmt.Errorf("a token named %q already exists; revoke it first or choose another name", name)
+	h := seal.TokenHash(tok)
+	k := Token{Name: name, Hash: hex.EncodeToString(h[:]), Created: time.Now().UTC().Truncate(time.Second)}
+	exists := fmt.Errorf("a token named %q already exists; revoke it first or choose another name", name)
+	if a.store != nil {
+		err := a.store.AddToken(relaystore.TokenRow{Name: k.Name, Hash: k.Hash, Created: k.Created})
+		if errors.Is(err, relaystore.ErrTokenExists) {
+			return "", exists
+		}
+		return tok, err
+	}
+	err := editTokens(a.dir, func(f *tokenFile) error {
+		for _, old := range f.Tokens {
+			if old.Name == name && old.Revoked == nil {
+				return exists
 			}
 		}
-		h := seal.TokenHash(tok)
-		f.Tokens = append(f.Tokens, Token{Name: name, Hash: hex.EncodeToString(h[:]), Created: time.Now().UTC().Truncate(time.Second)})
+		f.Tokens = append(f.Tokens, k)
 		return nil
 	})
 	if err != nil {
@@ -156,21 +218,42 @@ func NewToken(dir, name string) (string, error) {
 	return tok, nil
 }
 
-// ListTokens returns the tokens in the order they were issued.
-func ListTokens(dir string) ([]Token, error) {
-	f, err := readTokenFile(filepath.Join(dir, TokenFileName))
+// List returns the tokens in the order they were issued.
+func (a TokenAdmin) List() ([]Token, error) {
+	if a.store != nil {
+		rows, err := a.store.Tokens()
+		return tokensFromRows(rows), err
+	}
+	f, err := readTokenFile(filepath.Join(a.dir, TokenFileName))
 	return f.Tokens, err
 }
 
-// RevokeToken revokes the live token named name.
-func RevokeToken(dir, name string) error {
-	return editTokens(dir, func(f *tokenFile) error {
+// Revoke revokes the live token named name.
+func (a TokenAdmin) Revoke(name string) error {
+	none := fmt.Errorf("no live token is named %q; `pairwise-relay token list` shows them", name)
+	now := time.Now().UTC().Truncate(time.Second)
+	if a.store != nil {
+		err := a.store.RevokeToken(name, now)
+		if errors.Is(err, relaystore.ErrNotFound) {
+			return none
+		}
+		return err
+	}
+	return editTokens(a.dir, func(f *tokenFile) error {
 		i := slices.IndexFunc(f.Tokens, func(k Token) bool { return k.Name == name && k.Revoked == nil })
 		if i < 0 {
-			return fmt.Errorf("no live token is named %q; `pairwise-relay token list --data DIR` shows them", name)
+			return none
 		}
-		now := time.Now().UTC().Truncate(time.Second)
 		f.Tokens[i].Revoked = &now
 		return nil
 	})
 }
+
+// NewToken issues a token in the token file in dir (see TokenAdmin.New).
+func NewToken(dir, name string) (string, error) { return FileTokenAdmin(dir).New(name) }
+
+// ListTokens lists the token file in dir (see TokenAdmin.List).
+func ListTokens(dir string) ([]Token, error) { return FileTokenAdmin(dir).List() }
+
+// RevokeToken revokes a token in the token file in dir.
+func RevokeToken(dir, name string) error { return FileTokenAdmin(dir).Revoke(name) }

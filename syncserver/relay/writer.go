@@ -152,12 +152,19 @@ type reply struct {
 }
 
 func (w *writer) commit(batch []*writeReq) {
+	w.commitTry(batch, 0)
+}
+
+// commitTry numbers and commits batch; after a conflict with another
+// relay instance (relaystore.ErrConflict) it reads the documents again
+// and tries anew, up to maxConflictRetries times.
+func (w *writer) commitTry(batch []*writeReq, try int) {
 	s := w.s
 	docs := map[wire.DocID]*pending{}
 	var order []wire.DocID
 	var replies []reply
 	var acks []reply // sent only if the commit succeeds
-	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}, Owners: map[wire.DocID]string{}}
+	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}, Owners: map[wire.DocID]string{}, Heads: map[wire.DocID]uint64{}}
 	quota := s.newQuotaBatch()
 
 	view := func(id wire.DocID) (*pending, error) {
@@ -172,6 +179,7 @@ func (w *writer) commit(batch []*writeReq) {
 		meta := d.meta
 		d.mu.Unlock()
 		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
+		b.Heads[id] = meta.Head
 		docs[id] = p
 		order = append(order, id)
 		return p, nil
@@ -224,6 +232,7 @@ func (w *writer) commit(batch []*writeReq) {
 				continue
 			}
 			if p.d != nil {
+				s.writerKnown(p.d, r.device)
 				if e := p.d.mayPush(r); e != nil {
 					s.m.errors.WithLabelValues(string(e.Code)).Inc()
 					replies = append(replies, reply{r.c, e})
@@ -284,7 +293,7 @@ func (w *writer) commit(batch []*writeReq) {
 	// Early subscribers get the records now, while the disk works; the
 	// others, and everyone's cursor, wait for the commit.
 	for _, id := range order {
-		if p := docs[id]; p.d != nil && len(p.recs) > 0 {
+		if p := docs[id]; p.d != nil && len(p.recs) > 0 && s.shared == nil {
 			p.d.publishEarly(p.recs)
 		}
 	}
@@ -293,6 +302,21 @@ func (w *writer) commit(batch []*writeReq) {
 		start := time.Now()
 		err := s.store.Commit(b)
 		s.m.commitSeconds.Observe(time.Since(start).Seconds())
+		if errors.Is(err, relaystore.ErrConflict) && try < maxConflictRetries {
+			// Another instance wrote one of these documents first: read
+			// them again (its records go to subscribers here) and number
+			// the batch anew.
+			s.m.conflicts.Inc()
+			for _, id := range order {
+				if p := docs[id]; p.d != nil {
+					s.refresh(p.d)
+				} else if d := s.loaded(id); d != nil {
+					s.refresh(d)
+				}
+			}
+			w.commitTry(batch, try+1)
+			return
+		}
 		if err != nil {
 			s.log.Error("commit failed; nothing in it was acknowledged", "err", err, "records", len(b.Entries))
 			for _, a := range acks {

@@ -1,0 +1,259 @@
+package relay
+
+import (
+	"errors"
+	"time"
+
+	"pairwise/shared/wire"
+	"pairwise/syncserver/relaystore"
+	"pairwise/syncserver/wsserve"
+)
+
+// Several relay instances on one shared store (relaystore.Shared, such as
+// PostgreSQL) each keep documents in memory as one relay does. What one
+// instance commits, the others learn from the store's notices:
+//
+//   - a new head: the records are read from the store and sent to this
+//     instance's subscribers, as if its own writer had stored them;
+//   - a new snapshot or candidate, new writers, a deletion: the document's
+//     state is read again (or forgotten);
+//   - a gap in the notices (the store's connection was lost): every
+//     document in memory is read again.
+//
+// Every instance numbers records from the head it knows, and the store
+// refuses a commit whose heads moved meanwhile (relaystore.ErrConflict):
+// the writer then reads those documents again and numbers anew. Records
+// are not sent before they are stored (no early records), since another
+// instance may take their numbers.
+
+// maxConflictRetries bounds how often one group commit is numbered again
+// after other instances wrote its documents first.
+const maxConflictRetries = 16
+
+// watchShared follows the store's notices until Shutdown.
+func (s *Server) watchShared(sh relaystore.Shared) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		for s.connCtx.Err() == nil {
+			err := sh.Watch(s.connCtx, relaystore.Watcher{
+				Head:     func(id wire.DocID, head uint64) { s.noticeHead(id, head) },
+				Snapshot: func(id wire.DocID) { s.noticeDoc(id) },
+				Deleted:  func(id wire.DocID) { s.onWriter(func() { s.forgetDoc(id) }) },
+				Tokens:   s.tokens.Changed,
+				Gap:      s.noticeGap,
+			})
+			if s.connCtx.Err() != nil {
+				return
+			}
+			s.log.Warn("lost the store's notices; catching up and watching again", "err", err)
+			s.noticeGap()
+			select {
+			case <-s.connCtx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+}
+
+// loaded returns the document's state if this instance holds it.
+func (s *Server) loaded(id wire.DocID) *docState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.docs[id]
+}
+
+// noticeHead catches a document this instance holds up to head.
+func (s *Server) noticeHead(id wire.DocID, head uint64) {
+	d := s.loaded(id)
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	known := d.meta.Head
+	d.mu.Unlock()
+	if head > known {
+		s.onWriter(func() { s.refresh(d) })
+	}
+}
+
+// noticeDoc reads a document this instance holds again.
+func (s *Server) noticeDoc(id wire.DocID) {
+	if d := s.loaded(id); d != nil {
+		s.onWriter(func() { s.refresh(d) })
+	}
+}
+
+// noticeGap reads every document this instance holds again, and the
+// tokens.
+func (s *Server) noticeGap() {
+	s.tokens.Changed()
+	s.mu.Lock()
+	held := make([]*docState, 0, len(s.docs))
+	for _, d := range s.docs {
+		held = append(held, d)
+	}
+	s.mu.Unlock()
+	s.onWriter(func() {
+		for _, d := range held {
+			s.refresh(d)
+		}
+	})
+}
+
+// refresh brings what this instance holds of d up to the store, on the
+// writer goroutine: records other instances stored go to its subscribers,
+// and the snapshot, candidate and writers are read again.
+func (s *Server) refresh(d *docState) {
+	if s.loaded(d.id) != d {
+		return // forgotten meanwhile; read afresh when next needed
+	}
+	meta, err := s.store.Doc(d.id)
+	if errors.Is(err, relaystore.ErrNotFound) {
+		s.forgetDoc(d.id)
+		return
+	}
+	if err != nil {
+		s.log.Warn("cannot read a document another relay instance changed", "err", err)
+		return
+	}
+	d.mu.Lock()
+	known := d.meta.Head
+	snapMoved := meta.SnapSeq != d.meta.SnapSeq
+	d.meta.SnapSeq = meta.SnapSeq
+	if snapMoved {
+		d.snap = nil
+	}
+	d.mu.Unlock()
+	if err := s.reloadAuthority(d); err != nil {
+		s.log.Warn("cannot read a document's writers and snapshot", "err", err)
+	}
+	if meta.Head <= known {
+		return
+	}
+	var recs []wire.Record
+	for from := known; from < meta.Head; {
+		got, err := s.store.Read(d.id, from, wire.MaxRecordsPerBatch, 1<<20)
+		if err != nil {
+			s.log.Warn("cannot read records another relay instance stored", "err", err)
+			return
+		}
+		if len(got) == 0 || got[0].Seq != from+1 {
+			// A snapshot covers some of them and they are pruned:
+			// subscribers start again from the snapshot.
+			s.resubscribeAll(d, "the pair moved on to a newer snapshot; reconnect to catch up")
+			d.mu.Lock()
+			d.meta.Head = meta.Head
+			d.mu.Unlock()
+			return
+		}
+		for _, r := range got {
+			if r.Seq > meta.Head {
+				break
+			}
+			recs = append(recs, r)
+			if r.DSeq > d.devices[r.Device] {
+				d.devices[r.Device] = r.DSeq
+			}
+			from = r.Seq
+		}
+	}
+	d.publish(meta.Head, &wire.Records{Doc: d.id, Recs: recs})
+}
+
+// reloadAuthority reads d's writer certificates and waiting snapshot
+// again, for changes another instance made.
+func (s *Server) reloadAuthority(d *docState) error {
+	certs, err := s.store.Certs(d.id)
+	if err != nil {
+		return err
+	}
+	if d.auth != nil {
+		added, _ := d.auth.Add(certs...)
+		if len(added) > 0 {
+			d.mu.Lock()
+			d.certs = append(d.certs, added...)
+			root, all := d.meta.Root, d.certs
+			subs := make([]*conn, 0, len(d.subs))
+			for c := range d.subs {
+				subs = append(subs, c)
+			}
+			d.mu.Unlock()
+			for _, c := range subs {
+				c.sendWriters(d.id, root, all)
+			}
+		}
+	}
+	cand, err := s.store.Candidate(d.id)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	snapSeq, have := d.meta.SnapSeq, d.cand
+	d.mu.Unlock()
+	switch {
+	case cand.Seq == 0 || cand.Seq <= snapSeq:
+		d.mu.Lock()
+		d.cand = nil
+		d.mu.Unlock()
+	case have == nil || have.seq != cand.Seq || have.device != cand.Device:
+		c, err := s.newCandidate(d, cand)
+		if err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.cand = c
+		d.mu.Unlock()
+	}
+	return nil
+}
+
+// resubscribeAll asks every subscriber of d to connect again.
+func (s *Server) resubscribeAll(d *docState, why string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for c := range d.subs {
+		delete(d.subs, c)
+		c.finish(wsserve.StatusTryAgainLater, why)
+	}
+}
+
+// forgetDoc drops a deleted document from memory and tells its
+// subscribers, on the writer goroutine.
+func (s *Server) forgetDoc(id wire.DocID) {
+	s.mu.Lock()
+	d := s.docs[id]
+	delete(s.docs, id)
+	s.mu.Unlock()
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for c := range d.subs {
+		c.send(&wire.Error{Doc: id, Code: wire.CodeNotFound,
+			Msg: "the relay's admin removed this pair from the relay; your copy on this computer is kept. Ask the admin why, or join the pair again on another relay"})
+		delete(d.subs, c)
+	}
+	d.snap = nil
+}
+
+// writerKnown reports whether dev is one of d's writers, reading the
+// certificates again first when it is not known here (another instance
+// may have stored its certificate).
+func (s *Server) writerKnown(d *docState, dev wire.DeviceID) bool {
+	if d.auth == nil {
+		return true
+	}
+	if _, ok := d.auth.Writer(dev); ok {
+		return true
+	}
+	if s.shared == nil {
+		return false
+	}
+	if err := s.reloadAuthority(d); err != nil {
+		return false
+	}
+	_, ok := d.auth.Writer(dev)
+	return ok
+}
