@@ -311,7 +311,7 @@ func (u *UI) eventDialog(cohort string) {
 	errs := newFormError()
 	var d dialog.Dialog
 	add := widget.NewButtonWithIcon("Plan event", theme.ConfirmIcon(), func() {
-		edit, err := mentoring.AddEvent(kind.Selected, title.Text, strings.TrimSpace(date.Text), strings.TrimSpace(at.Text), details.Text)
+		edit, err := mentoring.AddEvent(mentoring.EventInput{Kind: kind.Selected, Title: title.Text, Date: strings.TrimSpace(date.Text), Time: strings.TrimSpace(at.Text), Zone: mentoring.LocalZoneName(), Details: details.Text})
 		if err != nil {
 			errs.show(err)
 			return
