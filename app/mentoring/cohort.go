@@ -455,10 +455,17 @@ func (e Event) sortKey() time.Time {
 	return t
 }
 
-// NextEvent returns the first event on or after today, if any.
-func (pr *Programme) NextEvent(today string) (Event, bool) {
+// NextEvent returns the first event that has not ended by now: a timed
+// event until it is over, an all-day event until the end of its day where
+// now is.
+func (pr *Programme) NextEvent(now time.Time) (Event, bool) {
+	today := now.Format(DateLayout)
 	for _, e := range pr.Events {
-		if e.Date >= today {
+		if s, ok := e.Start(); ok {
+			if s.Add(e.Length()).After(now) {
+				return e, true
+			}
+		} else if e.Date >= today {
 			return e, true
 		}
 	}

@@ -281,3 +281,26 @@ func TestLocalZoneNameFindsTheZonesName(t *testing.T) {
 		t.Errorf("LocalZoneName: %q does not load: %v", got, err)
 	}
 }
+
+// The next event is the first that has not ended: a timed event stays
+// next while it runs, and the all-day one after it follows.
+func TestNextEventIsTheFirstNotOver(t *testing.T) {
+	c := newCohortDoc(t, must(t)(NewProgramme("c1", "Spring 2027", "Dana", "", "", t0)))
+	c.apply(must(t)(AddEvent(EventInput{Kind: "training", Title: "Webinar", Date: "2027-04-14", Time: "16:00", Zone: "Asia/Kolkata", Minutes: 90})))
+	c.apply(must(t)(AddEvent(EventInput{Kind: "closure", Title: "Closing", Date: "2027-04-15"})))
+	pr := c.programme()
+	for _, tt := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2027, 4, 14, 11, 59, 0, 0, time.UTC), "Webinar"}, // 17:29 in Kolkata: still on
+		{time.Date(2027, 4, 14, 12, 0, 0, 0, time.UTC), "Closing"},  // 17:30 in Kolkata: over
+		{time.Date(2027, 4, 15, 23, 0, 0, 0, time.UTC), "Closing"},
+		{time.Date(2027, 4, 16, 0, 0, 0, 0, time.UTC), ""},
+	} {
+		e, ok := pr.NextEvent(tt.now)
+		if got := map[bool]string{true: e.Title}[ok]; got != tt.want {
+			t.Errorf("at %v: got %q, want %q", tt.now, got, tt.want)
+		}
+	}
+}

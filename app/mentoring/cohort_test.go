@@ -105,7 +105,7 @@ func TestNewProgrammePlansKickoffMidpointClosure(t *testing.T) {
 	if strings.Join(got, ", ") != want {
 		t.Fatalf("events %v, want %s", got, want)
 	}
-	if e, ok := pr.NextEvent("2027-03-02"); !ok || e.Kind != "midpoint" {
+	if e, ok := pr.NextEvent(time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)); !ok || e.Kind != "midpoint" {
 		t.Fatalf("next event after the kickoff: %+v %v", e, ok)
 	}
 
