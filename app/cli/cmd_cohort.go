@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"pairwise/app/mentoring"
 )
@@ -33,8 +35,11 @@ var cohortCommands = []command{
 			fs.String("kind", "other", strings.Join(mentoring.EventKinds, ", "))
 			fs.String("title", "", "what it is (required)")
 			fs.String("date", "", "when, YYYY-MM-DD (required)")
-			fs.String("time", "", "start time, HH:MM")
-			fs.String("details", "", "where to join, what to prepare")
+			fs.String("time", "", "start time, HH:MM (without it, the event is all day)")
+			fs.String("tz", "", "time zone of --time, e.g. Europe/Lisbon (default: this computer's)")
+			fs.String("duration", "", "how long, e.g. 45m or 1h30m (default 60m)")
+			fs.String("link", "", "where to join: https://... or a phone number")
+			fs.String("details", "", "what to prepare")
 		}, run: cohortEventAdd},
 	{name: "cohort event remove", args: "COHORT EVENT", npos: 2, summary: "cancel a cohort event", run: cohortRemove(mentoring.RemoveEvent)},
 	{name: "cohort resource add", args: "COHORT", npos: 1, summary: "share training material or a link and print its ID",
@@ -118,11 +123,14 @@ func cohortShow(e *env, pos []string) error {
 		e.println("  none planned yet")
 	}
 	for _, ev := range pr.Events {
-		when := ev.Date
-		if ev.Time != "" {
-			when += " " + ev.Time
+		line := fmt.Sprintf("  %s  %s  %s (%s)", ev.ID, ev.When(time.Local), ev.Title, ev.Kind)
+		if _, ok := ev.Start(); ok {
+			line += fmt.Sprintf(", %d min", int(ev.Length().Minutes()))
 		}
-		e.println(fmt.Sprintf("  %s  %s  %s (%s)", ev.ID, when, ev.Title, ev.Kind))
+		if ev.Link != "" {
+			line += "  " + ev.Link
+		}
+		e.println(line)
 	}
 	e.println("\nResources:")
 	if len(pr.Resources) == 0 {
@@ -236,9 +244,36 @@ func cohortEventAdd(e *env, pos []string) error {
 	if err := required(e, "title", "date"); err != nil {
 		return err
 	}
-	return cohortEdit(e, pos[0], func(*mentoring.Programme) (mentoring.Edit, error) {
-		return mentoring.AddEvent(e.str("kind"), e.str("title"), e.str("date"), e.str("time"), e.str("details"))
-	})
+	in := mentoring.EventInput{Kind: e.str("kind"), Title: e.str("title"), Date: e.str("date"), Time: e.str("time"),
+		Zone: e.str("tz"), Link: e.str("link"), Details: e.str("details")}
+	if in.Time == "" && (e.set("tz") || e.set("duration")) {
+		return usagef("--tz and --duration say when a timed event happens: give its start with --time HH:MM too, or leave them out for an all-day event")
+	}
+	if in.Zone == "" {
+		in.Zone = mentoring.LocalZoneName()
+	}
+	var err error
+	if in.Minutes, err = durationMinutes(e.str("duration")); err != nil {
+		return err
+	}
+	return cohortEdit(e, pos[0], func(*mentoring.Programme) (mentoring.Edit, error) { return mentoring.AddEvent(in) })
+}
+
+// durationMinutes reads a --duration flag, written as Go writes durations
+// (45m, 1h30m) or as a bare number of minutes; "" is 0, the default.
+func durationMinutes(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		s = strconv.Itoa(n) + "m"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 || d%time.Minute != 0 {
+		return 0, usagef("--duration %q is not a length in whole minutes: write it like 45m, 90m or 1h30m", s)
+	}
+	return int(d / time.Minute), nil
 }
 
 func cohortResourceAdd(e *env, pos []string) error {

@@ -54,13 +54,17 @@ type Programme struct {
 	Roster    []Person   `json:"roster"`
 }
 
-// Event is a date in the cohort's calendar.
+// Event is a date in the cohort's calendar, all day or at a time (see
+// cohort_event.go).
 type Event struct {
 	ID      string `json:"id"`
 	Kind    string `json:"kind"`
 	Title   string `json:"title"`
 	Date    string `json:"date"`
-	Time    string `json:"time,omitempty"` // HH:MM in the manager's zone, if set
+	Time    string `json:"time,omitempty"`    // HH:MM in Zone, if set
+	Zone    string `json:"zone,omitempty"`    // IANA zone of Time; "" for events planned before zones
+	Minutes int    `json:"minutes,omitempty"` // length of a timed event
+	Link    string `json:"link,omitempty"`    // where to join: web address or phone number
 	Details string `json:"details,omitempty"`
 }
 
@@ -142,34 +146,17 @@ func NewProgramme(id, title, manager, start, end string, now time.Time) (Edit, e
 
 func eventOps(id string, ev Event) ops {
 	ep := path(kEvents, id)
-	return ops{newMap(ep), set(append(ep, kKind), ev.Kind), set(append(ep, kTitle), ev.Title), set(append(ep, kDate), ev.Date), set(append(ep, kTime), ev.Time), set(append(ep, kDetails), ev.Details)}
-}
-
-// AddEvent puts an event in the cohort's calendar.
-func AddEvent(kind, title, date, at, details string) (Edit, error) {
-	if !slices.Contains(EventKinds, kind) {
-		return Edit{}, invalidf("%q is not a kind of cohort event: choose %s", kind, strings.Join(EventKinds, ", "))
+	o := ops{newMap(ep), set(append(ep, kKind), ev.Kind), set(append(ep, kTitle), ev.Title), set(append(ep, kDate), ev.Date), set(append(ep, kTime), ev.Time), set(append(ep, kDetails), ev.Details)}
+	// The event's map is new, made by this edit alone, so keys added since
+	// the first version cannot clash with a replica's; versions that do
+	// not know them read the event as before, all day with its time.
+	if ev.Zone != "" {
+		o = append(o, set(append(ep, kZone), ev.Zone), set(append(ep, kMinutes), int64(ev.Minutes)))
 	}
-	title, err := checkTitle("an event", title)
-	if err != nil {
-		return Edit{}, err
+	if ev.Link != "" {
+		o = append(o, set(append(ep, kLink), ev.Link))
 	}
-	if date == "" {
-		return Edit{}, invalidf("the event needs a date: give it as YYYY-MM-DD")
-	}
-	if err := checkDate("the event's date", date); err != nil {
-		return Edit{}, err
-	}
-	if at != "" {
-		if _, err := time.Parse("15:04", at); err != nil {
-			return Edit{}, invalidf("the event's time %q is not a time of day: write it as HH:MM, for example 16:30", at)
-		}
-	}
-	if err := checkText("the event's details", details); err != nil {
-		return Edit{}, err
-	}
-	id := NewID()
-	return Edit{Msg: fmt.Sprintf("planned the %s %s on %s", kind, quote(title), date), ID: id, ops: eventOps(id, Event{Kind: kind, Title: title, Date: date, Time: at, Details: trim(details)})}, nil
+	return o
 }
 
 // RemoveEvent takes an event off the cohort's calendar.
@@ -335,12 +322,13 @@ func ReadProgramme(t map[string]any) (*Programme, error) {
 	pr := &Programme{ID: str(t[kID]), Title: str(t[kTitle]), Manager: str(t[kManager]), Created: when(t[kCreated]), Events: []Event{}, Resources: []Resource{}, Roster: []Person{}}
 	for id, v := range obj(t[kEvents]) {
 		e := obj(v)
-		pr.Events = append(pr.Events, Event{ID: id, Kind: str(e[kKind]), Title: str(e[kTitle]), Date: str(e[kDate]), Time: str(e[kTime]), Details: str(e[kDetails])})
+		pr.Events = append(pr.Events, Event{ID: id, Kind: str(e[kKind]), Title: str(e[kTitle]), Date: str(e[kDate]), Time: str(e[kTime]),
+			Zone: str(e[kZone]), Minutes: int(num(e[kMinutes])), Link: str(e[kLink]), Details: str(e[kDetails])})
 	}
 	sort.Slice(pr.Events, func(i, j int) bool {
 		a, b := pr.Events[i], pr.Events[j]
-		if a.Date+a.Time != b.Date+b.Time {
-			return a.Date+a.Time < b.Date+b.Time
+		if ka, kb := a.sortKey(), b.sortKey(); !ka.Equal(kb) {
+			return ka.Before(kb)
 		}
 		return a.ID < b.ID
 	})
@@ -410,7 +398,7 @@ func NotJoined(pr *Programme, b *Board) []Person {
 }
 
 // EventNudge returns the reminder due today for a cohort's events, if any:
-// one a day, naming the events of today and tomorrow. Its key names the day
+// one a day, naming the events of today and tomorrow in today's zone. Its key names the day
 // and those events, so it is shown once, and again if the plan changes.
 func EventNudge(pr *Programme, today time.Time) (Nudge, bool) {
 	day := today.Format(DateLayout)
@@ -419,21 +407,27 @@ func EventNudge(pr *Programme, today time.Time) (Nudge, bool) {
 	var first Event
 	key := "events:" + day
 	for _, e := range pr.Events {
-		if e.Date != day && e.Date != tomorrow {
+		// A timed event is reminded of on the viewer's day, at the
+		// viewer's time: the one today's location says.
+		date, at := e.DayIn(today.Location()), e.Time
+		if s, ok := e.Start(); ok {
+			at = s.In(today.Location()).Format("15:04")
+		}
+		if date != day && date != tomorrow {
 			continue
 		}
 		when := "today"
-		if e.Date == tomorrow {
+		if date == tomorrow {
 			when = "tomorrow"
 		}
-		if e.Time != "" {
-			when += " at " + e.Time
+		if at != "" {
+			when += " at " + at
 		}
 		if len(lines) == 0 {
 			first = e
 		}
 		lines = append(lines, e.Title+" "+when)
-		key += ":" + e.ID + "@" + e.Date + e.Time
+		key += ":" + e.ID + "@" + e.Date + e.Time + e.Zone
 	}
 	if len(lines) == 0 {
 		return Nudge{}, false
@@ -448,10 +442,30 @@ func EventNudge(pr *Programme, today time.Time) (Nudge, bool) {
 	return n, true
 }
 
-// NextEvent returns the first event on or after today, if any.
-func (pr *Programme) NextEvent(today string) (Event, bool) {
+// sortKey orders events by when they start: a timed event by its instant,
+// any other by its date and time as written, read as UTC.
+func (e Event) sortKey() time.Time {
+	if s, ok := e.Start(); ok {
+		return s
+	}
+	if t, err := time.Parse(wallLayout, e.Date+" "+e.Time); err == nil {
+		return t
+	}
+	t, _ := time.Parse(DateLayout, e.Date)
+	return t
+}
+
+// NextEvent returns the first event that has not ended by now: a timed
+// event until it is over, an all-day event until the end of its day where
+// now is.
+func (pr *Programme) NextEvent(now time.Time) (Event, bool) {
+	today := now.Format(DateLayout)
 	for _, e := range pr.Events {
-		if e.Date >= today {
+		if s, ok := e.Start(); ok {
+			if s.Add(e.Length()).After(now) {
+				return e, true
+			}
+		} else if e.Date >= today {
 			return e, true
 		}
 	}

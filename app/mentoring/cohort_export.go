@@ -60,9 +60,12 @@ func ExportHealthCSV(w io.Writer, b *Board, today time.Time) error {
 	return cw.Error()
 }
 
-// ExportProgrammeICS writes the cohort's events as an iCalendar file. Each
-// event is all-day with its time, if set, in the title; UIDs are stable, so
-// importing a newer export updates the events instead of adding copies.
+// ExportProgrammeICS writes the cohort's events as an iCalendar file. An
+// event with a time is a timed event in UTC, so every calendar shows it at
+// the right hour in its owner's zone, with the join link and a reminder a
+// quarter of an hour before; an event without one is all-day. UIDs are
+// stable, so importing a newer export updates the events instead of adding
+// copies.
 func ExportProgrammeICS(w io.Writer, pr *Programme, today time.Time) error {
 	cal := ics.NewCalendarFor("Pairwise")
 	cal.SetMethod(ics.MethodPublish)
@@ -75,18 +78,39 @@ func ExportProgrammeICS(w io.Writer, pr *Programme, today time.Time) error {
 		}
 		e := cal.AddEvent(ev.ID + "@" + pr.ID + ".cohort.pairwise")
 		e.SetDtStampTime(today.UTC())
-		e.SetAllDayStartAt(d)
-		e.SetAllDayEndAt(d.AddDate(0, 0, 1))
 		summary := ev.Title
-		if ev.Time != "" {
-			summary = fmt.Sprintf("%s (%s)", ev.Title, ev.Time)
+		var desc []string
+		if start, ok := ev.Start(); ok {
+			e.SetStartAt(start)
+			e.SetEndAt(start.Add(ev.Length()))
+			// The planned time in the manager's words, for members who
+			// talk it over with them.
+			desc = append(desc, fmt.Sprintf("%s, %d minutes.", ev.SetIn(), int(ev.Length().Minutes())))
+			a := e.AddAlarm()
+			a.SetAction(ics.ActionDisplay)
+			a.SetTrigger("-PT15M")
+			a.SetProperty(ics.ComponentPropertyDescription, ev.Title+" starts in 15 minutes")
+		} else {
+			e.SetAllDayStartAt(d)
+			e.SetAllDayEndAt(d.AddDate(0, 0, 1))
+			if ev.Time != "" {
+				// Planned before events had a zone: which 16:00 is unknown.
+				summary = fmt.Sprintf("%s (%s)", ev.Title, ev.Time)
+			}
 		}
 		e.SetSummary(summary + " — " + pr.Title)
-		desc := ev.Details
-		if pr.Manager != "" {
-			desc = strings.TrimSpace(desc + "\n\nOrganised by " + pr.Manager + ".")
+		if u := ev.JoinURL(); u != "" {
+			e.SetURL(u)
+			e.SetLocation(ev.Link)
+			desc = append(desc, "Join: "+ev.Link)
 		}
-		e.SetDescription(desc)
+		if ev.Details != "" {
+			desc = append(desc, ev.Details)
+		}
+		if pr.Manager != "" {
+			desc = append(desc, "Organised by "+pr.Manager+".")
+		}
+		e.SetDescription(strings.Join(desc, "\n\n"))
 	}
 	return cal.SerializeTo(w)
 }

@@ -105,7 +105,7 @@ func TestNewProgrammePlansKickoffMidpointClosure(t *testing.T) {
 	if strings.Join(got, ", ") != want {
 		t.Fatalf("events %v, want %s", got, want)
 	}
-	if e, ok := pr.NextEvent("2027-03-02"); !ok || e.Kind != "midpoint" {
+	if e, ok := pr.NextEvent(time.Date(2027, 3, 2, 9, 0, 0, 0, time.UTC)); !ok || e.Kind != "midpoint" {
 		t.Fatalf("next event after the kickoff: %+v %v", e, ok)
 	}
 
@@ -125,9 +125,9 @@ func TestCohortInputIsRefusedInPlainWords(t *testing.T) {
 		{"no manager", second(NewProgramme("c", "Spring", "", "", "", t0)), "--me"},
 		{"only a start", second(NewProgramme("c", "Spring", "Dana", "2027-01-01", "", t0)), "both the start and the end"},
 		{"ends before it starts", second(NewProgramme("c", "Spring", "Dana", "2027-06-01", "2027-01-01", t0)), "ends (2027-01-01) before it starts"},
-		{"unknown event kind", second(AddEvent("party", "Drinks", "2027-01-01", "", "")), "choose kickoff"},
-		{"event without a date", second(AddEvent("social", "Drinks", "", "", "")), "needs a date"},
-		{"event at 25:00", second(AddEvent("social", "Drinks", "2027-01-01", "25:00", "")), "HH:MM"},
+		{"unknown event kind", second(AddEvent(EventInput{Kind: "party", Title: "Drinks", Date: "2027-01-01"})), "choose kickoff"},
+		{"event without a date", second(AddEvent(EventInput{Kind: "social", Title: "Drinks"})), "needs a date"},
+		{"event at 25:00", second(AddEvent(EventInput{Kind: "social", Title: "Drinks", Date: "2027-01-01", Time: "25:00", Zone: "UTC"})), "HH:MM"},
 		{"resource that is not a web address", second(AddResource("Guide", "files/guide.pdf", "", t0)), "starting with https://"},
 		{"resource with a javascript link", second(AddResource("Guide", "javascript:alert(1)", "", t0)), "starting with https://"},
 		{"person without a role", second(AddPerson("Ana", "coach", "")), "mentor"},
@@ -148,7 +148,7 @@ func TestProgrammeEditsAndConcurrentAdds(t *testing.T) {
 	// A second machine of the manager's (a laptop and a desktop) edits at
 	// the same time; both additions survive the merge.
 	other := manager.fork()
-	manager.apply(must(t)(AddEvent("training", "Giving feedback", "2027-04-10", "16:00", "Bring one example.")))
+	manager.apply(must(t)(AddEvent(EventInput{Kind: "training", Title: "Giving feedback", Date: "2027-04-10", Time: "16:00", Zone: "Europe/Lisbon", Details: "Bring one example."})))
 	other.apply(must(t)(AddResource("Mentoring guide", "https://example.org/guide", "Read before the kickoff", t0)))
 	other.apply(must(t)(AddPerson("Ana Lima", Mentor, "ana@example.org")))
 	if err := manager.doc.Merge(other.doc); err != nil {
@@ -320,7 +320,7 @@ func TestExportHealthCSV(t *testing.T) {
 // with stable UIDs.
 func TestExportProgrammeICS(t *testing.T) {
 	c := newCohortDoc(t, must(t)(NewProgramme("c1", "Spring 2027", "Dana", "2027-03-01", "2027-08-31", t0)))
-	c.apply(must(t)(AddEvent("training", "Giving feedback", "2027-04-14", "16:00", "Bring an example")))
+	c.apply(must(t)(AddEvent(EventInput{Kind: "training", Title: "Giving feedback", Date: "2027-04-14", Details: "Bring an example"})))
 	pr := c.programme()
 	var first, again strings.Builder
 	if err := ExportProgrammeICS(&first, pr, t0); err != nil {
@@ -342,7 +342,7 @@ func TestExportProgrammeICS(t *testing.T) {
 	for _, e := range events {
 		summaries = append(summaries, e.GetProperty(ics.ComponentPropertySummary).Value)
 	}
-	if !strings.Contains(strings.Join(summaries, "|"), "Giving feedback (16:00) — Spring 2027") {
+	if !strings.Contains(strings.Join(summaries, "|"), "Giving feedback — Spring 2027") {
 		t.Fatalf("summaries %v", summaries)
 	}
 }

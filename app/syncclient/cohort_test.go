@@ -65,7 +65,7 @@ func TestCohortHealthReachesTheManagerAndNothingElse(t *testing.T) {
 		t.Fatalf("the member sees %+v", pr)
 	}
 	if _, err := ana.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
-		return mentoring.AddEvent("social", "My party", "2027-04-01", "", "")
+		return mentoring.AddEvent(mentoring.EventInput{Kind: "social", Title: "My party", Date: "2027-04-01"})
 	}); !errors.Is(err, workspace.ErrNotManager) {
 		t.Fatalf("a member changed the programme: %v", err)
 	}
@@ -160,7 +160,7 @@ func TestCohortMemberCannotForgeProgrammeChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := eve.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
-		return mentoring.AddEvent("social", "FORGED party", "2027-04-01", "", "")
+		return mentoring.AddEvent(mentoring.EventInput{Kind: "social", Title: "FORGED party", Date: "2027-04-01"})
 	}); err != nil {
 		t.Fatalf("the tampered app refused locally (the relay is what must refuse): %v", err)
 	}
@@ -284,7 +284,7 @@ func TestCohortCoManager(t *testing.T) {
 		t.Fatalf("a member made a manager's invite: %v", err)
 	}
 	if _, err := co.ws.EditCohort(cohort, func(*mentoring.Programme) (mentoring.Edit, error) {
-		return mentoring.AddEvent("training", "Co-run workshop", "2027-04-01", "", "")
+		return mentoring.AddEvent(mentoring.EventInput{Kind: "training", Title: "Co-run workshop", Date: "2027-04-01"})
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -85,8 +85,8 @@ func (c *cohortView) refresh() {
 	if !c.manager {
 		role = "Run by " + pr.Manager + "."
 	}
-	if e, ok := pr.NextEvent(c.u.now().Format(mentoring.DateLayout)); ok {
-		role += fmt.Sprintf(" Next: %s on %s.", e.Title, e.Date)
+	if e, ok := pr.NextEvent(c.u.now()); ok {
+		role += fmt.Sprintf(" Next: %s, %s.", e.Title, e.When(c.u.now().Location()))
 	}
 	c.sub.SetText(role)
 	c.buildPairs(pr)
@@ -168,41 +168,6 @@ func (c *cohortView) addButton(tab *fyne.Container, label string, tapped func())
 	add := widget.NewButtonWithIcon(label, theme.ContentAddIcon(), tapped)
 	add.Importance = widget.HighImportance
 	tab.Add(container.NewHBox(add))
-}
-
-func (c *cohortView) buildEvents(pr *mentoring.Programme) {
-	c.events.Objects = nil
-	c.addButton(c.events, "Plan an event", func() { c.u.eventDialog(c.id) })
-	if len(pr.Events) == 0 {
-		c.events.Add(wrapLabel("No events yet. A good cohort holds at least a kickoff, a mid-point review and a closing event."))
-	}
-	today := c.u.now().Format(mentoring.DateLayout)
-	for _, e := range pr.Events {
-		when := e.Date
-		if e.Time != "" {
-			when += " at " + e.Time
-		}
-		sub := when + " · " + e.Kind
-		if e.Date < today {
-			sub += " · past"
-		}
-		body := container.NewVBox()
-		if e.Details != "" {
-			body.Add(wrapLabel(e.Details))
-		}
-		if c.manager {
-			id, title := e.ID, e.Title
-			body.Add(container.NewHBox(widget.NewButtonWithIcon("Cancel event", theme.DeleteIcon(), func() {
-				dialog.ShowConfirm("Cancel event", fmt.Sprintf("Take %q off the cohort's calendar?", title), func(ok bool) {
-					if ok {
-						c.u.cohortEdit(c.id, func(pr *mentoring.Programme) (mentoring.Edit, error) { return mentoring.RemoveEvent(pr, id) })
-					}
-				}, c.u.win)
-			})))
-		}
-		c.events.Add(widget.NewCard(e.Title, sub, body))
-	}
-	c.events.Refresh()
 }
 
 func (c *cohortView) buildResources(pr *mentoring.Programme) {
@@ -299,33 +264,6 @@ func (u *UI) newCohortDialog() {
 	d.Resize(fyne.NewSize(520, 420))
 	d.Show()
 	u.win.Canvas().Focus(title)
-}
-
-func (u *UI) eventDialog(cohort string) {
-	kind := widget.NewSelect(mentoring.EventKinds, nil)
-	kind.SetSelected("training")
-	title, date, at, details := widget.NewEntry(), widget.NewEntry(), widget.NewEntry(), widget.NewMultiLineEntry()
-	date.SetPlaceHolder("YYYY-MM-DD")
-	at.SetPlaceHolder("HH:MM")
-	details.SetPlaceHolder("Where to join, what to prepare")
-	errs := newFormError()
-	var d dialog.Dialog
-	add := widget.NewButtonWithIcon("Plan event", theme.ConfirmIcon(), func() {
-		edit, err := mentoring.AddEvent(kind.Selected, title.Text, strings.TrimSpace(date.Text), strings.TrimSpace(at.Text), details.Text)
-		if err != nil {
-			errs.show(err)
-			return
-		}
-		if u.cohortEdit(cohort, func(*mentoring.Programme) (mentoring.Edit, error) { return edit, nil }) {
-			d.Hide()
-		}
-	})
-	add.Importance = widget.HighImportance
-	form := widget.NewForm(widget.NewFormItem("Kind", kind), widget.NewFormItem("Title", title),
-		widget.NewFormItem("Date", dateBox(date)), widget.NewFormItem("Time", dateBox(at)), widget.NewFormItem("Details", details))
-	d = dialog.NewCustom("Plan an event", "Cancel", container.NewVBox(form, errs.label, add), u.win)
-	d.Resize(fyne.NewSize(520, 420))
-	d.Show()
 }
 
 func (u *UI) resourceDialog(cohort string) {

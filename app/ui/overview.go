@@ -188,8 +188,8 @@ func (v *pairView) cohortCard() fyne.CanvasObject {
 		return widget.NewCard("Cohort", "", wrapLabel("This pair reports to a cohort that has not arrived yet; it syncs when you are online."))
 	}
 	text := fmt.Sprintf("Part of %s, run by %s. %s sees this pair's rhythm, signatures and goal counts, never what you write.", pr.Title, pr.Manager, pr.Manager)
-	if e, ok := pr.NextEvent(v.u.now().Format(mentoring.DateLayout)); ok {
-		text += fmt.Sprintf("\nNext cohort event: %s on %s.", e.Title, e.Date)
+	if e, ok := pr.NextEvent(v.u.now()); ok {
+		text += fmt.Sprintf("\nNext cohort event: %s, %s.", e.Title, e.When(v.u.now().Location()))
 	}
 	open := widget.NewButtonWithIcon("Open cohort", theme.AccountIcon(), func() { v.u.openCohort(cohort) })
 	leave := widget.NewButton("Leave", func() {

@@ -31,7 +31,7 @@ func TestCohortEventsRemindOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := w.EditCohort(c, func(*mentoring.Programme) (mentoring.Edit, error) {
-		return mentoring.AddEvent("training", "Giving feedback", "2027-04-14", "16:00", "")
+		return mentoring.AddEvent(mentoring.EventInput{Kind: "training", Title: "Giving feedback", Date: "2027-04-14", Time: "16:00", Zone: "UTC"})
 	}); err != nil {
 		t.Fatal(err)
 	}

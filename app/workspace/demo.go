@@ -193,10 +193,11 @@ func seedDemoCohort(w *Workspace, pair string, now time.Time) error {
 	}
 	edits := []func(*mentoring.Programme) (mentoring.Edit, error){
 		func(*mentoring.Programme) (mentoring.Edit, error) {
-			return mentoring.AddEvent("training", "Giving and receiving feedback", date(-9), "17:00", "A 90-minute workshop on video. Bring one piece of feedback you found hard to give.")
+			return mentoring.AddEvent(mentoring.EventInput{Kind: "training", Title: "Giving and receiving feedback", Date: date(-9), Time: "17:00", Zone: "Europe/Lisbon", Minutes: 90,
+				Link: "https://meet.example.org/leadership-feedback", Details: "A 90-minute workshop on video. Bring one piece of feedback you found hard to give."})
 		},
 		func(*mentoring.Programme) (mentoring.Edit, error) {
-			return mentoring.AddEvent("social", "Cohort coffee", date(-30), "", "Informal catch-up for all pairs.")
+			return mentoring.AddEvent(mentoring.EventInput{Kind: "social", Title: "Cohort coffee", Date: date(-30), Details: "Informal catch-up for all pairs."})
 		},
 		func(*mentoring.Programme) (mentoring.Edit, error) {
 			return mentoring.AddResource("Mentoring agreement guide", "https://example.org/mentoring/agreements", "How to agree cadence, channels and boundaries in the first meeting.", now)
