@@ -2,11 +2,8 @@ package mentoring
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-	_ "time/tzdata" // zones work the same on a minimal system or one with no zone database
 )
 
 // WallLayout is how a meeting's wall time is written: "2027-01-12 17:00".
@@ -46,28 +43,6 @@ func LoadZone(name string) (*time.Location, error) {
 		return nil, invalidf("give a time zone, such as Europe/Lisbon or America/New_York")
 	}
 	return time.LoadLocation(name)
-}
-
-// LocalZoneName is the IANA name of this machine's time zone, or "UTC"
-// when the system does not say.
-func LocalZoneName() string {
-	if n := time.Local.String(); n != "Local" && n != "" && checkTimeZone(n) == nil {
-		return n
-	}
-	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" && checkTimeZone(tz) == nil {
-		return tz
-	}
-	if b, err := os.ReadFile("/etc/timezone"); err == nil {
-		if n := strings.TrimSpace(string(b)); n != "" && checkTimeZone(n) == nil {
-			return n
-		}
-	}
-	if target, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
-		if _, n, ok := strings.Cut(target, "zoneinfo/"); ok && checkTimeZone(n) == nil {
-			return n
-		}
-	}
-	return "UTC"
 }
 
 // ZoneNameOf is member's zone as the agreement gives it, else this
