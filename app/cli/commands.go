@@ -65,6 +65,7 @@ func init() {
 				fs.String("out", "", "file to write (default: standard output)")
 			}, run: export},
 	}
+	commands = append(commands, meetingCommands...)
 	commands = append(commands, syncCommands...)
 	commands = append(commands, practiceCommands...)
 	commands = append(commands, cohortCommands...)

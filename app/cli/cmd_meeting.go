@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"pairwise/app/mentoring"
+	"pairwise/app/workspace"
+)
+
+// meetingCommands schedule check-ins ahead. Times are typed and shown in
+// this member's zone (the agreement's, else this computer's), with the
+// partner's beside them.
+var meetingCommands = []command{
+	{name: "checkin schedule", args: "PAIR", npos: 1, summary: "schedule a check-in and print the meeting's ID",
+		flags: func(fs *flag.FlagSet) {
+			atFlags(fs)
+			fs.String("duration", defaultDuration, "how long, such as 30m, 45m or 1h (whole minutes)")
+			fs.String("channel", "", "video, phone, email, chat or in-person")
+			fs.String("link", "", "where to join: a Zoom, Teams, Meet or Jitsi link (https://...) or a phone number")
+			fs.String("agenda", "", "what you plan to talk about")
+		}, run: checkinSchedule},
+	{name: "checkin reschedule", args: "PAIR MEETING", npos: 2, summary: "move a scheduled check-in to another time",
+		flags: atFlags, run: checkinReschedule},
+	{name: "checkin cancel", args: "PAIR MEETING", npos: 2, summary: "cancel a scheduled check-in", run: checkinCancel},
+	{name: "checkin attend", args: "PAIR MEETING", npos: 2, summary: "say whether you will be at a scheduled check-in (--yes or --no)",
+		flags: func(fs *flag.FlagSet) {
+			fs.Bool("yes", false, "I'll be there")
+			fs.Bool("no", false, "I can't make it")
+		}, run: checkinAttend},
+	{name: "checkin upcoming", args: "PAIR", npos: 1, summary: "list scheduled check-ins in your time, with your partner's beside it", run: checkinUpcoming},
+}
+
+var defaultDuration = fmt.Sprintf("%dm", mentoring.DefaultMeetingMinutes)
+
+// atFlags declares --at and --tz, which schedule and reschedule share.
+func atFlags(fs *flag.FlagSet) {
+	fs.String("at", "", "when, \"YYYY-MM-DD HH:MM\" in --tz (required)")
+	fs.String("tz", "", "the time zone --at is in, such as Europe/Lisbon (default: yours in the agreement, else this computer's)")
+}
+
+// myZone is the zone this member reads and types times in: theirs in the
+// agreement, else this computer's.
+func myZone(p *mentoring.Pair, me string) (string, *time.Location) {
+	name := mentoring.ZoneNameOf(p, me)
+	loc, err := mentoring.LoadZone(name)
+	if err != nil {
+		return "UTC", time.UTC
+	}
+	return name, loc
+}
+
+// zoneOf is --tz if given, else this member's zone.
+func zoneOf(e *env, p *mentoring.Pair, me string) string {
+	if tz := strings.TrimSpace(e.str("tz")); tz != "" {
+		return tz
+	}
+	name, _ := myZone(p, me)
+	return name
+}
+
+// minutesOf reads a duration flag as whole minutes.
+func minutesOf(e *env, name string) (int, error) {
+	s := e.str(name)
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 {
+		return 0, usagef("--%s %q: give a length such as 30m, 45m, 1h or 1h30m", name, s)
+	}
+	if d%time.Minute != 0 {
+		return 0, usagef("--%s %q: give whole minutes, such as 45m", name, s)
+	}
+	return int(d / time.Minute), nil
+}
+
+// pairAndMe reads a pair and this replica's member ID in it.
+func pairAndMe(e *env, id string) (*workspace.Workspace, *mentoring.Pair, string, error) {
+	ws, err := e.open()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	p, err := ws.Pair(id)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	me, err := ws.Me(id)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return ws, p, me, nil
+}
+
+// scheduled says on stderr when the meeting now is for this member and
+// their partner, and warns when it falls outside the partner's hours.
+func scheduled(e *env, pair, id, verb string) {
+	_, p, me, err := pairAndMe(e, pair)
+	if err != nil {
+		return
+	}
+	m, ok := p.Meeting(id)
+	if !ok {
+		return
+	}
+	_, loc := myZone(p, me)
+	fmt.Fprintf(e.stderr, "%s for %s (%s, set in %s).\n", verb, mentoring.MeetingTimes(p, m, me, loc), short(m.Minutes), m.Zone)
+	if warn, outside := mentoring.OutsidePartnerHours(p, me, m.At, m.Minutes); outside {
+		fmt.Fprintln(e.stderr, warn)
+	}
+}
+
+func checkinSchedule(e *env, pos []string) error {
+	if err := required(e, "at"); err != nil {
+		return err
+	}
+	minutes, err := minutesOf(e, "duration")
+	if err != nil {
+		return err
+	}
+	var id string
+	err = edit(e, pos[0], false, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		in := mentoring.MeetingInput{At: strings.TrimSpace(e.str("at")), Zone: zoneOf(e, p, me), Minutes: minutes,
+			Channel: e.str("channel"), Link: e.str("link"), Agenda: e.str("agenda")}
+		ed, err := mentoring.ScheduleMeeting(p, me, in, e.ws.Now())
+		id = ed.ID
+		return ed, err
+	})
+	if err != nil {
+		return err
+	}
+	e.println(id)
+	scheduled(e, pos[0], id, "Scheduled")
+	return nil
+}
+
+func checkinReschedule(e *env, pos []string) error {
+	if err := required(e, "at"); err != nil {
+		return err
+	}
+	err := edit(e, pos[0], false, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.RescheduleMeeting(p, me, pos[1], strings.TrimSpace(e.str("at")), zoneOf(e, p, me), e.ws.Now())
+	})
+	if err != nil {
+		return err
+	}
+	scheduled(e, pos[0], pos[1], "Moved")
+	return nil
+}
+
+func checkinCancel(e *env, pos []string) error {
+	return edit(e, pos[0], false, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.CancelMeeting(p, me, pos[1], e.ws.Now())
+	})
+}
+
+func checkinAttend(e *env, pos []string) error {
+	yes, no := e.str("yes") == "true", e.str("no") == "true"
+	if yes == no {
+		return usagef("say --yes (you'll be there) or --no (you can't make it)")
+	}
+	return edit(e, pos[0], false, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SetAttendance(p, me, pos[1], yes)
+	})
+}
+
+func checkinUpcoming(e *env, pos []string) error {
+	ws, p, me, err := pairAndMe(e, pos[0])
+	if err != nil {
+		return err
+	}
+	name, loc := myZone(p, me)
+	up := p.Upcoming(ws.Now())
+	if len(up) == 0 {
+		fmt.Fprintf(e.stderr, "No check-ins scheduled: schedule one with 'pairwise checkin schedule %s --at \"YYYY-MM-DD HH:MM\"' ('pairwise pair slots %s' finds times inside both your hours).\n", pos[0], pos[0])
+		return nil
+	}
+	for _, m := range up {
+		e.println(strings.Join([]string{m.ID, mentoring.MeetingTimes(p, m, me, loc), short(m.Minutes),
+			orDash(m.Channel), orDash(m.Link), answers(p, m, me)}, "  "))
+	}
+	if mem, ok := p.Member(me); !ok || mem.TimeZone == "" {
+		fmt.Fprintf(e.stderr, "Your time is %s, this computer's zone: give yours in the agreement ('pairwise agreement set %s --tz ZONE') so your partner sees it too.\n", name, pos[0])
+	}
+	return nil
+}
+
+// answers says each member's answer to "will you be there?".
+func answers(p *mentoring.Pair, m mentoring.Meeting, me string) string {
+	var out []string
+	for _, mem := range p.Members {
+		who := mem.Name
+		if mem.ID == me {
+			who = "you"
+		}
+		switch m.Attendance[mem.ID] {
+		case mentoring.Going:
+			out = append(out, who+": will be there")
+		case mentoring.NotGoing:
+			out = append(out, who+": can't make it")
+		default:
+			out = append(out, who+": no answer yet")
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// short writes minutes the way --duration takes them: "45m", "1h", "1h30m".
+func short(minutes int) string {
+	h, m := minutes/60, minutes%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dm", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh%dm", h, m)
+}
