@@ -10,9 +10,9 @@ import (
 	"pairwise/app/workspace"
 )
 
-// meetingCommands schedule check-ins ahead. Times are typed and shown in
-// this member's zone (the agreement's, else this computer's), with the
-// partner's beside them.
+// meetingCommands schedule check-ins ahead and find times inside both
+// members' contact hours. Times are typed and shown in this member's zone
+// (the agreement's, else this computer's), with the partner's beside them.
 var meetingCommands = []command{
 	{name: "checkin schedule", args: "PAIR", npos: 1, summary: "schedule a check-in and print the meeting's ID",
 		flags: func(fs *flag.FlagSet) {
@@ -22,8 +22,13 @@ var meetingCommands = []command{
 			fs.String("link", "", "where to join: a Zoom, Teams, Meet or Jitsi link (https://...) or a phone number")
 			fs.String("agenda", "", "what you plan to talk about")
 		}, run: checkinSchedule},
-	{name: "checkin reschedule", args: "PAIR MEETING", npos: 2, summary: "move a scheduled check-in to another time",
-		flags: atFlags, run: checkinReschedule},
+	{name: "checkin reschedule", args: "PAIR MEETING", npos: 2, summary: "move a scheduled check-in to another time (in your zone unless --tz says otherwise)",
+		flags: func(fs *flag.FlagSet) {
+			atFlags(fs)
+			// The member moving it says the new time in their own zone, as
+			// when scheduling, whoever set it first and wherever.
+			fs.Lookup("tz").Usage += "; not the zone the meeting was first set in"
+		}, run: checkinReschedule},
 	{name: "checkin cancel", args: "PAIR MEETING", npos: 2, summary: "cancel a scheduled check-in", run: checkinCancel},
 	{name: "checkin attend", args: "PAIR MEETING", npos: 2, summary: "say whether you will be at a scheduled check-in (--yes or --no)",
 		flags: func(fs *flag.FlagSet) {
@@ -31,9 +36,18 @@ var meetingCommands = []command{
 			fs.Bool("no", false, "I can't make it")
 		}, run: checkinAttend},
 	{name: "checkin upcoming", args: "PAIR", npos: 1, summary: "list scheduled check-ins in your time, with your partner's beside it", run: checkinUpcoming},
+	{name: "pair slots", args: "PAIR", npos: 1, summary: "list times inside both members' contact hours, in both zones",
+		flags: func(fs *flag.FlagSet) {
+			fs.Int("days", 14, "how many days ahead to look")
+			fs.String("duration", defaultDuration, "how long the meeting would be, such as 30m or 1h")
+		}, run: pairSlots},
 }
 
 var defaultDuration = fmt.Sprintf("%dm", mentoring.DefaultMeetingMinutes)
+
+// slotLimit is how many slots 'pair slots' lists: enough to choose from,
+// few enough to read.
+const slotLimit = 20
 
 // atFlags declares --at and --tz, which schedule and reschedule share.
 func atFlags(fs *flag.FlagSet) {
@@ -221,4 +235,55 @@ func short(minutes int) string {
 		return fmt.Sprintf("%dh", h)
 	}
 	return fmt.Sprintf("%dh%dm", h, m)
+}
+
+// pairSlots lists the times inside both members' contact hours. Each line
+// starts with the slot's first start time in this member's zone, as
+// 'checkin schedule --at' takes it.
+//
+// Finding none is an answer, not a failure: like 'pair list' or 'note
+// list' with nothing to list, it says so on stderr (with how near the
+// hours come) and exits 0, so a script tells "no overlap" from an error by
+// an empty stdout, not by the exit status.
+func pairSlots(e *env, pos []string) error {
+	var days int
+	if _, err := fmt.Sscan(e.str("days"), &days); err != nil || days < 1 {
+		return usagef("--days takes a number of days, such as 14")
+	}
+	minutes, err := minutesOf(e, "duration")
+	if err != nil {
+		return err
+	}
+	ws, p, me, err := pairAndMe(e, pos[0])
+	if err != nil {
+		return err
+	}
+	_, loc := myZone(p, me)
+	d := time.Duration(minutes) * time.Minute
+	res, err := mentoring.FindSlots(p, ws.Now(), days, d, slotLimit)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, s := range res.Found {
+		// A slot may begin now, at an odd second: start it at the next
+		// quarter hour, which can be typed as --at and read at a glance.
+		start := s.Start
+		if r := start.Truncate(15 * time.Minute); !r.Equal(start) {
+			start = r.Add(15 * time.Minute)
+		}
+		if s.End.Sub(start) < d {
+			continue
+		}
+		e.println(start.In(loc).Format(mentoring.WallLayout) + "  " + mentoring.SpanTimes(p, start, s.End, me, loc))
+		n++
+	}
+	if n == 0 {
+		why := res.Closest
+		if why == "" {
+			why = fmt.Sprintf("The only times left inside both your hours are too short for %s.", short(minutes))
+		}
+		fmt.Fprintf(e.stderr, "No time of %s inside both your contact hours in the next %s. %s\n", short(minutes), plural(days, "day"), why)
+	}
+	return nil
 }
