@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,8 +247,8 @@ func short(minutes int) string {
 // hours come) and exits 0, so a script tells "no overlap" from an error by
 // an empty stdout, not by the exit status.
 func pairSlots(e *env, pos []string) error {
-	var days int
-	if _, err := fmt.Sscan(e.str("days"), &days); err != nil || days < 1 {
+	days, err := strconv.Atoi(e.str("days"))
+	if err != nil || days < 1 {
 		return usagef("--days takes a number of days, such as 14")
 	}
 	minutes, err := minutesOf(e, "duration")
