@@ -166,21 +166,62 @@ func agreementSign(e *env, pos []string) error {
 }
 
 func checkinAdd(e *env, pos []string) error {
-	if err := required(e, "date"); err != nil {
-		return err
+	meeting := strings.TrimSpace(e.str("meeting"))
+	if meeting == "" {
+		if err := required(e, "date"); err != nil {
+			return err
+		}
 	}
 	minutes, _ := strconv.Atoi(e.str("minutes"))
-	in := mentoring.CheckinInput{Date: e.str("date"), Channel: e.str("channel"), Minutes: minutes, Agenda: e.str("agenda"), Notes: e.str("notes")}
+	given := mentoring.CheckinInput{Date: e.str("date"), Channel: e.str("channel"), Minutes: minutes, Agenda: e.str("agenda"), Notes: e.str("notes")}
 	for _, a := range e.list("action") {
 		text, due, _ := strings.Cut(a, ";")
-		in.Actions = append(in.Actions, mentoring.ActionInput{Text: text, Due: strings.TrimSpace(due)})
+		given.Actions = append(given.Actions, mentoring.ActionInput{Text: text, Due: strings.TrimSpace(due)})
 	}
 	return edit(e, pos[0], true, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		in := given
+		if meeting != "" {
+			var err error
+			if in, err = fromMeeting(e, p, me, meeting, given); err != nil {
+				return mentoring.Edit{}, err
+			}
+		}
 		for i := range in.Actions {
 			in.Actions[i].Owner = me
 		}
 		return mentoring.AddCheckin(p, me, in, e.ws.Now())
 	})
+}
+
+// fromMeeting is the check-in of a scheduled meeting that took place: its
+// date (in this member's zone), channel, length and agenda, with whatever
+// was given on the command line in their place.
+func fromMeeting(e *env, p *mentoring.Pair, me, id string, given mentoring.CheckinInput) (mentoring.CheckinInput, error) {
+	m, ok := p.Meeting(id)
+	switch {
+	case !ok:
+		return given, fmt.Errorf("there is no meeting %q in this pair: 'pairwise checkin upcoming %s' lists the scheduled ones", id, p.ID)
+	case m.Cancelled:
+		return given, fmt.Errorf("the meeting of %s %s was cancelled: log the check-in without --meeting if you met anyway", m.Local, m.Zone)
+	case e.ws.Now().Before(m.At):
+		return given, fmt.Errorf("the meeting of %s %s has not started yet: log its check-in once it has taken place", m.Local, m.Zone)
+	}
+	_, loc := myZone(p, me)
+	in := mentoring.CheckinFromMeeting(m, loc)
+	in.Notes, in.Actions = given.Notes, given.Actions
+	if e.set("date") {
+		in.Date = given.Date
+	}
+	if e.set("channel") {
+		in.Channel = given.Channel
+	}
+	if e.set("minutes") {
+		in.Minutes = given.Minutes
+	}
+	if e.set("agenda") {
+		in.Agenda = given.Agenda
+	}
+	return in, nil
 }
 
 func checkinRate(e *env, pos []string) error {

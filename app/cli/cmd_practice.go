@@ -131,6 +131,9 @@ func statusLine(ws *workspace.Workspace, s workspace.Summary, now time.Time) str
 			line = "stalled: no contact since " + r.Last + "; " + line
 		}
 		parts = append(parts, line)
+		if m, ok := p.NextMeeting(now); ok {
+			parts = append(parts, nextMeeting(ws, s.ID, p, m))
+		}
 	}
 	if s.Partner != "" {
 		title += " (with " + s.Partner + ")"
@@ -147,6 +150,18 @@ func statusLine(ws *workspace.Workspace, s workspace.Summary, now time.Time) str
 		parts = append(parts, plural(int(s.Pending), "change")+" not yet synced")
 	}
 	return title + ": " + strings.Join(parts, "; ") + "."
+}
+
+// nextMeeting says when the pair's next scheduled meeting is, in this
+// member's time with the partner's beside it.
+func nextMeeting(ws *workspace.Workspace, pair string, p *mentoring.Pair, m mentoring.Meeting) string {
+	me, _ := ws.Me(pair)
+	_, loc := myZone(p, me)
+	line := "next meeting " + mentoring.MeetingTimes(p, m, me, loc)
+	if m.Link != "" {
+		line += ", join at " + m.Link
+	}
+	return line
 }
 
 // quietDays is how many days without a word from a member's app make a

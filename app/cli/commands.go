@@ -40,10 +40,11 @@ func init() {
 		{name: "agreement sign", args: "PAIR", npos: 1, summary: "sign the current version of the agreement", run: agreementSign},
 		{name: "checkin add", args: "PAIR", npos: 1, summary: "log a check-in and print its ID",
 			flags: func(fs *flag.FlagSet) {
-				fs.String("date", "", "when it happened, YYYY-MM-DD (required)")
+				fs.String("date", "", "when it happened, YYYY-MM-DD (required unless --meeting is given)")
 				fs.String("channel", "", "video, phone, email, chat or in-person")
 				fs.Int("minutes", 0, "how long it took")
 				fs.String("agenda", "", "what you planned to talk about")
+				fs.String("meeting", "", "the scheduled meeting this logs: its date, channel, length and agenda fill in what you do not give")
 				fs.String("notes", "", "shared notes")
 				fs.Var(&multi{}, "action", "an action item, as TEXT or TEXT;DUE (repeatable)")
 			}, run: checkinAdd},
@@ -65,6 +66,7 @@ func init() {
 				fs.String("out", "", "file to write (default: standard output)")
 			}, run: export},
 	}
+	commands = append(commands, meetingCommands...)
 	commands = append(commands, syncCommands...)
 	commands = append(commands, practiceCommands...)
 	commands = append(commands, cohortCommands...)
