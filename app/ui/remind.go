@@ -2,9 +2,12 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
 
 	"pairwise/app/workspace"
 )
@@ -84,4 +87,52 @@ func sendNudges(a fyne.App, ws *workspace.Workspace, now time.Time) []workspace.
 		_ = ws.Nudged(n.Pair, n.Key)
 	}
 	return due
+}
+
+// reminderChoices are the times before a meeting Settings offers.
+var reminderChoices = []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour, 24 * time.Hour}
+
+// leadChecks is the Settings row that chooses how long before each
+// scheduled meeting this member is reminded on this computer.
+type leadChecks struct {
+	row     *fyne.Container
+	checks  []*widget.Check
+	leads   []time.Duration // what each check stands for
+	current []time.Duration
+}
+
+// newLeadChecks offers the usual times, and any other time already chosen
+// (through an older version or by hand), ticked as they are now.
+func newLeadChecks(current []time.Duration) *leadChecks {
+	l := &leadChecks{row: container.NewHBox(), current: current}
+	l.leads = append(slices.Clone(reminderChoices), current...)
+	slices.Sort(l.leads)
+	l.leads = slices.Compact(l.leads)
+	for _, d := range l.leads {
+		c := widget.NewCheck(workspace.LeadText(d), nil)
+		c.SetChecked(slices.Contains(current, d))
+		l.checks = append(l.checks, c)
+		l.row.Add(c)
+	}
+	return l
+}
+
+func (l *leadChecks) item() *widget.FormItem {
+	it := widget.NewFormItem("Meeting reminders", l.row)
+	it.HintText = "How long before each scheduled meeting to remind you, on this computer"
+	return it
+}
+
+// save stores the times ticked, if they changed.
+func (l *leadChecks) save(ws *workspace.Workspace) error {
+	var chosen []time.Duration
+	for i, c := range l.checks {
+		if c.Checked {
+			chosen = append(chosen, l.leads[i])
+		}
+	}
+	if slices.Equal(chosen, l.current) {
+		return nil
+	}
+	return ws.SetReminderLeads(chosen)
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -123,5 +125,41 @@ func TestRemindLoopNotifiesAtTheMoment(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the reminders loop did not stop with its context")
+	}
+}
+
+// The reminder times are chosen in Settings and kept by the workspace; a
+// choice of none is explained and changes nothing.
+func TestSettingsChooseTheMeetingReminders(t *testing.T) {
+	u, ws := setup(t)
+	u.settingsDialog()
+	dlg := topOverlay(t, u)
+	for label, want := range map[string]bool{"5 minutes": false, "15 minutes": true, "1 hour": false, "1 day": true} {
+		if got := check(t, dlg, label).Checked; got != want {
+			t.Errorf("%q ticked: got %v, want %v (the defaults)", label, got, want)
+		}
+	}
+	check(t, dlg, "1 day").SetChecked(false)
+	check(t, dlg, "1 hour").SetChecked(true)
+	check(t, dlg, "5 minutes").SetChecked(true)
+	test.Tap(button(t, dlg, "Save"))
+	if got := ws.ReminderLeads(); !slices.Equal(got, []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour}) {
+		t.Fatalf("after saving: got %v, want [5m 15m 1h]", got)
+	}
+
+	u.settingsDialog()
+	dlg = topOverlay(t, u)
+	if !check(t, dlg, "1 hour").Checked || check(t, dlg, "1 day").Checked {
+		t.Error("Settings opened again do not show the times chosen")
+	}
+	for _, label := range []string{"5 minutes", "15 minutes", "1 hour"} {
+		check(t, dlg, label).SetChecked(false)
+	}
+	test.Tap(button(t, dlg, "Save"))
+	if text := strings.Join(labels(topOverlay(t, u)), " "); !strings.Contains(text, "at least one time") {
+		t.Errorf("no time ticked: the window says %q", text)
+	}
+	if got := ws.ReminderLeads(); len(got) != 3 {
+		t.Errorf("a refused choice changed the reminders to %v", got)
 	}
 }
