@@ -123,10 +123,12 @@ func (u *UI) settingsDialog() {
 	}
 	folder := widget.NewLabel(u.ws.Dir())
 	folder.Truncation = fyne.TextTruncateEllipsis
+	leads := newLeadChecks(u.ws.ReminderLeads())
 	items := []*widget.FormItem{
 		widget.NewFormItem("Your name", name),
 		widget.NewFormItem("Relay", relay),
 		widget.NewFormItem("Organisation token", token),
+		leads.item(),
 		widget.NewFormItem("Data folder", folder),
 		widget.NewFormItem("Log", u.logItem()),
 	}
@@ -137,6 +139,10 @@ func (u *UI) settingsDialog() {
 		r := strings.TrimSpace(relay.Text)
 		if r != "" && !strings.HasPrefix(r, "ws://") && !strings.HasPrefix(r, "wss://") {
 			u.showError(mentoring.Invalidf("the relay address starts with wss:// (or ws:// on a trusted network), for example wss://relay.example.org"))
+			return
+		}
+		if err := leads.save(u.ws); err != nil {
+			u.showError(err)
 			return
 		}
 		if err := u.ws.UpdateSettings(func(s *workspace.Settings) {
@@ -150,7 +156,7 @@ func (u *UI) settingsDialog() {
 			u.eng.Kick()
 		}
 	}, u.win)
-	d.Resize(fyne.NewSize(560, 360))
+	d.Resize(fyne.NewSize(600, 440))
 	d.Show()
 }
 

@@ -75,7 +75,7 @@ func Run(dir string, demo bool) error {
 		}
 		w.Close()
 	})
-	go remind(ctx, a, ws, time.Now)
+	go remind(ctx, a, ws, time.Now, time.After)
 	w.ShowAndRun()
 	return nil
 }
@@ -90,37 +90,6 @@ func setupTray(a fyne.App, w fyne.Window, icon fyne.Resource) bool {
 	desk.SetSystemTrayMenu(fyne.NewMenu("Pairwise", fyne.NewMenuItem("Open Pairwise", func() { w.Show(); w.RequestFocus() })))
 	desk.SetSystemTrayIcon(icon)
 	return true
-}
-
-// remindEvery is how often the rhythm of every pair is checked.
-const remindEvery = 10 * time.Minute
-
-// remind sends a desktop notification for each check-in reminder that is
-// due, once per occasion, until ctx ends.
-func remind(ctx context.Context, a fyne.App, ws *workspace.Workspace, now func() time.Time) {
-	t := time.NewTicker(remindEvery)
-	defer t.Stop()
-	for {
-		sendNudges(a, ws, now())
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// sendNudges notifies every due reminder and records it as shown.
-func sendNudges(a fyne.App, ws *workspace.Workspace, now time.Time) []workspace.PairNudge {
-	due, err := ws.DueNudges(now)
-	if err != nil {
-		return nil
-	}
-	for _, n := range due {
-		a.SendNotification(fyne.NewNotification(n.Title, n.Body))
-		_ = ws.Nudged(n.Pair, n.Key)
-	}
-	return due
 }
 
 // Syncer is what the window needs from the sync engine.

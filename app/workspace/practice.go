@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"pairwise/app/mentoring"
@@ -47,8 +48,9 @@ type PairNudge struct {
 	mentoring.Nudge
 }
 
-// DueNudges returns the rhythm reminders to show now: one per occasion,
-// skipping pairs whose reminders are off or snoozed.
+// DueNudges returns the reminders to show now, one per occasion: the
+// pairs' rhythm, skipping pairs whose reminders are off or snoozed; the
+// cohorts' events; and the scheduled meetings (see DueMeetingReminders).
 func (w *Workspace) DueNudges(now time.Time) ([]PairNudge, error) {
 	ids, err := w.PairIDs()
 	if err != nil {
@@ -90,11 +92,15 @@ func (w *Workspace) DueNudges(now time.Time) ([]PairNudge, error) {
 			out = append(out, PairNudge{Pair: c.ID, Nudge: n})
 		}
 	}
-	return out, nil
+	meetings, err := w.DueMeetingReminders(now)
+	return append(out, meetings...), err
 }
 
 // Nudged records that a reminder was shown, so it is not shown again.
 func (w *Workspace) Nudged(id, key string) error {
+	if strings.HasPrefix(key, meetingKeyPrefix) {
+		return w.reminded(id, key)
+	}
 	return w.SetMeta(id, func(m *Meta) { m.LastNudge = key })
 }
 
@@ -104,9 +110,9 @@ func (w *Workspace) SetNudges(id string, on bool, snoozeDays int, now time.Time)
 	if snoozeDays < 0 || snoozeDays > 365 {
 		return "", mentoring.Invalidf("snooze for between 1 and 365 days, not %d", snoozeDays)
 	}
-	what := "this pair"
+	what, meetings := "this pair", " (scheduled meetings still remind you)"
 	if h, err := w.get(id); err == nil && h.kind != "" {
-		what = "this cohort's events"
+		what, meetings = "this cohort's events", ""
 	}
 	var desc string
 	err := w.SetMeta(id, func(m *Meta) {
@@ -114,10 +120,10 @@ func (w *Workspace) SetNudges(id string, on bool, snoozeDays int, now time.Time)
 		m.SnoozeUntil = ""
 		switch {
 		case !on:
-			desc = "Reminders are off for " + what + "."
+			desc = "Reminders are off for " + what + meetings + "."
 		case snoozeDays > 0:
 			m.SnoozeUntil = now.AddDate(0, 0, snoozeDays).Format(mentoring.DateLayout)
-			desc = fmt.Sprintf("Reminders are snoozed until %s.", m.SnoozeUntil)
+			desc = fmt.Sprintf("Reminders are snoozed until %s%s.", m.SnoozeUntil, meetings)
 		default:
 			desc = "Reminders are on for " + what + "."
 		}

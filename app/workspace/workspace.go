@@ -30,6 +30,10 @@ type Settings struct {
 	// there is no keyring, else sealed with the vault key.
 	DeviceKey       []byte `json:"deviceKey,omitempty"`
 	SealedDeviceKey []byte `json:"sealedDeviceKey,omitempty"`
+	// ReminderLeads is how many minutes before each scheduled meeting
+	// this member is reminded on this computer; empty means
+	// DefaultReminderLeads (see leads.go).
+	ReminderLeads []int `json:"reminderLeads,omitempty"`
 }
 
 // Meta is what this machine knows about a pair beyond the document itself.
@@ -64,6 +68,9 @@ type Meta struct {
 	NudgesOff   bool      `json:"nudgesOff,omitempty"`   // no rhythm reminders for this pair
 	SnoozeUntil string    `json:"snoozeUntil,omitempty"` // no reminders before this date
 	LastNudge   string    `json:"lastNudge,omitempty"`   // key of the last reminder shown
+	// Reminded holds the keys of the meeting reminders shown here (see
+	// reminders.go), for the meetings still to come.
+	Reminded []string `json:"reminded,omitempty"`
 }
 
 // PendingJoin is a membership that waits for the pair document to arrive.
