@@ -47,6 +47,15 @@ func ReadUsageReport(dir string) (UsageReport, error) {
 }
 
 func writeUsageReport(dir string, acc relaystore.Accounting) error {
+	b, err := json.MarshalIndent(UsageReportOf(acc), "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(dir, UsageFileName, append(b, '\n'))
+}
+
+// UsageReportOf is every document's usage in acc now.
+func UsageReportOf(acc relaystore.Accounting) UsageReport {
 	r := UsageReport{Written: time.Now().UTC().Truncate(time.Second), Docs: []DocUsage{}}
 	for _, u := range acc.Usages() {
 		du := DocUsage{Doc: hex.EncodeToString(u.Doc[:]), Owner: u.Owner, Records: u.Records, Bytes: u.Bytes}
@@ -56,11 +65,7 @@ func writeUsageReport(dir string, acc relaystore.Accounting) error {
 		}
 		r.Docs = append(r.Docs, du)
 	}
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	return writeAtomic(dir, UsageFileName, append(b, '\n'))
+	return r
 }
 
 // ParseDocID reads a document ID as `doc list` shows it.
@@ -109,6 +114,18 @@ func runRequests(dir string, acc relaystore.Accounting, del func(wire.DocID) err
 		f.Done = append(f.Done, done...)
 		return nil
 	})
+}
+
+// RunRequest carries out one request against a shared store at once,
+// with no data folder and no queue (a usage report is not written to a
+// file: `doc list` reads UsageReportOf instead).
+func RunRequest(r Request, st relaystore.Accounting) (Outcome, error) {
+	o := Outcome{ID: r.ID}
+	if r.Op == OpReport {
+		return o, nil
+	}
+	err := runRequest("", r, st, st.DeleteDoc, &o)
+	return o, err
 }
 
 func runRequest(dir string, r Request, acc relaystore.Accounting, del func(wire.DocID) error, o *Outcome) error {

@@ -72,15 +72,25 @@ func (s *Server) noticeHead(id wire.DocID, head uint64) {
 	d.mu.Lock()
 	known := d.meta.Head
 	d.mu.Unlock()
-	if head > known {
-		s.onWriter(func() { s.refresh(d) })
+	if head <= known {
+		return
 	}
+	s.onWriter(func() {
+		// This instance's own commit is noticed too, often before its
+		// writer has published it: by now it has.
+		d.mu.Lock()
+		known := d.meta.Head
+		d.mu.Unlock()
+		if head > known {
+			s.refresh(d, false)
+		}
+	})
 }
 
 // noticeDoc reads a document this instance holds again.
 func (s *Server) noticeDoc(id wire.DocID) {
 	if d := s.loaded(id); d != nil {
-		s.onWriter(func() { s.refresh(d) })
+		s.onWriter(func() { s.refresh(d, true) })
 	}
 }
 
@@ -96,15 +106,16 @@ func (s *Server) noticeGap() {
 	s.mu.Unlock()
 	s.onWriter(func() {
 		for _, d := range held {
-			s.refresh(d)
+			s.refresh(d, true)
 		}
 	})
 }
 
 // refresh brings what this instance holds of d up to the store, on the
 // writer goroutine: records other instances stored go to its subscribers,
-// and the snapshot, candidate and writers are read again.
-func (s *Server) refresh(d *docState) {
+// and with all set (or when a record comes from a device not known here)
+// the candidate and writers are read again.
+func (s *Server) refresh(d *docState, all bool) {
 	if s.loaded(d.id) != d {
 		return // forgotten meanwhile; read afresh when next needed
 	}
@@ -125,8 +136,10 @@ func (s *Server) refresh(d *docState) {
 		d.snap = nil
 	}
 	d.mu.Unlock()
-	if err := s.reloadAuthority(d); err != nil {
-		s.log.Warn("cannot read a document's writers and snapshot", "err", err)
+	if all {
+		if err := s.reloadAuthority(d); err != nil {
+			s.log.Warn("cannot read a document's writers and snapshot", "err", err)
+		}
 	}
 	if meta.Head <= known {
 		return
@@ -150,6 +163,16 @@ func (s *Server) refresh(d *docState) {
 		for _, r := range got {
 			if r.Seq > meta.Head {
 				break
+			}
+			if !all && d.auth != nil {
+				if _, ok := d.auth.Writer(r.Device); !ok {
+					// A writer another instance certified: subscribers
+					// need its certificate before its records.
+					all = true
+					if err := s.reloadAuthority(d); err != nil {
+						s.log.Warn("cannot read a document's writers", "err", err)
+					}
+				}
 			}
 			recs = append(recs, r)
 			if r.DSeq > d.devices[r.Device] {

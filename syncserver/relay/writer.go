@@ -309,9 +309,9 @@ func (w *writer) commitTry(batch []*writeReq, try int) {
 			s.m.conflicts.Inc()
 			for _, id := range order {
 				if p := docs[id]; p.d != nil {
-					s.refresh(p.d)
+					s.refresh(p.d, false)
 				} else if d := s.loaded(id); d != nil {
-					s.refresh(d)
+					s.refresh(d, false)
 				}
 			}
 			w.commitTry(batch, try+1)
