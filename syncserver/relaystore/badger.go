@@ -436,10 +436,10 @@ func (s *Badger) Prune(id wire.DocID) error {
 	}
 	for {
 		var n int
-		var freed int64
+		var freed, bodies int64 // stored bytes (with signatures), and bodies alone
 		var staged map[wire.DocID]docAcct
 		err := s.db.Update(func(txn *badger.Txn) error {
-			dels, err := pruneKeys(txn, id, d.SnapSeq, &n, &freed)
+			dels, err := pruneKeys(txn, id, d.SnapSeq, &n, &freed, &bodies)
 			if err != nil {
 				return err
 			}
@@ -448,7 +448,7 @@ func (s *Badger) Prune(id wire.DocID) error {
 					return err
 				}
 			}
-			staged, err = s.stagePrune(txn, id, n, freed)
+			staged, err = s.stagePrune(txn, id, n, bodies)
 			return err
 		})
 		if err != nil {
@@ -463,8 +463,10 @@ func (s *Badger) Prune(id wire.DocID) error {
 	}
 }
 
-// pruneKeys lists up to 1000 covered records and their index keys.
-func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed *int64) ([][]byte, error) {
+// pruneKeys lists up to 1000 covered records and their index keys,
+// counting their stored bytes (signatures and bodies, as Stats counts) and
+// their bodies alone (as usage counts).
+func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed, bodies *int64) ([][]byte, error) {
 	opts := badger.DefaultIteratorOptions
 	opts.Prefix = key(kRecord, id)
 	it := txn.NewIterator(opts)
@@ -481,6 +483,7 @@ func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed *int64
 				dels = append(dels, key(kIndex, id, v[:16], v[16:24]))
 			}
 			*freed += int64(max(len(v)-recHead, 0))
+			*bodies += recordBodySize(v)
 			return nil
 		})
 		if err != nil {

@@ -138,6 +138,8 @@ type Watcher struct {
 	Head func(id wire.DocID, head uint64)
 	// Snapshot: the document's snapshot or its candidate changed.
 	Snapshot func(id wire.DocID)
+	// Certs: writer certificates were added to the document.
+	Certs func(id wire.DocID)
 	// Deleted: the document is gone.
 	Deleted func(id wire.DocID)
 	// Tokens: a token was issued or revoked.
