@@ -24,28 +24,28 @@ func doc(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("doc "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData(), "the relay's data folder")
+	pl := addPlaceFlags(fs, "the relay's data folder")
 	switch args[0] {
 	case "list":
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if err := needData(*data); err != nil {
+		if err := pl.check(); err != nil {
 			return err
 		}
-		return docList(*data, stdout, stderr)
+		return docList(pl, stdout, stderr)
 	case "delete":
 		id, err := parseWithArg(fs, args[1:], "usage: pairwise-relay doc delete --data DIR ID")
 		if err != nil {
 			return err
 		}
-		if err := needData(*data); err != nil {
+		if err := pl.check(); err != nil {
 			return err
 		}
 		if _, err := relay.ParseDocID(id); err != nil {
 			return err
 		}
-		if _, err := adminRequest(*data, relay.Request{Op: relay.OpDelete, Doc: id}, stderr); err != nil {
+		if _, err := adminRun(pl, relay.Request{Op: relay.OpDelete, Doc: id}, stderr); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Deleted %s: its records, snapshot and usage are gone from the relay. Its members keep their own copies.\n", id)
@@ -69,6 +69,21 @@ func parseWithArg(fs *flag.FlagSet, rest []string, usage string) (string, error)
 		return "", errors.New(usage)
 	}
 	return arg, nil
+}
+
+// adminRun carries out an admin request: against a shared database at
+// once (every serving instance hears of a deletion from the database), or
+// through the data folder (adminRequest).
+func adminRun(pl *place, r relay.Request, stderr io.Writer) (relay.Outcome, error) {
+	if !pl.shared() {
+		return adminRequest(pl.data, r, stderr)
+	}
+	st, err := pl.openShared(stderr)
+	if err != nil {
+		return relay.Outcome{}, err
+	}
+	defer st.Close()
+	return relay.RunRequest(r, st)
 }
 
 // adminRequest queues a request in the data folder, then either waits for
@@ -122,19 +137,29 @@ func (emptyStore) OwnerBytes(string) int64                   { return 0 }
 func (emptyStore) Usages() []relaystore.Usage                { return nil }
 func (emptyStore) DeleteDoc(wire.DocID) error                { return relaystore.ErrNotFound }
 
-func docList(data string, stdout, stderr io.Writer) error {
-	if _, err := adminRequest(data, relay.Request{Op: relay.OpReport}, stderr); err != nil {
-		return err
-	}
-	rep, err := relay.ReadUsageReport(data)
-	if err != nil {
-		return err
+func docList(pl *place, stdout, stderr io.Writer) error {
+	var rep relay.UsageReport
+	if pl.shared() {
+		st, err := pl.openShared(stderr)
+		if err != nil {
+			return err
+		}
+		rep = relay.UsageReportOf(st)
+		st.Close()
+	} else {
+		if _, err := adminRequest(pl.data, relay.Request{Op: relay.OpReport}, stderr); err != nil {
+			return err
+		}
+		var err error
+		if rep, err = relay.ReadUsageReport(pl.data); err != nil {
+			return err
+		}
 	}
 	if len(rep.Docs) == 0 {
 		fmt.Fprintln(stdout, "No documents on this relay yet.")
 		return nil
 	}
-	names := tokenNames(data)
+	names := tokenNames(pl, stderr)
 	type total struct {
 		docs  int
 		bytes int64
@@ -171,8 +196,9 @@ func docList(data string, stdout, stderr io.Writer) error {
 }
 
 // tokenNames maps token IDs to the names `token list` shows.
-func tokenNames(data string) func(string) string {
-	list, _ := relay.ListTokens(data)
+func tokenNames(pl *place, stderr io.Writer) func(string) string {
+	var list []relay.Token
+	pl.tokens(stderr, func(a relay.TokenAdmin) (err error) { list, err = a.List(); return err })
 	return func(id string) string {
 		if id == "" {
 			return "(unknown)"

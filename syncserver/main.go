@@ -7,6 +7,9 @@
 //	pairwise-relay token revoke --data DIR [--purge] NAME
 //	pairwise-relay doc list --data DIR
 //	pairwise-relay doc delete --data DIR ID
+//
+// Each command takes --store postgres://... in place of --data to keep
+// everything in a PostgreSQL database several relay instances share.
 package main
 
 import (
@@ -21,7 +24,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -45,6 +47,11 @@ Usage:
                                                           delete every pair it created)
   pairwise-relay doc list --data DIR                      storage used by each pair and token
   pairwise-relay doc delete --data DIR ID                 delete a pair from the relay
+
+Every command takes --store postgres://USER@HOST/DB in place of --data DIR
+to keep the relay's data, tokens included, in a PostgreSQL database: then
+several relay instances behind one address serve the same pairs, and the
+token and doc commands act on the database directly.
 
 Organisation tokens let people create new pairs on this relay; joining a
 pair needs only its invite. Each pair is tied to the token that created it,
@@ -135,7 +142,7 @@ func serve(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", ":7447", "address to listen on, host:port")
-	data := fs.String("data", defaultData(), "folder for the relay's data (the document logs and the token file)")
+	pl := addPlaceFlags(fs, "folder for the relay's data (the document logs and the token file)")
 	cert := fs.String("tls-cert", "", "certificate file (PEM) to serve wss:// directly; leave empty behind a TLS-terminating proxy")
 	key := fs.String("tls-key", "", "private key file (PEM) for --tls-cert")
 	def := relay.DefaultLimits()
@@ -156,7 +163,7 @@ func serve(args []string, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
 	}
-	if err := needData(*data); err != nil {
+	if err := pl.check(); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
@@ -169,7 +176,7 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := relaystore.OpenBadger(filepath.Join(*data, "store"), log)
+	st, err := pl.open(log)
 	if err != nil {
 		return err
 	}
@@ -177,8 +184,14 @@ func serve(args []string, stderr io.Writer) error {
 	limits.MaxConns = *maxConns
 	limits.MaxConnsPerAddr = *maxPerAddr
 	limits.DocQuota, limits.TokenQuota = docQuota.n, tokenQuota.n
-	srv := relay.New(st, relay.OpenTokens(*data), log, limits)
-	srv.WatchAdmin(*data, time.Second)
+	tokens := relay.OpenTokens(pl.data)
+	if sh, ok := st.(relaystore.Shared); ok {
+		tokens = relay.OpenStoreTokens(sh)
+	}
+	srv := relay.New(st, tokens, log, limits)
+	if !pl.shared() {
+		srv.WatchAdmin(pl.data, time.Second)
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -211,7 +224,7 @@ func serve(args []string, stderr io.Writer) error {
 			errc <- hs.Serve(ln)
 		}
 	}()
-	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "data", *data,
+	log.Info("relay serving", "url", scheme+"://"+ln.Addr().String(), "store", pl.redacted(),
 		"doc_quota", formatSize(limits.DocQuota), "token_quota", formatSize(limits.TokenQuota))
 	if *debugListen != "" {
 		dl, err := net.Listen("tcp", *debugListen)
@@ -274,18 +287,18 @@ func token(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", defaultData(), "the relay's data folder")
+	pl := addPlaceFlags(fs, "the relay's data folder")
 	switch args[0] {
 	case "new":
 		name := fs.String("name", "", "who the token is for (shown in token list, used to revoke it)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if err := needData(*data); err != nil {
+		if err := pl.check(); err != nil {
 			return err
 		}
-		tok, err := relay.NewToken(*data, *name)
-		if err != nil {
+		var tok string
+		if err := pl.tokens(stderr, func(a relay.TokenAdmin) (err error) { tok, err = a.New(*name); return err }); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, tok)
@@ -295,11 +308,11 @@ func token(args []string, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if err := needData(*data); err != nil {
+		if err := pl.check(); err != nil {
 			return err
 		}
-		list, err := relay.ListTokens(*data)
-		if err != nil {
+		var list []relay.Token
+		if err := pl.tokens(stderr, func(a relay.TokenAdmin) (err error) { list, err = a.List(); return err }); err != nil {
 			return err
 		}
 		if len(list) == 0 {
@@ -323,22 +336,22 @@ func token(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := needData(*data); err != nil {
+		if err := pl.check(); err != nil {
 			return err
 		}
-		return revoke(*data, name, *purge, stdout, stderr)
+		return revoke(pl, name, *purge, stdout, stderr)
 	}
 	return fmt.Errorf("unknown token command %q: choose new, list or revoke", args[0])
 }
 
-func revoke(data, name string, purge bool, stdout, stderr io.Writer) error {
-	list, err := relay.ListTokens(data)
-	if err != nil {
+func revoke(pl *place, name string, purge bool, stdout, stderr io.Writer) error {
+	var list []relay.Token
+	if err := pl.tokens(stderr, func(a relay.TokenAdmin) (err error) { list, err = a.List(); return err }); err != nil {
 		return err
 	}
 	target := slices.IndexFunc(list, func(k relay.Token) bool { return k.Name == name && k.Revoked == nil })
 	if target >= 0 || !purge {
-		if err := relay.RevokeToken(data, name); err != nil {
+		if err := pl.tokens(stderr, func(a relay.TokenAdmin) error { return a.Revoke(name) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Revoked %q. It can no longer create pairs, on open connections too.\n", name)
@@ -351,13 +364,13 @@ func revoke(data, name string, purge bool, stdout, stderr io.Writer) error {
 			}
 		}
 		if target < 0 {
-			return fmt.Errorf("no token is named %q; `pairwise-relay token list --data DIR` shows them", name)
+			return fmt.Errorf("no token is named %q; `pairwise-relay token list` shows them", name)
 		}
 	}
 	if !purge {
 		return nil
 	}
-	out, err := adminRequest(data, relay.Request{Op: relay.OpPurge, Owner: list[target].ID()}, stderr)
+	out, err := adminRun(pl, relay.Request{Op: relay.OpPurge, Owner: list[target].ID()}, stderr)
 	if err != nil {
 		return fmt.Errorf("the token is revoked, but deleting its pairs failed: %w; run the command with --purge again", err)
 	}

@@ -26,6 +26,7 @@ import (
 
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
+	"pairwise/syncserver/pgtest"
 )
 
 var bin string
@@ -43,6 +44,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -17,6 +17,7 @@ import (
 //     instance's subscribers, as if its own writer had stored them;
 //   - a new snapshot or candidate, new writers, a deletion: the document's
 //     state is read again (or forgotten);
+//   - tokens are read from the store at each check (tokens.go);
 //   - a gap in the notices (the store's connection was lost): every
 //     document in memory is read again.
 //
@@ -39,8 +40,8 @@ func (s *Server) watchShared(sh relaystore.Shared) {
 			err := sh.Watch(s.connCtx, relaystore.Watcher{
 				Head:     func(id wire.DocID, head uint64) { s.noticeHead(id, head) },
 				Snapshot: func(id wire.DocID) { s.noticeDoc(id) },
+				Certs:    func(id wire.DocID) { s.noticeDoc(id) },
 				Deleted:  func(id wire.DocID) { s.onWriter(func() { s.forgetDoc(id) }) },
-				Tokens:   s.tokens.Changed,
 				Gap:      s.noticeGap,
 			})
 			if s.connCtx.Err() != nil {
@@ -94,10 +95,8 @@ func (s *Server) noticeDoc(id wire.DocID) {
 	}
 }
 
-// noticeGap reads every document this instance holds again, and the
-// tokens.
+// noticeGap reads every document this instance holds again.
 func (s *Server) noticeGap() {
-	s.tokens.Changed()
 	s.mu.Lock()
 	held := make([]*docState, 0, len(s.docs))
 	for _, d := range s.docs {

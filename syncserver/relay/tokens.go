@@ -35,17 +35,17 @@ type tokenFile struct {
 // Tokens reads the token file, and reads it again whenever it changes on
 // disk, so `pairwise-relay token revoke` takes effect on a serving relay at
 // its next check, on connections already open too. Over a shared store
-// (OpenStoreTokens) it reads the store's tokens instead, again when the
-// store says they changed and at least every storeTokensEvery.
+// (OpenStoreTokens) it reads the store's tokens at every check: a token
+// is checked only when a pair is created, so a revocation through any
+// instance, or straight in the database, holds at once on all of them.
 type Tokens struct {
 	path  string
 	store relaystore.TokenStore
 
-	mu     sync.Mutex
-	mtime  time.Time
-	size   int64
-	loaded time.Time // when the store's list was read; zero: read again
-	list   []Token
+	mu    sync.Mutex
+	mtime time.Time
+	size  int64
+	list  []Token
 }
 
 // OpenTokens watches the token file in dir (it may not exist yet).
@@ -56,17 +56,6 @@ func OpenTokens(dir string) *Tokens {
 // OpenStoreTokens reads the tokens a shared store keeps.
 func OpenStoreTokens(st relaystore.TokenStore) *Tokens {
 	return &Tokens{store: st}
-}
-
-// storeTokensEvery bounds how long a revocation can go unnoticed should
-// the store's notice of it be lost.
-const storeTokensEvery = 30 * time.Second
-
-// Changed makes the next check read the tokens again.
-func (t *Tokens) Changed() {
-	t.mu.Lock()
-	t.loaded = time.Time{}
-	t.mu.Unlock()
 }
 
 // ErrTokenRevoked and ErrTokenUnknown are what Check returns for a token
@@ -114,14 +103,11 @@ func (k Token) ID() string { return k.Hash }
 
 func (t *Tokens) refresh() error {
 	if t.store != nil {
-		if !t.loaded.IsZero() && time.Since(t.loaded) < storeTokensEvery {
-			return nil
-		}
 		rows, err := t.store.Tokens()
 		if err != nil {
 			return fmt.Errorf("cannot read the tokens from the store: %w", err)
 		}
-		t.list, t.loaded = tokensFromRows(rows), time.Now()
+		t.list = tokensFromRows(rows)
 		return nil
 	}
 	fi, err := os.Stat(t.path)

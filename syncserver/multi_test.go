@@ -1,0 +1,456 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"pairwise/shared/seal"
+	"pairwise/shared/wire"
+	"pairwise/syncserver/pgtest"
+	"pairwise/syncserver/relaytest"
+)
+
+// Several relay instances on one PostgreSQL database, as the real binary
+// runs them (`serve --store postgres://...`), with clients speaking the
+// wire protocol to each.
+
+// serveStore starts a relay instance on the shared database.
+func serveStore(t *testing.T, url string) *served {
+	t.Helper()
+	s := &served{log: &relaytest.Log{}}
+	s.cmd = exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--store", url, "--log-format", "json")
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
+	s.addr = waitServing(t, s.log, []string{"relay serving"})["relay serving"]
+	return s
+}
+
+// wclient is one connection speaking the wire protocol, collecting what
+// the relay sends.
+type wclient struct {
+	t    *testing.T
+	ws   *websocket.Conn
+	ctx  context.Context
+	key  seal.DeviceKey
+	mu   sync.Mutex
+	req  uint64
+	acks map[uint64]*wire.Ack   // by request
+	errs map[uint64]*wire.Error // by request (0: about the document)
+	recs map[uint64]wire.Record // by sequence
+	dead chan struct{}          // closed when the connection ends
+}
+
+func connect(t *testing.T, ctx context.Context, addr, tok string, key seal.DeviceKey) *wclient {
+	t.Helper()
+	c := &wclient{t: t, ws: dialAs(t, ctx, addr, tok, key), ctx: ctx, key: key, req: 1000,
+		acks: map[uint64]*wire.Ack{}, errs: map[uint64]*wire.Error{}, recs: map[uint64]wire.Record{}, dead: make(chan struct{})}
+	go c.read()
+	return c
+}
+
+func (c *wclient) read() {
+	defer close(c.dead)
+	for {
+		_, b, err := c.ws.Read(c.ctx)
+		if err != nil {
+			return
+		}
+		m, err := wire.Decode(b)
+		if err != nil {
+			c.t.Errorf("the relay sent an undecodable frame: %v", err)
+			return
+		}
+		c.mu.Lock()
+		switch m := m.(type) {
+		case *wire.Ack:
+			c.acks[m.Req] = m
+		case *wire.Error:
+			c.errs[m.Req] = m
+		case *wire.Records:
+			for _, r := range m.Recs {
+				c.recs[r.Seq] = r
+			}
+		}
+		c.mu.Unlock()
+	}
+}
+
+// send writes m with the next request number and returns it.
+func (c *wclient) send(m wire.Message) uint64 {
+	c.mu.Lock()
+	c.req++
+	req := c.req
+	c.mu.Unlock()
+	switch m := m.(type) {
+	case *wire.Push:
+		m.Req = req
+	case *wire.Create:
+		m.Req = req
+	case *wire.Subscribe:
+		m.Req = req
+	case *wire.Certify:
+		m.Req = req
+	}
+	b, _ := wire.Encode(m)
+	if err := c.ws.Write(c.ctx, websocket.MessageBinary, b); err != nil {
+		return 0
+	}
+	return req
+}
+
+// wait polls until cond holds (with c's lock held), failing the test at
+// the context's deadline with what was still missing.
+func (c *wclient) wait(what string, cond func() bool) {
+	c.t.Helper()
+	for {
+		c.mu.Lock()
+		ok := cond()
+		c.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-c.ctx.Done():
+			c.t.Fatalf("gave up waiting for %s", what)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// call sends m and waits for its answer, failing on an error.
+func (c *wclient) call(m wire.Message) *wire.Ack {
+	c.t.Helper()
+	req := c.send(m)
+	var ack *wire.Ack
+	c.wait(fmt.Sprintf("the answer to %s", m.WireType()), func() bool {
+		if e := c.errs[req]; e != nil {
+			c.t.Fatalf("%s: %v", m.WireType(), e)
+		}
+		ack = c.acks[req]
+		return ack != nil
+	})
+	return ack
+}
+
+// push sends this device's change number dseq and returns its request.
+func (c *wclient) push(doc wire.DocID, dseq uint64) uint64 {
+	body := []byte(fmt.Sprintf("%x-%d", c.key.ID(), dseq))
+	return c.send(&wire.Push{Doc: doc, DSeq: dseq, Body: body, Sig: c.key.SignRecord(doc, dseq, body)})
+}
+
+// pair is a document made on the shared relay: its root device, a second
+// writer and the capabilities.
+type pairDoc struct {
+	id   wire.DocID
+	w, r [32]byte
+}
+
+func newPairDoc(t *testing.T, root *wclient, writers ...seal.DeviceKey) pairDoc {
+	t.Helper()
+	var p pairDoc
+	rand.Read(p.id[:])
+	p.w, p.r = seal.NewSecret(), seal.NewSecret()
+	root.call(&wire.Create{Doc: p.id, WriteHash: seal.CapHash(p.w[:]), ReadHash: seal.CapHash(p.r[:]), Root: root.key.Pub()})
+	root.call(&wire.Subscribe{Doc: p.id, Cap: p.w[:]})
+	var certs [][]byte
+	for _, k := range writers {
+		certs = append(certs, root.key.Issue(seal.CertWriter, p.id, k.Pub()).Encode())
+	}
+	if len(certs) > 0 {
+		root.call(&wire.Certify{Doc: p.id, Certs: certs})
+	}
+	return p
+}
+
+// TestTwoInstancesServeOnePair: a mentor's device on one instance and the
+// mentee's on the other push to the same pair at the same time; both get
+// every record, the log is dense with each change once, and what each was
+// acknowledged is what everyone reads. Admin commands run against the
+// database while both serve: a revoked token stops working on both, and a
+// deleted pair is gone for members on both.
+func TestTwoInstancesServeOnePair(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, errOut, code := relayCmd(t, "token", "new", "--store", url, "--name", "cohort")
+	if code != 0 {
+		t.Fatalf("token new --store: exit %d: %s", code, errOut)
+	}
+	tok := strings.TrimSpace(tokOut)
+	a, b := serveStore(t, url), serveStore(t, url)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	mentorKey, menteeKey := seal.NewDeviceKey(), seal.NewDeviceKey()
+	mentor := connect(t, ctx, a.addr, tok, mentorKey)
+	pd := newPairDoc(t, mentor, menteeKey)
+	mentee := connect(t, ctx, b.addr, "", menteeKey)
+	reader := connect(t, ctx, b.addr, "", seal.NewDeviceKey())
+	mentee.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:]})
+	reader.call(&wire.Subscribe{Doc: pd.id, Cap: pd.r[:]})
+
+	const each = 150
+	reqs := map[*wclient]map[uint64]uint64{mentor: {}, mentee: {}} // request -> dseq
+	var wg sync.WaitGroup
+	for _, c := range []*wclient{mentor, mentee} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := uint64(1); d <= each; d++ {
+				req := c.push(pd.id, d)
+				c.mu.Lock()
+				reqs[c][req] = d
+				c.mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, c := range []*wclient{mentor, mentee, reader} {
+		c.wait("every record", func() bool { return len(c.recs) >= 2*each })
+	}
+	// The log: 1..300, each (device, change) once, each device's changes
+	// in order.
+	seen := map[string]uint64{}
+	last := map[wire.DeviceID]uint64{}
+	reader.mu.Lock()
+	for s := uint64(1); s <= 2*each; s++ {
+		r, ok := reader.recs[s]
+		if !ok {
+			t.Fatalf("record %d is missing on the reader's instance", s)
+		}
+		k := fmt.Sprintf("%x/%d", r.Device, r.DSeq)
+		if _, dup := seen[k]; dup {
+			t.Fatalf("change %s stored twice", k)
+		}
+		seen[k] = s
+		if r.DSeq != last[r.Device]+1 {
+			t.Fatalf("device %x: change %d follows %d", r.Device[:4], r.DSeq, last[r.Device])
+		}
+		last[r.Device] = r.DSeq
+	}
+	reader.mu.Unlock()
+	if len(reader.recs) != 2*each {
+		t.Fatalf("the reader holds %d records, want %d", len(reader.recs), 2*each)
+	}
+	// Each acknowledgement names the sequence everyone reads.
+	for c, byReq := range reqs {
+		c.mu.Lock()
+		for req, d := range byReq {
+			ack := c.acks[req]
+			if ack == nil {
+				t.Fatalf("change %d was never acknowledged (error %v)", d, c.errs[req])
+			}
+			if want := seen[fmt.Sprintf("%x/%d", c.key.ID(), d)]; ack.Seq != want {
+				t.Fatalf("change %d acknowledged as %d, stored as %d", d, ack.Seq, want)
+			}
+		}
+		c.mu.Unlock()
+	}
+
+	// The admin commands act on the database while both serve.
+	out, errOut, code := relayCmd(t, "doc", "list", "--store", url)
+	if id := hex.EncodeToString(pd.id[:]); code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "cohort") {
+		t.Fatalf("doc list --store: exit %d: %s%s", code, out, errOut)
+	}
+	if _, errOut, code := relayCmd(t, "token", "revoke", "--store", url, "cohort"); code != 0 {
+		t.Fatalf("token revoke --store: exit %d: %s", code, errOut)
+	}
+	for _, inst := range []*served{a, b} {
+		c := connect(t, ctx, inst.addr, tok, seal.NewDeviceKey())
+		var doc wire.DocID
+		rand.Read(doc[:])
+		w := seal.NewSecret()
+		req := c.send(&wire.Create{Doc: doc, WriteHash: seal.CapHash(w[:]), Root: c.key.Pub()})
+		c.wait("the revoked token's refusal", func() bool { return c.errs[req] != nil || c.acks[req] != nil })
+		if e := c.errs[req]; e == nil || e.Code != wire.CodeRevoked {
+			t.Errorf("a create with the revoked token: got %v, want %s", e, wire.CodeRevoked)
+		}
+	}
+	if _, errOut, code := relayCmd(t, "doc", "delete", "--store", url, hex.EncodeToString(pd.id[:])); code != 0 {
+		t.Fatalf("doc delete --store: exit %d: %s", code, errOut)
+	}
+	for _, c := range []*wclient{mentor, mentee, reader} {
+		c.wait("the deleted pair's notice", func() bool { e := c.errs[0]; return e != nil && e.Code == wire.CodeNotFound })
+	}
+}
+
+// TestKilledInstanceLosesNothingAcknowledged: an instance is SIGKILLed
+// while a device streams pushes through it; the device reconnects through
+// the other instance and sends again everything not acknowledged. Every
+// change is stored once, and each acknowledged one under the sequence it
+// was acknowledged with.
+func TestKilledInstanceLosesNothingAcknowledged(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	a, b := serveStore(t, url), serveStore(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	key := seal.NewDeviceKey()
+	c := connect(t, ctx, a.addr, tok, key)
+	pd := newPairDoc(t, c)
+
+	dseqOf := map[uint64]uint64{}
+	const total = 400
+	for d := uint64(1); d <= total; d++ {
+		req := c.push(pd.id, d)
+		if req == 0 {
+			break // the connection is gone
+		}
+		c.mu.Lock()
+		dseqOf[req] = d
+		n := len(c.acks)
+		c.mu.Unlock()
+		if n >= 60 && a.cmd.ProcessState == nil {
+			a.cmd.Process.Signal(syscall.SIGKILL)
+			a.cmd.Wait()
+		}
+		time.Sleep(time.Millisecond) // a stream, so the kill lands in it
+	}
+	<-c.dead
+	acked := map[uint64]uint64{} // dseq -> seq
+	c.mu.Lock()
+	for req, ack := range c.acks {
+		if d, ok := dseqOf[req]; ok {
+			acked[d] = ack.Seq
+		}
+	}
+	c.mu.Unlock()
+	if len(acked) < 50 || len(acked) == total {
+		t.Fatalf("%d of %d pushes were acknowledged: the kill did not land mid-stream", len(acked), total)
+	}
+
+	// Through the other instance: everything again from the first change
+	// not acknowledged (the relay takes what it holds as replays).
+	c2 := connect(t, ctx, b.addr, "", key)
+	c2.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:]})
+	first := uint64(1)
+	for acked[first] != 0 {
+		first++
+	}
+	for d := first; d <= total; d++ {
+		c2.push(pd.id, d)
+	}
+	c2.wait("every change stored", func() bool { return len(c2.recs) >= total })
+	c2.mu.Lock()
+	defer c2.mu.Unlock()
+	for s := uint64(1); s <= total; s++ {
+		r, ok := c2.recs[s]
+		if !ok || r.DSeq != s {
+			t.Fatalf("record %d: %+v, want change %d (the log must be dense, each change once)", s, r, s)
+		}
+	}
+	for d, seq := range acked {
+		if seq != d {
+			t.Fatalf("change %d was acknowledged as %d but is stored as %d", d, seq, d)
+		}
+	}
+}
+
+// TestDatabaseRestartMidSync: the database restarts while a device pushes;
+// pushes that fail are refused (never acknowledged), the relay reconnects
+// by itself, and after the device sends again what was not acknowledged,
+// every change is there once, acknowledged ones under their sequence.
+func TestDatabaseRestartMidSync(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	a := serveStore(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	key := seal.NewDeviceKey()
+	c := connect(t, ctx, a.addr, tok, key)
+	pd := newPairDoc(t, c)
+
+	const total = 300
+	dseqOf := map[uint64]uint64{}
+	var restarted chan struct{}
+	sentDuring := 0
+	for d := uint64(1); d <= total; d++ {
+		req := c.push(pd.id, d)
+		c.mu.Lock()
+		dseqOf[req] = d
+		n := len(c.acks)
+		c.mu.Unlock()
+		if n >= 50 && restarted == nil {
+			restarted = make(chan struct{})
+			go func() { defer close(restarted); pgtest.Restart(t) }()
+		}
+		if restarted != nil {
+			select {
+			case <-restarted:
+			default:
+				sentDuring++
+			}
+		}
+		time.Sleep(time.Millisecond) // a stream that the restart lands in
+	}
+	<-restarted
+	// Whatever the relay answers now (acknowledged, or refused while the
+	// database was away), then again, until every change is acknowledged.
+	refused := 0
+	for round := 0; ; round++ {
+		c.wait("an answer to every push", func() bool { return len(c.acks)+len(c.errs) >= len(dseqOf) })
+		acked := map[uint64]bool{}
+		c.mu.Lock()
+		if round == 0 {
+			refused = len(c.errs)
+		}
+		for req, d := range dseqOf {
+			if c.acks[req] != nil {
+				acked[d] = true
+			}
+		}
+		c.mu.Unlock()
+		if len(acked) == total {
+			break
+		}
+		if round > 20 {
+			t.Fatalf("after %d rounds, %d of %d changes acknowledged\n%s", round, len(acked), total, a.log)
+		}
+		time.Sleep(100 * time.Millisecond)
+		for d := uint64(1); d <= total; d++ {
+			if !acked[d] {
+				req := c.push(pd.id, d)
+				c.mu.Lock()
+				dseqOf[req] = d
+				c.mu.Unlock()
+			}
+		}
+	}
+	// The restart landed mid-stream: the relay lost the database while
+	// pushes came in (whether they were refused and sent again, or held
+	// until it was back).
+	if !strings.Contains(a.log.String(), "lost the database connection") || sentDuring == 0 {
+		t.Fatalf("the restart did not land while pushes were under way (%d sent during it)\n%s", sentDuring, a.log)
+	}
+	t.Logf("%d pushes sent while the database restarted, %d refused and sent again", sentDuring, refused)
+	check := connect(t, ctx, a.addr, "", seal.NewDeviceKey())
+	check.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:]})
+	check.wait("every change", func() bool { return len(check.recs) >= total })
+	check.mu.Lock()
+	defer check.mu.Unlock()
+	for s := uint64(1); s <= total; s++ {
+		if r, ok := check.recs[s]; !ok || r.DSeq != s {
+			t.Fatalf("record %d: %+v, want change %d", s, r, s)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for req, ack := range c.acks {
+		if d, ok := dseqOf[req]; ok && ack.Seq != d {
+			t.Fatalf("change %d acknowledged as %d", d, ack.Seq)
+		}
+	}
+}
