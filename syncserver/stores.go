@@ -6,7 +6,6 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"net/url"
 	"path/filepath"
 	"time"
 
@@ -39,8 +38,7 @@ func (p *place) check() error {
 	if p.store == "" {
 		return needData(p.data)
 	}
-	u, err := url.Parse(p.store)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+	if !relaystore.IsPostgresURL(p.store) {
 		return errors.New("--store takes a PostgreSQL URL such as postgres://relay@db.example.org/pairwise; leave it out to keep the data in --data")
 	}
 	return nil
@@ -51,10 +49,7 @@ func (p *place) redacted() string {
 	if p.store == "" {
 		return filepath.Join(p.data, "store")
 	}
-	if u, err := url.Parse(p.store); err == nil {
-		return u.Redacted()
-	}
-	return "postgres"
+	return relaystore.RedactURL(p.store)
 }
 
 // open opens the relay's store.
