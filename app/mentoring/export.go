@@ -89,6 +89,29 @@ func ExportMarkdown(w io.Writer, p *Pair) error {
 		}
 	}
 
+	var scheduled []Meeting
+	for _, m := range p.Meetings {
+		if !m.Cancelled && m.Checkin == "" {
+			scheduled = append(scheduled, m)
+		}
+	}
+	if len(scheduled) > 0 {
+		b.WriteString("\n## Scheduled check-ins\n\n")
+		for _, m := range scheduled {
+			fmt.Fprintf(&b, "- %s %s (%s UTC), %d min", m.Local, m.Zone, m.At.UTC().Format(WallLayout), m.Minutes)
+			if m.Channel != "" {
+				fmt.Fprintf(&b, ", %s", m.Channel)
+			}
+			if m.Link != "" {
+				fmt.Fprintf(&b, ", %s", m.Link)
+			}
+			if m.Agenda != "" {
+				fmt.Fprintf(&b, ": %s", oneLine(m.Agenda))
+			}
+			b.WriteString("\n")
+		}
+	}
+
 	b.WriteString("\n## Check-ins\n")
 	if len(p.Checkins) == 0 {
 		b.WriteString("\nNo check-ins yet.\n")

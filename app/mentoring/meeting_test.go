@@ -328,3 +328,18 @@ func TestCalendarFileHoldsTheMeetingAtItsInstant(t *testing.T) {
 		t.Errorf("cancelled: status %s", got)
 	}
 }
+
+func TestTheRecordListsScheduledMeetings(t *testing.T) {
+	ana, _ := lisbonNewYork(t)
+	id := schedule(ana, "2027-03-16 17:00", "Europe/Lisbon")
+	gone := schedule(ana, "2027-03-18 17:00", "Europe/Lisbon")
+	ana.do(func(p *Pair) (Edit, error) { return CancelMeeting(p, ana.me, gone, t0) })
+	var b bytes.Buffer
+	if err := ExportMarkdown(&b, ana.pair()); err != nil {
+		t.Fatal(err)
+	}
+	want := "- 2027-03-16 17:00 Europe/Lisbon (2027-03-16 17:00 UTC), 45 min, video, https://meet.jit.si/ana-ben: The move\n"
+	if !strings.Contains(b.String(), "## Scheduled check-ins\n\n"+want) || strings.Contains(b.String(), "2027-03-18") {
+		t.Errorf("meeting %s: the record says\n%s", id, b.String())
+	}
+}
