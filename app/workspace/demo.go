@@ -81,7 +81,9 @@ func SeedDemo(w *Workspace) (string, error) {
 	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
 		return mentoring.Join(p, mentoring.Member{ID: benID, Name: "Ben Okafor", Role: mentoring.Mentee, TimeZone: "Africa/Lagos"}, at(119))
 	}, 119)
-	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.SetHours(p, benID, "mon-fri 16:00-20:00") }, 119)
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.SetHours(p, benID, "mon-fri 16:00-20:00")
+	}, 119)
 	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.Sign(p, benID, at(118)) }, 118)
 	g1 := benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
 		return mentoring.AddGoal(p, benID, mentoring.GoalInput{Title: ptr("Lead my team's quarterly planning"), Status: ptr(mentoring.InProgress),
