@@ -198,7 +198,8 @@ func TestScheduleACheckinInBothZones(t *testing.T) {
 
 // TestOverviewJoinsTheNextMeeting: the overview shows the next meeting in
 // both members' time with each answer, and Join opens its link; a phone
-// number opens as tel:, and a meeting without a link has no Join.
+// number opens as tel:, and a meeting without a link has no Join. The
+// pair list shows when it is.
 func TestOverviewJoinsTheNextMeeting(t *testing.T) {
 	u, ws, a, pair := demoWindow(t)
 	ov := u.pv.overview
@@ -210,6 +211,9 @@ func TestOverviewJoinsTheNextMeeting(t *testing.T) {
 	test.Tap(button(t, ov, "Join"))
 	if len(a.opened) != 1 || a.opened[0] != "https://meet.jit.si/ana-ben-leadership" {
 		t.Errorf("Join opened %q", a.opened)
+	}
+	if line := u.pairLine(u.pairs[0]); !strings.Contains(line, "meeting Tue 17:00") {
+		t.Errorf("pair list: %q", line)
 	}
 
 	m := demoMeeting(t, ws, pair)

@@ -189,7 +189,12 @@ func (u *UI) pairLine(s workspace.Summary) string {
 		line = "with " + s.Partner
 	}
 	if p, err := u.ws.Pair(s.ID); err == nil {
-		if r := mentoring.RhythmOn(p, u.now()); r.State != mentoring.NoCadence {
+		// A scheduled meeting says more than the rhythm, which counts
+		// from it.
+		if m, ok := p.NextMeeting(u.now()); ok {
+			me, _ := u.ws.Me(s.ID)
+			line += " · meeting " + shortMeetingTime(m.At, u.now().In(mentoring.MemberZone(p, me, u.now().Location())))
+		} else if r := mentoring.RhythmOn(p, u.now()); r.State != mentoring.NoCadence {
 			line += " · " + r.String()
 		}
 	}
