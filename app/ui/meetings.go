@@ -93,31 +93,49 @@ func (v *pairView) joinButton(m mentoring.Meeting) *widget.Button {
 }
 
 // openLink opens a join link in the browser (or the phone app, for tel:).
+// Where the system cannot, the link is shown to copy.
 func (u *UI) openLink(link string) {
 	addr, err := url.Parse(link)
 	if err == nil {
 		err = u.app.OpenURL(addr)
 	}
-	if err != nil {
-		u.showError(fmt.Errorf("could not open %s: %w. Copy it into your browser instead", link, err))
+	if err == nil {
+		return
 	}
+	u.logf("ui: the system did not open a join link") // the link is the pair's: not logged
+	shown := widget.NewLabelWithStyle(link, fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	shown.Wrapping = fyne.TextWrapBreak
+	copyLink := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() {
+		u.app.Clipboard().SetContent(link)
+		u.saved.SetText("Link copied")
+	})
+	copyLink.Importance = widget.HighImportance
+	help := wrapLabel("This computer did not open the link. Copy it into your browser, or call the number from your phone.")
+	d := dialog.NewCustom("Join the meeting", "Close", container.NewVBox(help, shown, container.NewCenter(copyLink)), u.win)
+	d.Resize(fyne.NewSize(520, 240))
+	d.Show()
 }
 
-// meetingRow is one listed meeting with what can be done to it now.
+// meetingRow is one listed meeting with what can be done to it now: its
+// time and buttons on one line, the details in small print below, so a
+// few meetings leave room for the check-in log.
 func (v *pairView) meetingRow(m mentoring.Meeting) fyne.CanvasObject {
 	now := v.u.now()
-	times := wrapLabel(v.meetingTimes(m))
+	times := truncLabel(v.meetingTimes(m))
 	times.TextStyle.Bold = true
-	details := wrapLabel(v.meetingDetails(m))
+	details := v.meetingDetails(m)
+	if m.Agenda != "" {
+		details += " · Agenda: " + strings.ReplaceAll(m.Agenda, "\n", " ")
+	}
 	buttons := container.NewHBox()
 	ended := !now.Before(m.End())
 	if ended {
-		details.SetText("Took place: log what you discussed, or say it did not happen.")
+		details = "Took place: log what you discussed, or say it did not happen."
 	} else if join := v.joinButton(m); join != nil {
 		buttons.Add(join)
 	}
 	if !now.Before(m.At) {
-		log := widget.NewButtonWithIcon("Log this check-in", theme.DocumentCreateIcon(), func() { v.logMeeting(m) })
+		log := widget.NewButton("Log this check-in", func() { v.logMeeting(m) })
 		if ended {
 			log.Importance = widget.HighImportance
 		}
@@ -126,8 +144,8 @@ func (v *pairView) meetingRow(m mentoring.Meeting) fyne.CanvasObject {
 	if ended {
 		buttons.Add(widget.NewButton("Did not take place", func() { v.cancelMeeting(m) }))
 	} else if now.Before(m.At) {
-		going := widget.NewButtonWithIcon("I'll be there", theme.ConfirmIcon(), func() { v.attend(m, true) })
-		notGoing := widget.NewButtonWithIcon("Can't make it", theme.CancelIcon(), func() { v.attend(m, false) })
+		going := widget.NewButton("I'll be there", func() { v.attend(m, true) })
+		notGoing := widget.NewButton("Can't make it", func() { v.attend(m, false) })
 		switch m.Attendance[v.me] {
 		case mentoring.Going:
 			going.Importance = widget.SuccessImportance
@@ -136,15 +154,12 @@ func (v *pairView) meetingRow(m mentoring.Meeting) fyne.CanvasObject {
 		}
 		buttons.Add(going)
 		buttons.Add(notGoing)
-		buttons.Add(widget.NewButtonWithIcon("Move", theme.HistoryIcon(), func() { v.rescheduleDialog(m) }))
-		buttons.Add(widget.NewButtonWithIcon("Cancel", theme.DeleteIcon(), func() { v.cancelMeeting(m) }))
+		buttons.Add(widget.NewButton("Move", func() { v.rescheduleDialog(m) }))
+		buttons.Add(widget.NewButton("Cancel", func() { v.cancelMeeting(m) }))
 	}
-	box := container.NewVBox(times, details)
-	if m.Agenda != "" && !ended {
-		box.Add(truncLabel("Agenda: " + strings.ReplaceAll(m.Agenda, "\n", " ")))
-	}
-	box.Add(buttons)
-	return box
+	small := truncLabel(details)
+	small.SizeName = theme.SizeNameCaptionText
+	return container.NewVBox(container.NewBorder(nil, nil, nil, buttons, times), small)
 }
 
 // meetingsSection lists the scheduled check-ins above the check-in log.
@@ -211,7 +226,7 @@ func (v *pairView) attend(m mentoring.Meeting, going bool) {
 
 // cancelMeeting asks, then cancels the meeting for both members.
 func (v *pairView) cancelMeeting(m mentoring.Meeting) {
-	title, msg, yes := "Cancel the check-in", "Cancel the check-in of "+v.meetingTimes(m)+"? Your partner sees it cancelled, and calendars you exported it to drop it when you export again.", "Cancel it"
+	title, msg, yes := "Cancel the check-in", "Cancel the check-in of "+v.meetingTimes(m)+"? It is cancelled for both of you. If you added it to your calendar, Add to calendar again and the calendar drops it.", "Cancel it"
 	if !v.u.now().Before(m.End()) {
 		title, msg, yes = "Did not take place", "Mark the check-in of "+v.meetingTimes(m)+" as not held? It is then cancelled for both of you.", "Mark as not held"
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,11 +19,12 @@ import (
 type linkApp struct {
 	fyne.App
 	opened []string
+	fail   error // what OpenURL returns, as on a system with no browser set up
 }
 
 func (a *linkApp) OpenURL(u *url.URL) error {
 	a.opened = append(a.opened, u.String())
-	return nil
+	return a.fail
 }
 
 // demoWindow opens the window on the demo pair: Ana (this member) in
@@ -212,6 +214,18 @@ func TestOverviewJoinsTheNextMeeting(t *testing.T) {
 	if len(a.opened) != 1 || a.opened[0] != "https://meet.jit.si/ana-ben-leadership" {
 		t.Errorf("Join opened %q", a.opened)
 	}
+	// Where the system opens no browser, the link is there to copy.
+	a.fail = errors.New(`exec: "xdg-open": executable file not found in $PATH`)
+	test.Tap(button(t, ov, "Join"))
+	dlg := topOverlay(t, u)
+	if text := strings.Join(labels(dlg), " "); strings.Contains(text, "xdg-open") || !strings.Contains(text, "https://meet.jit.si/ana-ben-leadership") {
+		t.Errorf("the dialog after Join failed: %q", text)
+	}
+	test.Tap(button(t, dlg, "Copy link"))
+	if got := a.Clipboard().Content(); got != "https://meet.jit.si/ana-ben-leadership" {
+		t.Errorf("Copy link copied %q", got)
+	}
+	a.fail = nil
 	if line := u.pairLine(u.pairs[0]); !strings.Contains(line, "meeting Tue 17:00") {
 		t.Errorf("pair list: %q", line)
 	}
@@ -321,20 +335,26 @@ func TestAnswerMoveAndCancelAMeeting(t *testing.T) {
 		t.Errorf("answers: %q", labels(section))
 	}
 
+	// Move shows the meeting's time to change, and the rest as it is.
 	test.Tap(button(t, section, "Move"))
-	f := scheduleDialogFields(t, u)
-	if got := f.dayOf() + " " + f.clock.Text + " " + f.zone.Text; got != "2026-11-24 17:00 Europe/Lisbon" {
+	dlg := topOverlay(t, u)
+	dates, clocks := all[*widget.DateEntry](dlg), all[*widget.SelectEntry](dlg)
+	if len(dates) != 1 || len(clocks) != 2 || len(all[*widget.Entry](dlg)) != 0 {
+		t.Fatalf("the Move dialog has %d date entries, %d select entries and %d other entries; want 1, 2, 0",
+			len(dates), len(clocks), len(all[*widget.Entry](dlg)))
+	}
+	if got := dates[0].Date.Format(mentoring.DateLayout) + " " + clocks[0].Text + " " + clocks[1].Text; got != "2026-11-24 17:00 Europe/Lisbon" {
 		t.Errorf("Move starts at %q", got)
 	}
-	if !f.link.Disabled() || f.link.Text != m.Link {
-		t.Errorf("link in Move: %q, disabled %v", f.link.Text, f.link.Disabled())
+	if !hasText(dlg, m.Link) || !hasText(dlg, m.Agenda) {
+		t.Errorf("the Move dialog does not show the link and agenda: %q", labels(dlg))
 	}
-	test.Tap(button(t, f.dlg, "Move it"))
-	if !hasText(f.dlg, "at that time already") {
-		t.Errorf("moving to the same time is not refused: %q", labels(f.dlg))
+	test.Tap(button(t, dlg, "Move it"))
+	if !hasText(dlg, "at that time already") {
+		t.Errorf("moving to the same time is not refused: %q", labels(dlg))
 	}
-	f.clock.SetText("18:15")
-	test.Tap(button(t, f.dlg, "Move it"))
+	clocks[0].SetText("18:15")
+	test.Tap(button(t, dlg, "Move it"))
 	p, _ = ws.Pair(pair)
 	if got, _ := p.Meeting(m.ID); got.Local != "2026-11-24 18:15" || got.Sequence != 1 || !got.At.Equal(time.Date(2026, 11, 24, 18, 15, 0, 0, time.UTC)) {
 		t.Errorf("after Move: %s, sequence %d, at %v", got.Local, got.Sequence, got.At)

@@ -62,11 +62,7 @@ func (v *pairView) rescheduleDialog(m mentoring.Meeting) { newScheduleForm(v, &m
 func newScheduleForm(v *pairView, moving *mentoring.Meeting) *scheduleForm {
 	f := &scheduleForm{v: v, moving: moving, errs: newFormError()}
 	f.date = widget.NewDateEntry()
-	times := make([]string, 0, 96)
-	for m := 0; m < 24*60; m += 15 {
-		times = append(times, fmt.Sprintf("%02d:%02d", m/60, m%60))
-	}
-	f.clock = widget.NewSelectEntry(times)
+	f.clock = widget.NewSelectEntry(nil)
 	f.clock.SetPlaceHolder("HH:MM")
 	f.zone = widget.NewSelectEntry(f.zoneChoices())
 	f.zone.SetPlaceHolder("e.g. Europe/Lisbon")
@@ -77,7 +73,7 @@ func newScheduleForm(v *pairView, moving *mentoring.Meeting) *scheduleForm {
 	f.length = widget.NewSelect(labels, nil)
 	f.channel = widget.NewSelect(mentoring.Channels, nil)
 	f.link = widget.NewEntry()
-	f.link.SetPlaceHolder("https://… (Zoom, Teams, Meet, Jitsi) or a phone number")
+	f.link.SetPlaceHolder("https://… or a phone number")
 	f.agenda = widget.NewMultiLineEntry()
 	f.agenda.Wrapping = fyne.TextWrapWord
 	f.agenda.SetPlaceHolder("What you want to talk about")
@@ -113,12 +109,29 @@ func newScheduleForm(v *pairView, moving *mentoring.Meeting) *scheduleForm {
 	}
 	f.fill()
 	f.date.OnChanged = func(*time.Time) { f.update() }
-	f.clock.OnChanged = func(string) { f.update() }
+	f.clock.OnChanged = func(string) { f.offerTimes(); f.update() }
 	f.zone.OnChanged = func(string) { f.update() }
 	f.length.OnChanged = func(string) { f.findSlots(); f.update() }
+	f.offerTimes()
 	f.findSlots()
 	f.update()
 	return f
+}
+
+// offerTimes lists the quarter hours around the chosen time: the whole
+// day's 96 would fill the screen and open at midnight. Another time is
+// typed, or reached a step at a time.
+func (f *scheduleForm) offerTimes() {
+	t, err := time.Parse("15:04", strings.TrimSpace(f.clock.Text))
+	if err != nil {
+		t = time.Date(0, 1, 1, 9, 0, 0, 0, time.UTC)
+	}
+	from := t.Truncate(15 * time.Minute).Add(-90 * time.Minute)
+	var times []string
+	for i := 0; i <= 12; i++ {
+		times = append(times, from.Add(time.Duration(i)*15*time.Minute).Format("15:04"))
+	}
+	f.clock.SetOptions(times)
 }
 
 // loc is the viewer's zone when the agreement gives none.
@@ -157,14 +170,6 @@ func (f *scheduleForm) fill() {
 		f.clock.SetText(clock)
 		f.zone.SetText(m.Zone)
 		f.setLength(m.Minutes)
-		f.channel.SetSelected(m.Channel)
-		f.link.SetText(m.Link)
-		f.agenda.SetText(m.Agenda)
-		// Moving changes the time only: the rest stays as it was set.
-		f.length.Disable()
-		f.channel.Disable()
-		f.link.Disable()
-		f.agenda.Disable()
 		return
 	}
 	f.setLength(mentoring.DefaultMeetingMinutes)
@@ -291,20 +296,24 @@ func (f *scheduleForm) show() {
 	if f.moving != nil {
 		title, action = "Move the check-in", "Move it"
 	}
+	var length, channel, link, agenda fyne.CanvasObject = f.length, f.channel, f.link, f.agenda
+	if m := f.moving; m != nil {
+		// Moving changes the time only: the rest is shown as it was set.
+		length, channel, link, agenda = widget.NewLabel(f.length.Selected), widget.NewLabel(orNone(m.Channel)), truncLabel(orNone(m.Link)), wrapLabel(orNone(m.Agenda))
+	}
 	form := widget.NewForm(
 		widget.NewFormItem("Date", f.date),
 		widget.NewFormItem("Time", f.clock),
 		widget.NewFormItem("Time zone", f.zone),
-		widget.NewFormItem("Length", f.length),
+		widget.NewFormItem("Length", length),
+		widget.NewFormItem("", container.NewVBox(f.when, f.warn)),
+		widget.NewFormItem("Channel", channel),
+		widget.NewFormItem("Link", link),
+		widget.NewFormItem("Agenda", agenda),
 	)
-	details := widget.NewForm(
-		widget.NewFormItem("Channel", f.channel),
-		widget.NewFormItem("Link", f.link),
-		widget.NewFormItem("Agenda", f.agenda),
-	)
-	left := container.NewVBox(form, f.when, f.warn, details)
+	left := container.NewVBox(form)
 	if f.moving != nil {
-		left.Add(wrapLabel("Moving changes the time only: the channel, link and agenda stay as they are."))
+		left.Add(wrapLabel("Moving changes the time only: the length, channel, link and agenda stay as they are."))
 	}
 	left.Add(f.errs.label)
 	find := widget.NewLabelWithStyle("Find a time", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -317,6 +326,13 @@ func (f *scheduleForm) show() {
 	f.dlg.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", func() { f.dlg.Hide() }), ok})
 	f.dlg.Resize(fyne.NewSize(960, 600))
 	f.dlg.Show()
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "none"
+	}
+	return s
 }
 
 // submit schedules or moves the meeting; a refusal is said in the dialog,
