@@ -160,7 +160,7 @@ func (f *scheduleForm) zoneChoices() []string {
 }
 
 // fill puts the meeting being moved in the fields, or for a new one the
-// first time inside both members' hours, else this hour tomorrow.
+// first time inside both members' hours, else tomorrow at the next hour.
 func (f *scheduleForm) fill() {
 	if m := f.moving; m != nil {
 		day, clock, _ := strings.Cut(m.Local, " ")
@@ -175,7 +175,8 @@ func (f *scheduleForm) fill() {
 	f.setLength(mentoring.DefaultMeetingMinutes)
 	f.channel.SetSelected("video")
 	loc := mentoring.MemberZone(f.v.p, f.v.me, f.loc())
-	start := f.v.u.now().In(loc).Add(24 * time.Hour).Truncate(time.Hour).Add(time.Hour)
+	now := f.v.u.now().In(loc)
+	start := time.Date(now.Year(), now.Month(), now.Day()+1, now.Hour()+1, 0, 0, 0, loc)
 	if res, err := mentoring.FindSlots(f.v.p, f.v.u.now(), slotDays, time.Duration(f.minutes())*time.Minute, 1); err == nil && len(res.Found) > 0 {
 		start = res.Found[0].Start
 	}
@@ -259,7 +260,9 @@ func (f *scheduleForm) update() {
 	_, _, start, err := f.input()
 	f.warn.Hide()
 	if err != nil {
-		f.when.SetText(explain(err))
+		f.when.SetText("")
+		f.warn.SetText(explain(err))
+		f.warn.Show()
 		return
 	}
 	mins := f.minutes()
