@@ -53,13 +53,13 @@ func (v *pairView) meetingTimes(m mentoring.Meeting) string {
 }
 
 // meetingDetails is the channel, the length and each member's answer:
-// "video · 45 min · you'll be there · Ben Okafor has not answered".
+// "video · 45 minutes · you'll be there · Ben Okafor has not answered".
 func (v *pairView) meetingDetails(m mentoring.Meeting) string {
 	parts := []string{}
 	if m.Channel != "" {
 		parts = append(parts, m.Channel)
 	}
-	parts = append(parts, fmt.Sprintf("%d min", m.Minutes))
+	parts = append(parts, lengthLabel(time.Duration(m.Minutes)*time.Minute))
 	for _, mem := range v.p.Members {
 		who, will, cant := mem.Name, " will be there", " can't make it"
 		if mem.ID == v.me {

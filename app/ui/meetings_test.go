@@ -128,7 +128,7 @@ func TestScheduleACheckinInBothZones(t *testing.T) {
 	if got := f.dayOf() + " " + f.clock.Text + " " + f.zone.Text; got != "2026-11-23 16:00 Europe/Lisbon" {
 		t.Errorf("the dialog starts at %q, want the first shared slot, 2026-11-23 16:00 Europe/Lisbon", got)
 	}
-	if f.length.Selected != "45 min" || f.channel.Selected != "video" {
+	if f.length.Selected != "45 minutes" || f.channel.Selected != "video" {
 		t.Errorf("defaults: length %q, channel %q", f.length.Selected, f.channel.Selected)
 	}
 	if !hasText(f.dlg, "Mon 23 Nov 16:00–16:45 your time · 17:00–17:45 Ben Okafor's") {
@@ -205,7 +205,7 @@ func TestScheduleACheckinInBothZones(t *testing.T) {
 func TestOverviewJoinsTheNextMeeting(t *testing.T) {
 	u, ws, a, pair := demoWindow(t)
 	ov := u.pv.overview
-	for _, want := range []string{"Tue 24 Nov 17:00 your time · 18:00 Ben Okafor's", "video · 45 min · you'll be there · Ben Okafor will be there"} {
+	for _, want := range []string{"Tue 24 Nov 17:00 your time · 18:00 Ben Okafor's", "video · 45 minutes · you'll be there · Ben Okafor will be there"} {
 		if !hasText(ov, want) {
 			t.Errorf("overview lacks %q: %q", want, labels(ov))
 		}

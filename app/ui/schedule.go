@@ -14,20 +14,12 @@ import (
 	"pairwise/app/mentoring"
 )
 
-// meetingLengths are the lengths the Schedule dialog offers.
+// meetingLengths are the lengths the Schedule dialog offers, named as the
+// cohort event dialog names them.
 var meetingLengths = []struct {
 	label   string
 	minutes int
-}{{"15 min", 15}, {"30 min", 30}, {"45 min", 45}, {"1 hour", 60}, {"1 h 30 min", 90}, {"2 hours", 120}}
-
-// commonZones are offered beside the members' own zones; any IANA name
-// can be typed.
-var commonZones = []string{
-	"UTC", "Europe/London", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Athens",
-	"Africa/Lagos", "Africa/Nairobi", "Africa/Johannesburg", "Asia/Dubai", "Asia/Kolkata",
-	"Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
-	"America/Sao_Paulo", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-}
+}{{"15 minutes", 15}, {"30 minutes", 30}, {"45 minutes", 45}, {"1 hour", 60}, {"1½ hours", 90}, {"2 hours", 120}}
 
 // slotDays is how far ahead "Find a time" looks.
 const slotDays = 14
@@ -192,7 +184,7 @@ func (f *scheduleForm) setLength(minutes int) {
 			return
 		}
 	}
-	label := fmt.Sprintf("%d min", minutes)
+	label := lengthLabel(time.Duration(minutes) * time.Minute)
 	f.length.Options = append(f.length.Options, label)
 	f.length.SetSelected(label)
 }
@@ -205,7 +197,7 @@ func (f *scheduleForm) minutes() int {
 		}
 	}
 	var n int
-	if _, err := fmt.Sscanf(f.length.Selected, "%d min", &n); err == nil {
+	if _, err := fmt.Sscanf(f.length.Selected, "%d minutes", &n); err == nil {
 		return n
 	}
 	return mentoring.DefaultMeetingMinutes
@@ -223,13 +215,13 @@ func (f *scheduleForm) use(start time.Time) {
 	day := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, time.UTC)
 	f.date.SetDate(&day)
 	f.clock.SetText(s.Format("15:04"))
-	f.zone.SetText(zoneName(loc))
+	f.zone.SetText(locName(loc))
 	f.update()
 }
 
-// zoneName is the IANA name of loc; "Local" (no name known) is this
+// locName is the IANA name of loc; "Local" (no name known) is this
 // machine's zone by name.
-func zoneName(loc *time.Location) string {
+func locName(loc *time.Location) string {
 	if n := loc.String(); n != "Local" && n != "" {
 		return n
 	}
@@ -238,7 +230,11 @@ func zoneName(loc *time.Location) string {
 
 // input reads the fields: the wall time, its zone and the length.
 func (f *scheduleForm) input() (at, zone string, instant time.Time, err error) {
-	if f.date.Date == nil || (f.date.Validator != nil && f.date.Validator(f.date.Text) != nil) {
+	day, err := pickedDate(f.date)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	if day == "" {
 		return "", "", time.Time{}, mentoring.Invalidf("pick the day from the calendar beside Date")
 	}
 	clock, err := time.Parse("15:04", strings.TrimSpace(f.clock.Text))
@@ -249,7 +245,7 @@ func (f *scheduleForm) input() (at, zone string, instant time.Time, err error) {
 	if _, err := mentoring.LoadZone(zone); err != nil {
 		return "", "", time.Time{}, err
 	}
-	at = f.date.Date.Format(mentoring.DateLayout) + " " + clock.Format("15:04")
+	at = day + " " + clock.Format("15:04")
 	instant, err = mentoring.ParseWallTime(at, zone)
 	return at, zone, instant, err
 }
