@@ -185,32 +185,34 @@ func (v *pairView) meetingsSection(box *fyne.Container) {
 	box.Refresh()
 }
 
-// nextMeeting is the overview's part of the "Next check-in" card: the
-// next meeting with its Join button, and a meeting to log.
+// nextMeeting is the overview's part of the "Next check-in" card: a
+// meeting that took place, to log, and the next meeting with its Join
+// button.
 func (v *pairView) nextMeeting() fyne.CanvasObject {
 	now := v.u.now()
 	box := container.NewVBox()
-	schedule := widget.NewButtonWithIcon("Schedule a check-in", theme.CalendarIcon(), v.scheduleDialog)
+	buttons := container.NewHBox()
+	next, hasNext := v.p.NextMeeting(now)
 	if m, ok := toLog(v.p, now); ok {
-		box.Add(wrapLabel("The check-in of " + v.meetingTimes(m) + " took place: log what you discussed."))
+		box.Add(wrapLabel("Your check-in took place (" + v.meetingTimes(m) + "): log what you discussed."))
 		log := widget.NewButtonWithIcon("Log this check-in", theme.DocumentCreateIcon(), func() { v.logMeeting(m) })
 		log.Importance = widget.HighImportance
-		box.Add(container.NewHBox(log))
+		if hasNext { // under its own sentence; the next meeting's buttons go under that
+			box.Add(container.NewHBox(log))
+		} else {
+			buttons.Add(log)
+		}
 	}
-	m, ok := v.p.NextMeeting(now)
-	if !ok {
-		box.Add(container.NewHBox(schedule))
-		return box
+	if hasNext {
+		times := wrapLabel(v.meetingTimes(next))
+		times.TextStyle.Bold = true
+		box.Add(times)
+		box.Add(wrapLabel(v.meetingDetails(next)))
+		if join := v.joinButton(next); join != nil {
+			buttons.Add(join)
+		}
 	}
-	times := wrapLabel(v.meetingTimes(m))
-	times.TextStyle.Bold = true
-	box.Add(times)
-	box.Add(wrapLabel(v.meetingDetails(m)))
-	buttons := container.NewHBox()
-	if join := v.joinButton(m); join != nil {
-		buttons.Add(join)
-	}
-	buttons.Add(schedule)
+	buttons.Add(widget.NewButtonWithIcon("Schedule a check-in", theme.CalendarIcon(), v.scheduleDialog))
 	box.Add(buttons)
 	return box
 }

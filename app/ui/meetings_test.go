@@ -275,7 +275,7 @@ func TestLogAPassedMeetingPrefilled(t *testing.T) {
 	m := demoMeeting(t, ws, pair)
 	setNow(u, ws, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	u.open(pair)
-	if !hasText(u.pv.overview, "took place: log what you discussed") {
+	if !hasText(u.pv.overview, "Your check-in took place (Tue 24 Nov 17:00 your time · 18:00 Ben Okafor's): log what you discussed.") {
 		t.Errorf("the overview does not offer to log it: %q", labels(u.pv.overview))
 	}
 	u.pv.tabs.SelectIndex(tabCheckins)
