@@ -34,6 +34,7 @@ type checkinsView struct {
 	feedback      *fyne.Container
 	rating        *widget.Select
 	comment       *widget.Entry
+	meetings      *fyne.Container // the scheduled check-ins, above the log
 }
 
 var ratingNames = []string{"1 — poor", "2 — so-so", "3 — fine", "4 — good", "5 — excellent"}
@@ -86,7 +87,8 @@ func newCheckinsView(v *pairView) *checkinsView {
 	add := widget.NewButtonWithIcon("New check-in", theme.ContentAddIcon(), c.add)
 	split := container.NewHSplit(container.NewBorder(nil, add, nil, nil, c.list), container.NewStack(container.NewVScroll(container.NewPadded(c.detail)), c.empty))
 	split.Offset = 0.33
-	c.content = split
+	c.meetings = container.NewVBox()
+	c.content = container.NewBorder(container.NewVBox(container.NewPadded(c.meetings), widget.NewSeparator()), nil, nil, nil, split)
 	return c
 }
 
@@ -112,6 +114,7 @@ func (c *checkinsView) refresh() {
 		c.order[len(all)-1-i] = ci
 	}
 	c.list.Refresh()
+	c.v.meetingsSection(c.meetings)
 	ci, ok := c.v.p.Checkin(c.sel)
 	if !ok && len(c.order) > 0 {
 		c.sel, c.dirty = c.order[0].ID, false
@@ -228,13 +231,23 @@ func (c *checkinsView) rate() {
 
 // add opens the new check-in form, with today's date filled in.
 func (c *checkinsView) add() {
+	c.addFrom("New check-in", mentoring.CheckinInput{Date: c.v.u.now().Format(mentoring.DateLayout), Channel: "video"})
+}
+
+// addFrom opens the check-in form filled in from prefill; a check-in
+// logged from a scheduled meeting (prefill.Meeting) is linked to it.
+func (c *checkinsView) addFrom(title string, prefill mentoring.CheckinInput) {
 	date := widget.NewEntry()
-	date.SetText(c.v.u.now().Format(mentoring.DateLayout))
+	date.SetText(prefill.Date)
 	channel := widget.NewSelect(mentoring.Channels, nil)
-	channel.SetSelected("video")
+	channel.SetSelected(prefill.Channel)
 	minutes := widget.NewEntry()
 	minutes.SetPlaceHolder("45")
+	if prefill.Minutes > 0 {
+		minutes.SetText(strconv.Itoa(prefill.Minutes))
+	}
 	agenda := widget.NewMultiLineEntry()
+	agenda.SetText(prefill.Agenda)
 	notes := widget.NewMultiLineEntry()
 	notes.SetMinRowsVisible(5)
 	actions := widget.NewMultiLineEntry()
@@ -243,7 +256,7 @@ func (c *checkinsView) add() {
 		widget.NewFormItem("Date", date), widget.NewFormItem("Channel", channel), widget.NewFormItem("Minutes", minutes),
 		widget.NewFormItem("Agenda", agenda), widget.NewFormItem("Notes", notes), widget.NewFormItem("Action items", actions),
 	}
-	d := dialog.NewForm("New check-in", "Log it", "Cancel", items, func(ok bool) {
+	d := dialog.NewForm(title, "Log it", "Cancel", items, func(ok bool) {
 		if !ok {
 			return
 		}
@@ -255,7 +268,7 @@ func (c *checkinsView) add() {
 				return
 			}
 		}
-		in := mentoring.CheckinInput{Date: date.Text, Channel: channel.Selected, Minutes: mins, Agenda: agenda.Text, Notes: notes.Text}
+		in := mentoring.CheckinInput{Date: date.Text, Channel: channel.Selected, Minutes: mins, Agenda: agenda.Text, Notes: notes.Text, Meeting: prefill.Meeting}
 		id, done := c.v.u.edit(func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 			for _, line := range strings.Split(actions.Text, "\n") {
 				if strings.TrimSpace(line) != "" {
@@ -267,6 +280,7 @@ func (c *checkinsView) add() {
 		if done {
 			c.sel, c.dirty = id, false
 			c.v.refresh()
+			c.v.tabs.SelectIndex(tabCheckins)
 		}
 	}, c.v.u.win)
 	d.Resize(fyne.NewSize(560, 520))

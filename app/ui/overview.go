@@ -32,6 +32,7 @@ func (v *pairView) buildOverview() {
 	}
 	calendar := widget.NewButtonWithIcon("Add to calendar", theme.CalendarIcon(), func() { v.u.exportAs(v.id, "ics") })
 	next := widget.NewCard("Next check-in", "", container.NewVBox(
+		v.nextMeeting(),
 		container.NewBorder(nil, nil, widget.NewIcon(icon), nil, wrapLabel(rhythm)),
 		container.NewHBox(calendar, v.reminders())))
 

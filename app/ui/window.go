@@ -189,7 +189,12 @@ func (u *UI) pairLine(s workspace.Summary) string {
 		line = "with " + s.Partner
 	}
 	if p, err := u.ws.Pair(s.ID); err == nil {
-		if r := mentoring.RhythmOn(p, u.now()); r.State != mentoring.NoCadence {
+		// A scheduled meeting says more than the rhythm, which counts
+		// from it.
+		if m, ok := p.NextMeeting(u.now()); ok {
+			me, _ := u.ws.Me(s.ID)
+			line += " · meeting " + shortMeetingTime(m.At, u.now().In(mentoring.MemberZone(p, me, u.now().Location())))
+		} else if r := mentoring.RhythmOn(p, u.now()); r.State != mentoring.NoCadence {
 			line += " · " + r.String()
 		}
 	}
@@ -336,15 +341,24 @@ func (u *UI) showStatus(s syncclient.Status) {
 // view, once it has updated its own state (cleared a form, selected what
 // the edit created).
 func (u *UI) edit(build workspace.Editor) (string, bool) {
-	u.editing = true
-	id, err := u.ws.Edit(u.current, build)
-	u.editing = false
+	id, err := u.tryEdit(build)
 	if err != nil {
 		u.showError(err)
 		return "", false
 	}
-	u.saved.SetText("Saved " + u.now().Format("15:04:05"))
 	return id, true
+}
+
+// tryEdit is edit for a dialog that says a refusal itself.
+func (u *UI) tryEdit(build workspace.Editor) (string, error) {
+	u.editing = true
+	id, err := u.ws.Edit(u.current, build)
+	u.editing = false
+	if err != nil {
+		return "", err
+	}
+	u.saved.SetText("Saved " + u.now().Format("15:04:05"))
+	return id, nil
 }
 
 // showError says err in a dialog, in the window's words (explain).

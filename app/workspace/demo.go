@@ -42,6 +42,9 @@ func SeedDemo(w *Workspace) (string, error) {
 	ana(120, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 		return mentoring.SetTimeZone(p, me, "Europe/Lisbon")
 	})
+	ana(120, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SetHours(p, me, "mon-fri 16:00-19:00")
+	})
 	ana(120, func(p *mentoring.Pair, _ string) (mentoring.Edit, error) {
 		return mentoring.SetAgreement(p, mentoring.AgreementInput{
 			CadenceDays: ptr(14), Start: ptr(date(120)), End: ptr(date(-245)), Review: ptr(date(-60)),
@@ -77,6 +80,9 @@ func SeedDemo(w *Workspace) (string, error) {
 	benID := ben.Actor()
 	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
 		return mentoring.Join(p, mentoring.Member{ID: benID, Name: "Ben Okafor", Role: mentoring.Mentee, TimeZone: "Africa/Lagos"}, at(119))
+	}, 119)
+	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.SetHours(p, benID, "mon-fri 16:00-20:00")
 	}, 119)
 	benDo(func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.Sign(p, benID, at(118)) }, 118)
 	g1 := benDo(func(p *mentoring.Pair) (mentoring.Edit, error) {
@@ -149,6 +155,14 @@ func SeedDemo(w *Workspace) (string, error) {
 		})
 		checkins = append(checkins, ci)
 	}
+	// Three days ago Ana scheduled the next check-in, inside both their
+	// hours: the first weekday at least two days ahead, 17:00 in Lisbon.
+	meeting := ana(3, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.ScheduleMeeting(p, me, mentoring.MeetingInput{
+			At: demoMeetingDay(now).Format(mentoring.DateLayout) + " 17:00", Zone: "Europe/Lisbon", Minutes: 45, Channel: "video",
+			Link: "https://meet.jit.si/ana-ben-leadership", Agenda: "How the planning dry run went; the facilitation checklist",
+		}, at(3))
+	})
 	if err != nil {
 		return "", fmt.Errorf("seed demo: %w", err)
 	}
@@ -165,6 +179,9 @@ func SeedDemo(w *Workspace) (string, error) {
 			return mentoring.Rate(p, ci, benID, 5-i%2, "Really useful, thank you.", at(days[i]-1))
 		}, at(days[i]-1))
 	}
+	replicaDo(ben2, &err, func(p *mentoring.Pair) (mentoring.Edit, error) {
+		return mentoring.SetAttendance(p, benID, meeting, true)
+	}, at(1))
 	// Ben's app synced this morning, with nothing new to say.
 	synced := now.Add(-3 * time.Hour)
 	replicaDo(ben2, &err, func(p *mentoring.Pair) (mentoring.Edit, error) { return mentoring.Presence(p, benID, synced) }, synced)
@@ -180,6 +197,20 @@ func SeedDemo(w *Workspace) (string, error) {
 	}
 	w.SettleReports() // the demo is whole, board included, when this returns
 	return id, nil
+}
+
+// demoMeetingDay is the day of the demo's scheduled check-in: the first
+// weekday at least two days after now, in Lisbon.
+func demoMeetingDay(now time.Time) time.Time {
+	lisbon, err := time.LoadLocation("Europe/Lisbon")
+	if err != nil {
+		lisbon = time.UTC
+	}
+	d := now.In(lisbon).AddDate(0, 0, 2)
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
 }
 
 // seedDemoCohort adds the cohort Ana coordinates, with the demo pair linked

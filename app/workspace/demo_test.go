@@ -31,8 +31,23 @@ func TestDemoIsALivingPair(t *testing.T) {
 			t.Errorf("%s: got %v, want signed", m.Name, st)
 		}
 	}
-	if r := mentoring.RhythmOn(p, time.Now()); r.State != mentoring.DueSoon {
-		t.Errorf("rhythm: got %v, want due soon", r)
+	// The next check-in is scheduled, with a link, inside both members'
+	// hours; Ben said he will be there, and the rhythm counts from it.
+	next, ok := p.NextMeeting(time.Now())
+	if !ok {
+		t.Fatal("the demo has no scheduled check-in")
+	}
+	if next.Zone != "Europe/Lisbon" || next.JoinURL() == "" || len(next.Attendance) != 2 {
+		t.Errorf("demo meeting: got zone %q, join %q, answers %v", next.Zone, next.JoinURL(), next.Attendance)
+	}
+	for _, m := range p.Members {
+		if warn, outside := mentoring.OutsidePartnerHours(p, m.ID, next.At, next.Minutes); outside {
+			t.Errorf("the demo meeting is outside someone's hours: %s", warn)
+		}
+	}
+	r := mentoring.RhythmOn(p, time.Now())
+	if day := next.At.Local().Format(mentoring.DateLayout); r.Next != day || (r.State != mentoring.DueSoon && r.State != mentoring.OnTrack) {
+		t.Errorf("rhythm: got %v, want next on %s, due soon or on track", r, day)
 	}
 	h, err := w.History(id)
 	if err != nil {
