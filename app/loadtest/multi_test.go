@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +28,11 @@ func TestW2TwoRelays(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the relay and PostgreSQL")
 	}
+	store := pgtest.Start(t)
 	cfg := config{
 		workloads: []string{"w2"},
 		scratch:   t.TempDir(),
-		store:     pgtest.Start(t),
+		store:     store,
 		relays:    2,
 		w2:        w2Config{Docs: 4, Warmup: 1, Edits: 3, Interval: 20 * time.Millisecond, Batch: 2, Idle: 100 * time.Millisecond},
 	}
@@ -70,6 +73,16 @@ func TestW2TwoRelays(t *testing.T) {
 	}
 	if !strings.Contains(printed.String(), "every edit crosses instances") {
 		t.Error("the notes do not say how the clients were spread over the instances")
+	}
+
+	// A database the user gave is left as it was: the run's token revoked,
+	// its pairs deleted.
+	bin := filepath.Join(cfg.scratch, "pairwise-relay")
+	if out, err := exec.Command(bin, "doc", "list", "--store", store).CombinedOutput(); err != nil || !strings.Contains(string(out), "No documents") {
+		t.Errorf("doc list after the run (%v):\n%s\nwant no documents left", err, out)
+	}
+	if out, err := exec.Command(bin, "token", "list", "--store", store).CombinedOutput(); err != nil || strings.Contains(string(out), "live") {
+		t.Errorf("token list after the run (%v):\n%s\nwant the run's token revoked", err, out)
 	}
 
 	line := checkJSON(t, printed.String(), cfg.workloads)[0]
