@@ -16,9 +16,12 @@ import (
 type env struct {
 	bin      string
 	root     string
-	clients  string // where client data folders go; "" = under root
-	memory   bool   // client stores in memory (W2; see clientStores)
-	relayCPU int    // CPU the relay is pinned to; -1 = not pinned
+	clients  string   // where client data folders go; "" = under root
+	memory   bool     // client stores in memory (W2; see clientStores)
+	relayCPU int      // CPU the relay is pinned to; -1 = not pinned
+	store    string   // the relays' PostgreSQL database; "" = each relay's own Badger folder
+	relays   int      // W2's relay instances (several only on a store)
+	tokens   []string // tokens issued in store, revoked with their pairs at the end (see purgeTokens)
 	logf     func(string, ...any)
 	out      io.Writer
 }
@@ -45,19 +48,22 @@ func (e *env) clientDir(parts ...string) (string, error) {
 	return d, os.MkdirAll(d, 0o700)
 }
 
-// relay starts a fresh relay with its own data folder for one workload.
+// relay starts a fresh relay for one workload, with its own data folder
+// or on the store.
 func (e *env) relay(ctx context.Context, name string) (*relayProc, error) {
-	d, err := e.dir(name, "relay")
+	f, err := e.fleet(ctx, name, 1)
 	if err != nil {
 		return nil, err
 	}
-	r, err := startRelay(ctx, e.bin, d, e.relayCPU)
-	if err != nil {
-		return nil, err
+	return f[0], nil
+}
+
+// relayData says where the relay keeps its data, for the notes.
+func (e *env) relayData() string {
+	if e.store != "" {
+		return "the relays' data is in the PostgreSQL database, durable"
 	}
-	// The anchors read the idle server 300 ms after start; so do we.
-	time.Sleep(300 * time.Millisecond)
-	return r, nil
+	return "the relay's data folder is on disk and durable"
 }
 
 // waitFor polls cond until it holds, ctx ends, or limit passes.

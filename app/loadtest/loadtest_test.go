@@ -36,7 +36,11 @@ func TestSmoke(t *testing.T) {
 	cfg.json = true
 	var printed bytes.Buffer
 	finish(io.MultiWriter(&printed, out), cfg, rep)
-	checkJSON(t, printed.String(), cfg.workloads)
+	for _, line := range checkJSON(t, printed.String(), cfg.workloads) {
+		if line["relays"] != 1.0 || line["store"] != "badger" {
+			t.Errorf("%s: relays %v, store %v; want 1 and badger", line["workload"], line["relays"], line["store"])
+		}
+	}
 
 	for _, want := range []struct{ workload, figure string }{
 		{"W1 pair", "latency p50"},
@@ -77,9 +81,10 @@ var jsonKeys = map[string]map[string]bool{
 }
 
 // checkJSON checks that the output ends with one JSON object per workload,
-// in the order they ran, each with its keys.
-func checkJSON(t *testing.T, out string, workloads []string) {
+// in the order they ran, each with its keys, and returns them.
+func checkJSON(t *testing.T, out string, workloads []string) []map[string]any {
 	t.Helper()
+	var objs []map[string]any
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) < len(workloads) {
 		t.Fatalf("%d lines of output, want at least %d", len(lines), len(workloads))
@@ -93,6 +98,7 @@ func checkJSON(t *testing.T, out string, workloads []string) {
 			t.Errorf("line %q is not a JSON object: %v", line, err)
 			continue
 		}
+		objs = append(objs, got)
 		wl := workloads[i]
 		if got["workload"] != wl {
 			t.Errorf("JSON line %d is workload %v, want %s", i, got["workload"], wl)
@@ -107,6 +113,7 @@ func checkJSON(t *testing.T, out string, workloads []string) {
 			}
 		}
 	}
+	return objs
 }
 
 // TestPrintJSON checks the exact lines -json prints: the workload first,
@@ -120,13 +127,15 @@ func TestPrintJSON(t *testing.T) {
 	rep.setMs("w1", keyP50, 1600*time.Microsecond)
 	rep.set("idle", keyPerConn, 11.75)
 	rep.setMiB("idle", keyPeakRSS, 50<<20)
+	rep.setWord("idle", keyStore, "postgres")
+	rep.set("idle", keyRelays, 1)
 	var b bytes.Buffer
 	if err := rep.printJSON(&b); err != nil {
 		t.Fatal(err)
 	}
 	want := `{"workload":"w1","p50_ms":1.6,"p95_ms":2,"p99_ms":3.001,"max_ms":1000,"writer_behind_ms":7}
 {"workload":"w3","bytes_received":25200}
-{"workload":"idle","rss_per_conn_kb":11.75,"relay_peak_rss_mb":50}
+{"workload":"idle","rss_per_conn_kb":11.75,"relay_peak_rss_mb":50,"store":"postgres","relays":1}
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)

@@ -13,11 +13,17 @@
 // every latency table says whether the writers kept it. -json adds one JSON
 // line per workload after the table; compare.sh sets them beside Yjs.
 //
+// -store runs the relays on PostgreSQL instead of Badger, and -relays N
+// runs W2 against N instances on that one database, each pair's writer on
+// one and its reader on the next, so that every edit crosses instances.
+//
 //	go build -o pairwise-load ./app/loadtest
 //	./pairwise-load                         # every workload at full scale
 //	./pairwise-load -workload w1 -w1-edits 200
 //	./pairwise-load -workload w2 -w2-docs 50 -pin=false
 //	./pairwise-load -json -workload w1,w2,w3,idle
+//	./pairwise-load -workload w2 -relays 2 -store postgres://relay@db/pairwise
+//	./pairwise-load -workload w2 -relays 2 -store pgtest
 package main
 
 import (
@@ -46,6 +52,8 @@ type config struct {
 	verbose   bool
 	cpuprof   string
 	json      bool
+	store     string // -store: "", "pgtest" or a PostgreSQL URL
+	relays    int
 
 	w1   w1Config
 	w2   w2Config
@@ -69,6 +77,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.pin, "pin", runtime.NumCPU() >= 2, "pin the relay to CPU 0 and this tool to CPU 1, as the anchors' harness does")
 	fs.BoolVar(&c.verbose, "v", false, "log what the clients log")
 	fs.BoolVar(&c.json, "json", false, "after the table, print one JSON object per workload run, one per line, as the last lines of the output")
+	fs.StringVar(&c.store, "store", "", "keep the relays' data in this PostgreSQL database (postgres://USER@HOST/DB), as `pairwise-relay serve --store` does, instead of each relay's Badger folder; "+
+		"\"pgtest\" starts a throwaway PostgreSQL server for the run (needs initdb and postgres installed)")
+	fs.IntVar(&c.relays, "relays", 1, "W2 only: relay instances on the -store database; each pair's writer connects to one and its reader to another, so every edit crosses instances")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of this process (writers and readers) to this file")
 
 	fs.IntVar(&c.w1.Warmup, "w1-warmup", 500, "W1: warm-up edits, not measured")
@@ -106,6 +117,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		default:
 			return c, fmt.Errorf("-workload: %q is not one of w1, w1raw, w2, w2raw, w3, idle, all", w)
 		}
+	}
+	if err := checkStore(c.store); err != nil {
+		return c, err
+	}
+	switch {
+	case c.relays < 1:
+		return c, fmt.Errorf("-relays: %d; run at least one relay", c.relays)
+	case c.relays > 1 && c.store == "":
+		return c, errors.New("-relays: several relay instances share their data only through PostgreSQL: add -store postgres://... (or -store pgtest)")
+	case c.relays > 1 && !slices.Equal(c.workloads, []string{"w2"}):
+		return c, errors.New("-relays: several relay instances are for W2 only: add -workload w2")
 	}
 	return c, nil
 }
@@ -151,6 +173,15 @@ func run(ctx context.Context, cfg config, rep *report, out io.Writer) error {
 	} else {
 		rep.note("open-files limit %d", n)
 	}
+	// Before pinning: a throwaway database server inherits this process's
+	// CPUs and, later, its SCHED_IDLE policy; it gets every CPU at normal
+	// priority, as a database machine would.
+	store, stopStore, err := openStore(ctx, cfg.store, rep)
+	if err != nil {
+		return err
+	}
+	defer stopStore()
+	e.store, e.relays = store, max(1, cfg.relays)
 	if cfg.pin {
 		if err := pinSelf(1); err != nil {
 			rep.note("not pinned: %v", err)
@@ -169,6 +200,7 @@ func run(ctx context.Context, cfg config, rep *report, out io.Writer) error {
 		return err
 	}
 	defer cleanup()
+	defer e.purgeTokens(cfg.store) // before the scratch folder, and the relay binary in it, goes
 	e.root = root
 	e.bin = cfg.relayBin
 	if e.bin == "" {
@@ -183,6 +215,8 @@ func run(ctx context.Context, cfg config, rep *report, out io.Writer) error {
 		if err := runOne(ctx, e, cfg, w, rep); err != nil {
 			return fmt.Errorf("%s: %w", w, err)
 		}
+		rep.set(w, keyRelays, float64(e.relays))
+		rep.setWord(w, keyStore, storeKind(store))
 		fmt.Fprintf(out, "  done in %.1fs\n", time.Since(start).Seconds())
 		// Hand the workload's memory back (W2 alone holds a thousand
 		// stores), so the next one starts from a clean process.

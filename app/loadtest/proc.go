@@ -85,15 +85,25 @@ func selfCPU() time.Duration {
 
 // cpuMeter measures how busy the relay and this process were over a phase,
 // so a latency can be read against saturation (100% = one full core).
+// Several relay instances count together.
 type cpuMeter struct {
-	relay     *relayProc
+	relays    []*relayProc
 	wall      time.Time
 	rcpu, own time.Duration
 }
 
-func startCPU(r *relayProc) cpuMeter {
-	rc, _ := r.cpu()
-	return cpuMeter{relay: r, wall: time.Now(), rcpu: rc, own: selfCPU()}
+func startCPU(rs ...*relayProc) cpuMeter {
+	return cpuMeter{relays: rs, wall: time.Now(), rcpu: relaysCPU(rs), own: selfCPU()}
+}
+
+// relaysCPU is the relays' CPU time so far, together.
+func relaysCPU(rs []*relayProc) time.Duration {
+	var sum time.Duration
+	for _, r := range rs {
+		c, _ := r.cpu()
+		sum += c
+	}
+	return sum
 }
 
 // phaseCPU is the utilisation of a phase, in percent of one core.
@@ -104,7 +114,7 @@ type phaseCPU struct {
 }
 
 func (m cpuMeter) stop() phaseCPU {
-	rc, _ := m.relay.cpu()
+	rc := relaysCPU(m.relays)
 	wall := time.Since(m.wall)
 	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / wall.Seconds() }
 	return phaseCPU{Wall: wall, Relay: pct(rc - m.rcpu), Client: pct(selfCPU() - m.own), RelayCPU: rc - m.rcpu}

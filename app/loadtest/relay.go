@@ -48,14 +48,11 @@ func buildRelay(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// startRelay issues an organisation token and starts bin serving dir on a
-// free loopback port. cpu >= 0 pins the relay to that CPU with taskset, as
-// the anchors' harness pins its servers.
-func startRelay(ctx context.Context, bin, dir string, cpu int) (*relayProc, error) {
-	out, err := exec.CommandContext(ctx, bin, "token", "new", "--data", dir, "--name", "load").Output()
-	if err != nil {
-		return nil, fmt.Errorf("issue a relay token: %w", err)
-	}
+// startRelay starts bin on a free loopback port, with its log in dir and
+// its data there too or, when store is set, in that PostgreSQL database;
+// clients connect with token. cpu >= 0 pins the relay to that CPU with
+// taskset, as the anchors' harness pins its servers.
+func startRelay(ctx context.Context, bin, dir, store, token string, cpu int) (*relayProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -64,12 +61,13 @@ func startRelay(ctx context.Context, bin, dir string, cpu int) (*relayProc, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &relayProc{dir: dir, addr: addr, metricsAddr: maddr, url: "ws://" + addr, token: strings.TrimSpace(string(out)),
+	r := &relayProc{dir: dir, addr: addr, metricsAddr: maddr, url: "ws://" + addr, token: token,
 		log: filepath.Join(dir, "relay.log"), done: make(chan struct{})}
 	// Every load client connects from loopback, so the per-address cap is
 	// raised to the relay-wide one; metrics have their own address.
-	args := []string{bin, "serve", "--listen", addr, "--data", dir, "--log-level", "warn",
-		"--max-conns-per-addr", "1000000", "--max-conns", "1000000", "--metrics-listen", maddr}
+	args := append([]string{bin, "serve", "--listen", addr}, placeArgs(dir, store)...)
+	args = append(args, "--log-level", "warn",
+		"--max-conns-per-addr", "1000000", "--max-conns", "1000000", "--metrics-listen", maddr)
 	if cpu >= 0 {
 		if ts, err := exec.LookPath("taskset"); err == nil {
 			args = append([]string{ts, "-c", strconv.Itoa(cpu)}, args...) // taskset execs the relay: same PID
@@ -91,6 +89,28 @@ func startRelay(ctx context.Context, bin, dir string, cpu int) (*relayProc, erro
 		return nil, err
 	}
 	return r, nil
+}
+
+// placeArgs are the relay's flags for where its data lives: the folder
+// dir, or the PostgreSQL database store when set.
+func placeArgs(dir, store string) []string {
+	if store != "" {
+		return []string{"--store", store}
+	}
+	return []string{"--data", dir}
+}
+
+// issueToken issues an organisation token called name on the relay's data
+// (dir, or the database store).
+func issueToken(ctx context.Context, bin, dir, store, name string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, append([]string{"token", "new", "--name", name}, placeArgs(dir, store)...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("issue a relay token: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 func freeAddr() (string, error) {

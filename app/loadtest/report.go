@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,6 +145,7 @@ type result struct {
 	workload string // the -workload name: w1, w1raw, w2, w2raw, w3, idle
 	keys     []string
 	vals     map[string]float64
+	strs     map[string]string // the few keys whose value is a word
 }
 
 // The keys -json prints. Times are milliseconds, memory MiB (as the anchors'
@@ -163,6 +165,11 @@ const (
 	keyTail         = "tail_ms"
 	keyRelayCPUPct  = "relay_cpu_pct"
 	keyClientCPUPct = "client_cpu_pct"
+	keyRelays       = "relays"        // relay instances the workload ran against
+	keyStore        = "store"         // "badger" or "postgres"
+	keyDBSize       = "db_size_mb"    // the PostgreSQL database after the workload
+	keyDBGrowth     = "db_growth_mb"  // what the workload added to it
+	keyEditsApplied = "edits_applied" // edits every reader applied, checked in its copy
 )
 
 // set records a machine-readable figure of workload wl (its -workload
@@ -170,6 +177,22 @@ const (
 func (r *report) set(wl, key string, v float64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	res := r.result(wl, key)
+	delete(res.strs, key)
+	res.vals[key] = v
+}
+
+// setWord records a figure of workload wl whose value is a word.
+func (r *report) setWord(wl, key, v string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := r.result(wl, key)
+	delete(res.vals, key)
+	res.strs[key] = v
+}
+
+// result returns wl's results with key in its place. r.mu is held.
+func (r *report) result(wl, key string) *result {
 	var res *result
 	for _, x := range r.results {
 		if x.workload == wl {
@@ -177,13 +200,13 @@ func (r *report) set(wl, key string, v float64) {
 		}
 	}
 	if res == nil {
-		res = &result{workload: wl, vals: map[string]float64{}}
+		res = &result{workload: wl, vals: map[string]float64{}, strs: map[string]string{}}
 		r.results = append(r.results, res)
 	}
-	if _, ok := res.vals[key]; !ok {
+	if !slices.Contains(res.keys, key) {
 		res.keys = append(res.keys, key)
 	}
-	res.vals[key] = v
+	return res
 }
 
 // setMs records a duration in milliseconds.
@@ -213,6 +236,11 @@ func (r *report) printJSON(w io.Writer) error {
 		b.WriteString(`{"workload":`)
 		b.Write(name)
 		for _, k := range res.keys {
+			if w, ok := res.strs[k]; ok {
+				word, _ := json.Marshal(w)
+				fmt.Fprintf(&b, `,%q:%s`, k, word)
+				continue
+			}
 			v := res.vals[k]
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue // JSON has no such numbers; leave the key out

@@ -27,13 +27,21 @@ type w2Config struct {
 // data folder, Badger store, engine and WebSocket, so the relay holds
 // 2×Docs connections and this process 2×Docs stores.
 func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
-	rl, err := e.relay(ctx, "w2")
+	rls, err := e.fleet(ctx, "w2", max(1, e.relays))
 	if err != nil {
 		return err
 	}
-	defer rl.stop()
+	defer rls.stop()
 	var m w2Memory
-	m.empty, _ = rl.mem()
+	m.empty = rls.mem()
+	var db0 int64
+	if e.store != "" {
+		db0, _ = dbSize(ctx, e.store)
+	}
+	if len(rls) > 1 {
+		rep.note("W2: %d relay instances on one PostgreSQL database; pair i's writer connects to instance i mod %d and its reader to the next, so every edit crosses instances: pushed through one, "+
+			"announced by the database's NOTIFY, read from the database and delivered by the other. No forwarder in between (it would only add a hop); with -pin every instance shares CPU 0, the relay side's one core", len(rls), len(rls))
+	}
 
 	done, err := clientStores(e, cfg.Stores, rep)
 	if err != nil {
@@ -51,13 +59,13 @@ func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	}
 	pairs := make([]*pair, cfg.Docs)
 	defer closePairs(pairs)
-	if err := openW2(ctx, e, cfg, rl, pairs); err != nil {
+	if err := openW2(ctx, e, cfg, rls, pairs); err != nil {
 		return err
 	}
 	if err := sleepCtx(ctx, cfg.Idle); err != nil {
 		return err
 	}
-	m.idle, _ = rl.mem() // its VmHWM is the peak while connecting
+	m.idle = rls.mem() // their VmHWM is the peak while connecting
 	for _, p := range pairs {
 		if err := p.arm(cfg.Warmup + cfg.Edits); err != nil {
 			return err
@@ -73,24 +81,34 @@ func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	}
 
 	e.progress("W2: %d measured edits per document, each writer one every %s", cfg.Edits, cfg.Interval)
-	cpu, c0 := startCPU(rl), rl.commits()
+	cpu, c0 := startCPU(rls...), rls.commits()
 	runs, err := editAllAndWait(ctx, pairs, cfg.Warmup, cfg.Edits, cfg.Interval, 500*time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("W2: %w", err)
 	}
 	phase := cpu.stop()
-	m.after, _ = rl.mem()
-	m.runtime, _ = rl.metrics(runtimeSeries...)
+	m.after = rls.mem()
+	m.runtime = rls.metrics(runtimeSeries...)
 	if err := parallel(len(pairs), 2*runtime.NumCPU(), func(i int) error { return pairs[i].verify() }); err != nil {
 		return err
 	}
 	lat := reportW2(rep, cfg, pairs, runs, m)
-	rep.info(w2Name, "CPU, measured phase", phase.String())
+	together := ""
+	if len(rls) > 1 {
+		together = fmt.Sprintf(" (%d relays together)", len(rls))
+	}
+	rep.info(w2Name, "CPU, measured phase"+together, phase.String())
 	rep.set("w2", keyRelayCPUPct, phase.Relay)
 	rep.set("w2", keyClientCPUPct, phase.Client)
-	rep.info(w2Name, "relay group commits, measured phase", rl.commits().since(c0))
+	rep.info(w2Name, "relay group commits, measured phase"+together, rls.commits().since(c0))
 	if own, err := readMem(os.Getpid()); err == nil {
 		rep.bytes(w2Name, "load tool peak RSS (all the clients' stores)", own.HWM, "MiB", 0, "")
+	}
+	if e.store != "" {
+		reportDB(ctx, rep, e.store, db0)
+	}
+	if len(rls) > 1 {
+		reportApplied(rep, cfg, pairs)
 	}
 	e.progress("W2: %s", lat)
 	return nil
@@ -98,19 +116,22 @@ func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 
 const w2Name = "W2 many pairs"
 
-// w2Memory is the relay's memory at W2's milestones.
+// w2Memory is the relays' memory at W2's milestones, one entry per
+// instance.
 type w2Memory struct {
-	empty, idle, after memStat
-	runtime            map[string]float64 // the relay's Go runtime after the edits
+	empty, idle, after []memStat
+	runtime            []map[string]float64 // each relay's Go runtime after the edits
 }
 
 // openW2 opens a writer and a reader data folder per document and creates
-// the pairs offline, then connects them.
-func openW2(ctx context.Context, e *env, cfg w2Config, rl *relayProc, pairs []*pair) error {
+// the pairs offline, then connects them. With several relays, pair i's
+// writer uses relay i mod n and its reader the next one.
+func openW2(ctx context.Context, e *env, cfg w2Config, rls fleet, pairs []*pair) error {
 	e.progress("W2: opening %d data folders", 2*cfg.Docs)
 	err := parallel(cfg.Docs, 2*runtime.NumCPU(), func(i int) error {
+		w, r := rls[i%len(rls)], rls[(i+1)%len(rls)]
 		var err error
-		pairs[i], err = e.newOfflinePair(fmt.Sprintf("w2/%04d", i), rl.url, rl.url, rl.token)
+		pairs[i], err = e.newOfflinePair(fmt.Sprintf("w2/%04d", i), w.url, r.url, w.token)
 		return err
 	})
 	if err != nil {
@@ -142,15 +163,7 @@ func reportW2(rep *report, cfg w2Config, pairs []*pair, runs []editRun, m w2Memo
 	rep.duration(wl, "latency p50", lat.P50, 0, "Yjs 0.53 ms")
 	rep.duration(wl, "latency p99", lat.P99, 3*time.Millisecond, "Yjs 4.66 ms")
 	rep.duration(wl, "latency max", lat.Max, 0, "Yjs 7.94 ms")
-	rep.bytes(wl, "relay RSS, empty", m.empty.RSS, "MiB", 0, "Yjs ~57 MiB")
-	rep.bytes(wl, fmt.Sprintf("relay RSS, idle with %d connections", 2*cfg.Docs), m.idle.RSS, "MiB", 40, "Yjs 79.9 MiB")
-	rep.bytes(wl, "relay peak RSS (VmHWM)", m.after.HWM, "MiB", 50, "Yjs 101 MiB")
-	rep.bytes(wl, "relay peak RSS until connected", m.idle.HWM, "MiB", 0, "")
-	rep.info(wl, "relay RSS idle, split", m.idle.split())
-	rep.info(wl, "relay RSS after edits, split", m.after.split())
-	if rt := m.runtime; rt != nil {
-		rep.info(wl, "relay Go heap in use, stacks, after edits", mib(int64(rt["go_memstats_heap_inuse_bytes"]))+", "+mib(int64(rt["go_memstats_stack_inuse_bytes"])))
-	}
+	reportW2Memory(rep, cfg, m)
 	rep.duration(wl, "tail after last edit", lastSeen-lastEdit, 0, "Yjs 0.35 ms")
 	rep.duration(wl, "converge (first edit → last applied)", lastSeen-first, 0, "Yjs 3997 ms")
 	rep.duration(wl, "writers behind schedule (max)", behind, 0, "Yjs 10.1 ms")
@@ -169,8 +182,14 @@ func reportW2(rep *report, cfg w2Config, pairs []*pair, runs []editRun, m w2Memo
 	rep.info(wl, "connections lost", fmt.Sprint(drops))
 
 	rep.setLatency("w2", lat)
-	rep.setMiB("w2", keyIdleRSS, m.idle.RSS)
-	rep.setMiB("w2", keyPeakRSS, m.after.HWM)
+	rep.setMiB("w2", keyIdleRSS, sumMem(m.idle, rss))
+	rep.setMiB("w2", keyPeakRSS, sumMem(m.after, hwm))
+	if len(m.idle) > 1 {
+		for i := range m.idle {
+			rep.setMiB("w2", fmt.Sprintf("relay%d_idle_rss_mb", i+1), m.idle[i].RSS)
+			rep.setMiB("w2", fmt.Sprintf("relay%d_peak_rss_mb", i+1), m.after[i].HWM)
+		}
+	}
 	rep.setMs("w2", keyBehind, behind)
 	rep.setMs("w2", keyTail, lastSeen-lastEdit)
 	return lat
@@ -249,7 +268,7 @@ func clientStores(e *env, stores string, rep *report) (func(), error) {
 		return func() {}, nil
 	case "memory", "":
 		e.memory = true
-		rep.note("W2: client stores in memory (Badger in-memory mode, no compactors or caches): real engines, sealing, signatures and wire; the relay's data folder is on disk and durable")
+		rep.note("W2: client stores in memory (Badger in-memory mode, no compactors or caches): real engines, sealing, signatures and wire; %s", e.relayData())
 		return func() { e.memory = false }, nil
 	case "tmpfs":
 		dir, err := os.MkdirTemp("/dev/shm", "pairwise-load-w2-")
@@ -257,7 +276,7 @@ func clientStores(e *env, stores string, rep *report) (func(), error) {
 			return nil, fmt.Errorf("W2 client stores on tmpfs: %w (pass -w2-stores memory or disk)", err)
 		}
 		e.clients = dir
-		rep.note("W2: client data folders on tmpfs (%s): whole stores whose syncs cost nothing; the relay's data folder is on disk and durable", dir)
+		rep.note("W2: client data folders on tmpfs (%s): whole stores whose syncs cost nothing; %s", dir, e.relayData())
 		return func() { e.clients = ""; os.RemoveAll(dir) }, nil
 	}
 	return nil, fmt.Errorf("-w2-stores: %q is not memory, tmpfs or disk", stores)

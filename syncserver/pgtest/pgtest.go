@@ -4,6 +4,9 @@
 // there; each test gets a database of its own. As root it runs as an
 // unprivileged user, since PostgreSQL refuses to run as root.
 //
+// StartServer gives a program that is not a test (the load tool) a server
+// of its own in the same way.
+//
 // A test package that uses it stops the server from TestMain:
 //
 //	func TestMain(m *testing.M) {
@@ -124,6 +127,33 @@ func Stop() {
 	}
 	os.RemoveAll(srv.dir)
 	srv, setupErr = nil, nil
+}
+
+// StartServer starts a server of its own, apart from the one Start shares
+// among a test process's tests, for a program that is not a test (the load
+// tool's -store pgtest), and creates the empty database db on it. stop
+// shuts the server down and removes its folder; on Linux the kernel also
+// stops the server if the program dies without calling stop.
+func StartServer(db string) (addr string, stop func(), err error) {
+	s, err := setup()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := s.start(); err != nil {
+		os.RemoveAll(s.dir)
+		return "", nil, err
+	}
+	stop = func() {
+		if err := s.stop(); err != nil {
+			s.kill()
+		}
+		os.RemoveAll(s.dir)
+	}
+	if err := s.admin("CREATE DATABASE " + pgx.Identifier{db}.Sanitize()); err != nil {
+		stop()
+		return "", nil, fmt.Errorf("pgtest: creating the database %s: %w", db, err)
+	}
+	return s.url(db), stop, nil
 }
 
 // server is one PostgreSQL cluster in a temporary folder.

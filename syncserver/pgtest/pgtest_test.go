@@ -68,3 +68,36 @@ func TestDatabasesAreSeparateAndSurviveRestartAndKill(t *testing.T) {
 		t.Fatalf("fsync is %q (%v), want on: the durability tests rely on it", fsync, err)
 	}
 }
+
+// A server of its own for a program that is not a test: its database takes
+// connections, and stop shuts the server down and removes its folder.
+func TestStartServer(t *testing.T) {
+	addr, stop, err := StartServer("load")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
+	ctx := context.Background()
+	var db string
+	if err := connect(t, addr).QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil || db != "load" {
+		t.Fatalf("connected to database %q (%v), want load", db, err)
+	}
+	cfg, err := pgx.ParseConfig(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := cfg.Host // the server's folder holds its socket
+	stop()
+	stopped = true
+	if _, err := pgx.Connect(ctx, addr); err == nil {
+		t.Fatal("the server still takes connections after stop")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the server's folder %s is still there after stop (%v)", dir, err)
+	}
+}
