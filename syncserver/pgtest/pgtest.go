@@ -260,7 +260,7 @@ func (s *server) start() error {
 			s.cmd, s.exited = cmd, exited
 			return nil
 		}
-		killGroup(cmd)
+		killAll(cmd)
 		<-exited
 		// Processes of a killed server can hold its shared memory for a
 		// moment after they die.
@@ -315,7 +315,7 @@ func (s *server) stop() error {
 
 // kill ends the server and its backends at once.
 func (s *server) kill() {
-	killGroup(s.cmd)
+	killAll(s.cmd)
 	<-s.exited
 	s.cmd = nil
 }
