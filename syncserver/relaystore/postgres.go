@@ -56,7 +56,10 @@ func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-var passwordField = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+var (
+	passwordField = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)`)
+	userPassword  = regexp.MustCompile(`^(postgres(?:ql)?://[^:@/]*:)[^@/]*@`)
+)
 
 // RedactURL returns a PostgreSQL address fit for logs and messages: its
 // password, whether in the user part or a password= setting, is replaced
@@ -73,7 +76,8 @@ func RedactURL(s string) string {
 		}
 		return u.String()
 	}
-	return passwordField.ReplaceAllString(s, "${1}xxxxx")
+	// Not an address net/url reads: take out what looks like a password.
+	return passwordField.ReplaceAllString(userPassword.ReplaceAllString(s, "${1}xxxxx@"), "${1}xxxxx")
 }
 
 // OpenPostgres connects to the database at url, creates or migrates the
