@@ -64,6 +64,12 @@ func TestPostgresSnapshotsAndPruningRace(t *testing.T) {
 	var mu sync.Mutex
 	var best uint64 // highest snapshot stored
 	errs := make(chan error, 8)
+	report := func(err error) { // never blocks: the first few errors are enough
+		select {
+		case errs <- err:
+		default:
+		}
+	}
 	stop := make(chan struct{})
 
 	wg.Add(1)
@@ -73,7 +79,7 @@ func TestPostgresSnapshotsAndPruningRace(t *testing.T) {
 		for i := uint64(1); i <= records; i++ {
 			r := rec(i, dev, i, fmt.Sprintf("record %d", i), true)
 			if err := a.Commit(Batch{Entries: entries(doc, r), Heads: map[wire.DocID]uint64{doc: i - 1}}); err != nil {
-				errs <- err
+				report(err)
 				return
 			}
 		}
@@ -91,7 +97,7 @@ func TestPostgresSnapshotsAndPruningRace(t *testing.T) {
 				}
 				d, err := st.Doc(doc)
 				if err != nil {
-					errs <- err
+					report(err)
 					return
 				}
 				// Trailing the head by 20 at least, so records stay above
@@ -105,12 +111,12 @@ func TestPostgresSnapshotsAndPruningRace(t *testing.T) {
 				case err == nil:
 					mu.Lock()
 					if seq <= best {
-						errs <- fmt.Errorf("a snapshot at %d replaced one at %d", seq, best)
+						report(fmt.Errorf("a snapshot at %d replaced one at %d", seq, best))
 					}
 					best = max(best, seq)
 					mu.Unlock()
 				case !errors.Is(err, ErrConflict):
-					errs <- err
+					report(err)
 					return
 				}
 			}
@@ -124,7 +130,7 @@ func TestPostgresSnapshotsAndPruningRace(t *testing.T) {
 				default:
 				}
 				if err := st.Prune(doc); err != nil {
-					errs <- err
+					report(err)
 					return
 				}
 			}
