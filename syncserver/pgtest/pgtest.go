@@ -158,6 +158,7 @@ func setup() (*server, error) {
 			return nil, err
 		}
 	}
+	sweepStale(base)
 	if s.dir, err = os.MkdirTemp(base, "pgtest-"); err != nil {
 		return nil, fmt.Errorf("pgtest: cannot make the server's folder: %w", err)
 	}
@@ -174,6 +175,23 @@ func setup() (*server, error) {
 		return nil, fmt.Errorf("pgtest: initdb failed: %v\n%s", err, out)
 	}
 	return s, nil
+}
+
+// sweepStale removes the folders of servers whose test process died
+// without Stop (a timeout, a kill) more than an hour ago: the kernel
+// stopped those servers (procAttr), but their folders stay.
+func sweepStale(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "pgtest-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < time.Hour {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			continue // a server is running there, or died without a word: leave it
+		}
+		os.RemoveAll(d)
+	}
 }
 
 // findBin looks for initdb on PATH, then in Debian's versioned folders,
