@@ -245,7 +245,7 @@ func (p *Postgres) fail(op string, err error) error {
 		}
 	}
 	if connLost(err) {
-		return fmt.Errorf("%s: the PostgreSQL database at %s cannot be reached (%v); nothing was changed, or the change was kept in full: try again once it is back", op, p.where, err)
+		return fmt.Errorf("%s: the PostgreSQL database at %s cannot be reached (%v); check that it runs, then try again (a change under way was kept whole or not at all)", op, p.where, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: the PostgreSQL database at %s did not answer within %v; check its load and its disk", op, p.where, p.opTimeout)
