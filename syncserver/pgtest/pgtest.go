@@ -188,6 +188,7 @@ func setup() (*server, error) {
 			return nil, err
 		}
 	}
+	sweepStale(base)
 	if s.dir, err = os.MkdirTemp(base, "pgtest-"); err != nil {
 		return nil, fmt.Errorf("pgtest: cannot make the server's folder: %w", err)
 	}
@@ -204,6 +205,23 @@ func setup() (*server, error) {
 		return nil, fmt.Errorf("pgtest: initdb failed: %v\n%s", err, out)
 	}
 	return s, nil
+}
+
+// sweepStale removes the folders of servers whose test process died
+// without Stop (a timeout, a kill) more than an hour ago: the kernel
+// stopped those servers (procAttr), but their folders stay.
+func sweepStale(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "pgtest-*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < time.Hour {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			continue // a server is running there, or died without a word: leave it
+		}
+		os.RemoveAll(d)
+	}
 }
 
 // findBin looks for initdb on PATH, then in Debian's versioned folders,
@@ -290,7 +308,7 @@ func (s *server) start() error {
 			s.cmd, s.exited = cmd, exited
 			return nil
 		}
-		killGroup(cmd)
+		killAll(cmd)
 		<-exited
 		// Processes of a killed server can hold its shared memory for a
 		// moment after they die.
@@ -345,7 +363,7 @@ func (s *server) stop() error {
 
 // kill ends the server and its backends at once.
 func (s *server) kill() {
-	killGroup(s.cmd)
+	killAll(s.cmd)
 	<-s.exited
 	s.cmd = nil
 }

@@ -55,7 +55,20 @@ func TestDatabasesAreSeparateAndSurviveRestartAndKill(t *testing.T) {
 	if _, err := connect(t, a).Exec(ctx, "INSERT INTO kept VALUES (3)"); err != nil {
 		t.Fatal(err)
 	}
+	// A transaction open on a connection when the server is killed does
+	// not commit: every server process dies at once.
+	open := connect(t, a)
+	tx, err := open.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO kept VALUES (4)"); err != nil {
+		t.Fatal(err)
+	}
 	Kill(t)
+	if err := tx.Commit(ctx); err == nil {
+		t.Fatal("a transaction committed after Kill")
+	}
 	if _, err := pgx.Connect(ctx, a); err == nil {
 		t.Fatal("the server still takes connections after Kill")
 	}

@@ -2,10 +2,13 @@
 
 package pgtest
 
-import "syscall"
+import (
+	"os/exec"
+	"syscall"
+)
 
 // procAttr runs the server's programs as uid:gid (when not -1), in a
-// process group of their own so that Kill reaches every backend.
+// process group of their own.
 func procAttr(uid, gid int) *syscall.SysProcAttr {
 	a := &syscall.SysProcAttr{Setpgid: true}
 	if uid >= 0 {
@@ -13,3 +16,8 @@ func procAttr(uid, gid int) *syscall.SysProcAttr {
 	}
 	return a
 }
+
+// killAll ends the server with SIGKILL, and its process group. Backends
+// start sessions of their own, so some may outlive it for a moment
+// before they notice; only Linux's killAll finds each of them.
+func killAll(cmd *exec.Cmd) { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }

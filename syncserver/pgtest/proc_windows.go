@@ -12,5 +12,5 @@ func procAttr(uid, gid int) *syscall.SysProcAttr { return nil }
 // so it is a kill, after which PostgreSQL recovers on the next start.
 func interrupt(cmd *exec.Cmd) { cmd.Process.Kill() }
 
-// killGroup ends the server. Its backends notice and exit.
-func killGroup(cmd *exec.Cmd) { cmd.Process.Kill() }
+// killAll ends the server. Its backends notice and exit.
+func killAll(cmd *exec.Cmd) { cmd.Process.Kill() }

@@ -463,9 +463,8 @@ func (s *Badger) Prune(id wire.DocID) error {
 	}
 }
 
-// pruneKeys lists up to 1000 covered records and their index keys,
-// counting their stored bytes (signatures and bodies, as Stats counts) and
-// their bodies alone (as usage counts).
+// pruneKeys lists up to 1000 covered records and their index keys, adding
+// up their stored bytes (for Stats) and their bodies alone (for usage).
 func pruneKeys(txn *badger.Txn, id wire.DocID, upTo uint64, n *int, freed, bodies *int64) ([][]byte, error) {
 	opts := badger.DefaultIteratorOptions
 	opts.Prefix = key(kRecord, id)

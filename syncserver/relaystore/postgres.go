@@ -56,7 +56,10 @@ func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
-var passwordField = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+var (
+	passwordField = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)`)
+	userPassword  = regexp.MustCompile(`^(postgres(?:ql)?://[^:@/]*:)[^@/]*@`)
+)
 
 // RedactURL returns a PostgreSQL address fit for logs and messages: its
 // password, whether in the user part or a password= setting, is replaced
@@ -73,7 +76,8 @@ func RedactURL(s string) string {
 		}
 		return u.String()
 	}
-	return passwordField.ReplaceAllString(s, "${1}xxxxx")
+	// Not an address net/url reads: take out what looks like a password.
+	return passwordField.ReplaceAllString(userPassword.ReplaceAllString(s, "${1}xxxxx@"), "${1}xxxxx")
 }
 
 // OpenPostgres connects to the database at url, creates or migrates the
@@ -241,7 +245,7 @@ func (p *Postgres) fail(op string, err error) error {
 		}
 	}
 	if connLost(err) {
-		return fmt.Errorf("%s: the PostgreSQL database at %s cannot be reached (%v); nothing was changed, or the change was kept in full: try again once it is back", op, p.where, err)
+		return fmt.Errorf("%s: the PostgreSQL database at %s cannot be reached (%v); check that it runs, then try again (a change under way was kept whole or not at all)", op, p.where, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s: the PostgreSQL database at %s did not answer within %v; check its load and its disk", op, p.where, p.opTimeout)
