@@ -50,6 +50,7 @@ type wclient struct {
 	acks map[uint64]*wire.Ack   // by request
 	errs map[uint64]*wire.Error // by request (0: about the document)
 	recs map[uint64]wire.Record // by sequence
+	snaps []wire.Snapshot
 	dead chan struct{}          // closed when the connection ends
 }
 
@@ -83,6 +84,8 @@ func (c *wclient) read() {
 			for _, r := range m.Recs {
 				c.recs[r.Seq] = r
 			}
+		case *wire.Snapshot:
+			c.snaps = append(c.snaps, *m)
 		}
 		c.mu.Unlock()
 	}
@@ -102,6 +105,10 @@ func (c *wclient) send(m wire.Message) uint64 {
 	case *wire.Subscribe:
 		m.Req = req
 	case *wire.Certify:
+		m.Req = req
+	case *wire.SnapPut:
+		m.Req = req
+	case *wire.Confirm:
 		m.Req = req
 	}
 	b, _ := wire.Encode(m)
@@ -451,6 +458,64 @@ func TestDatabaseRestartMidSync(t *testing.T) {
 	for req, ack := range c.acks {
 		if d, ok := dseqOf[req]; ok && ack.Seq != d {
 			t.Fatalf("change %d acknowledged as %d", d, ack.Seq)
+		}
+	}
+}
+
+// TestConfirmationsThroughTwoInstancesPromoteASnapshot: a snapshot waits
+// for two other writers' confirmations, which reach the relay through
+// different instances; together they promote it, and a newcomer on either
+// instance is served it.
+func TestConfirmationsThroughTwoInstancesPromoteASnapshot(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	a, b := serveStore(t, url), serveStore(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	bKey, cKey := seal.NewDeviceKey(), seal.NewDeviceKey()
+	root := connect(t, ctx, a.addr, tok, seal.NewDeviceKey())
+	pd := newPairDoc(t, root, bKey, cKey)
+	onA := connect(t, ctx, a.addr, "", bKey)
+	onB := connect(t, ctx, b.addr, "", cKey)
+	for _, c := range []*wclient{onA, onB} {
+		c.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:], Candidates: true})
+		if e := c.errs[c.push(pd.id, 1)]; e != nil {
+			t.Fatal(e)
+		}
+	}
+	root.wait("both writers' records", func() bool { return len(root.recs) >= 2 })
+	body := []byte("snapshot-2")
+	root.call(&wire.SnapPut{Doc: pd.id, Seq: 2, Body: body, Sig: root.key.SignSnapshot(pd.id, 2, body)})
+	for _, c := range []*wclient{onA, onB} {
+		c.wait("the snapshot waiting for this device", func() bool {
+			for _, s := range c.snaps {
+				if s.Candidate && s.Seq == 2 {
+					return true
+				}
+			}
+			return false
+		})
+		c.call(&wire.Confirm{Doc: pd.id, Seq: 2})
+	}
+	for _, inst := range []*served{a, b} {
+		late := connect(t, ctx, inst.addr, "", seal.NewDeviceKey())
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			late.call(&wire.Subscribe{Doc: pd.id, Cap: pd.r[:]})
+			promoted := false
+			late.mu.Lock()
+			for _, s := range late.snaps {
+				promoted = promoted || (s.Seq == 2 && !s.Candidate)
+			}
+			late.mu.Unlock()
+			if promoted {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a newcomer on %s is not served the confirmed snapshot", inst.addr)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }

@@ -43,7 +43,7 @@ func (s *Server) loadAuthority(d *docState) error {
 	if cand.Seq <= d.meta.SnapSeq {
 		return nil // promoted already; a crash left the copy behind
 	}
-	d.cand, err = s.newCandidate(d, cand)
+	d.cand, err = s.loadCandidate(d, cand)
 	return err
 }
 
@@ -143,6 +143,9 @@ func (w *writer) snapshot(r *writeReq) {
 			return
 		}
 	}
+	if s.shared != nil {
+		s.refresh(d, true) // the head and snapshots other instances stored
+	}
 	d.mu.Lock()
 	meta, cand := d.meta, d.cand
 	d.mu.Unlock()
@@ -163,6 +166,13 @@ func (w *writer) snapshot(r *writeReq) {
 		} else {
 			err = s.store.PutCandidate(m.Doc, snap)
 		}
+	}
+	if errors.Is(err, relaystore.ErrConflict) {
+		// Another instance stored a snapshot covering as much meanwhile.
+		s.refresh(d, true)
+		r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeStaleSnap,
+			Msg: "the relay already has a snapshot that covers as much, or this one claims records it does not have"})
+		return
 	}
 	if err != nil {
 		s.log.Error("snapshot not stored", "err", err)
@@ -201,11 +211,28 @@ func (w *writer) confirm(r *writeReq) {
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return
 	}
+	confirmed := []wire.DeviceID{r.c.device}
+	if s.shared != nil {
+		// Other devices may have confirmed through other instances.
+		all, err := s.shared.Confirm(m.Doc, m.Seq, r.c.device)
+		if errors.Is(err, relaystore.ErrConflict) {
+			s.refresh(d, true) // promoted or replaced meanwhile
+			r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
+			return
+		}
+		if err != nil {
+			r.c.send(errFor(m.Req, m.Doc, err))
+			return
+		}
+		confirmed = all
+	}
 	d.mu.Lock()
 	cand := d.cand
 	ready := false
-	if cand != nil && cand.seq == m.Seq && cand.need[r.c.device] {
-		delete(cand.need, r.c.device)
+	if cand != nil && cand.seq == m.Seq {
+		for _, dev := range confirmed {
+			delete(cand.need, dev)
+		}
 		ready = len(cand.need) == 0
 	}
 	d.mu.Unlock()
@@ -213,7 +240,11 @@ func (w *writer) confirm(r *writeReq) {
 		r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
 		return
 	}
-	if err := s.store.Promote(m.Doc); err != nil {
+	if err := s.store.Promote(m.Doc); s.shared != nil && (errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) {
+		s.refresh(d, true) // another instance promoted it first
+		r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
+		return
+	} else if err != nil {
 		s.log.Error("confirmed snapshot not promoted; it stays waiting", "err", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return

@@ -219,12 +219,19 @@ func (s *Server) reloadAuthority(d *docState) error {
 		d.cand = nil
 		d.mu.Unlock()
 	case have == nil || have.seq != cand.Seq || have.device != cand.Device:
-		c, err := s.newCandidate(d, cand)
+		next, err := s.loadCandidate(d, cand)
 		if err != nil {
 			return err
 		}
+		// Another instance took it: the devices it waits for that follow
+		// the pair here are sent it, as the writer does (authority.go).
 		d.mu.Lock()
-		d.cand = c
+		d.cand = next
+		for c, sb := range d.subs {
+			if next.need[c.device] && sb.live {
+				c.enqueue(next.frame)
+			}
+		}
 		d.mu.Unlock()
 	}
 	return nil
@@ -278,4 +285,21 @@ func (s *Server) writerKnown(d *docState, dev wire.DeviceID) bool {
 	}
 	_, ok := d.auth.Writer(dev)
 	return ok
+}
+
+// loadCandidate is newCandidate for a snapshot read from the store: over
+// a shared store, the confirmations other instances kept count too.
+func (s *Server) loadCandidate(d *docState, snap relaystore.Snap) (*candidate, error) {
+	c, err := s.newCandidate(d, snap)
+	if err != nil || s.shared == nil {
+		return c, err
+	}
+	done, err := s.shared.Confirmed(d.id, snap.Seq)
+	if err != nil {
+		return nil, err
+	}
+	for _, dev := range done {
+		delete(c.need, dev)
+	}
+	return c, nil
 }

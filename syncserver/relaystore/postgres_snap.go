@@ -158,6 +158,7 @@ func (p *Postgres) Promote(id wire.DocID) error {
 			SELECT doc, false, seq, device, sig, body FROM snapshots WHERE doc = $1 AND candidate
 			ON CONFLICT (doc, candidate) DO UPDATE SET seq = EXCLUDED.seq, device = EXCLUDED.device, sig = EXCLUDED.sig, body = EXCLUDED.body`, id[:])
 		q.Queue("DELETE FROM snapshots WHERE doc = $1 AND candidate", id[:])
+		q.Queue("DELETE FROM confirmations WHERE doc = $1", id[:])
 		q.Queue("UPDATE docs SET snap_seq = $2 WHERE id = $1", id[:], int64(seq))
 		if err := tx.SendBatch(ctx, q).Close(); err != nil {
 			return err
@@ -260,7 +261,7 @@ func (p *Postgres) DeleteDoc(id wire.DocID) error {
 			return err
 		}
 		q := &pgx.Batch{}
-		for _, table := range []string{"records", "devices", "snapshots", "certs"} {
+		for _, table := range []string{"records", "devices", "snapshots", "certs", "confirmations"} {
 			q.Queue("DELETE FROM "+table+" WHERE doc = $1", id[:])
 		}
 		q.Queue(`INSERT INTO owners (owner, slot, bytes) VALUES ($2, get_byte($1, 15) % 16, $3)

@@ -124,6 +124,13 @@ type Stats struct {
 type Shared interface {
 	Store
 	TokenStore
+	// Confirm keeps dev's confirmation of the snapshot waiting at seq and
+	// returns every device that confirmed it, through any instance;
+	// ErrConflict when the snapshot waiting is another (or none).
+	Confirm(id wire.DocID, seq uint64, dev wire.DeviceID) ([]wire.DeviceID, error)
+	// Confirmed lists the devices that confirmed the snapshot waiting at
+	// seq.
+	Confirmed(id wire.DocID, seq uint64) ([]wire.DeviceID, error)
 	// Watch tells w what any instance (this one included) changes, until
 	// ctx ends or the store closes. Notices may be lost with the
 	// connection that carries them; w.Gap is called once it is back, and
