@@ -41,17 +41,17 @@ func serveStore(t *testing.T, url string) *served {
 // wclient is one connection speaking the wire protocol, collecting what
 // the relay sends.
 type wclient struct {
-	t    *testing.T
-	ws   *websocket.Conn
-	ctx  context.Context
-	key  seal.DeviceKey
-	mu   sync.Mutex
-	req  uint64
-	acks map[uint64]*wire.Ack   // by request
-	errs map[uint64]*wire.Error // by request (0: about the document)
-	recs map[uint64]wire.Record // by sequence
+	t     *testing.T
+	ws    *websocket.Conn
+	ctx   context.Context
+	key   seal.DeviceKey
+	mu    sync.Mutex
+	req   uint64
+	acks  map[uint64]*wire.Ack   // by request
+	errs  map[uint64]*wire.Error // by request (0: about the document)
+	recs  map[uint64]wire.Record // by sequence
 	snaps []wire.Snapshot
-	dead chan struct{}          // closed when the connection ends
+	dead  chan struct{} // closed when the connection ends
 }
 
 func connect(t *testing.T, ctx context.Context, addr, tok string, key seal.DeviceKey) *wclient {
