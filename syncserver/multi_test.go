@@ -454,3 +454,40 @@ func TestDatabaseRestartMidSync(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscriberAheadOfInstance: a device whose change one instance has
+// just stored subscribes through the other from past that change, before
+// the other has heard of it from the database. It is answered with the
+// database's head, not with the older one the instance held, which would
+// tell the device that the relay lost records it has seen.
+func TestSubscriberAheadOfInstance(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	a, b := serveStore(t, url), serveStore(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	key := seal.NewDeviceKey()
+	w := connect(t, ctx, a.addr, tok, key)
+	pd := newPairDoc(t, w)
+	// A reader keeps the pair in the second instance's memory.
+	connect(t, ctx, b.addr, "", seal.NewDeviceKey()).call(&wire.Subscribe{Doc: pd.id, Cap: pd.r[:]})
+	for d := uint64(1); d <= 30; d++ {
+		req := w.push(pd.id, d)
+		var seq uint64
+		w.wait(fmt.Sprintf("the answer to change %d", d), func() bool {
+			if e := w.errs[req]; e != nil {
+				t.Fatalf("change %d: %v", d, e)
+			}
+			if ack := w.acks[req]; ack != nil {
+				seq = ack.Seq
+			}
+			return seq != 0
+		})
+		c := connect(t, ctx, b.addr, "", key)
+		if ack := c.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:], From: seq}); ack.Seq < seq {
+			t.Fatalf("change %d was stored as record %d through one instance; subscribing from it through the other: head %d", d, seq, ack.Seq)
+		}
+		c.ws.Close(websocket.StatusNormalClosure, "")
+	}
+}

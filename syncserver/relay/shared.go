@@ -88,6 +88,31 @@ func (s *Server) noticeHead(id wire.DocID, head uint64) {
 	})
 }
 
+// catchUp reads d's records up to the store's head before a subscriber
+// that has applied more than this instance knows of (from) is answered.
+// Such a client comes from another instance, whose latest records this one
+// hears of only a moment later; answering with the head held here would
+// tell it the relay lost records it has seen.
+func (s *Server) catchUp(d *docState, from uint64) {
+	if s.shared == nil {
+		return
+	}
+	d.mu.Lock()
+	known := d.meta.Head
+	d.mu.Unlock()
+	if from <= known {
+		return
+	}
+	s.onWriter(func() {
+		d.mu.Lock()
+		known := d.meta.Head
+		d.mu.Unlock()
+		if from > known {
+			s.refresh(d, false)
+		}
+	})
+}
+
 // noticeDoc reads a document this instance holds again.
 func (s *Server) noticeDoc(id wire.DocID) {
 	if d := s.loaded(id); d != nil {
