@@ -165,6 +165,11 @@ func (w *writer) snapshot(r *writeReq) {
 		}
 	}
 	if err != nil {
+		if s.lostSnapRace(d, err, false) {
+			r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeStaleSnap,
+				Msg: "the relay already has a snapshot that covers as much"})
+			return
+		}
 		s.log.Error("snapshot not stored", "err", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return
@@ -214,6 +219,10 @@ func (w *writer) confirm(r *writeReq) {
 		return
 	}
 	if err := s.store.Promote(m.Doc); err != nil {
+		if s.lostSnapRace(d, err, true) {
+			r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
+			return
+		}
 		s.log.Error("confirmed snapshot not promoted; it stays waiting", "err", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return

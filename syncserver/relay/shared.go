@@ -113,6 +113,20 @@ func (s *Server) catchUp(d *docState, from uint64) {
 	})
 }
 
+// lostSnapRace reports whether err says that another instance changed
+// d's snapshot first: stored one, or a waiting one, that covers as much as
+// the one being stored (relaystore.ErrConflict), or promoted the waiting
+// one being confirmed (also relaystore.ErrNotFound). Then it reads d again
+// from the store, and the caller answers as one relay answers a snapshot
+// or confirmation that another device's snapshot overtook.
+func (s *Server) lostSnapRace(d *docState, err error, promoting bool) bool {
+	if s.shared == nil || !(errors.Is(err, relaystore.ErrConflict) || (promoting && errors.Is(err, relaystore.ErrNotFound))) {
+		return false
+	}
+	s.refresh(d, true)
+	return s.loaded(d.id) == d // else deleted meanwhile: the error stands
+}
+
 // noticeDoc reads a document this instance holds again.
 func (s *Server) noticeDoc(id wire.DocID) {
 	if d := s.loaded(id); d != nil {
