@@ -24,10 +24,10 @@ import (
 )
 
 var chaosTwoInstances = chaosKnobs{
-	seeds: flag.Int("chaos2.seeds", 0, "how many two-instance chaos seeds to run (or PAIRWISE_CHAOS2_SEEDS; default 8)"),
+	seeds: flag.Int("chaos2.seeds", 0, "how many two-instance chaos seeds to run (or PAIRWISE_CHAOS2_SEEDS; default 12, 6 with -short)"),
 	first: flag.Int64("chaos2.first", 0, "first two-instance chaos seed (or PAIRWISE_CHAOS2_FIRST; default 1)"),
-	steps: flag.Int("chaos2.steps", 0, "most steps in one two-instance seed's schedule (or PAIRWISE_CHAOS2_STEPS; default 25)"),
-	env:   "PAIRWISE_CHAOS2", defSeeds: 8, defShort: 8, defSteps: 25,
+	steps: flag.Int("chaos2.steps", 0, "most steps in one two-instance seed's schedule (or PAIRWISE_CHAOS2_STEPS; default 40)"),
+	env:   "PAIRWISE_CHAOS2", defSeeds: 12, defShort: 6, defSteps: 40,
 }
 
 func TestChaosTwoInstances(t *testing.T) {
