@@ -462,6 +462,97 @@ func TestDatabaseRestartMidSync(t *testing.T) {
 	}
 }
 
+// TestSubscriberAheadOfInstance: a device whose change one instance has
+// just stored subscribes through the other from past that change, before
+// the other has heard of it from the database. It is answered with the
+// database's head, not with the older one the instance held, which would
+// tell the device that the relay lost records it has seen.
+func TestSubscriberAheadOfInstance(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	a, b := serveStore(t, url), serveStore(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	key := seal.NewDeviceKey()
+	w := connect(t, ctx, a.addr, tok, key)
+	pd := newPairDoc(t, w)
+	// A reader keeps the pair in the second instance's memory.
+	connect(t, ctx, b.addr, "", seal.NewDeviceKey()).call(&wire.Subscribe{Doc: pd.id, Cap: pd.r[:]})
+	for d := uint64(1); d <= 30; d++ {
+		req := w.push(pd.id, d)
+		var seq uint64
+		w.wait(fmt.Sprintf("the answer to change %d", d), func() bool {
+			if e := w.errs[req]; e != nil {
+				t.Fatalf("change %d: %v", d, e)
+			}
+			if ack := w.acks[req]; ack != nil {
+				seq = ack.Seq
+			}
+			return seq != 0
+		})
+		c := connect(t, ctx, b.addr, "", key)
+		if ack := c.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:], From: seq}); ack.Seq < seq {
+			t.Fatalf("change %d was stored as record %d through one instance; subscribing from it through the other: head %d", d, seq, ack.Seq)
+		}
+		c.ws.Close(websocket.StatusNormalClosure, "")
+	}
+}
+
+// TestSnapshotRaceAcrossInstances: the pair's two writers upload a
+// snapshot of the same records at the same moment, each through its own
+// instance. As on one relay, one is taken (to wait for the other writer's
+// confirmation) and the other is told that the relay has one covering as
+// much; neither is told that the relay failed.
+func TestSnapshotRaceAcrossInstances(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	a, b := serveStore(t, url), serveStore(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	k1, k2 := seal.NewDeviceKey(), seal.NewDeviceKey()
+	c1 := connect(t, ctx, a.addr, tok, k1)
+	pd := newPairDoc(t, c1, k2)
+	c2 := connect(t, ctx, b.addr, "", k2)
+	c2.call(&wire.Subscribe{Doc: pd.id, Cap: pd.w[:]})
+	record := func(c *wclient, dseq uint64) *wire.Push {
+		body := []byte(fmt.Sprintf("%x-%d", c.key.ID(), dseq))
+		return &wire.Push{Doc: pd.id, DSeq: dseq, Body: body, Sig: c.key.SignRecord(pd.id, dseq, body)}
+	}
+	stale := 0
+	for round := uint64(1); round <= 20; round++ {
+		c2.call(record(c2, round))
+		head := c1.call(record(c1, round)).Seq
+		for _, c := range []*wclient{c1, c2} {
+			c.wait("every record on both instances", func() bool { _, ok := c.recs[head]; return ok })
+		}
+		reqs := map[*wclient]uint64{}
+		for _, c := range []*wclient{c1, c2} {
+			body := []byte(fmt.Sprintf("snapshot %d by %x", head, c.key.ID()))
+			reqs[c] = c.send(&wire.SnapPut{Doc: pd.id, Seq: head, Body: body, Sig: c.key.SignSnapshot(pd.id, head, body)})
+		}
+		taken := 0
+		for c, req := range reqs {
+			c.wait("the answer to a snapshot", func() bool { return c.acks[req] != nil || c.errs[req] != nil })
+			c.mu.Lock()
+			switch e := c.errs[req]; {
+			case e == nil:
+				taken++
+			case e.Code == wire.CodeStaleSnap:
+				stale++
+			default:
+				t.Errorf("round %d: a snapshot racing another's: %v, want it taken or %s", round, e, wire.CodeStaleSnap)
+			}
+			c.mu.Unlock()
+		}
+		if taken == 0 {
+			t.Fatalf("round %d: neither snapshot was taken", round)
+		}
+	}
+	t.Logf("%d of 20 races lost by one snapshot", stale)
+}
+
 // TestConfirmationsThroughTwoInstancesPromoteASnapshot: a snapshot waits
 // for two other writers' confirmations, which reach the relay through
 // different instances; together they promote it, and a newcomer on either

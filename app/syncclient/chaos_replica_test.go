@@ -49,8 +49,7 @@ func (x *chaosReplica) open() {
 	if err != nil {
 		x.w.fatalf("%s: open the data folder: %v", x.name, err)
 	}
-	r := x.w.relay
-	if err := ws.UpdateSettings(func(s *workspace.Settings) { s.Relay, s.Token = r.url, r.token }); err != nil {
+	if err := ws.UpdateSettings(func(s *workspace.Settings) { s.Relay, s.Token = x.w.url, x.w.token }); err != nil {
 		x.w.fatalf("%s: settings: %v", x.name, err)
 	}
 	x.ws, x.eng = ws, NewWith(ws, Options{Logf: x.logf, SnapshotEvery: x.w.every})

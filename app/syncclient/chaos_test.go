@@ -10,7 +10,9 @@ package syncclient
 // until they agree. All replicas must export identical JSON, a late joiner
 // must rebuild the same pair from the relay's snapshot and log, every edit
 // any replica committed must be there unless a later edit removed it, and
-// every commit must be in the history.
+// every commit must be in the history. TestChaosTwoInstances
+// (chaos_instances_test.go) runs the same against two relay instances on
+// one PostgreSQL database.
 //
 // The seed fixes the schedule, not how goroutines interleave, so a failure
 // usually but not always comes back with the same seed:
@@ -22,11 +24,8 @@ package syncclient
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,62 +34,13 @@ import (
 	"pairwise/app/workspace"
 )
 
-var (
-	chaosSeedFlag  = flag.String("seed", "", "run only this chaos seed (or set PAIRWISE_SEED)")
-	chaosSeedsFlag = flag.Int("chaos.seeds", 0, "how many chaos seeds to run (or PAIRWISE_CHAOS_SEEDS; default 250, 25 with -short)")
-	chaosFirstFlag = flag.Int64("chaos.first", 0, "first chaos seed (or PAIRWISE_CHAOS_FIRST; default 1)")
-	chaosStepsFlag = flag.Int("chaos.steps", 0, "most steps in one seed's schedule (or PAIRWISE_CHAOS_STEPS; default 60)")
-)
-
-const chaosMinSteps = 20
-
-type chaosConfig struct {
-	seeds    []int64
-	maxSteps int
-	replay   bool
-}
-
-func chaosSettings(t *testing.T) chaosConfig {
-	num := func(flagVal int64, env string, def int64) int64 {
-		if flagVal != 0 {
-			return flagVal
-		}
-		if s := os.Getenv(env); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				t.Fatalf("%s=%q: want a number", env, s)
-			}
-			return n
-		}
-		return def
-	}
-	cfg := chaosConfig{maxSteps: int(num(int64(*chaosStepsFlag), "PAIRWISE_CHAOS_STEPS", 60))}
-	cfg.maxSteps = max(cfg.maxSteps, chaosMinSteps)
-	seed := *chaosSeedFlag
-	if seed == "" {
-		seed = os.Getenv("PAIRWISE_SEED")
-	}
-	if seed != "" {
-		n, err := strconv.ParseInt(seed, 10, 64)
-		if err != nil {
-			t.Fatalf("seed %q: want a number", seed)
-		}
-		cfg.seeds, cfg.replay = []int64{n}, true
-		return cfg
-	}
-	def := int64(250)
-	if testing.Short() {
-		def = 25
-	}
-	n, first := num(int64(*chaosSeedsFlag), "PAIRWISE_CHAOS_SEEDS", def), num(*chaosFirstFlag, "PAIRWISE_CHAOS_FIRST", 1)
-	for i := range n {
-		cfg.seeds = append(cfg.seeds, first+i)
-	}
-	return cfg
-}
-
 func TestChaos(t *testing.T) {
-	cfg := chaosSettings(t)
+	runChaosSeeds(t, chaosSettings(t, chaosOneInstance), 1)
+}
+
+// runChaosSeeds runs the configured seeds against that many relay
+// instances.
+func runChaosSeeds(t *testing.T, cfg chaosConfig, instances int) {
 	// Seeds are grouped by their snapshot threshold (snapshotsFor), which
 	// each seed's engines take as an option.
 	for _, every := range chaosSnapshotEvery {
@@ -103,7 +53,7 @@ func TestChaos(t *testing.T) {
 					if !cfg.replay {
 						t.Parallel()
 					}
-					runChaos(t, seed, cfg.maxSteps)
+					runChaos(t, seed, cfg.maxSteps, instances)
 				})
 			}
 		})
@@ -121,10 +71,14 @@ func snapshotsFor(seed int64) int {
 
 // chaosWorld is one seed's run.
 type chaosWorld struct {
-	t      *testing.T
-	seed   int64
-	rng    *rand.Rand
-	relay  *relay
+	t    *testing.T
+	seed int64
+	rng  *rand.Rand
+	// relays are the relay instances: one on its data folder, or several
+	// on one PostgreSQL database behind a forwarder (chaos_instances_test.go).
+	relays []*relay
+	url    string // the relay address the replicas use
+	token  string
 	reps   []*chaosReplica
 	pair   string
 	m      *chaosModel
@@ -135,22 +89,30 @@ type chaosWorld struct {
 	began  time.Time
 }
 
-func runChaos(t *testing.T, seed int64, maxSteps int) {
+func runChaos(t *testing.T, seed int64, maxSteps, instances int) {
 	w := &chaosWorld{t: t, seed: seed, rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed)), m: newChaosModel("Chaos pair"), began: time.Now()}
-	w.kills, w.closes = seed%3 == 0, w.rng.IntN(8) == 0
+	// With several instances, surviving the loss of one is the point:
+	// every seed may SIGKILL one.
+	w.kills, w.closes = seed%3 == 0 || instances > 1, w.rng.IntN(8) == 0
 	w.every = snapshotsFor(seed)
 	steps := chaosMinSteps + w.rng.IntN(maxSteps-chaosMinSteps+1)
 	// Registered first so it runs last, once the relay has stopped writing
 	// its log.
 	t.Cleanup(func() {
-		if t.Failed() && w.relay != nil {
-			t.Logf("relay log (tail):\n%s", tail(w.relay.log.String(), 40))
+		for i, r := range w.relays {
+			if t.Failed() && r.log != nil {
+				t.Logf("%s log (tail):\n%s", w.relayName(i), tail(r.log.String(), 40))
+			}
 		}
 		if t.Failed() {
-			t.Logf("replay this seed: go test -race -tags ci ./app/syncclient -run 'TestChaos$' -seed=%d -chaos.steps=%d -count=10 -v", seed, maxSteps)
+			test, steps := "TestChaos", "-chaos.steps"
+			if instances > 1 {
+				test, steps = "TestChaosTwoInstances", "-chaos2.steps"
+			}
+			t.Logf("replay this seed: go test -race -tags ci ./app/syncclient -run '%s$' -seed=%d %s=%d -count=10 -v", test, seed, steps, maxSteps)
 		}
 	})
-	w.setup()
+	w.setup(instances)
 	w.logf("schedule of %d steps; snapshots every %d records; relay SIGKILLs: %v; may close: %v", steps, w.every, w.kills, w.closes)
 	for w.step = 1; w.step <= steps; w.step++ {
 		w.randomStep()
@@ -171,8 +133,8 @@ func (w *chaosWorld) fatalf(format string, args ...any) {
 	w.t.Fatalf("seed %d, step %d: %s", w.seed, w.step, fmt.Sprintf(format, args...))
 }
 
-func (w *chaosWorld) setup() {
-	w.relay = startRelay(w.t)
+func (w *chaosWorld) setup(instances int) {
+	w.startRelays(instances)
 	w.logf("relay up")
 	for _, who := range []struct {
 		name string
@@ -267,27 +229,35 @@ func (w *chaosWorld) randomStep() {
 	}
 }
 
+// relayFault brings back the relay instance that is down, or else faults
+// one: so with several instances, one at most is down at a time.
 func (w *chaosWorld) relayFault() {
-	r := w.relay
-	if !r.running() {
-		w.logf("relay comes back")
-		r.start()
-		return
+	for i, r := range w.relays {
+		if !r.running() {
+			w.logf("%s comes back", w.relayName(i))
+			r.start()
+			return
+		}
 	}
+	i := 0
+	if len(w.relays) > 1 {
+		i = w.rng.IntN(len(w.relays))
+	}
+	r, name := w.relays[i], w.relayName(i)
 	switch n := w.rng.IntN(10); {
 	case n < 4 && w.kills:
-		w.logf("relay SIGKILLed and restarted")
+		w.logf("%s SIGKILLed and restarted", name)
 		r.kill()
 		r.start()
 	case n < 6 && w.kills:
-		w.logf("relay SIGKILLed, stays down")
+		w.logf("%s SIGKILLed, stays down", name)
 		r.kill()
 	case n < 8:
-		w.logf("relay restarts gracefully")
+		w.logf("%s restarts gracefully", name)
 		r.stop()
 		r.start()
 	default:
-		w.logf("relay stops gracefully, stays down")
+		w.logf("%s stops gracefully, stays down", name)
 		r.stop()
 	}
 }
@@ -333,8 +303,10 @@ func (w *chaosWorld) heal() {
 	for _, x := range w.reps {
 		x.halt(false)
 	}
-	if !w.relay.running() {
-		w.relay.start()
+	for _, r := range w.relays {
+		if !r.running() {
+			r.start()
+		}
 	}
 	const rounds = 5
 	for round := 1; ; round++ {

@@ -18,6 +18,7 @@ import (
 	"pairwise/app/mentoring"
 	"pairwise/app/workspace"
 
+	"pairwise/syncserver/pgtest"
 	"pairwise/syncserver/relaytest"
 )
 
@@ -37,16 +38,20 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	pgtest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // relay is a real relay process on loopback.
 type relay struct {
-	t    *testing.T
-	dir  string
-	addr string
-	url  string
+	t   *testing.T
+	dir string // its data folder, unless it serves a shared store
+	// store is the PostgreSQL database it serves with other instances;
+	// "" for a relay on its own data folder.
+	store string
+	addr  string
+	url   string
 	// metricsAddr serves /metrics, apart from the WebSocket address.
 	metricsAddr string
 	token       string
@@ -68,6 +73,24 @@ func startRelay(t *testing.T) *relay {
 	return r
 }
 
+// startSharedRelays starts n relay instances serving the PostgreSQL
+// database at store, with one token made for all of them in the database.
+func startSharedRelays(t *testing.T, store string, n int) []*relay {
+	t.Helper()
+	out, err := exec.Command(relayBin, "token", "new", "--store", store, "--name", "test").Output()
+	if err != nil {
+		t.Fatalf("token new --store: %v", err)
+	}
+	var rs []*relay
+	for range n {
+		r := &relay{t: t, store: store, token: strings.TrimSpace(string(out))}
+		r.start()
+		t.Cleanup(r.kill)
+		rs = append(rs, r)
+	}
+	return rs
+}
+
 // start runs the relay. The first start gives it port 0 and reads the port
 // it bound from its log, so no port is picked here and handed over, which
 // another process could take in between. A restart must come back on the
@@ -86,7 +109,11 @@ func (r *relay) start() {
 	}
 	deadline := time.Now().Add(30 * time.Second) // bounds a relay that never starts
 	for {
-		r.cmd = exec.Command(relayBin, "serve", "--listen", listen, "--data", r.dir, "--metrics-listen", "127.0.0.1:0", "--log-format", "json")
+		where := []string{"--data", r.dir}
+		if r.store != "" {
+			where = []string{"--store", r.store}
+		}
+		r.cmd = exec.Command(relayBin, append([]string{"serve", "--listen", listen, "--metrics-listen", "127.0.0.1:0", "--log-format", "json"}, where...)...)
 		r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 		if err := r.cmd.Start(); err != nil {
 			r.t.Fatal(err)

@@ -167,14 +167,12 @@ func (w *writer) snapshot(r *writeReq) {
 			err = s.store.PutCandidate(m.Doc, snap)
 		}
 	}
-	if errors.Is(err, relaystore.ErrConflict) {
-		// Another instance stored a snapshot covering as much meanwhile.
-		s.refresh(d, true)
-		r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeStaleSnap,
-			Msg: "the relay already has a snapshot that covers as much, or this one claims records it does not have"})
-		return
-	}
 	if err != nil {
+		if s.lostSnapRace(d, err, false) {
+			r.c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeStaleSnap,
+				Msg: "the relay already has a snapshot that covers as much"})
+			return
+		}
 		s.log.Error("snapshot not stored", "err", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return
@@ -240,11 +238,11 @@ func (w *writer) confirm(r *writeReq) {
 		r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
 		return
 	}
-	if err := s.store.Promote(m.Doc); s.shared != nil && (errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) {
-		s.refresh(d, true) // another instance promoted it first
-		r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
-		return
-	} else if err != nil {
+	if err := s.store.Promote(m.Doc); err != nil {
+		if s.lostSnapRace(d, err, true) {
+			r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
+			return
+		}
 		s.log.Error("confirmed snapshot not promoted; it stays waiting", "err", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return

@@ -291,6 +291,7 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 		return nil
 	}
 	defer s.unpin(d)
+	s.catchUp(d, m.From)
 	c.admit()
 	if old := c.subs[m.Doc]; old != nil {
 		d.mu.Lock()

@@ -88,6 +88,45 @@ func (s *Server) noticeHead(id wire.DocID, head uint64) {
 	})
 }
 
+// catchUp reads d's records up to the store's head before a subscriber
+// that has applied more than this instance knows of (from) is answered.
+// Such a client comes from another instance, whose latest records this one
+// hears of only a moment later; answering with the head held here would
+// tell it the relay lost records it has seen.
+func (s *Server) catchUp(d *docState, from uint64) {
+	if s.shared == nil {
+		return
+	}
+	d.mu.Lock()
+	known := d.meta.Head
+	d.mu.Unlock()
+	if from <= known {
+		return
+	}
+	s.onWriter(func() {
+		d.mu.Lock()
+		known := d.meta.Head
+		d.mu.Unlock()
+		if from > known {
+			s.refresh(d, false)
+		}
+	})
+}
+
+// lostSnapRace reports whether err says that another instance changed
+// d's snapshot first: stored one, or a waiting one, that covers as much as
+// the one being stored (relaystore.ErrConflict), or promoted the waiting
+// one being confirmed (also relaystore.ErrNotFound). Then it reads d again
+// from the store, and the caller answers as one relay answers a snapshot
+// or confirmation that another device's snapshot overtook.
+func (s *Server) lostSnapRace(d *docState, err error, promoting bool) bool {
+	if s.shared == nil || !(errors.Is(err, relaystore.ErrConflict) || (promoting && errors.Is(err, relaystore.ErrNotFound))) {
+		return false
+	}
+	s.refresh(d, true)
+	return s.loaded(d.id) == d // else deleted meanwhile: the error stands
+}
+
 // noticeDoc reads a document this instance holds again.
 func (s *Server) noticeDoc(id wire.DocID) {
 	if d := s.loaded(id); d != nil {
