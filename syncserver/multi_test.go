@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/jackc/pgx/v5"
 
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -608,5 +609,67 @@ func TestConfirmationsThroughTwoInstancesPromoteASnapshot(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+}
+
+// TestDatabaseHoldsNoTokenOrPassword: what `token new --store` issues is
+// kept in the database only as its hash, and neither the token nor the
+// database password is printed in the relay's log.
+func TestDatabaseHoldsNoTokenOrPassword(t *testing.T) {
+	url := pgtest.Start(t)
+	tokOut, _, code := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	tok := strings.TrimSpace(tokOut)
+	if code != 0 || tok == "" {
+		t.Fatalf("token new: exit %d", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Every text and byte column of every table, as text.
+	rows, err := conn.Query(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type IN ('text', 'bytea', 'character varying')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols [][2]string
+	for rows.Next() {
+		var tbl, col string
+		if err := rows.Scan(&tbl, &col); err != nil {
+			t.Fatal(err)
+		}
+		cols = append(cols, [2]string{tbl, col})
+	}
+	rows.Close()
+	if len(cols) == 0 {
+		t.Fatal("no columns to look in")
+	}
+	found := 0
+	for _, c := range cols {
+		var n int
+		q := fmt.Sprintf(`SELECT count(*) FROM %q WHERE position($1 in encode(convert_to(%q::text, 'UTF8'), 'escape')) > 0`, c[0], c[1])
+		if err := conn.QueryRow(ctx, q, tok).Scan(&n); err != nil {
+			t.Fatalf("%s.%s: %v", c[0], c[1], err)
+		}
+		found += n
+	}
+	if found != 0 {
+		t.Fatalf("the token itself is in the database (%d rows)", found)
+	}
+	var hashes int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM tokens").Scan(&hashes); err != nil || hashes != 1 {
+		t.Fatalf("tokens table: %d rows, %v; want the one token's hash", hashes, err)
+	}
+
+	withPassword := strings.Replace(url, "postgres://postgres@", "postgres://postgres:s3cret-pw@", 1)
+	if withPassword == url {
+		t.Fatalf("cannot add a password to %s", url)
+	}
+	s := serveStore(t, withPassword)
+	if log := s.log.String(); strings.Contains(log, "s3cret-pw") || strings.Contains(log, tok) {
+		t.Fatalf("the relay's log shows a secret:\n%s", log)
 	}
 }
