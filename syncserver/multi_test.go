@@ -39,6 +39,25 @@ func serveStore(t *testing.T, url string) *served {
 	return s
 }
 
+// sharedPair starts a database, issues a token named t on it, and starts
+// two relay instances on it.
+func sharedPair(t *testing.T) (url, tok string, a, b *served) {
+	t.Helper()
+	url, tok, a = sharedOne(t)
+	return url, tok, a, serveStore(t, url)
+}
+
+// sharedOne is sharedPair with one instance.
+func sharedOne(t *testing.T) (url, tok string, a *served) {
+	t.Helper()
+	url = pgtest.Start(t)
+	out, errOut, code := relayCmd(t, "token", "new", "--store", url, "--name", "t")
+	if code != 0 {
+		t.Fatalf("token new --store: exit %d: %s", code, errOut)
+	}
+	return url, strings.TrimSpace(out), serveStore(t, url)
+}
+
 // wclient is one connection speaking the wire protocol, collecting what
 // the relay sends.
 type wclient struct {
@@ -299,10 +318,7 @@ func TestTwoInstancesServeOnePair(t *testing.T) {
 // change is stored once, and each acknowledged one under the sequence it
 // was acknowledged with.
 func TestKilledInstanceLosesNothingAcknowledged(t *testing.T) {
-	url := pgtest.Start(t)
-	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
-	tok := strings.TrimSpace(tokOut)
-	a, b := serveStore(t, url), serveStore(t, url)
+	_, tok, a, b := sharedPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	key := seal.NewDeviceKey()
@@ -371,10 +387,7 @@ func TestKilledInstanceLosesNothingAcknowledged(t *testing.T) {
 // by itself, and after the device sends again what was not acknowledged,
 // every change is there once, acknowledged ones under their sequence.
 func TestDatabaseRestartMidSync(t *testing.T) {
-	url := pgtest.Start(t)
-	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
-	tok := strings.TrimSpace(tokOut)
-	a := serveStore(t, url)
+	_, tok, a := sharedOne(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	key := seal.NewDeviceKey()
@@ -469,10 +482,7 @@ func TestDatabaseRestartMidSync(t *testing.T) {
 // database's head, not with the older one the instance held, which would
 // tell the device that the relay lost records it has seen.
 func TestSubscriberAheadOfInstance(t *testing.T) {
-	url := pgtest.Start(t)
-	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
-	tok := strings.TrimSpace(tokOut)
-	a, b := serveStore(t, url), serveStore(t, url)
+	_, tok, a, b := sharedPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	key := seal.NewDeviceKey()
@@ -506,10 +516,7 @@ func TestSubscriberAheadOfInstance(t *testing.T) {
 // confirmation) and the other is told that the relay has one covering as
 // much; neither is told that the relay failed.
 func TestSnapshotRaceAcrossInstances(t *testing.T) {
-	url := pgtest.Start(t)
-	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
-	tok := strings.TrimSpace(tokOut)
-	a, b := serveStore(t, url), serveStore(t, url)
+	_, tok, a, b := sharedPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	k1, k2 := seal.NewDeviceKey(), seal.NewDeviceKey()
@@ -559,10 +566,7 @@ func TestSnapshotRaceAcrossInstances(t *testing.T) {
 // different instances; together they promote it, and a newcomer on either
 // instance is served it.
 func TestConfirmationsThroughTwoInstancesPromoteASnapshot(t *testing.T) {
-	url := pgtest.Start(t)
-	tokOut, _, _ := relayCmd(t, "token", "new", "--store", url, "--name", "t")
-	tok := strings.TrimSpace(tokOut)
-	a, b := serveStore(t, url), serveStore(t, url)
+	_, tok, a, b := sharedPair(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	bKey, cKey := seal.NewDeviceKey(), seal.NewDeviceKey()

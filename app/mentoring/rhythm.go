@@ -55,14 +55,8 @@ func RhythmOn(p *Pair, today time.Time) Rhythm {
 			continue
 		}
 		r.Next, r.Days = next.Format(DateLayout), daysBetween(day, next)
-		switch {
-		case p.Agreement.CadenceDays <= 0:
-		case r.Days == 0:
-			r.State = DueToday
-		case r.Days <= DueSoonDays:
-			r.State = DueSoon
-		default:
-			r.State = OnTrack
+		if p.Agreement.CadenceDays > 0 {
+			r.State = ahead(r.Days)
 		}
 		break
 	}
@@ -105,14 +99,21 @@ func RhythmFrom(cad int, last string, today time.Time) Rhythm {
 		r.State = Stalled
 	case r.Days < 0:
 		r.State = Overdue
-	case r.Days == 0:
-		r.State = DueToday
-	case r.Days <= DueSoonDays:
-		r.State = DueSoon
 	default:
-		r.State = OnTrack
+		r.State = ahead(r.Days)
 	}
 	return r
+}
+
+// ahead is the state of a check-in due in days (zero or more).
+func ahead(days int) RhythmState {
+	switch {
+	case days == 0:
+		return DueToday
+	case days <= DueSoonDays:
+		return DueSoon
+	}
+	return OnTrack
 }
 
 // daysBetween counts calendar days from a to b, immune to DST shifts.

@@ -190,14 +190,20 @@ func (w *writer) snapshot(r *writeReq) {
 		w.prune(d)
 		return
 	}
+	d.offerCandidate(next)
+}
+
+// offerCandidate makes next the waiting snapshot and sends it to the
+// devices it waits for that follow the pair here.
+func (d *docState) offerCandidate(next *candidate) {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.cand = next
 	for c, sb := range d.subs {
 		if next.need[c.device] && sb.live {
 			c.enqueue(next.frame)
 		}
 	}
-	d.mu.Unlock()
 }
 
 // confirm records a device's confirmation of the waiting snapshot and

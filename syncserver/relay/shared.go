@@ -262,16 +262,7 @@ func (s *Server) reloadAuthority(d *docState) error {
 		if err != nil {
 			return err
 		}
-		// Another instance took it: the devices it waits for that follow
-		// the pair here are sent it, as the writer does (authority.go).
-		d.mu.Lock()
-		d.cand = next
-		for c, sb := range d.subs {
-			if next.need[c.device] && sb.live {
-				c.enqueue(next.frame)
-			}
-		}
-		d.mu.Unlock()
+		d.offerCandidate(next) // another instance took it
 	}
 	return nil
 }
