@@ -17,7 +17,8 @@ import (
 //     instance's subscribers, as if its own writer had stored them;
 //   - a new snapshot or candidate, new writers, a deletion: the document's
 //     state is read again (or forgotten);
-//   - tokens are read from the store at each check (tokens.go);
+//   - tokens are read again on a notice, and at least every second
+//     (tokens.go);
 //   - a gap in the notices (the store's connection was lost): every
 //     document in memory is read again.
 //
@@ -41,6 +42,7 @@ func (s *Server) watchShared(sh relaystore.Shared) {
 				Head:     func(id wire.DocID, head uint64) { s.noticeHead(id, head) },
 				Snapshot: func(id wire.DocID) { s.noticeDoc(id) },
 				Certs:    func(id wire.DocID) { s.noticeDoc(id) },
+				Tokens:   s.tokens.Changed,
 				Deleted:  func(id wire.DocID) { s.onWriter(func() { s.forgetDoc(id) }) },
 				Gap:      s.noticeGap,
 			})
@@ -134,8 +136,10 @@ func (s *Server) noticeDoc(id wire.DocID) {
 	}
 }
 
-// noticeGap reads every document this instance holds again.
+// noticeGap reads every document this instance holds again, and the
+// tokens.
 func (s *Server) noticeGap() {
+	s.tokens.Changed()
 	s.mu.Lock()
 	held := make([]*docState, 0, len(s.docs))
 	for _, d := range s.docs {
@@ -182,7 +186,6 @@ func (s *Server) refresh(d *docState, all bool) {
 	if meta.Head <= known {
 		return
 	}
-	var recs []wire.Record
 	for from := known; from < meta.Head; {
 		got, err := s.store.Read(d.id, from, wire.MaxRecordsPerBatch, 1<<20)
 		if err != nil {
@@ -196,8 +199,10 @@ func (s *Server) refresh(d *docState, all bool) {
 			d.mu.Lock()
 			d.meta.Head = meta.Head
 			d.mu.Unlock()
+			clear(d.devices) // their last records may be among those pruned
 			return
 		}
+		var recs []wire.Record
 		for _, r := range got {
 			if r.Seq > meta.Head {
 				break
@@ -218,8 +223,9 @@ func (s *Server) refresh(d *docState, all bool) {
 			}
 			from = r.Seq
 		}
+		// Chunk by chunk, so a long backlog is never all in memory.
+		d.publish(from, &wire.Records{Doc: d.id, Recs: recs})
 	}
-	d.publish(meta.Head, &wire.Records{Doc: d.id, Recs: recs})
 }
 
 // reloadAuthority reads d's writer certificates and waiting snapshot
@@ -264,6 +270,35 @@ func (s *Server) reloadAuthority(d *docState) error {
 		}
 		d.offerCandidate(next) // another instance took it
 	}
+	return s.promoteConfirmed(d)
+}
+
+// promoteConfirmed promotes d's waiting snapshot when every device it
+// waits for has confirmed it already (through other instances, or before
+// this one had read it), on the writer goroutine.
+func (s *Server) promoteConfirmed(d *docState) error {
+	d.mu.Lock()
+	cand := d.cand
+	d.mu.Unlock()
+	if s.shared == nil || cand == nil || len(cand.need) > 0 {
+		return nil
+	}
+	err := s.store.Promote(d.id, cand.seq)
+	if errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound) {
+		return nil // another instance promoted or replaced it; its notice follows
+	}
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.meta.SnapSeq = max(d.meta.SnapSeq, cand.seq)
+	d.snap = nil
+	if d.cand == cand {
+		d.cand = nil
+	}
+	d.mu.Unlock()
+	s.m.snapshots.Inc()
+	s.writer.prune(d)
 	return nil
 }
 
