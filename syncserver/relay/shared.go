@@ -78,16 +78,52 @@ func (s *Server) noticeHead(id wire.DocID, head uint64) {
 	if head <= known {
 		return
 	}
-	s.onWriter(func() {
-		// This instance's own commit is noticed too, often before its
-		// writer has published it: by now it has.
+	s.noticed(d, head, false)
+}
+
+// noticed queues d to be brought up to the store on the writer (to head,
+// or read again in full with all), without waiting: notices that arrive
+// while the writer is busy collapse into one refresh per document, so a
+// storm of them costs the writer one round of reads, and the goroutine
+// that receives them never waits for it.
+func (s *Server) noticed(d *docState, head uint64, all bool) {
+	s.nmu.Lock()
+	defer s.nmu.Unlock()
+	if s.noticedDocs == nil {
+		s.noticedDocs = map[*docState]noticedDoc{}
+	}
+	n := s.noticedDocs[d]
+	n.head, n.all = max(n.head, head), n.all || all
+	s.noticedDocs[d] = n
+	if !s.draining {
+		s.draining = true
+		go s.writer.submit(&writeReq{fn: s.drainNotices})
+	}
+}
+
+// noticedDoc is what the notices about one document asked for.
+type noticedDoc struct {
+	head uint64
+	all  bool
+}
+
+// drainNotices refreshes every document noticed since it last ran, on the
+// writer goroutine.
+func (s *Server) drainNotices() {
+	s.nmu.Lock()
+	docs := s.noticedDocs
+	s.noticedDocs, s.draining = nil, false
+	s.nmu.Unlock()
+	for d, n := range docs {
 		d.mu.Lock()
 		known := d.meta.Head
 		d.mu.Unlock()
-		if head > known {
-			s.refresh(d, false)
+		// This instance's own commits are noticed too, often before its
+		// writer has published them: by now it has.
+		if n.all || n.head > known {
+			s.refresh(d, n.all)
 		}
-	})
+	}
 }
 
 // catchUp reads d's records up to the store's head before a subscriber
@@ -132,7 +168,7 @@ func (s *Server) lostSnapRace(d *docState, err error, promoting bool) bool {
 // noticeDoc reads a document this instance holds again.
 func (s *Server) noticeDoc(id wire.DocID) {
 	if d := s.loaded(id); d != nil {
-		s.onWriter(func() { s.refresh(d, true) })
+		s.noticed(d, 0, true)
 	}
 }
 
@@ -146,11 +182,9 @@ func (s *Server) noticeGap() {
 		held = append(held, d)
 	}
 	s.mu.Unlock()
-	s.onWriter(func() {
-		for _, d := range held {
-			s.refresh(d, true)
-		}
-	})
+	for _, d := range held {
+		s.noticed(d, 0, true)
+	}
 }
 
 // refresh brings what this instance holds of d up to the store, on the
