@@ -70,3 +70,16 @@ func (d *Doc) At(hash string) (*Doc, error) {
 	}
 	return &Doc{am: am}, nil
 }
+
+// Entry returns the history entry of the change with the given full hash.
+func (d *Doc) Entry(hash string) (Entry, error) {
+	h, err := automerge.NewChangeHash(hash)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: %q is not a change hash", ErrUnknownChange, hash)
+	}
+	c, err := d.am.Change(h)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%w: %s", ErrUnknownChange, hash)
+	}
+	return Entry{Hash: hash, Actor: c.ActorID(), Seq: c.ActorSeq(), Message: c.Message(), Time: c.Timestamp()}, nil
+}
