@@ -10,11 +10,11 @@ import (
 
 // ErrUnknownChange is wrapped when a change ID names no change of the
 // document.
-var ErrUnknownChange = errors.New("no change of this pair has that ID")
+var ErrUnknownChange = errors.New("unknown change ID")
 
 // ErrAmbiguousChange is wrapped when a change ID prefix matches more than
 // one change.
-var ErrAmbiguousChange = errors.New("more than one change of this pair starts with that ID")
+var ErrAmbiguousChange = errors.New("ambiguous change ID")
 
 // MinChangePrefix is the shortest change ID prefix ResolveChange takes:
 // shorter ones match too much of a long history to be worth typing.
@@ -45,11 +45,11 @@ func (d *Doc) resolveChange(prefix string, minLen int) (string, error) {
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("%w: %q matches none of its %d changes; 'pairwise history' lists them", ErrUnknownChange, prefix, len(chs))
+		return "", fmt.Errorf("%w: %q matches none of the pair's %d changes; 'pairwise history' lists them", ErrUnknownChange, prefix, len(chs))
 	case 1:
 		return found[0], nil
 	}
-	return "", fmt.Errorf("%w: %q matches %d changes; give more of its letters and digits", ErrAmbiguousChange, prefix, len(found))
+	return "", fmt.Errorf("%w: %q starts %d of the pair's changes; give more of its letters and digits", ErrAmbiguousChange, prefix, len(found))
 }
 
 // At returns a separate, read-only-by-convention copy of the document as it
