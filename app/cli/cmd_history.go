@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 
 	"pairwise/app/mentoring"
 	"pairwise/app/workspace"
@@ -123,13 +122,7 @@ func showSinceSigned(e *env, ws *workspace.Workspace, pair, format string) error
 		fmt.Fprintln(e.stderr, "Nothing in it has changed since.")
 		return nil
 	}
-	for _, c := range s.Changes {
-		if c.Diff != "" {
-			fmt.Fprintf(e.stdout, "%s:\n%s\n", c.Field, strings.TrimRight(indent(c.Diff), " \n"))
-			continue
-		}
-		fmt.Fprintf(e.stdout, "%s: %s → %s\n", c.Field, orNone(c.Old), orNone(c.New))
-	}
+	fmt.Fprint(e.stdout, mentoring.FormatChanges(s.Changes))
 	fmt.Fprintf(e.stderr, "Sign the current version with 'pairwise agreement sign %s' once you agree with it.\n", pair)
 	return nil
 }
@@ -159,13 +152,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }

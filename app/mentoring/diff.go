@@ -171,3 +171,24 @@ func lcsSpans(a, b []string) []diffSpan {
 	}
 	return out
 }
+
+// FormatChanges writes field changes as readable text: "field: old → new"
+// for short values, the field's difference indented below it otherwise.
+func FormatChanges(cs []FieldChange) string {
+	var b strings.Builder
+	for _, c := range cs {
+		if c.Diff != "" {
+			fmt.Fprintf(&b, "%s:\n    %s\n", c.Field, strings.TrimRight(strings.ReplaceAll(strings.TrimRight(c.Diff, "\n"), "\n", "\n    "), " "))
+			continue
+		}
+		fmt.Fprintf(&b, "%s: %s → %s\n", c.Field, noneShown(c.Old), noneShown(c.New))
+	}
+	return b.String()
+}
+
+func noneShown(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
