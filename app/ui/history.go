@@ -56,7 +56,7 @@ func newHistoryView(u *UI, win fyne.Window, id string) *historyView {
 	h.restore = widget.NewButtonWithIcon("Restore this version", theme.HistoryIcon(), h.confirmRestore)
 	h.restore.Disable()
 	signed := widget.NewButtonWithIcon("Changed since I signed", theme.SearchIcon(), h.sinceSigned)
-	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("Show"), container.NewHBox(h.restore, signed), h.partSel), h.heading)
+	top := container.NewVBox(container.NewBorder(nil, nil, widget.NewLabel("Show"), nil, h.partSel), container.NewHBox(h.restore, signed), h.heading)
 	right := container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.NewPadded(h.text)))
 	split := container.NewHSplit(h.list, right)
 	split.Offset = 0.45
@@ -128,7 +128,7 @@ func (h *historyView) show() {
 		h.text.SetText("")
 		return
 	}
-	h.heading.SetText(fmt.Sprintf("As it was right after %s %s, on %s", c.Who, c.What, when))
+	h.heading.SetText(fmt.Sprintf("As it was right after %s %s, on %s (change %s)", c.Who, c.What, when, c.Short()))
 	if now, err := h.u.ws.Pair(h.id); err == nil && pt.Kind == "agreement" {
 		if diff := mentoring.DiffAgreement(now.Agreement, old.Agreement); len(diff) > 0 {
 			text += "\nRestoring it would change, from now to then:\n" + mentoring.FormatChanges(diff)
