@@ -70,6 +70,7 @@ func init() {
 	commands = append(commands, syncCommands...)
 	commands = append(commands, practiceCommands...)
 	commands = append(commands, cohortCommands...)
+	commands = append(commands, historyCommands...)
 	commands = append(commands, logCommand)
 }
 
