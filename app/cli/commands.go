@@ -71,6 +71,7 @@ func init() {
 	commands = append(commands, practiceCommands...)
 	commands = append(commands, cohortCommands...)
 	commands = append(commands, logCommand)
+	commands = append(commands, backupCommands...)
 }
 
 func goalFlags(fs *flag.FlagSet) {
