@@ -198,3 +198,32 @@ func TestRestoreOfBrokenContentLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// FuzzBackupRecords feeds hostile decrypted content to the record
+// decoder: it must not panic, must hand out no record past the bounds, and
+// must stop at the first error.
+func FuzzBackupRecords(f *testing.F) {
+	var good bytes.Buffer
+	writeRecord(&good, []byte("format"), []byte{1})
+	writeRecord(&good, []byte("cfg"), []byte(`{"device":"00"}`))
+	writeRecord(&good, nil, nil)
+	f.Add(good.Bytes())
+	f.Add(good.Bytes()[:good.Len()-3])
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 1})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		next := recordReader(bytes.NewReader(b))
+		for i := 0; ; i++ {
+			k, v, ok, err := next()
+			if err != nil || !ok {
+				if ok {
+					t.Fatal("a record came with an error")
+				}
+				return
+			}
+			if len(k) == 0 || len(k) > maxBackupKey || len(v) > maxBackupValue {
+				t.Fatalf("record %d out of bounds: %d+%d bytes", i, len(k), len(v))
+			}
+		}
+	})
+}
