@@ -1,19 +1,15 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/term"
 
 	"pairwise/app/backupfile"
-	"pairwise/app/store"
 	"pairwise/app/workspace"
 )
 
@@ -39,7 +35,7 @@ func backupRun(e *env, _ []string) error {
 	if out == "" {
 		return usagef("--out FILE is required: where to write the backup")
 	}
-	if _, err := os.Stat(out); err == nil {
+	if _, err := os.Stat(out); err == nil { // before asking for the passphrase
 		return fmt.Errorf("%s exists already; choose a new name (a backup never overwrites another)", out)
 	}
 	ws, err := e.open()
@@ -50,35 +46,9 @@ func backupRun(e *env, _ []string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".writing-")
+	sum, err := ws.WriteBackupFile(out, pass, backupParams)
 	if err != nil {
-		return fmt.Errorf("cannot write the backup beside %s: %w", out, err)
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; cleans up a failure
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	enc, err := backupfile.NewWriter(bw, pass, backupParams)
-	if err != nil {
-		tmp.Close()
 		return err
-	}
-	sum, err := ws.WriteBackup(enc)
-	if err == nil {
-		err = enc.Close()
-	}
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), out)
-	}
-	if err != nil {
-		return fmt.Errorf("the backup was not written (%w); nothing was left at %s", err, out)
 	}
 	fmt.Fprintf(e.stderr, "Backed up %s into %s. Keep the passphrase safe: without it nobody, you included, can open the file.\n", sum, out)
 	return nil
@@ -86,13 +56,11 @@ func backupRun(e *env, _ []string) error {
 
 func restoreRun(e *env, pos []string) error {
 	file := pos[0]
-	f, err := os.Open(file)
-	if err != nil {
+	// Refuse what cannot work before asking for the passphrase.
+	if _, err := os.Stat(file); err != nil {
 		return fmt.Errorf("cannot open the backup %s: %w", file, err)
 	}
-	defer f.Close()
-	// Refuse a folder in use before asking for the passphrase.
-	if err := emptyFolder(e.dir); err != nil {
+	if err := workspace.CheckEmptyFolder(e.dir); err != nil {
 		return err
 	}
 	pass, err := passphrase(e, false)
@@ -100,48 +68,12 @@ func restoreRun(e *env, pos []string) error {
 		return err
 	}
 	logf := func(f string, a ...any) { fmt.Fprintf(e.stderr, "pairwise: "+f+"\n", a...) }
-	dec, err := backupfile.NewReader(bufio.NewReaderSize(f, 256<<10), pass)
-	var sum workspace.BackupSummary
-	if err == nil {
-		sum, err = workspace.RestoreBackup(e.dir, dec, workspace.Options{Logf: logf})
-	}
+	sum, err := workspace.RestoreBackupFile(e.dir, file, pass, workspace.Options{Logf: logf})
 	if err != nil {
-		return explainRestore(file, err)
+		return err
 	}
 	fmt.Fprintf(e.stderr, "Restored %s into %s. This computer syncs as a new device of yours: run 'pairwise sync' to fetch what changed since the backup.\n", sum, e.dir)
 	return nil
-}
-
-// emptyFolder is workspace's check, run early so nobody types a passphrase
-// for nothing.
-func emptyFolder(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err == nil && len(entries) > 0 {
-		return fmt.Errorf("%w: %s holds files already, and a backup is restored only into an empty folder so nothing there is overwritten; choose a new folder with --data, or move this one aside first", workspace.ErrNotEmpty, dir)
-	}
-	return nil
-}
-
-// explainRestore says why a backup was refused, and that nothing changed.
-func explainRestore(file string, err error) error {
-	var why string
-	switch {
-	case errors.Is(err, backupfile.ErrWrongPassphrase):
-		why = "the passphrase does not open " + file + " (or its first bytes were changed): check the passphrase, letters are case-sensitive, and try again"
-	case errors.Is(err, backupfile.ErrNotBackup):
-		why = file + " is not a Pairwise backup: choose the file 'pairwise backup' or the app wrote"
-	case errors.Is(err, backupfile.ErrNewer), errors.Is(err, store.ErrNewer):
-		why = file + " was made by a newer Pairwise: update Pairwise, then restore it again"
-	case errors.Is(err, backupfile.ErrParams):
-		why = file + " asks for key-derivation settings no Pairwise writes (" + err.Error() + "), so it was not opened: use another copy of the backup"
-	case errors.Is(err, backupfile.ErrTruncated):
-		why = file + " is cut short (" + err.Error() + "): it was not copied completely; use another copy of the backup"
-	case errors.Is(err, backupfile.ErrDamaged), errors.Is(err, workspace.ErrBackupContent):
-		why = file + " is damaged (" + err.Error() + "): it was changed after it was written; use another copy of the backup"
-	default:
-		return fmt.Errorf("%w; nothing was restored", err)
-	}
-	return errors.New(why + ". Nothing was restored.")
 }
 
 // passphrase reads the backup passphrase from the environment or, without
@@ -183,5 +115,3 @@ func passphrase(e *env, twice bool) ([]byte, error) {
 	}
 	return p, nil
 }
-
-var _ io.WriteCloser = (*backupfile.Writer)(nil)

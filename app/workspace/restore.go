@@ -53,7 +53,7 @@ var ErrNotEmpty = errors.New("the data folder is not empty")
 // has been read and checked, so on any refusal dir is left as it was.
 func RestoreBackup(dir string, content io.Reader, o Options) (BackupSummary, error) {
 	var sum BackupSummary
-	if err := checkEmpty(dir); err != nil {
+	if err := CheckEmptyFolder(dir); err != nil {
 		return sum, err
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
@@ -99,7 +99,7 @@ func RestoreBackup(dir string, content io.Reader, o Options) (BackupSummary, err
 	if err != nil {
 		return sum, err
 	}
-	if err := checkEmpty(dir); err != nil { // someone may have started Pairwise there meanwhile
+	if err := CheckEmptyFolder(dir); err != nil { // someone may have started Pairwise there meanwhile
 		return sum, err
 	}
 	os.Remove(dir) // empty, or absent
@@ -110,8 +110,9 @@ func RestoreBackup(dir string, content io.Reader, o Options) (BackupSummary, err
 	return sum, nil
 }
 
-// checkEmpty refuses a data folder that holds anything.
-func checkEmpty(dir string) error {
+// CheckEmptyFolder refuses a data folder that holds anything (see
+// RestoreBackup), with a sentence that says what to do.
+func CheckEmptyFolder(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
