@@ -115,6 +115,9 @@ func (w *Workspace) settingsInClear(val []byte) ([]byte, error) {
 		s.Token = string(plain)
 	}
 	s.SealedToken, s.SealedDeviceKey, s.Vault = nil, nil, false
+	// Automatic backups belong to this computer's drives, and their
+	// passphrase has no place inside what it seals.
+	s.Backups, s.BackupPass, s.SealedBackupPass = nil, nil, nil
 	s.DeviceKey = w.device.Seed()
 	return json.Marshal(s)
 }
