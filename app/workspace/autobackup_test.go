@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,5 +88,44 @@ func TestAutomaticBackupsKeepTheNewest(t *testing.T) {
 	}
 	if _, err := RestoreBackupFile(filepath.Join(t.TempDir(), "x"), filepath.Join(folder, written[3]), []byte("tulip harbour 90"), Options{Keyring: KeyringOff}); err == nil || !strings.Contains(err.Error(), "Nothing was restored") {
 		t.Fatalf("a wrong passphrase: got %v", err)
+	}
+}
+
+// The app restores beside its open folder and swaps the copy in at the
+// next start, only while the folder holds nothing.
+func TestStagedRestoreIsAdoptedAtTheNextStart(t *testing.T) {
+	src := filled(t)
+	file := filepath.Join(t.TempDir(), "b"+BackupExt)
+	pass := []byte("tulip harbour ninety")
+	if _, err := src.WriteBackupFile(file, pass, testParams); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	w, err := OpenWith(dir, Options{Logf: t.Logf, Keyring: KeyringOff}) // the first start
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := w.IDs()
+	if _, err := StageRestore(dir, ids, file, pass, Options{Logf: t.Logf, Keyring: KeyringOff}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StageRestore(dir, []string{"x"}, file, pass, Options{Keyring: KeyringOff}); !errors.Is(err, ErrNotEmpty) {
+		t.Fatalf("staging for a folder with a pair: got %v, want ErrNotEmpty", err)
+	}
+	w.Close()
+	if ok, err := AdoptRestored(dir, t.Logf); !ok || err != nil {
+		t.Fatalf("adopt: %v %v", ok, err)
+	}
+	r, err := OpenWith(dir, Options{Logf: t.Logf, Keyring: KeyringOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	want, have := exported(t, src), exported(t, r)
+	if len(have) != len(want) {
+		t.Fatalf("the adopted folder holds %d documents and notes, want %d", len(have), len(want))
+	}
+	if ok, err := AdoptRestored(dir, t.Logf); ok || err != nil {
+		t.Fatalf("adopting again with nothing staged: %v %v", ok, err)
 	}
 }
