@@ -257,11 +257,11 @@ func (u *UI) showWelcome() {
 	create.Importance = widget.HighImportance
 	join := widget.NewButtonWithIcon("Join with a code", theme.LoginIcon(), u.joinDialog)
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.settingsDialog)
-	buttons := container.NewHBox(create, join, settings)
+	body := container.NewVBox(intro, container.NewHBox(create, join, settings))
 	if restore := u.restoreButton(); restore != nil {
-		buttons.Add(restore)
+		body.Add(container.NewHBox(restore))
 	}
-	card := widget.NewCard("Welcome to Pairwise", "Mentoring that keeps its rhythm", container.NewVBox(intro, buttons))
+	card := widget.NewCard("Welcome to Pairwise", "Mentoring that keeps its rhythm", body)
 	u.main.Objects = []fyne.CanvasObject{container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), card))}
 	u.main.Refresh()
 }
