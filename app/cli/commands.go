@@ -72,6 +72,7 @@ func init() {
 	commands = append(commands, cohortCommands...)
 	commands = append(commands, historyCommands...)
 	commands = append(commands, logCommand)
+	commands = append(commands, backupCommands...)
 }
 
 func goalFlags(fs *flag.FlagSet) {

@@ -129,6 +129,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("Relay", relay),
 		widget.NewFormItem("Organisation token", token),
 		leads.item(),
+		u.backupItem(),
 		widget.NewFormItem("Data folder", folder),
 		widget.NewFormItem("Log", u.logItem()),
 	}
@@ -156,7 +157,7 @@ func (u *UI) settingsDialog() {
 			u.eng.Kick()
 		}
 	}, u.win)
-	d.Resize(fyne.NewSize(600, 440))
+	d.Resize(fyne.NewSize(600, 520))
 	d.Show()
 }
 
@@ -256,7 +257,11 @@ func (u *UI) showWelcome() {
 	create.Importance = widget.HighImportance
 	join := widget.NewButtonWithIcon("Join with a code", theme.LoginIcon(), u.joinDialog)
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), u.settingsDialog)
-	card := widget.NewCard("Welcome to Pairwise", "Mentoring that keeps its rhythm", container.NewVBox(intro, container.NewHBox(create, join, settings)))
+	body := container.NewVBox(intro, container.NewHBox(create, join, settings))
+	if restore := u.restoreButton(); restore != nil {
+		body.Add(container.NewHBox(restore))
+	}
+	card := widget.NewCard("Welcome to Pairwise", "Mentoring that keeps its rhythm", body)
 	u.main.Objects = []fyne.CanvasObject{container.NewCenter(container.NewGridWrap(fyne.NewSize(560, 360), card))}
 	u.main.Refresh()
 }

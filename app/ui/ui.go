@@ -76,6 +76,7 @@ func Run(dir string, demo bool) error {
 		w.Close()
 	})
 	go remind(ctx, a, ws, time.Now, time.After)
+	go runAutoBackups(ctx, ws, c.log.Logf, time.After)
 	w.ShowAndRun()
 	return nil
 }
@@ -127,6 +128,9 @@ func openCore(dir string) (*core, error) {
 	c := &core{}
 	c.log, c.logErr = applog.Open(applog.DirFor(dir))
 	c.log.Logf("pairwise starts on the data folder %s", dir)
+	if _, err := workspace.AdoptRestored(dir, c.log.Logf); err != nil {
+		c.log.Logf("the restored backup was not moved in: %v", err)
+	}
 	ws, err := workspace.Open(dir, c.log.Logf)
 	if err != nil {
 		c.log.Logf("the data folder did not open: %s", syncclient.LogText(err))

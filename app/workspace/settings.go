@@ -38,6 +38,13 @@ func (w *Workspace) openSettings() error {
 	}
 	w.settings = stored.Settings
 	w.vault = openVault(stored.Device, stored.Vault, w.opts.useKeyring())
+	if stored.SealedBackupPass != nil && w.vault.key != nil {
+		if plain, err := w.vault.openBytes(stored.SealedBackupPass, backupPassAD); err == nil {
+			w.settings.BackupPass = plain
+		} else {
+			w.logf("the passphrase for automatic backups cannot be read with the keyring's entry (%v); set automatic backups up again", err)
+		}
+	}
 	if stored.SealedToken != nil {
 		if err := w.openToken(stored.SealedToken); err != nil {
 			w.logf("%v", err)
@@ -87,6 +94,15 @@ func (w *Workspace) putSettings(old, s Settings) error {
 		}
 		s.DeviceKey, s.SealedDeviceKey = nil, sealed
 		w.settings.DeviceKey, w.settings.SealedDeviceKey = nil, sealed
+	}
+	if s.BackupPass != nil && w.vault.key != nil {
+		sealed, err := w.vault.sealBytes(s.BackupPass, backupPassAD)
+		if err != nil {
+			return err
+		}
+		s.BackupPass, s.SealedBackupPass = nil, sealed
+	} else if s.BackupPass != nil || s.Backups == nil {
+		s.SealedBackupPass = nil
 	}
 	stored := storedSettings{Settings: s}
 	switch {

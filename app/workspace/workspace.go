@@ -34,6 +34,11 @@ type Settings struct {
 	// this member is reminded on this computer; empty means
 	// DefaultReminderLeads (see leads.go).
 	ReminderLeads []int `json:"reminderLeads,omitempty"`
+	// Backups are the automatic backups, nil when off (see autobackup.go);
+	// their passphrase is kept like the device key.
+	Backups          *BackupPlan `json:"backups,omitempty"`
+	BackupPass       []byte      `json:"backupPass,omitempty"`
+	SealedBackupPass []byte      `json:"sealedBackupPass,omitempty"`
 }
 
 // Meta is what this machine knows about a pair beyond the document itself.

@@ -1,0 +1,130 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"pairwise/app/backupfile"
+)
+
+// Automatic backups: every few days, a backup file into a folder the
+// person chose (a USB stick, a synced drive), keeping the newest few. The
+// passphrase has to be kept to do that unattended; it is kept like the
+// pair keys (sealed with the keyring's vault key where there is one), so
+// it gives nobody more than the data folder itself would.
+
+// BackupPlan is the automatic backups' settings (Settings.Backups).
+type BackupPlan struct {
+	Folder    string    `json:"folder"`
+	EveryDays int       `json:"everyDays"`
+	Keep      int       `json:"keep"`
+	Last      time.Time `json:"last,omitempty"` // when the last automatic backup was written
+}
+
+// backupPassAD names the sealed backup passphrase (see sealBytes).
+const backupPassAD = "pairwise vault backup passphrase"
+
+// Backup file names: automatic ones sort by time, so pruning keeps the
+// newest by name.
+const (
+	autoPrefix = "pairwise-backup-"
+	// BackupExt is the extension backup files are given.
+	BackupExt = ".pwbackup"
+)
+
+// Limits on a plan, so a typo cannot fill a disk or never back up.
+const (
+	maxEveryDays = 90
+	maxKeep      = 100
+)
+
+// SetBackupPlan turns automatic backups on with plan and passphrase pass,
+// or off with a nil plan (the passphrase is then forgotten).
+func (w *Workspace) SetBackupPlan(plan *BackupPlan, pass []byte) error {
+	if plan != nil {
+		switch {
+		case plan.Folder == "" || !filepath.IsAbs(plan.Folder):
+			return errors.New("choose the folder for automatic backups (a full path, such as a USB stick's)")
+		case plan.EveryDays < 1 || plan.EveryDays > maxEveryDays:
+			return fmt.Errorf("back up every 1 to %d days", maxEveryDays)
+		case plan.Keep < 1 || plan.Keep > maxKeep:
+			return fmt.Errorf("keep 1 to %d backups", maxKeep)
+		case len(pass) < 8:
+			return errors.New("the passphrase is shorter than 8 characters; choose a longer one (several words are easy to remember)")
+		}
+		p := *plan
+		plan = &p
+	}
+	return w.UpdateSettings(func(s *Settings) {
+		s.Backups = plan
+		s.BackupPass = nil
+		if plan != nil {
+			s.BackupPass = append([]byte(nil), pass...)
+		}
+	})
+}
+
+// BackupDue reports whether an automatic backup is due at now.
+func (w *Workspace) BackupDue(now time.Time) bool {
+	p := w.Settings().Backups
+	return p != nil && !now.Before(p.Last.Add(time.Duration(p.EveryDays)*24*time.Hour))
+}
+
+// AutoBackup writes an automatic backup into the plan's folder, removes
+// the automatic backups there beyond the newest Keep, and records the
+// time. It returns the file written.
+func (w *Workspace) AutoBackup(now time.Time, params backupfile.Params) (string, error) {
+	s := w.Settings()
+	if s.Backups == nil {
+		return "", errors.New("automatic backups are off")
+	}
+	if len(s.BackupPass) == 0 {
+		return "", fmt.Errorf("the passphrase for automatic backups cannot be read (%w): set automatic backups up again in Settings", w.vault.locked("your pairs"))
+	}
+	dir := s.Backups.Folder
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("cannot write automatic backups into %s (%v): is the drive plugged in? Choose another folder in Settings if it is gone", dir, err)
+	}
+	path := filepath.Join(dir, autoPrefix+now.UTC().Format("20060102-150405")+BackupExt)
+	if _, err := w.WriteBackupFile(path, s.BackupPass, params); err != nil {
+		return "", err
+	}
+	if err := pruneBackups(dir, s.Backups.Keep); err != nil {
+		w.logf("could not remove older automatic backups from %s: %v", dir, err)
+	}
+	err := w.UpdateSettings(func(s *Settings) {
+		if s.Backups != nil {
+			s.Backups.Last = now
+		}
+	})
+	return path, err
+}
+
+// pruneBackups removes the automatic backups in dir beyond the newest
+// keep. Other files, a backup saved by hand included, are left alone.
+func pruneBackups(dir string, keep int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && strings.HasPrefix(n, autoPrefix) && strings.HasSuffix(n, BackupExt) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for len(names) > keep {
+		if err := os.Remove(filepath.Join(dir, names[0])); err != nil {
+			return err
+		}
+		names = names[1:]
+	}
+	return nil
+}
