@@ -31,6 +31,9 @@ func (w *Workspace) ImportBundle(raw []byte) (BundleSummary, error) {
 	if err != nil {
 		return BundleSummary{}, err
 	}
+	if err := f.Verify(); err != nil {
+		return BundleSummary{}, err // first: an altered pair ID is damage, not another pair
+	}
 	id := f.PairID()
 	meta, err := w.Meta(id)
 	if errors.Is(err, ErrUnknownPair) {
@@ -41,9 +44,6 @@ func (w *Workspace) ImportBundle(raw []byte) (BundleSummary, error) {
 	}
 	if meta.Kind != "" {
 		return BundleSummary{}, foreign(id)
-	}
-	if err := f.Verify(); err != nil {
-		return BundleSummary{}, err
 	}
 	wr := meta.Writers()
 	if wr == nil {
