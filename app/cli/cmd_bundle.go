@@ -35,7 +35,7 @@ func bundleExport(e *env, pos []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "Saved %s to %s. Only someone in the pair can open it; on their computer: pairwise bundle import FILE\n", sum.Saved(), e.str("out"))
+	fmt.Fprintf(e.stderr, "Saved to %s: %s. Only someone in the pair can open it; on their computer: pairwise bundle import FILE\n", e.str("out"), sum.Saved())
 	return nil
 }
 

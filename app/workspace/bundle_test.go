@@ -151,7 +151,7 @@ func convergeByFiles(t *testing.T, reps []*Workspace, pair string, rng *rand.Ran
 	}
 	// Importing again brings nothing and says so.
 	sum, err := reps[0].ImportBundle(last[1])
-	if err != nil || sum.New != 0 || !strings.HasPrefix(sum.Arrived(), "nothing new: you had all") {
+	if err != nil || sum.New != 0 || !strings.HasPrefix(sum.Arrived(), "nothing new: you had") {
 		t.Errorf("again: got %q (%v), want nothing new", sum.Arrived(), err)
 	}
 }

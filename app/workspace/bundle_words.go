@@ -13,15 +13,18 @@ func (s BundleSummary) Arrived() string {
 		if s.Changes == 0 {
 			return "nothing new: the file holds no changes"
 		}
-		return fmt.Sprintf("nothing new: you had all %s", plural(s.Changes, "change"))
+		if s.Changes == 1 {
+			return "nothing new: you had its one change"
+		}
+		return fmt.Sprintf("nothing new: you had all %d changes", s.Changes)
 	}
 	return fmt.Sprintf("%s from %s, %s", plural(s.New, "change"), andList(s.Authors), span(s.From, s.To))
 }
 
-// Saved says what a file holds once exported.
+// Saved says what a file holds once exported: "3 changes by Ana, 3 Dec".
 func (s BundleSummary) Saved() string {
 	if s.Changes == 0 {
-		return "no changes: your partner is known to have them all"
+		return "no changes (your partner is known to have them all; the file tells them what you have)"
 	}
 	return fmt.Sprintf("%s by %s, %s", plural(s.Changes, "change"), andList(s.Authors), span(s.From, s.To))
 }
