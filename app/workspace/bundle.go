@@ -51,14 +51,18 @@ func (w *Workspace) ExportBundle(id string, sincePartner bool) ([]byte, BundleSu
 	if meta.Kind != "" {
 		return nil, BundleSummary{}, w.notAPair(id)
 	}
-	if meta.Writers() == nil {
+	wr := meta.Writers()
+	if wr == nil {
 		return nil, BundleSummary{}, ErrBundleUnsigned
+	}
+	if _, ok := wr.Writer(w.device.ID()); !ok {
+		return nil, BundleSummary{}, ErrBundleReader
 	}
 	changes, _ := h.doc.ChangesSince(nil)
 	if sincePartner && len(meta.PartnerHeads) > 0 {
 		changes = since(h.doc, meta.PartnerHeads, changes)
 	}
-	c := bundle.Contents{Heads: h.doc.Heads(), Certs: meta.Writers().Certs()}
+	c := bundle.Contents{Heads: h.doc.Heads(), Certs: wr.Certs()}
 	raw, _ := hex.DecodeString(meta.ID)
 	copy(c.Pair[:], raw)
 	sum := BundleSummary{Pair: id, Title: meta.Title, Changes: len(changes), New: len(changes)}
@@ -132,6 +136,7 @@ var (
 	ErrBundleNotWriter = errors.New("this file of changes was saved by a device that may not change the pair")
 	ErrBundleGap       = errors.New("this file of changes builds on changes this computer does not have yet")
 	ErrBundleUnsigned  = errors.New("this pair was made before devices signed their changes, so it cannot travel by file")
+	ErrBundleReader    = errors.New("you can read this pair but not change it, so your partner's computer would refuse a file saved here; your partner can save one for you")
 )
 
 func foreign(id string) error {

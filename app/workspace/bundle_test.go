@@ -267,3 +267,25 @@ func hexBytes(t *testing.T, s string) []byte {
 	}
 	return out
 }
+
+// A reader cannot save a file its partner would refuse.
+func TestReaderCannotSaveAFile(t *testing.T) {
+	a, r := openTemp(t), openTemp(t)
+	pair, err := a.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Invite(pair, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Join(code, "Rae", mentoring.Mentee); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ImportBundle(exportFile(t, a, pair, false)); err != nil {
+		t.Fatalf("a reader takes a file: %v", err)
+	}
+	if _, _, err := r.ExportBundle(pair, false); !errors.Is(err, ErrBundleReader) {
+		t.Fatalf("got %v, want ErrBundleReader", err)
+	}
+}
