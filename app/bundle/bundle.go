@@ -190,8 +190,11 @@ func (r *reader) take(n int) []byte {
 	return out
 }
 
-func (r *reader) skip(n int) bool      { return r.take(n) != nil }
-func (r *reader) copy(dst []byte) bool { b := r.take(len(dst)); return b != nil && copy(dst, b) == len(dst) }
+func (r *reader) skip(n int) bool { return r.take(n) != nil }
+func (r *reader) copy(dst []byte) bool {
+	b := r.take(len(dst))
+	return b != nil && copy(dst, b) == len(dst)
+}
 
 func (r *reader) u16(v *uint16) bool {
 	b := r.take(2)
