@@ -122,3 +122,63 @@ func TestBundlesThenARelayConverge(t *testing.T) {
 		}
 	}
 }
+
+// A file carries Ana's offline changes to Ben, who builds on them and
+// syncs before Ana does: Cleo, on the relay only, gets Ben's change with
+// the ones it builds on, and when Ana syncs at last nothing arrives twice.
+func TestFileChangesTravelAheadOfWhatBuildsOnThem(t *testing.T) {
+	r := startRelay(t)
+	ana, ben, cleo := newReplica(t, r), newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, ana, ben, false)
+	code, err := ana.ws.Invite(pair, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cleo.ws.Join(code, "Cleo", mentoring.Mentee); err != nil {
+		t.Fatal(err)
+	}
+	cleo.mustSync()
+	ana.mustSync()
+	ben.mustSync()
+
+	// Ana, offline: goals, and a file to Ben.
+	g := ana.addGoal(pair, "offline goal")
+	ana.addGoal(pair, "another")
+	file, _, err := ana.ws.ExportBundle(pair, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ben.ws.ImportBundle(file)
+	if err != nil || sum.New != 2 {
+		t.Fatalf("Ben: got %d new (%v), want Ana's 2 goals", sum.New, err)
+	}
+	// Ben changes Ana's goal, and syncs; Cleo syncs.
+	why := "because"
+	ben.edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.UpdateGoal(p, g, mentoring.GoalInput{Why: &why})
+	})
+	ben.mustSync()
+	cleo.mustSync()
+	p, err := cleo.ws.Pair(pair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Goals) != 2 {
+		t.Fatalf("Cleo: got %d goals before Ana synced, want Ana's 2 carried with Ben's change", len(p.Goals))
+	}
+	// Ana syncs at last; everyone once more.
+	for range 2 {
+		for _, x := range []*replica{ana, ben, cleo} {
+			x.mustSync()
+		}
+	}
+	want := ana.json(pair)
+	for _, x := range []*replica{ben, cleo} {
+		if got := x.json(pair); got != want {
+			t.Fatalf("a replica differs:\n%s\nwant:\n%s", got, want)
+		}
+	}
+	if p, _ := ana.ws.Pair(pair); len(p.Goals) != 2 {
+		t.Errorf("got %d goals, want 2", len(p.Goals))
+	}
+}
