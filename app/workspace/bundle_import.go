@@ -63,6 +63,8 @@ func (w *Workspace) ImportBundle(raw []byte) (BundleSummary, error) {
 	if err != nil {
 		return BundleSummary{}, err
 	}
+	// notePartner writes to the store, which first syncs the changes just
+	// stored: they are on disk before the person is told they arrived.
 	if err := w.notePartner(id, f, added); err != nil {
 		return sum, err
 	}
