@@ -71,6 +71,7 @@ func init() {
 	commands = append(commands, bundleCommands...)
 	commands = append(commands, practiceCommands...)
 	commands = append(commands, cohortCommands...)
+	commands = append(commands, historyCommands...)
 	commands = append(commands, logCommand)
 }
 

@@ -7,6 +7,8 @@ import (
 
 // Entry is one change in a document's history.
 type Entry struct {
+	// Hash is the change's hash in hex: its ID, which At takes.
+	Hash    string
 	Actor   string
 	Seq     uint64
 	Message string
@@ -22,7 +24,7 @@ func (d *Doc) History() ([]Entry, error) {
 	}
 	out := make([]Entry, 0, len(chs))
 	for _, c := range chs {
-		out = append(out, Entry{Actor: c.ActorID(), Seq: c.ActorSeq(), Message: c.Message(), Time: c.Timestamp()})
+		out = append(out, Entry{Hash: c.Hash().String(), Actor: c.ActorID(), Seq: c.ActorSeq(), Message: c.Message(), Time: c.Timestamp()})
 	}
 	return out, nil
 }

@@ -155,6 +155,10 @@ func (a Agreement) SignState(member string) SignState {
 	return Unsigned
 }
 
+// SignMsg is the message of the change that signs the agreement: the
+// version history finds the version a member signed by it.
+const SignMsg = "signed the agreement"
+
 // Sign records member's agreement to the current version.
 func Sign(p *Pair, member string, now time.Time) (Edit, error) {
 	m, ok := p.Member(member)
@@ -166,5 +170,5 @@ func Sign(p *Pair, member string, now time.Time) (Edit, error) {
 	}
 	sp := path(kAgreement, kSignatures, member)
 	o := ops{newMap(sp), set(append(sp, kName), m.Name), set(append(sp, kVersion), p.Agreement.Version()), set(append(sp, kAt), stamp(now))}
-	return Edit{Msg: "signed the agreement", ops: o}, nil
+	return Edit{Msg: SignMsg, ops: o}, nil
 }

@@ -70,8 +70,9 @@ func newPairView(u *UI, id string) *pairView {
 	v.partner = widget.NewLabel("")
 	invite := widget.NewButtonWithIcon("Invite", theme.MailSendIcon(), func() { u.inviteDialog(id) })
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), func() { u.exportDialog(id) })
+	history := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { u.historyWindow(id) })
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { u.removeDialog(id, "pair") })
-	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, u.filesButton(id), export, remove)), container.NewVBox(v.title, v.partner))
+	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, u.filesButton(id), export, history, remove)), container.NewVBox(v.title, v.partner))
 
 	v.overview = container.NewVBox()
 	v.agree = newAgreementForm(v)

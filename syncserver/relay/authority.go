@@ -43,8 +43,16 @@ func (s *Server) loadAuthority(d *docState) error {
 	if cand.Seq <= d.meta.SnapSeq {
 		return nil // promoted already; a crash left the copy behind
 	}
-	d.cand, err = s.loadCandidate(d, cand)
-	return err
+	if d.cand, err = s.loadCandidate(d, cand); err != nil {
+		return err
+	}
+	if s.shared != nil && len(d.cand.need) == 0 {
+		// Confirmed in full through other instances, and not promoted
+		// (the instance that would have died first): promote it here,
+		// on the writer, once the state is in place.
+		go s.onWriter(func() { s.refresh(d, true) })
+	}
+	return nil
 }
 
 // newCandidate works out whose confirmation a snapshot waits for: every
@@ -244,7 +252,7 @@ func (w *writer) confirm(r *writeReq) {
 		r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
 		return
 	}
-	if err := s.store.Promote(m.Doc); err != nil {
+	if err := s.store.Promote(m.Doc, cand.seq); err != nil {
 		if s.lostSnapRace(d, err, true) {
 			r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
 			return

@@ -71,6 +71,10 @@ func DefaultLimits() Limits {
 type Server struct {
 	store  relaystore.Store
 	shared relaystore.Shared // store, when several instances share it (shared.go)
+
+	nmu         sync.Mutex // guards the notices waiting for the writer (shared.go)
+	noticedDocs map[*docState]noticedDoc
+	draining    bool
 	tokens *Tokens
 	log    *slog.Logger
 	limits Limits

@@ -17,7 +17,8 @@ import (
 //     instance's subscribers, as if its own writer had stored them;
 //   - a new snapshot or candidate, new writers, a deletion: the document's
 //     state is read again (or forgotten);
-//   - tokens are read from the store at each check (tokens.go);
+//   - tokens are read again on a notice, and at least every second
+//     (tokens.go);
 //   - a gap in the notices (the store's connection was lost): every
 //     document in memory is read again.
 //
@@ -41,6 +42,7 @@ func (s *Server) watchShared(sh relaystore.Shared) {
 				Head:     func(id wire.DocID, head uint64) { s.noticeHead(id, head) },
 				Snapshot: func(id wire.DocID) { s.noticeDoc(id) },
 				Certs:    func(id wire.DocID) { s.noticeDoc(id) },
+				Tokens:   s.tokens.Changed,
 				Deleted:  func(id wire.DocID) { s.onWriter(func() { s.forgetDoc(id) }) },
 				Gap:      s.noticeGap,
 			})
@@ -76,16 +78,52 @@ func (s *Server) noticeHead(id wire.DocID, head uint64) {
 	if head <= known {
 		return
 	}
-	s.onWriter(func() {
-		// This instance's own commit is noticed too, often before its
-		// writer has published it: by now it has.
+	s.noticed(d, head, false)
+}
+
+// noticed queues d to be brought up to the store on the writer (to head,
+// or read again in full with all), without waiting: notices that arrive
+// while the writer is busy collapse into one refresh per document, so a
+// storm of them costs the writer one round of reads, and the goroutine
+// that receives them never waits for it.
+func (s *Server) noticed(d *docState, head uint64, all bool) {
+	s.nmu.Lock()
+	defer s.nmu.Unlock()
+	if s.noticedDocs == nil {
+		s.noticedDocs = map[*docState]noticedDoc{}
+	}
+	n := s.noticedDocs[d]
+	n.head, n.all = max(n.head, head), n.all || all
+	s.noticedDocs[d] = n
+	if !s.draining {
+		s.draining = true
+		go s.writer.submit(&writeReq{fn: s.drainNotices})
+	}
+}
+
+// noticedDoc is what the notices about one document asked for.
+type noticedDoc struct {
+	head uint64
+	all  bool
+}
+
+// drainNotices refreshes every document noticed since it last ran, on the
+// writer goroutine.
+func (s *Server) drainNotices() {
+	s.nmu.Lock()
+	docs := s.noticedDocs
+	s.noticedDocs, s.draining = nil, false
+	s.nmu.Unlock()
+	for d, n := range docs {
 		d.mu.Lock()
 		known := d.meta.Head
 		d.mu.Unlock()
-		if head > known {
-			s.refresh(d, false)
+		// This instance's own commits are noticed too, often before its
+		// writer has published them: by now it has.
+		if n.all || n.head > known {
+			s.refresh(d, n.all)
 		}
-	})
+	}
 }
 
 // catchUp reads d's records up to the store's head before a subscriber
@@ -130,23 +168,23 @@ func (s *Server) lostSnapRace(d *docState, err error, promoting bool) bool {
 // noticeDoc reads a document this instance holds again.
 func (s *Server) noticeDoc(id wire.DocID) {
 	if d := s.loaded(id); d != nil {
-		s.onWriter(func() { s.refresh(d, true) })
+		s.noticed(d, 0, true)
 	}
 }
 
-// noticeGap reads every document this instance holds again.
+// noticeGap reads every document this instance holds again, and the
+// tokens.
 func (s *Server) noticeGap() {
+	s.tokens.Changed()
 	s.mu.Lock()
 	held := make([]*docState, 0, len(s.docs))
 	for _, d := range s.docs {
 		held = append(held, d)
 	}
 	s.mu.Unlock()
-	s.onWriter(func() {
-		for _, d := range held {
-			s.refresh(d, true)
-		}
-	})
+	for _, d := range held {
+		s.noticed(d, 0, true)
+	}
 }
 
 // refresh brings what this instance holds of d up to the store, on the
@@ -182,7 +220,6 @@ func (s *Server) refresh(d *docState, all bool) {
 	if meta.Head <= known {
 		return
 	}
-	var recs []wire.Record
 	for from := known; from < meta.Head; {
 		got, err := s.store.Read(d.id, from, wire.MaxRecordsPerBatch, 1<<20)
 		if err != nil {
@@ -196,8 +233,10 @@ func (s *Server) refresh(d *docState, all bool) {
 			d.mu.Lock()
 			d.meta.Head = meta.Head
 			d.mu.Unlock()
+			clear(d.devices) // their last records may be among those pruned
 			return
 		}
+		var recs []wire.Record
 		for _, r := range got {
 			if r.Seq > meta.Head {
 				break
@@ -218,8 +257,9 @@ func (s *Server) refresh(d *docState, all bool) {
 			}
 			from = r.Seq
 		}
+		// Chunk by chunk, so a long backlog is never all in memory.
+		d.publish(from, &wire.Records{Doc: d.id, Recs: recs})
 	}
-	d.publish(meta.Head, &wire.Records{Doc: d.id, Recs: recs})
 }
 
 // reloadAuthority reads d's writer certificates and waiting snapshot
@@ -264,6 +304,35 @@ func (s *Server) reloadAuthority(d *docState) error {
 		}
 		d.offerCandidate(next) // another instance took it
 	}
+	return s.promoteConfirmed(d)
+}
+
+// promoteConfirmed promotes d's waiting snapshot when every device it
+// waits for has confirmed it already (through other instances, or before
+// this one had read it), on the writer goroutine.
+func (s *Server) promoteConfirmed(d *docState) error {
+	d.mu.Lock()
+	cand := d.cand
+	d.mu.Unlock()
+	if s.shared == nil || cand == nil || len(cand.need) > 0 {
+		return nil
+	}
+	err := s.store.Promote(d.id, cand.seq)
+	if errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound) {
+		return nil // another instance promoted or replaced it; its notice follows
+	}
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.meta.SnapSeq = max(d.meta.SnapSeq, cand.seq)
+	d.snap = nil
+	if d.cand == cand {
+		d.cand = nil
+	}
+	d.mu.Unlock()
+	s.m.snapshots.Inc()
+	s.writer.prune(d)
 	return nil
 }
 

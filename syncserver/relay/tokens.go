@@ -35,17 +35,30 @@ type tokenFile struct {
 // Tokens reads the token file, and reads it again whenever it changes on
 // disk, so `pairwise-relay token revoke` takes effect on a serving relay at
 // its next check, on connections already open too. Over a shared store
-// (OpenStoreTokens) it reads the store's tokens at every check: a token
-// is checked only when a pair is created, so a revocation through any
-// instance, or straight in the database, holds at once on all of them.
+// (OpenStoreTokens) it reads the store's tokens again when the store says
+// they changed (Changed) and at most storeTokensFor after it last did, so
+// a revocation holds on every instance within moments, and a stream of
+// made-up tokens costs the database nothing.
 type Tokens struct {
 	path  string
 	store relaystore.TokenStore
 
-	mu    sync.Mutex
-	mtime time.Time
-	size  int64
-	list  []Token
+	mu     sync.Mutex
+	mtime  time.Time
+	size   int64
+	loaded time.Time // when the store's tokens were read; zero: read again
+	list   []Token
+}
+
+// storeTokensFor bounds how long a revocation can go unnoticed should the
+// store's notice of it be lost.
+const storeTokensFor = time.Second
+
+// Changed makes the next check read the store's tokens again.
+func (t *Tokens) Changed() {
+	t.mu.Lock()
+	t.loaded = time.Time{}
+	t.mu.Unlock()
 }
 
 // OpenTokens watches the token file in dir (it may not exist yet).
@@ -103,11 +116,14 @@ func (k Token) ID() string { return k.Hash }
 
 func (t *Tokens) refresh() error {
 	if t.store != nil {
+		if !t.loaded.IsZero() && time.Since(t.loaded) < storeTokensFor {
+			return nil
+		}
 		rows, err := t.store.Tokens()
 		if err != nil {
 			return fmt.Errorf("cannot read the tokens from the store: %w", err)
 		}
-		t.list = tokensFromRows(rows)
+		t.list, t.loaded = tokensFromRows(rows), time.Now()
 		return nil
 	}
 	fi, err := os.Stat(t.path)

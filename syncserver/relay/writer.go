@@ -302,15 +302,20 @@ func (w *writer) commitTry(batch []*writeReq, try int) {
 		start := time.Now()
 		err := s.store.Commit(b)
 		s.m.commitSeconds.Observe(time.Since(start).Seconds())
-		if errors.Is(err, relaystore.ErrConflict) && try < maxConflictRetries {
-			// Another instance wrote one of these documents first: read
-			// them again (its records go to subscribers here) and number
-			// the batch anew.
+		if try < maxConflictRetries && (errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) {
+			// Another instance wrote one of these documents first, or
+			// deleted one: read them again (records go to subscribers
+			// here, a deleted one is forgotten and its pushes refused
+			// alone) and number the batch anew, with the device
+			// sequences read from the store.
 			s.m.conflicts.Inc()
 			for _, id := range order {
-				if p := docs[id]; p.d != nil {
-					s.refresh(p.d, false)
-				} else if d := s.loaded(id); d != nil {
+				d := docs[id].d
+				if d == nil {
+					d = s.loaded(id)
+				}
+				if d != nil {
+					clear(d.devices)
 					s.refresh(d, false)
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -31,7 +32,7 @@ func (s *Badger) PutCandidate(id wire.DocID, snap Snap) error {
 }
 
 // Promote implements Store.
-func (s *Badger) Promote(id wire.DocID) error {
+func (s *Badger) Promote(id wire.DocID, seq uint64) error {
 	var grew int64
 	var staged map[wire.DocID]docAcct
 	err := s.db.Update(func(txn *badger.Txn) error {
@@ -50,6 +51,9 @@ func (s *Badger) Promote(id wire.DocID) error {
 		cand, err := decodeSnap(v)
 		if err != nil {
 			return err
+		}
+		if cand.Seq != seq {
+			return fmt.Errorf("%w: the snapshot waiting is at %d, not %d", ErrConflict, cand.Seq, seq)
 		}
 		if old, err := txn.Get(key(kSnap, id)); err == nil {
 			grew -= old.ValueSize()

@@ -31,7 +31,10 @@ func testCandidateAndPromote(t *testing.T, s stores) {
 	if u, _ := st.Usage(doc); u.Bytes != 3 {
 		t.Errorf("a waiting snapshot counts in usage: %d bytes, want 3", u.Bytes)
 	}
-	must(t, st.Promote(doc))
+	if err := st.Promote(doc, 2); !errors.Is(err, ErrConflict) {
+		t.Errorf("promoting a snapshot other than the one waiting: %v, want ErrConflict", err)
+	}
+	must(t, st.Promote(doc, 3))
 	if sn, err := st.Snapshot(doc); err != nil || !sameSnap(sn, cand) {
 		t.Fatalf("promoted snapshot: %+v, %v; want %+v", sn, err, cand)
 	}
@@ -44,7 +47,7 @@ func testCandidateAndPromote(t *testing.T, s stores) {
 	if u, _ := st.Usage(doc); u.Bytes != 3+int64(len(cand.Body)) {
 		t.Errorf("usage after promotion: %d bytes, want %d", u.Bytes, 3+len(cand.Body))
 	}
-	if err := st.Promote(doc); err == nil {
+	if err := st.Promote(doc, 3); err == nil {
 		t.Error("promoting with no snapshot waiting succeeded")
 	}
 }

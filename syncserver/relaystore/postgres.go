@@ -56,6 +56,28 @@ func IsPostgresURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
+// redactUserinfo hides the password of a postgres:// address as text,
+// so that one with characters a URL may not hold (a "/" or "@", say),
+// which url.Parse refuses, is hidden too: the user information runs from
+// the scheme to the last "@" before any "?".
+func redactUserinfo(s string) string {
+	_, rest, _ := strings.Cut(s, "://")
+	start := len(s) - len(rest)
+	end := len(s)
+	if q := strings.IndexByte(s[start:], '?'); q >= 0 {
+		end = start + q
+	}
+	at := strings.LastIndexByte(s[start:end], '@')
+	if at < 0 {
+		return s
+	}
+	user, _, hasPassword := strings.Cut(s[start:start+at], ":")
+	if !hasPassword {
+		return s
+	}
+	return s[:start] + user + ":xxxxx" + s[start+at:]
+}
+
 var (
 	passwordField = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)`)
 	userPassword  = regexp.MustCompile(`^(postgres(?:ql)?://[^:@/]*:)[^@/]*@`)
@@ -65,6 +87,9 @@ var (
 // password, whether in the user part or a password= setting, is replaced
 // by "xxxxx".
 func RedactURL(s string) string {
+	if IsPostgresURL(s) {
+		s = redactUserinfo(s)
+	}
 	if u, err := url.Parse(s); err == nil && IsPostgresURL(s) {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")

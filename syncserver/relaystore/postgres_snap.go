@@ -132,7 +132,7 @@ func (p *Postgres) PutCandidate(id wire.DocID, snap Snap) error {
 // Promote implements Store: ErrNotFound when no snapshot waits, and
 // ErrConflict when the current one covers as much (another instance
 // stored it meanwhile).
-func (p *Postgres) Promote(id wire.DocID) error {
+func (p *Postgres) Promote(id wire.DocID, want uint64) error {
 	var res commitResult
 	err := p.tx(func(ctx context.Context, tx pgx.Tx) error {
 		_, cur, err := lockDoc(ctx, tx, id)
@@ -145,6 +145,9 @@ func (p *Postgres) Promote(id wire.DocID) error {
 		}
 		if seq == 0 {
 			return fmt.Errorf("%w: no snapshot of this document waits for confirmation", ErrNotFound)
+		}
+		if seq != want {
+			return fmt.Errorf("%w: the snapshot waiting is at %d, not %d", ErrConflict, seq, want)
 		}
 		if seq <= cur {
 			return fmt.Errorf("%w: the document's snapshot covers %d records already, the waiting one %d", ErrConflict, cur, seq)

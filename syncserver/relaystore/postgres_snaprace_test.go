@@ -42,7 +42,7 @@ func TestPostgresSnapshotRules(t *testing.T) {
 	stale("a waiting snapshot below the waiting one", a.PutCandidate(doc, Snap{Seq: 7}), 5)
 	stale("a waiting snapshot beyond the head", a.PutCandidate(doc, Snap{Seq: 11}), 5)
 	must(t, b.PutSnapshot(doc, Snap{Seq: 9, Body: []byte("at 9")}))
-	stale("promoting a waiting snapshot the current one overtook", a.Promote(doc), 9)
+	stale("promoting a waiting snapshot the current one overtook", a.Promote(doc, 8), 9)
 	if sn, _ := a.Snapshot(doc); string(sn.Body) != "at 9" {
 		t.Fatalf("snapshot body %q, want the one at 9", sn.Body)
 	}

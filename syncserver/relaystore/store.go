@@ -94,7 +94,9 @@ type Store interface {
 	PutCandidate(id wire.DocID, snap Snap) error
 	// Promote makes the waiting snapshot the document's snapshot, in one
 	// step.
-	Promote(id wire.DocID) error
+	// seq is the waiting snapshot's sequence as the caller knows it:
+	// ErrConflict when the one waiting is another (replaced meanwhile).
+	Promote(id wire.DocID, seq uint64) error
 	// Authors lists the devices that wrote the records in (from, to].
 	Authors(id wire.DocID, from, to uint64) ([]wire.DeviceID, error)
 	// Record returns one record, or ErrNotFound when it is not kept.
