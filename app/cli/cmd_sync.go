@@ -86,6 +86,9 @@ func pairInvite(e *env, pos []string) error {
 		return err
 	}
 	e.println(code)
+	if r, err := ws.CheckInvite(code); err == nil && r.ByFile {
+		fmt.Fprintln(e.stderr, "No relay is set, so this code names none: the pair travels by file. After your partner joins, save your changes with 'pairwise bundle export "+pos[0]+" --out FILE' and send them the file; they open it with 'pairwise bundle import FILE', and send theirs back the same way.")
+	}
 	return nil
 }
 

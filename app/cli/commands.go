@@ -68,6 +68,7 @@ func init() {
 	}
 	commands = append(commands, meetingCommands...)
 	commands = append(commands, syncCommands...)
+	commands = append(commands, bundleCommands...)
 	commands = append(commands, practiceCommands...)
 	commands = append(commands, cohortCommands...)
 	commands = append(commands, historyCommands...)

@@ -79,6 +79,8 @@ func (u *UI) inviteDialog(id string) {
 	errs := newFormError()
 	var current string
 	var copyBtn *widget.Button
+	byFile := wrapLabel("No relay is set, so this code names none and the pair travels by file: once your partner has joined, choose Files, then Save changes to a file…, and send them the file. Their changes come back the same way.")
+	byFile.Hide()
 	show := func(readOnly bool) {
 		c, err := u.ws.Invite(id, readOnly)
 		if err != nil {
@@ -90,6 +92,9 @@ func (u *UI) inviteDialog(id string) {
 		current = c
 		code.SetText(c)
 		copyBtn.Enable()
+		if r, err := u.ws.CheckInvite(c); err == nil && r.ByFile {
+			byFile.Show()
+		}
 	}
 	readOnly := widget.NewCheck("Read-only (they can read the pair but not change it)", show)
 	copyBtn = widget.NewButtonWithIcon("Copy code", theme.ContentCopyIcon(), func() {
@@ -98,7 +103,7 @@ func (u *UI) inviteDialog(id string) {
 	})
 	copyBtn.Importance = widget.HighImportance
 	help := wrapLabel("Send this code to your partner over a channel you trust. It carries the key to this pair: anyone who has it can read it.")
-	d := dialog.NewCustom("Invite your partner", "Close", container.NewVBox(help, readOnly, code, errs.label, container.NewCenter(copyBtn)), u.win)
+	d := dialog.NewCustom("Invite your partner", "Close", container.NewVBox(help, readOnly, code, byFile, errs.label, container.NewCenter(copyBtn)), u.win)
 	d.Resize(fyne.NewSize(620, 380))
 	show(false)
 	d.Show()

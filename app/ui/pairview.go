@@ -54,8 +54,10 @@ func newPairView(u *UI, id string) *pairView {
 	p, err := u.ws.Pair(id)
 	if errors.Is(err, mentoring.ErrNotReady) {
 		v.content = container.NewCenter(widget.NewCard("Waiting for the pair to arrive",
-			"It syncs from the relay as soon as this computer is online.",
-			widget.NewLabel("You joined with an invite code. Your partner's agreement, goals\nand check-ins will appear here after the first sync.")))
+			"It syncs from the relay as soon as this computer is online, or arrives in a file from your partner.",
+			container.NewVBox(
+				widget.NewLabel("You joined with an invite code. Your partner's agreement, goals\nand check-ins will appear here after the first sync, or once you\nopen the first file of changes your partner saves for you."),
+				container.NewCenter(widget.NewButtonWithIcon("Open changes from a file…", theme.FolderOpenIcon(), u.openBundleDialog)))))
 		return v
 	}
 	if err != nil {
@@ -70,7 +72,7 @@ func newPairView(u *UI, id string) *pairView {
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), func() { u.exportDialog(id) })
 	history := widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { u.historyWindow(id) })
 	remove := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { u.removeDialog(id, "pair") })
-	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, export, history, remove)), container.NewVBox(v.title, v.partner))
+	header := container.NewBorder(nil, nil, nil, container.NewVBox(container.NewHBox(invite, u.filesButton(id), export, history, remove)), container.NewVBox(v.title, v.partner))
 
 	v.overview = container.NewVBox()
 	v.agree = newAgreementForm(v)

@@ -128,6 +128,7 @@ func (u *UI) build() {
 	u.status.Truncation = fyne.TextTruncateEllipsis
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewGridWrap(fyne.NewSize(120, 8), u.busy), u.saved), u.status)
 	u.win.SetContent(container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), bar), nil, nil, split))
+	u.win.SetOnDropped(u.dropped) // a file of changes (bundle.go)
 
 	u.ws.Watch(func(doc string) { fyne.Do(func() { u.changed(doc) }) })
 	// Unsynced counts change as the relay acknowledges: the pair's line

@@ -18,7 +18,7 @@ func TestErrorsCarryTheFacts(t *testing.T) {
 	w := openTemp(t)
 	pair, _ := w.NewPair("P", "Ana", mentoring.Mentor)
 	cohort, _ := w.NewCohort("Spring", "Dana", "", "")
-	_, noRelay := w.Invite(pair, false)
+	_, noRelay := w.CohortInvite(cohort, false)
 	if err := w.UpdateSettings(func(s *Settings) { s.Relay = "wss://relay.example.org" }); err != nil {
 		t.Fatal(err)
 	}

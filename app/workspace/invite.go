@@ -8,12 +8,13 @@ import (
 	"pairwise/shared/seal"
 )
 
-// ErrNoRelayForInvite is returned when an invite cannot name a relay.
-// The invite tells the partner where to sync, so it needs one.
+// ErrNoRelayForInvite is returned when a cohort invite cannot name a
+// relay: the cohort's boards meet there, so it needs one.
 var ErrNoRelayForInvite = errors.New("no relay is set, and an invite has to tell your partner where to sync")
 
 // Invite returns an invite code for a pair: relay, pair ID, key and either
-// the write or the read capability.
+// the write or the read capability. With no relay set the code names none,
+// and the pair travels by file (see bundle.go) until one is set.
 func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	meta, err := w.Meta(id)
 	if err != nil {
@@ -22,9 +23,9 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	if meta.Kind != "" {
 		return "", w.notAPair(id)
 	}
-	relay, err := w.inviteRelay(meta)
-	if err != nil {
-		return "", err
+	relay := meta.Relay
+	if relay == "" {
+		relay = w.Settings().Relay
 	}
 	if meta.ReadOnly() && !readOnly {
 		return "", ErrReadOnlyInvite
@@ -46,7 +47,7 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	return inv.String(), nil
 }
 
-// inviteRelay is the relay an invite to the document names: the one it
+// inviteRelay is the relay a cohort invite names: the one it
 // syncs with, or else the one in the settings.
 func (w *Workspace) inviteRelay(meta Meta) (string, error) {
 	relay := meta.Relay

@@ -33,6 +33,9 @@ type InviteRelay struct {
 	// syncs with the default relay only, so the joined pair waits until
 	// this one is chosen in Settings.
 	Default string
+	// ByFile is set for an invite that names no relay: the pair travels
+	// by file (ImportBundle) until a relay is set.
+	ByFile bool
 }
 
 // CheckInvite reads an invite code and says what joining from it would do
@@ -41,6 +44,9 @@ func (w *Workspace) CheckInvite(code string) (InviteRelay, error) {
 	inv, err := seal.ParseInvite(code)
 	if err != nil {
 		return InviteRelay{}, err
+	}
+	if inv.Relay == "" {
+		return InviteRelay{Cohort: inv.Cohort, ByFile: true}, nil
 	}
 	u, err := url.Parse(inv.Relay)
 	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
@@ -95,6 +101,9 @@ func (r InviteRelay) Notes() []string {
 // About says where the pair (or cohort) will sync and what happens to the
 // default relay.
 func (r InviteRelay) About() []string {
+	if r.ByFile {
+		return []string{fmt.Sprintf("This %s names no relay: it travels by file. It shows here once you open the first file of changes your partner saves for you.", r.what())}
+	}
 	notes := []string{fmt.Sprintf("This %s syncs through the relay at %s.", r.what(), r.Host)}
 	switch {
 	case r.NewDefault && r.Unrelayed > 0:
@@ -157,7 +166,7 @@ func hostOf(relay string) string {
 // without a relay goes: it was given for some other relay, and would
 // otherwise be sent to this one.
 func (w *Workspace) adoptRelay(relay string) {
-	if w.Settings().Relay != "" {
+	if relay == "" || w.Settings().Relay != "" {
 		return
 	}
 	if err := w.UpdateSettings(func(s *Settings) {

@@ -67,6 +67,10 @@ type Meta struct {
 	// Rebuilding is set while the saved copy, found damaged, is rebuilt
 	// from the relay (see rebuild): reads say so instead of showing it empty.
 	Rebuilding bool `json:"rebuilding,omitempty"`
+	// PartnerHeads are, by exporting device (hex ID), the heads that
+	// device had when it saved the last file of changes imported here:
+	// what it is known to hold (see bundle.go).
+	PartnerHeads map[string][]string `json:"partnerHeads,omitempty"`
 
 	// Local habits, never shared with the partner.
 	Seen        time.Time `json:"seen,omitempty"`        // the partner's messages are read up to here

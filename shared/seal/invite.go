@@ -23,7 +23,7 @@ import (
 // carries an admission: a one-time key and the certificate by which a
 // writer made it a door, so the joiner's device can certify itself.
 type Invite struct {
-	Relay    string // ws:// or wss:// URL of the relay
+	Relay    string // ws:// or wss:// URL of the relay; "" for a pair that syncs by file
 	Doc      [16]byte
 	Key      Key
 	Secret   Secret
@@ -238,7 +238,8 @@ func decodeInvite(b []byte) (Invite, error) {
 		}
 		inv.Admit = a
 	}
-	if !validRelay(inv.Relay) {
+	// An invite for a pair that syncs by file names no relay (length 0).
+	if inv.Relay != "" && !validRelay(inv.Relay) {
 		return Invite{}, &sentenceError{
 			msg: fmt.Sprintf("this invite code names the relay %q, which is not a ws:// or wss:// address. "+
 				"Ask your partner to check the relay in their settings and send a new invite", inv.Relay),

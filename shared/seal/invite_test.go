@@ -394,7 +394,6 @@ func TestParseInviteErrors(t *testing.T) {
 		{"admission flag without an admission", rawInvite(rawBody(2, flagAdmit, lenOf(len(relay)), relay, root)), ErrInviteFormat},
 		{"admission cut short", rawInvite(rawBody(2, flagAdmit, lenOf(len(relay)), relay, admit-1)), ErrInviteFormat},
 		{"admission without its flag", rawInvite(rawBody(2, 0, lenOf(len(relay)), relay, admit)), ErrInviteFormat},
-		{"empty relay", Invite{}.String(), ErrInviteFormat},
 		{"https relay", Invite{Relay: "https://relay.example.org"}.String(), ErrInviteFormat},
 		{"relay without host", Invite{Relay: "wss:///path"}.String(), ErrInviteFormat},
 		{"opaque relay", Invite{Relay: "ws:relay"}.String(), ErrInviteFormat},
