@@ -40,3 +40,12 @@ func TestReadsTheVersion1GoldenFile(t *testing.T) {
 		t.Fatalf("read %d bytes, not the %d written", len(got), len(goldenContent))
 	}
 }
+
+// TestNothingInTheClear: a backup's bytes hold none of what it carries.
+func TestNothingInTheClear(t *testing.T) {
+	content := bytes.Repeat([]byte("private note: talk to HR about the move. "), 4000)
+	file := seal(t, content, []byte("correct horse"))
+	if bytes.Contains(file, []byte("talk to HR")) {
+		t.Fatal("the backup holds its content in the clear")
+	}
+}

@@ -289,3 +289,17 @@ func TestReaderCannotSaveAFile(t *testing.T) {
 		t.Fatalf("got %v, want ErrBundleReader", err)
 	}
 }
+
+// TestBundleIsReadableOnlyWithThePairKey: what a pair wrote never appears
+// in the file as it is carried (a USB stick, an e-mail).
+func TestBundleIsReadableOnlyWithThePairKey(t *testing.T) {
+	a, b := openTemp(t), openTemp(t)
+	pair := byFile(t, a, b)
+	goal(t, a, pair, "Leave my job by March")
+	file := exportFile(t, a, pair, false)
+	for _, secret := range []string{"Leave my job by March", "Leave my job"} {
+		if bytes.Contains(file, []byte(secret)) {
+			t.Fatalf("the file holds %q in the clear", secret)
+		}
+	}
+}
