@@ -29,10 +29,13 @@ type BackupPlan struct {
 // backupPassAD names the sealed backup passphrase (see sealBytes).
 const backupPassAD = "pairwise vault backup passphrase"
 
-// Backup file names: automatic ones sort by time, so pruning keeps the
-// newest by name.
+// Backup file names: automatic ones are pairwise-auto-DEVICE-TIME, DEVICE
+// the start of this installation's ID (so two computers backing up into
+// one shared folder never prune each other's) and TIME sortable, so
+// pruning keeps the newest by name. The save dialog suggests another
+// name, so a backup saved by hand is never taken for an automatic one.
 const (
-	autoPrefix = "pairwise-backup-"
+	autoPrefix = "pairwise-auto-"
 	// BackupExt is the extension backup files are given.
 	BackupExt = ".pwbackup"
 )
@@ -90,11 +93,12 @@ func (w *Workspace) AutoBackup(now time.Time, params backupfile.Params) (string,
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("cannot write automatic backups into %s (%v): is the drive plugged in? Choose another folder in Settings if it is gone", dir, err)
 	}
-	path := filepath.Join(dir, autoPrefix+now.UTC().Format("20060102-150405")+BackupExt)
+	mine := autoPrefix + w.autoTag(s) + "-"
+	path := filepath.Join(dir, mine+now.UTC().Format("20060102-150405")+BackupExt)
 	if _, err := w.WriteBackupFile(path, s.BackupPass, params); err != nil {
 		return "", err
 	}
-	if err := pruneBackups(dir, s.Backups.Keep); err != nil {
+	if err := pruneBackups(dir, mine, s.Backups.Keep); err != nil {
 		w.logf("could not remove older automatic backups from %s: %v", dir, err)
 	}
 	err := w.UpdateSettings(func(s *Settings) {
@@ -105,9 +109,18 @@ func (w *Workspace) AutoBackup(now time.Time, params backupfile.Params) (string,
 	return path, err
 }
 
-// pruneBackups removes the automatic backups in dir beyond the newest
-// keep. Other files, a backup saved by hand included, are left alone.
-func pruneBackups(dir string, keep int) error {
+// autoTag names this installation in its automatic backups' names.
+func (w *Workspace) autoTag(s Settings) string {
+	if len(s.Device) >= 8 {
+		return s.Device[:8]
+	}
+	return "local"
+}
+
+// pruneBackups removes this installation's automatic backups in dir
+// (named mine, then a time) beyond the newest keep. Other files, a backup
+// saved by hand or another computer's included, are left alone.
+func pruneBackups(dir, mine string, keep int) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
@@ -115,7 +128,8 @@ func pruneBackups(dir string, keep int) error {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, autoPrefix) && strings.HasSuffix(n, BackupExt) {
+		stamp := strings.TrimSuffix(strings.TrimPrefix(n, mine), BackupExt)
+		if _, err := time.Parse("20060102-150405", stamp); e.Type().IsRegular() && strings.HasPrefix(n, mine) && strings.HasSuffix(n, BackupExt) && err == nil {
 			names = append(names, n)
 		}
 	}
