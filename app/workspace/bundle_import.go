@@ -111,7 +111,7 @@ func (w *Workspace) mergeBundle(id string, f *bundle.File, changes [][]byte) (Bu
 		}
 		h.earlyMu.Lock()
 		for _, c := range fresh {
-			h.early.add(c.Data)
+			h.early.addOnce(c.Data)
 		}
 		early := h.early.raw()
 		h.earlyMu.Unlock()

@@ -139,11 +139,14 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 		// The record carries the changes merged early that the relay may
 		// still lose, ahead of this one (unconfirmed.go).
 		h.earlyMu.Lock()
-		record := h.early.carry(change)
+		record, once := h.early.carry(change), h.early.onceHashes()
 		h.earlyMu.Unlock()
 		var st store.DocState
 		st, err = w.st.AppendLocal(h.meta.ID, record, true)
 		if err == nil {
+			h.earlyMu.Lock()
+			h.early.carried(once)
+			h.earlyMu.Unlock()
 			w.setPending(h.meta.ID, st.Pending())
 			h.noteChanges(store.Chunk{Kind: store.Changes, Data: change})
 			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)

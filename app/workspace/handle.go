@@ -211,6 +211,9 @@ func (w *Workspace) loadHandle(id string) (*handle, error) {
 		return nil, err
 	} else {
 		h.early.add(raw)
+		if meta.Relay == "" {
+			h.early.allOnce() // no relay: what is kept came from files
+		}
 	}
 	if !meta.Registered {
 		w.finishRebuildNow(h) // the relay never had it: the outbox holds it all

@@ -25,6 +25,57 @@ const (
 type unconfirmed struct {
 	list  []crdt.Change
 	bytes int
+	// once marks the changes that one record of this machine's need carry
+	// only once: those opened from a file. This machine's records reach
+	// the relay in order, so everything after the one that carried them
+	// follows them; carrying them in every change would make each of a
+	// pair that only travels by file grow, since no relay ever confirms
+	// them.
+	once map[string]bool
+}
+
+// addOnce keeps the changes in raw, to be carried once (see once).
+func (u *unconfirmed) addOnce(raw []byte) {
+	u.add(raw)
+	if u.once == nil {
+		u.once = map[string]bool{}
+	}
+	for _, c := range crdt.SplitChanges(raw) {
+		if u.has(c.Hash) {
+			u.once[c.Hash] = true
+		}
+	}
+}
+
+// allOnce marks every change kept as carried once: for a pair with no
+// relay, whatever is kept came from files.
+func (u *unconfirmed) allOnce() {
+	for _, c := range u.list {
+		if u.once == nil {
+			u.once = map[string]bool{}
+		}
+		u.once[c.Hash] = true
+	}
+}
+
+// onceHashes lists the changes to carry once that are kept now.
+func (u *unconfirmed) onceHashes() []string {
+	if len(u.once) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(u.once))
+	for h := range u.once {
+		out = append(out, h)
+	}
+	return out
+}
+
+// carried forgets the changes to carry once that a record now written
+// carried (as onceHashes listed them when it was made).
+func (u *unconfirmed) carried(hashes []string) {
+	if len(hashes) > 0 {
+		u.confirmHashes(hashes)
+	}
 }
 
 // add keeps the changes in raw.
@@ -92,6 +143,7 @@ func (u *unconfirmed) drop(stored func(hash string) bool) bool {
 	for _, c := range u.list {
 		if stored(c.Hash) {
 			u.bytes -= len(c.Raw)
+			delete(u.once, c.Hash)
 			continue
 		}
 		kept = append(kept, c)
