@@ -90,15 +90,17 @@ func (w *Workspace) mergeBundle(id string, f *bundle.File, changes [][]byte) (Bu
 	sum := BundleSummary{Pair: id, Changes: len(changes)}
 	var fresh []store.Chunk
 	var hashes []string
+	seen := make(map[string]bool, len(changes))
 	for i, ch := range changes {
 		parts := crdt.SplitChanges(ch)
 		if len(parts) != 1 || len(parts[0].Raw) != len(ch) {
 			return BundleSummary{}, fmt.Errorf("%w (change %d is not one whole change). Ask for the file to be saved and sent again", bundle.ErrDamaged, i+1)
 		}
 		hashes = append(hashes, parts[0].Hash)
-		if !h.doc.HasChange(parts[0].Hash) && !slices.Contains(hashes[:i], parts[0].Hash) {
+		if !seen[parts[0].Hash] && !h.doc.HasChange(parts[0].Hash) {
 			fresh = append(fresh, store.Chunk{Kind: store.Changes, Data: ch})
 		}
+		seen[parts[0].Hash] = true
 	}
 	sum.New = len(fresh)
 	if len(fresh) > 0 {
