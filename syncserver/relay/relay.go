@@ -72,9 +72,6 @@ type Server struct {
 	store  relaystore.Store
 	shared relaystore.Shared // store, when several instances share it (shared.go)
 
-	nmu         sync.Mutex // guards the notices waiting for the writer (shared.go)
-	noticedDocs map[*docState]noticedDoc
-	draining    bool
 	tokens *Tokens
 	log    *slog.Logger
 	limits Limits
@@ -82,6 +79,10 @@ type Server struct {
 
 	writer *writer
 	poller *wsserve.Poller // reads every connection (transport.go)
+
+	nmu         sync.Mutex // guards the notices waiting for the writer (shared.go)
+	noticedDocs map[*docState]noticedDoc
+	draining    bool
 
 	mu       sync.Mutex
 	docs     map[wire.DocID]*docState
