@@ -76,6 +76,30 @@ func passphraseForm(twice bool) (items []*widget.FormItem, read func() ([]byte, 
 	return items, read
 }
 
+// withPassphrase asks for a backup's passphrase (twice to make one, with
+// a hint under it if any), then says busy in the status line and runs
+// work with it off the UI goroutine.
+func (u *UI) withPassphrase(title, confirm string, twice bool, hint, busy string, work func(pass []byte)) {
+	items, read := passphraseForm(twice)
+	if hint != "" {
+		items = append(items, widget.NewFormItem("", wrapLabel(hint)))
+	}
+	d := dialog.NewForm(title, confirm, "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		pass, err := read()
+		if err != nil {
+			u.showError(err)
+			return
+		}
+		u.saved.SetText(busy)
+		go work(pass)
+	}, u.win)
+	d.Resize(fyne.NewSize(520, 260))
+	d.Show()
+}
+
 // backupNowDialog asks where to save a backup and its passphrase, then
 // writes it.
 func (u *UI) backupNowDialog() {
@@ -86,19 +110,9 @@ func (u *UI) backupNowDialog() {
 		path := wc.URI().Path()
 		wc.Close()
 		os.Remove(path) // the file dialog made it empty; the backup is written whole, or not at all
-		items, read := passphraseForm(true)
-		items = append(items, widget.NewFormItem("", wrapLabel("Without this passphrase nobody, you included, can open the backup: keep it somewhere safe.")))
-		d := dialog.NewForm("Back up into "+filepath.Base(path), "Back up", "Cancel", items, func(ok bool) {
-			if !ok {
-				return
-			}
-			pass, err := read()
-			if err != nil {
-				u.showError(err)
-				return
-			}
-			u.saved.SetText("Backing up…")
-			go func() {
+		u.withPassphrase("Back up into "+filepath.Base(path), "Back up", true,
+			"Without this passphrase nobody, you included, can open the backup: keep it somewhere safe.",
+			"Backing up…", func(pass []byte) {
 				sum, err := u.ws.WriteBackupFile(path, pass, backupParams)
 				fyne.Do(func() {
 					if err != nil {
@@ -108,10 +122,7 @@ func (u *UI) backupNowDialog() {
 					}
 					u.saved.SetText(fmt.Sprintf("Backed up %s into %s", sum, path))
 				})
-			}()
-		}, u.win)
-		d.Resize(fyne.NewSize(520, 260))
-		d.Show()
+			})
 	}, u.win)
 	save.SetFileName("pairwise-backup-" + u.now().Format("2006-01-02") + workspace.BackupExt)
 	save.Show()
@@ -225,23 +236,11 @@ func (u *UI) restoreDialog() {
 		}
 		path := rc.URI().Path()
 		rc.Close()
-		items, read := passphraseForm(false)
-		dialog.ShowForm("Restore "+filepath.Base(path), "Restore", "Cancel", items, func(ok bool) {
-			if !ok {
-				return
-			}
-			pass, err := read()
-			if err != nil {
-				u.showError(err)
-				return
-			}
-			u.saved.SetText("Restoring…")
-			go func() {
-				ids, _ := u.ws.IDs()
-				sum, err := workspace.StageRestore(u.ws.Dir(), ids, path, pass, workspace.Options{Logf: u.logf})
-				fyne.Do(func() { u.restored(sum, err) })
-			}()
-		}, u.win)
+		u.withPassphrase("Restore "+filepath.Base(path), "Restore", false, "", "Restoring…", func(pass []byte) {
+			ids, _ := u.ws.IDs()
+			sum, err := workspace.StageRestore(u.ws.Dir(), ids, path, pass, workspace.Options{Logf: u.logf})
+			fyne.Do(func() { u.restored(sum, err) })
+		})
 	}, u.win)
 	open.Show()
 }
