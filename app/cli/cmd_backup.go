@@ -103,8 +103,8 @@ func passphrase(e *env, twice bool) ([]byte, error) {
 	if !twice {
 		return p, nil
 	}
-	if len(p) < 8 {
-		return nil, errors.New("the passphrase is shorter than 8 characters; choose a longer one (several words are easy to remember)")
+	if err := workspace.CheckNewPassphrase(p); err != nil {
+		return nil, err
 	}
 	again, err := ask("The same passphrase again: ")
 	if err != nil {

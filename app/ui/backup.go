@@ -66,8 +66,8 @@ func passphraseForm(twice bool) (items []*widget.FormItem, read func() ([]byte, 
 		switch {
 		case first.Text == "":
 			return nil, errors.New("enter the passphrase")
-		case twice && len(first.Text) < 8:
-			return nil, errors.New("the passphrase is shorter than 8 characters; choose a longer one (several words are easy to remember)")
+		case twice && workspace.CheckNewPassphrase([]byte(first.Text)) != nil:
+			return nil, workspace.CheckNewPassphrase([]byte(first.Text))
 		case twice && first.Text != second.Text:
 			return nil, errors.New("the two passphrases differ; type the same one twice")
 		}

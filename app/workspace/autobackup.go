@@ -46,6 +46,17 @@ const (
 	maxKeep      = 100
 )
 
+// CheckNewPassphrase says why pass will not do for a new backup.
+func CheckNewPassphrase(pass []byte) error {
+	if len(pass) < minPassphrase {
+		return fmt.Errorf("the passphrase is shorter than %d characters; choose a longer one (several words are easy to remember)", minPassphrase)
+	}
+	return nil
+}
+
+// minPassphrase is the shortest passphrase a new backup takes.
+const minPassphrase = 8
+
 // SetBackupPlan turns automatic backups on with plan and passphrase pass,
 // or off with a nil plan (the passphrase is then forgotten).
 func (w *Workspace) SetBackupPlan(plan *BackupPlan, pass []byte) error {
@@ -57,8 +68,9 @@ func (w *Workspace) SetBackupPlan(plan *BackupPlan, pass []byte) error {
 			return fmt.Errorf("back up every 1 to %d days", maxEveryDays)
 		case plan.Keep < 1 || plan.Keep > maxKeep:
 			return fmt.Errorf("keep 1 to %d backups", maxKeep)
-		case len(pass) < 8:
-			return errors.New("the passphrase is shorter than 8 characters; choose a longer one (several words are easy to remember)")
+		}
+		if err := CheckNewPassphrase(pass); err != nil {
+			return err
 		}
 		p := *plan
 		plan = &p
