@@ -109,11 +109,12 @@ func (c *rawConn) createDocs(ctx context.Context, docs []rawDoc) error {
 	return nil
 }
 
-// subscribe follows doc with its write capability and returns once the
-// relay says the (empty) backlog is sent.
+// subscribe follows doc with its write capability, taking records early
+// as the app's engine does, and returns once the relay says the (empty)
+// backlog is sent.
 func (c *rawConn) subscribe(ctx context.Context, d rawDoc) error {
 	c.req++
-	if err := c.send(ctx, &wire.Subscribe{Req: c.req, Doc: d.id, Cap: d.write[:]}); err != nil {
+	if err := c.send(ctx, &wire.Subscribe{Req: c.req, Doc: d.id, Cap: d.write[:], Early: true}); err != nil {
 		return err
 	}
 	for {

@@ -312,7 +312,7 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 	d.subs[c] = sb
 	if sb.early {
 		for _, f := range d.early {
-			sb.deliver(c, f) // numbered after head, so they follow the backlog
+			sb.deliver(c, f.frame) // numbered after head, so they follow the backlog
 		}
 	}
 	root, certs := d.meta.Root, d.certs

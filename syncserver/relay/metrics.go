@@ -77,3 +77,11 @@ func (s *Server) MetricsHandler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.m.reg, promhttp.HandlerOpts{}))
 	return mux
 }
+
+// committed counts a group commit of n records.
+func (m *metrics) committed(n int) {
+	if n > 0 {
+		m.batchRecords.Observe(float64(n))
+		m.pushes.Add(float64(n))
+	}
+}

@@ -31,7 +31,8 @@ func (s *Server) newQuotaBatch() *quotaBatch {
 // create admits a new document for the token owner: refused once the
 // token's documents hold their quota.
 func (q *quotaBatch) create(id wire.DocID, owner string) error {
-	if max := q.s.limits.TokenQuota; max > 0 && q.s.store.OwnerBytes(owner)+q.tokens[owner] >= max {
+	_, onPipe := q.s.writer.pipe.pending(id, owner)
+	if max := q.s.limits.TokenQuota; max > 0 && q.s.store.OwnerBytes(owner)+onPipe+q.tokens[owner] >= max {
 		return ErrTokenQuota
 	}
 	q.owners[id] = owner
@@ -45,12 +46,14 @@ func (q *quotaBatch) admit(id wire.DocID, n int) error {
 	if !ok {
 		u.Owner = q.owners[id]
 	}
-	if max := q.s.limits.DocQuota; max > 0 && u.Bytes+q.docs[id]+int64(n) > max {
+	// What batches still on the commit pipeline add counts as stored.
+	docPipe, tokPipe := q.s.writer.pipe.pending(id, u.Owner)
+	if max := q.s.limits.DocQuota; max > 0 && u.Bytes+docPipe+q.docs[id]+int64(n) > max {
 		return ErrDocQuota
 	}
 	// Documents from before accounting have no known owner: only the
 	// document quota applies to them.
-	if max := q.s.limits.TokenQuota; max > 0 && u.Owner != "" && q.s.store.OwnerBytes(u.Owner)+q.tokens[u.Owner]+int64(n) > max {
+	if max := q.s.limits.TokenQuota; max > 0 && u.Owner != "" && q.s.store.OwnerBytes(u.Owner)+tokPipe+q.tokens[u.Owner]+int64(n) > max {
 		return ErrTokenQuota
 	}
 	q.docs[id] += int64(n)

@@ -116,13 +116,23 @@ type docState struct {
 	snap *snapFrame // the current snapshot, encoded once (snapcache.go)
 	// early are the frames of records numbered but not yet stored, as
 	// sent to Early subscribers; a new Early subscriber gets them after
-	// its backlog. Emptied when they are stored.
-	early [][]byte
-	pins  int // subscribes under way; guarded by Server.mu (evict.go)
+	// its backlog. Each leaves once its records are stored.
+	early []earlyFrame
+	// inflight are the records on the commit pipeline, by device and
+	// device sequence, so a retried push of one is answered with it.
+	inflight map[devSeq]wire.Record
+	pins     int // subscribes under way; guarded by Server.mu (evict.go)
 
 	// The writer goroutine alone touches these.
-	devices map[wire.DeviceID]uint64
-	pruning atomic.Bool
+	devices  map[wire.DeviceID]uint64
+	numbered uint64 // the last number given out, stored or on the pipeline (pipeline.go)
+	pruning  atomic.Bool
+}
+
+// earlyFrame is a frame of records sent early, up to record upto.
+type earlyFrame struct {
+	upto  uint64
+	frame []byte
 }
 
 // New returns a relay over store. tokens decides who may create documents.

@@ -26,6 +26,10 @@ func (g *goneStore) Doc(id wire.DocID) (relaystore.Doc, error) {
 	return g.Store.Doc(id)
 }
 
+// refusesCommits makes the relay commit as over a shared store, each batch
+// stored before the next is numbered (commitsRefusable).
+func (g *goneStore) refusesCommits() {}
+
 func (g *goneStore) Commit(b relaystore.Batch) error {
 	for _, e := range b.Entries {
 		if e.Doc == g.gone {

@@ -67,10 +67,14 @@ type writer struct {
 	s    *Server
 	in   chan *writeReq
 	done chan struct{}
+	pipe *pipeline // nil over a shared store: each batch commits before the next is numbered
 }
 
 func newWriter(s *Server) *writer {
 	w := &writer{s: s, in: make(chan *writeReq, 4096), done: make(chan struct{})}
+	if !commitsRefusable(s.store) {
+		w.pipe = newPipeline(w)
+	}
 	go w.run()
 	return w
 }
@@ -94,6 +98,7 @@ func (w *writer) stop() {
 
 func (w *writer) run() {
 	defer close(w.done)
+	defer w.pipe.close()
 	var carry *writeReq
 	for {
 		first := carry
@@ -104,7 +109,9 @@ func (w *writer) run() {
 				return
 			}
 		}
+		w.pipe.recover()
 		if first.alone() {
+			w.pipe.wait() // it reads and writes what the batches before it commit
 			w.one(first)
 			continue
 		}
@@ -151,14 +158,72 @@ type reply struct {
 	msg wire.Message
 }
 
+// commit numbers batch and has it committed: on the pipeline, which
+// commits it while the next batch is numbered, or here and now over a
+// shared store.
 func (w *writer) commit(batch []*writeReq) {
-	w.commitTry(batch, 0)
+	if w.pipe == nil {
+		w.commitTry(batch, 0)
+		return
+	}
+	w.pipe.submit(w.prepare(batch))
 }
 
-// commitTry numbers and commits batch; after a conflict with another
-// relay instance (relaystore.ErrConflict) it reads the documents again
-// and tries anew, up to maxConflictRetries times.
+// prepared is a numbered batch: its records, what the store is to write,
+// and the replies that wait for the commit.
+type prepared struct {
+	docs    map[wire.DocID]*pending
+	order   []wire.DocID
+	b       relaystore.Batch
+	replies []reply
+	acks    []reply // sent only if the commit succeeds
+	quota   *quotaBatch
+}
+
+// commitTry numbers and commits batch over a shared store; after a
+// conflict with another relay instance (relaystore.ErrConflict) it reads
+// the documents again and tries anew, up to maxConflictRetries times.
 func (w *writer) commitTry(batch []*writeReq, try int) {
+	s := w.s
+	p := w.prepare(batch)
+	if len(p.b.Entries) == 0 && len(p.b.Creates) == 0 {
+		w.finish(p, nil)
+		return
+	}
+	start := time.Now()
+	err := s.store.Commit(p.b)
+	s.m.commitSeconds.Observe(time.Since(start).Seconds())
+	if err == nil {
+		s.m.committed(len(p.b.Entries))
+	}
+	if try < maxConflictRetries && (errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) {
+		// Another instance wrote one of these documents first, or
+		// deleted one: read them again (records go to subscribers
+		// here, a deleted one is forgotten and its pushes refused
+		// alone) and number the batch anew, with the device
+		// sequences read from the store.
+		s.m.conflicts.Inc()
+		for _, id := range p.order {
+			d := p.docs[id].d
+			if d == nil {
+				d = s.loaded(id)
+			}
+			if d != nil {
+				clear(d.devices)
+				s.refresh(d, false)
+			}
+		}
+		w.commitTry(batch, try+1)
+		return
+	}
+	w.finish(p, err)
+}
+
+// prepare numbers batch against what the documents hold, counting the
+// records of batches still on the pipeline, and hands the records to
+// Early subscribers. On the pipeline it also moves the documents' device
+// sequences and numbers on, so the next batch follows this one.
+func (w *writer) prepare(batch []*writeReq) *prepared {
 	s := w.s
 	docs := map[wire.DocID]*pending{}
 	var order []wire.DocID
@@ -178,6 +243,7 @@ func (w *writer) commitTry(batch []*writeReq, try int) {
 		d.mu.Lock()
 		meta := d.meta
 		d.mu.Unlock()
+		meta.Head = max(meta.Head, d.numbered)
 		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
 		b.Heads[id] = meta.Head
 		docs[id] = p
@@ -260,6 +326,8 @@ func (w *writer) commitTry(batch []*writeReq, try int) {
 				ack := &wire.Ack{Req: m.Req, Doc: m.Doc, Last: last}
 				if sig, ok := p.sigs[devSeq{r.device, m.DSeq}]; ok {
 					ack.Seq, ack.Sig = p.seqs[devSeq{r.device, m.DSeq}], sig
+				} else if seq, sig, ok := p.d.onPipeline(r.device, m.DSeq); ok {
+					ack.Seq, ack.Sig = seq, sig // sent once that batch is stored, as this one follows it
 				} else {
 					if ack.Seq, err = s.store.SeqOf(m.Doc, r.device, m.DSeq); err != nil {
 						replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
@@ -294,73 +362,60 @@ func (w *writer) commitTry(batch []*writeReq, try int) {
 	// others, and everyone's cursor, wait for the commit.
 	for _, id := range order {
 		if p := docs[id]; p.d != nil && len(p.recs) > 0 && s.shared == nil {
-			p.d.publishEarly(p.recs)
+			p.d.publishEarly(p.meta.Head, p.recs)
 		}
 	}
-
-	if len(b.Entries) > 0 || len(b.Creates) > 0 {
-		start := time.Now()
-		err := s.store.Commit(b)
-		s.m.commitSeconds.Observe(time.Since(start).Seconds())
-		if try < maxConflictRetries && (errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) {
-			// Another instance wrote one of these documents first, or
-			// deleted one: read them again (records go to subscribers
-			// here, a deleted one is forgotten and its pushes refused
-			// alone) and number the batch anew, with the device
-			// sequences read from the store.
-			s.m.conflicts.Inc()
-			for _, id := range order {
-				d := docs[id].d
-				if d == nil {
-					d = s.loaded(id)
-				}
-				if d != nil {
-					clear(d.devices)
-					s.refresh(d, false)
-				}
-			}
-			w.commitTry(batch, try+1)
-			return
-		}
-		if err != nil {
-			s.log.Error("commit failed; nothing in it was acknowledged", "err", err, "records", len(b.Entries))
-			for _, a := range acks {
-				ack := a.msg.(*wire.Ack)
-				replies = append(replies, reply{a.c, errFor(ack.Req, ack.Doc, err)})
-			}
-			acks = nil
-			// The numbers the early records took will be given to others:
-			// whoever saw them must start again from what is stored.
-			for _, id := range order {
-				if p := docs[id]; p.d != nil && len(p.recs) > 0 {
-					p.d.revokeEarly()
-				}
-			}
-			// The cached device sequences were not advanced, so retries
-			// are judged against what is really stored.
-			for _, r := range replies {
-				r.c.send(r.msg)
-			}
-			return
-		}
-		s.m.batchRecords.Observe(float64(len(b.Entries)))
-		s.m.pushes.Add(float64(len(b.Entries)))
+	pb := &prepared{docs: docs, order: order, b: b, replies: replies, acks: acks, quota: quota}
+	if w.pipe != nil {
+		w.pipe.numbered(pb)
 	}
+	return pb
+}
 
+// finish acts on the outcome of p's commit (err nil: stored): it
+// publishes the new heads and records in log order and answers the
+// clients, or, on failure, refuses what was pushed and takes back the
+// records sent early.
+func (w *writer) finish(p *prepared, err error) {
+	s := w.s
+	replies, acks := p.replies, p.acks
+	if err != nil {
+		s.log.Error("commit failed; nothing in it was acknowledged", "err", err, "records", len(p.b.Entries))
+		for _, a := range acks {
+			ack := a.msg.(*wire.Ack)
+			replies = append(replies, reply{a.c, errFor(ack.Req, ack.Doc, err)})
+		}
+		// The numbers the early records took will be given to others:
+		// whoever saw them must start again from what is stored.
+		for _, id := range p.order {
+			if pd := p.docs[id]; pd.d != nil && len(pd.recs) > 0 {
+				pd.d.revokeEarly()
+			}
+		}
+		// The cached device sequences were not advanced (over a shared
+		// store), or are set back before the next batch (pipeline.recover),
+		// so retries are judged against what is really stored.
+		for _, r := range replies {
+			r.c.send(r.msg)
+		}
+		return
+	}
 	// Publish: the new heads, device sequences and records, in log order.
-	for _, id := range order {
-		p := docs[id]
-		d := p.d
+	for _, id := range p.order {
+		pd := p.docs[id]
+		d := pd.d
 		if d == nil {
-			d = s.addDoc(id, p.meta)
+			d = s.addDoc(id, pd.meta)
 		}
-		for dev, v := range p.devices {
-			d.devices[dev] = v
+		if w.pipe == nil {
+			for dev, v := range pd.devices {
+				d.devices[dev] = v
+			}
 		}
-		if len(p.recs) == 0 {
+		if len(pd.recs) == 0 {
 			continue
 		}
-		d.publish(p.meta.Head, &wire.Records{Doc: id, Recs: p.recs})
+		d.publish(pd.meta.Head, &wire.Records{Doc: id, Recs: pd.recs})
 	}
 	for _, r := range acks {
 		r.c.send(r.msg)
@@ -395,7 +450,7 @@ func liveFrames(doc wire.DocID, recs []wire.Record, early bool) [][]byte {
 // publishEarly hands records the writer has numbered, but not yet stored,
 // to the Early subscribers, and keeps them for Early subscribers that
 // arrive before they are stored.
-func (d *docState) publishEarly(recs []wire.Record) {
+func (d *docState) publishEarly(upto uint64, recs []wire.Record) {
 	frames := liveFrames(d.id, recs, true)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -406,7 +461,9 @@ func (d *docState) publishEarly(recs []wire.Record) {
 			}
 		}
 	}
-	d.early = append(d.early, frames...)
+	for _, f := range frames {
+		d.early = append(d.early, earlyFrame{upto: upto, frame: f})
+	}
 }
 
 // revokeEarly is called when records sent early could not be stored:
@@ -433,7 +490,14 @@ func (d *docState) publish(head uint64, recs *wire.Records) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.meta.Head = head
-	d.early = nil
+	n := 0
+	for n < len(d.early) && d.early[n].upto <= head {
+		n++
+	}
+	d.early = d.early[n:]
+	if len(d.early) == 0 {
+		d.early = nil
+	}
 	for c, sb := range d.subs {
 		if sb.early {
 			sb.deliver(c, durable)

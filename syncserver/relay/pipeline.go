@@ -1,0 +1,265 @@
+package relay
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"pairwise/shared/wire"
+	"pairwise/syncserver/relaystore"
+)
+
+// pipeline commits numbered batches on a goroutine of its own, in order,
+// while the writer numbers the next ones and sends their records to Early
+// subscribers. So a push never waits for the disk sync of the batch before
+// it to reach its partner, and batches that pile up during one sync are
+// committed together by the next (one sync for all of them).
+//
+// What the writer numbers on top of batches still on the pipeline it takes
+// from the documents' state, which it moves on as it numbers (devices,
+// numbered, inflight) rather than once stored. If a commit fails, every
+// batch numbered after it fails too (their numbers follow the lost ones),
+// and before numbering anything else the writer waits for the pipeline to
+// empty and sets that state back to what is stored (recover).
+//
+// A relay over a shared store has no pipeline: another instance may take
+// any number, so each batch is stored before the next is numbered.
+type pipeline struct {
+	w     *writer
+	queue chan *prepared
+	busy  sync.WaitGroup // batches submitted and not yet finished
+	done  chan struct{}
+
+	// failed is the error of a failed commit; the batches after it fail
+	// with it until the writer recovers. Set by the committer.
+	failed atomic.Pointer[error]
+
+	mu     sync.Mutex // over the bytes on the pipeline, for quotas
+	docs   map[wire.DocID]int64
+	tokens map[string]int64
+}
+
+// commitsRefusable reports whether st may refuse a commit for what someone
+// else wrote meanwhile (a shared store, or a test's stand-in for one): the
+// writer then numbers each batch only once the one before is stored.
+func commitsRefusable(st relaystore.Store) bool {
+	_, shared := st.(relaystore.Shared)
+	_, refusable := st.(interface{ refusesCommits() })
+	return shared || refusable
+}
+
+// pipelineDepth bounds the batches waiting for the committer; the writer
+// waits for room beyond it.
+const pipelineDepth = 64
+
+func newPipeline(w *writer) *pipeline {
+	p := &pipeline{w: w, queue: make(chan *prepared, pipelineDepth), done: make(chan struct{}),
+		docs: map[wire.DocID]int64{}, tokens: map[string]int64{}}
+	go p.run()
+	return p
+}
+
+// numbered moves the documents of b on past its records, before b is
+// stored, so that the next batch is numbered after them and a retried push
+// of one of them is recognised. It runs on the writer goroutine.
+func (p *pipeline) numbered(b *prepared) {
+	for _, id := range b.order {
+		pd := b.docs[id]
+		d := pd.d
+		if d == nil {
+			continue // created in b, which is committed before anything else is numbered
+		}
+		for dev, v := range pd.devices {
+			d.devices[dev] = v
+		}
+		d.numbered = pd.meta.Head
+		if len(pd.recs) > 0 {
+			d.mu.Lock()
+			if d.inflight == nil {
+				d.inflight = map[devSeq]wire.Record{}
+			}
+			for _, r := range pd.recs {
+				d.inflight[devSeq{r.Device, r.DSeq}] = r
+			}
+			d.mu.Unlock()
+		}
+	}
+	p.mu.Lock()
+	for id, n := range b.quota.docs {
+		p.docs[id] += n
+	}
+	for t, n := range b.quota.tokens {
+		p.tokens[t] += n
+	}
+	p.mu.Unlock()
+}
+
+// onPipeline returns the record from device dev with device sequence dseq
+// if it is on the pipeline.
+func (d *docState) onPipeline(dev wire.DeviceID, dseq uint64) (seq uint64, sig []byte, ok bool) {
+	if d == nil {
+		return 0, nil, false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	r, ok := d.inflight[devSeq{dev, dseq}]
+	return r.Seq, r.Sig, ok
+}
+
+// pending returns the bytes on the pipeline for document id and for the
+// documents of token; a nil pipeline has none.
+func (p *pipeline) pending(id wire.DocID, token string) (doc, tok int64) {
+	if p == nil {
+		return 0, 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.docs[id], p.tokens[token]
+}
+
+// submit hands b to the committer. A batch that creates documents is
+// committed before the writer goes on: the documents join the relay's
+// state only once stored.
+func (p *pipeline) submit(b *prepared) {
+	p.busy.Add(1)
+	p.queue <- b
+	if len(b.b.Creates) > 0 {
+		p.wait()
+	}
+}
+
+// wait returns once every batch submitted is finished. A nil pipeline
+// has none.
+func (p *pipeline) wait() {
+	if p != nil {
+		p.busy.Wait()
+	}
+}
+
+// recover, on the writer goroutine before it numbers anything, sets the
+// documents back to what is stored after a failed commit: the device
+// sequences are read again and numbering resumes from the stored heads.
+func (p *pipeline) recover() {
+	if p == nil || p.failed.Load() == nil {
+		return
+	}
+	p.wait()
+	s := p.w.s
+	s.mu.Lock()
+	for _, d := range s.docs {
+		clear(d.devices)
+		d.numbered = 0
+		d.mu.Lock()
+		d.inflight = nil
+		d.mu.Unlock()
+	}
+	s.mu.Unlock()
+	p.failed.Store(nil)
+}
+
+// close commits what is queued and stops the committer.
+func (p *pipeline) close() {
+	if p == nil {
+		return
+	}
+	close(p.queue)
+	<-p.done
+}
+
+// run is the committer: it takes the batches in order, those waiting
+// together, and commits them in one store commit.
+func (p *pipeline) run() {
+	defer close(p.done)
+	var group []*prepared
+	for b := range p.queue {
+		group = append(group[:0], b)
+		entries := len(b.b.Entries)
+	more:
+		for entries < maxBatchEntries {
+			select {
+			case b, ok := <-p.queue:
+				if !ok {
+					break more
+				}
+				group = append(group, b)
+				entries += len(b.b.Entries)
+			default:
+				break more
+			}
+		}
+		p.commit(group)
+	}
+}
+
+func (p *pipeline) commit(group []*prepared) {
+	s := p.w.s
+	var err error
+	if f := p.failed.Load(); f != nil {
+		err = *f
+	} else if b := merged(group); len(b.Entries) > 0 || len(b.Creates) > 0 {
+		// Let the connections that have early records to send write them
+		// before the disk sync: with one P, a goroutine in a system call
+		// keeps it until the call returns.
+		runtime.Gosched()
+		start := time.Now()
+		err = s.store.Commit(b)
+		s.m.commitSeconds.Observe(time.Since(start).Seconds())
+		if err != nil {
+			p.failed.Store(&err)
+		} else {
+			s.m.committed(len(b.Entries))
+		}
+	}
+	for _, b := range group {
+		p.w.finish(b, err)
+		p.settle(b)
+		p.busy.Done()
+	}
+}
+
+// settle takes b off the pipeline's books once it is stored or refused.
+func (p *pipeline) settle(b *prepared) {
+	for _, id := range b.order {
+		pd := b.docs[id]
+		if pd.d == nil || len(pd.recs) == 0 {
+			continue
+		}
+		pd.d.mu.Lock()
+		for _, r := range pd.recs {
+			delete(pd.d.inflight, devSeq{r.Device, r.DSeq})
+		}
+		pd.d.mu.Unlock()
+	}
+	p.mu.Lock()
+	for id, n := range b.quota.docs {
+		if p.docs[id] -= n; p.docs[id] <= 0 {
+			delete(p.docs, id)
+		}
+	}
+	for t, n := range b.quota.tokens {
+		if p.tokens[t] -= n; p.tokens[t] <= 0 {
+			delete(p.tokens, t)
+		}
+	}
+	p.mu.Unlock()
+}
+
+// merged is the store batch of a group of batches, in order. A group of
+// one is its batch as it is.
+func merged(group []*prepared) relaystore.Batch {
+	if len(group) == 1 {
+		return group[0].b
+	}
+	out := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}, Owners: map[wire.DocID]string{}}
+	for _, b := range group {
+		out.Entries = append(out.Entries, b.b.Entries...)
+		for id, d := range b.b.Creates {
+			out.Creates[id] = d
+		}
+		for id, o := range b.b.Owners {
+			out.Owners[id] = o
+		}
+	}
+	return out
+}

@@ -1,0 +1,210 @@
+package relay
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"pairwise/shared/wire"
+	"pairwise/syncserver/relaystore"
+)
+
+// holdCommits makes held hold each commit until the test sends whether it
+// succeeds. A test that fails early lets the held ones fail, so the relay
+// can shut down.
+func holdCommits(t *testing.T, held *heldStore) {
+	hold := make(chan bool)
+	held.hold = hold
+	t.Cleanup(func() { close(hold) })
+}
+
+// nextEarly reads c until a live record arrives and fails unless it is the
+// early record seq carrying body.
+func nextEarly(t *testing.T, c *client, seq uint64, body string) {
+	t.Helper()
+	for {
+		switch m := c.next().(type) {
+		case *wire.Records:
+			if !m.Early || len(m.Recs) != 1 || m.Recs[0].Seq != seq || string(m.Recs[0].Body) != body {
+				var got []string
+				for _, r := range m.Recs {
+					got = append(got, fmt.Sprintf("%d (%d bytes)", r.Seq, len(r.Body)))
+				}
+				t.Fatalf("early subscriber got records %v (early %v), want early record %d of %d bytes", got, m.Early, seq, len(body))
+			}
+			return
+		case *wire.Durable:
+			t.Fatalf("early subscriber was told %#v before the commit it waits for was let go", m)
+		}
+	}
+}
+
+// A push that arrives while the disk syncs the batch before it reaches its
+// partner at once, numbered after the records being stored, and is stored
+// and acknowledged after them.
+func TestPushesReachPartnersWhileTheBatchBeforeThemIsStored(t *testing.T) {
+	_, held, a, d, early, plain := startEarlyTrio(t)
+
+	holdCommits(t, held)
+	req1 := a.push(d.id, 1, "first")
+	nextEarly(t, early, 1, "first")
+	req2 := a.push(d.id, 2, "second, while the first is stored")
+	nextEarly(t, early, 2, "second, while the first is stored") // the first commit is still held
+
+	held.hold <- true // the first commit
+	held.hold <- true // the second
+	if ack := a.expectAck(req1); ack.Seq != 1 {
+		t.Fatalf("first push acknowledged as %d, want 1", ack.Seq)
+	}
+	if ack := a.expectAck(req2); ack.Seq != 2 {
+		t.Fatalf("second push acknowledged as %d, want 2", ack.Seq)
+	}
+	var durable uint64
+	for durable < 2 {
+		m, ok := early.next().(*wire.Durable)
+		if !ok || m.Seq <= durable {
+			t.Fatalf("early subscriber got %#v after Durable %d, want Durable notices rising to 2", m, durable)
+		}
+		durable = m.Seq
+	}
+	got := plain.readRecords(2)
+	if got[0].Seq != 1 || got[1].Seq != 2 || string(got[1].Body) != "second, while the first is stored" {
+		t.Fatalf("plain subscriber got %+v, want records 1 and 2 in order", got)
+	}
+}
+
+// When a commit fails, the batch numbered on top of it while it was under
+// way fails too (its numbers follow the lost ones): both writers hear of
+// it, early subscribers are dropped, and what is pushed again is numbered
+// from what is stored, with no gap and nothing lost twice.
+func TestAFailedCommitFailsTheBatchesNumberedAfterIt(t *testing.T) {
+	r, held, a, d, early, plain := startEarlyTrio(t)
+
+	holdCommits(t, held)
+	req1 := a.push(d.id, 1, "lost one")
+	nextEarly(t, early, 1, "lost one")
+	req2 := a.push(d.id, 2, "lost two")
+	nextEarly(t, early, 2, "lost two")
+	held.hold <- false // the disk fails under the first; the second is never tried
+	for _, req := range []uint64{req1, req2} {
+		if e, ok := a.answer(req).(*wire.Error); !ok || e.Code != wire.CodeInternal {
+			t.Fatalf("push %d, numbered on a failed commit, got %#v, want an internal error", req, e)
+		}
+	}
+	for {
+		m, err := early.read()
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("the early subscriber's connection ended with %v, want try-again-later", err)
+			}
+			break
+		}
+		if _, ok := m.(*wire.Durable); ok {
+			t.Fatalf("the early subscriber was told %#v about records the relay lost", m)
+		}
+	}
+
+	held.hold = nil
+	if ack := a.expectAck(a.push(d.id, 1, "kept one")); ack.Seq != 1 {
+		t.Fatalf("pushed again, the first took %d, want 1", ack.Seq)
+	}
+	if ack := a.expectAck(a.push(d.id, 2, "kept two")); ack.Seq != 2 {
+		t.Fatalf("pushed again, the second took %d, want 2", ack.Seq)
+	}
+	if got := plain.readRecords(2); string(got[0].Body) != "kept one" || string(got[1].Body) != "kept two" {
+		t.Fatalf("the plain subscriber got %+v, want only the stored records", got)
+	}
+	again := dial(t, r.url)
+	again.hello("")
+	if _, recs := again.subscribe(d.id, d.read[:], 0); len(recs) != 2 || recs[0].Seq != 1 || recs[1].Seq != 2 || string(recs[1].Body) != "kept two" {
+		t.Fatalf("a new subscriber read %+v, want the two stored records", recs)
+	}
+}
+
+// A push sent again while its first copy is still being stored (a client
+// that reconnected) is the same record: it is acknowledged with that
+// record's number and signature, once it is stored, and stored once.
+func TestARetriedPushOfARecordBeingStoredIsThatRecord(t *testing.T) {
+	r, held, a, d, early, _ := startEarlyTrio(t)
+
+	holdCommits(t, held)
+	first := a.push(d.id, 1, "typed once")
+	nextEarly(t, early, 1, "typed once")
+	again := a.push(d.id, 1, "typed once")
+	// The retry is numbered behind the held commit, which has it already:
+	// it asks the store for nothing, so the commit let go below is the only one.
+	held.hold <- true
+	ack1, ack2 := a.expectAck(first), a.expectAck(again)
+	if ack1.Seq != 1 || ack2.Seq != 1 {
+		t.Fatalf("acks %+v and %+v, want both for record 1", ack1, ack2)
+	}
+	if want := a.key.SignRecord(d.id, 1, []byte("typed once")); !bytes.Equal(ack2.Sig, want) {
+		t.Fatalf("the retry's ack carries signature %x, want the stored record's, so the client can tell it is its own", ack2.Sig)
+	}
+	late := dial(t, r.url)
+	late.hello("")
+	if _, recs := late.subscribe(d.id, d.read[:], 0); len(recs) != 1 {
+		t.Fatalf("the pair holds %d records, want the one", len(recs))
+	}
+}
+
+// Bytes on their way to the disk count against a pair's quota: two pushes
+// that together pass it cannot both be admitted because the first is not
+// stored yet.
+func TestBytesBeingStoredCountAgainstTheQuota(t *testing.T) {
+	limits := DefaultLimits()
+	limits.DocQuota = 1000
+	dir := t.TempDir()
+	tok, err := NewToken(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := &heldStore{}
+	r := &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}, wrap: func(st relaystore.Store) relaystore.Store {
+		held.Store = st
+		return held
+	}}
+	r.open(limits)
+	a := dial(t, r.url)
+	a.hello(r.token)
+	d := newDoc()
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	early := dial(t, r.url)
+	early.hello("")
+	early.early = true
+	early.subscribe(d.id, d.read[:], 0)
+
+	big := strings.Repeat("q", 600)
+	holdCommits(t, held)
+	first := a.push(d.id, 1, big)
+	nextEarly(t, early, 1, big)
+	second := a.push(d.id, 2, big) // 1,200 bytes with the first: over
+	third := a.push(d.id, 2, "small")
+	// The third follows the second through the writer, so once it is out
+	// the second was judged, with the first still on its way to the disk.
+	nextEarly(t, early, 2, "small")
+	held.hold <- true
+	held.hold <- true
+	got := map[uint64]wire.Message{}
+	for len(got) < 3 {
+		switch m := a.next().(type) {
+		case *wire.Ack:
+			got[m.Req] = m
+		case *wire.Error:
+			got[m.Req] = m
+		}
+	}
+	if ack, ok := got[first].(*wire.Ack); !ok || ack.Seq != 1 {
+		t.Fatalf("the first push got %#v, want an ack for record 1", got[first])
+	}
+	if e, ok := got[second].(*wire.Error); !ok || e.Code != wire.CodeQuota {
+		t.Fatalf("the push over the quota got %#v, want a quota error", got[second])
+	}
+	if ack, ok := got[third].(*wire.Ack); !ok || ack.Seq != 2 {
+		t.Fatalf("the small push got %#v, want an ack for record 2", got[third])
+	}
+}
