@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # compare.sh ANCHORS_DIR: runs the Yjs anchor and Pairwise's load tool on the
-# same workloads, one after the other on this machine, and prints one
+# same workloads, taking turns run by run on this machine, and prints one
 # Markdown table of Pairwise beside Yjs with the ratio and issue 12's goal
 # for each figure.
 #
@@ -14,7 +14,7 @@
 # this repository.
 #
 # Knobs (environment):
-#   RUNS       runs of each side (default 1); the table shows medians
+#   RUNS       runs of each side, alternating (default 1); the table shows medians
 #   WORKLOADS  comma-separated, from w1, w2, w3, idle (default all four;
 #              the Yjs harness has no idle workload)
 #   LOG_DIR    keep both sides' full output here (default: thrown away)
@@ -73,28 +73,29 @@ say "building the relay and the load tool"
 (cd "$repo" && CGO_ENABLED=0 go build -o "$tmp/pairwise-relay" ./syncserver && go build -o "$tmp/pairwise-load" ./app/loadtest) \
 	>"$tmp/build.log" 2>&1 || { cat "$tmp/build.log" >&2; exit 1; }
 
-# The Yjs anchor, all its workloads in one invocation (it starts a fresh
-# server per run). About 15 s for W1, 30 s for W2, 10 s for W3 per run.
-yjs_json=""
-if [ ${#yjs_list[@]} -gt 0 ]; then
-	yjs_workloads=$(IFS=,; echo "${yjs_list[*]}")
-	say "Yjs anchor: node yjs.mjs --workload $yjs_workloads --runs $runs"
-	mkdir -p "$tmp/yjs-results"
-	if (cd "$anchors" && RESULTS_DIR="$tmp/yjs-results" PIN="${PIN:-1}" timeout $((600 * runs + 300)) \
-		node yjs.mjs --workload "$yjs_workloads" --runs "$runs") >"$tmp/yjs.log" 2>&1; then
-		yjs_json=$(ls "$tmp"/yjs-results/*.json 2>/dev/null | head -n 1)
-	fi
-	if [ -z "$yjs_json" ]; then
-		say "the Yjs anchor failed; the end of its output:"
-		tail -n 20 "$tmp/yjs.log" >&2
-		failed=1
-	fi
-fi
-
-# Pairwise, RUNS times over every workload; -json puts one line per
-# workload at the end of each run's output.
+# The two sides take turns, one run each at a time, so that both meet the
+# same spells of a shared machine (its speed moves by 2-5x within minutes).
+# The Yjs anchor runs all its workloads in one invocation (a fresh server
+# per workload): about 15 s for W1, 30 s for W2, 10 s for W3.
+yjs_workloads=$(IFS=,; echo "${yjs_list[*]:-}")
 : >"$tmp/pairwise.jsonl"
+: >"$tmp/yjs-files"
 for r in $(seq 1 "$runs"); do
+	if [ -n "$yjs_workloads" ]; then
+		say "Yjs run $r/$runs: node yjs.mjs --workload $yjs_workloads --runs 1"
+		mkdir -p "$tmp/yjs-results-$r"
+		if (cd "$anchors" && RESULTS_DIR="$tmp/yjs-results-$r" PIN="${PIN:-1}" timeout 900 \
+			node yjs.mjs --workload "$yjs_workloads" --runs 1) >"$tmp/yjs-$r.log" 2>&1 &&
+			ls "$tmp/yjs-results-$r"/*.json >/dev/null 2>&1; then
+			ls "$tmp/yjs-results-$r"/*.json | head -n 1 >>"$tmp/yjs-files"
+		else
+			say "Yjs run $r failed; the end of its output:"
+			tail -n 20 "$tmp/yjs-$r.log" >&2
+			failed=1
+		fi
+	fi
+
+	# Pairwise: -json puts one line per workload at the end of the output.
 	say "Pairwise run $r/$runs: pairwise-load -json -workload $workloads"
 	if timeout $((1800 * ${#wanted[@]})) "$tmp/pairwise-load" -json -workload "$workloads" -relay "$tmp/pairwise-relay" -dir "$tmp/scratch" "${pin[@]}" "${load_flags[@]}" \
 		>"$tmp/pairwise-$r.log" 2>&1; then
@@ -112,16 +113,17 @@ cp "$tmp/pairwise-1.log" "$tmp/pairwise.log" 2>/dev/null || true
 pairwise_version=$(cd "$repo" && git describe --always --dirty 2>/dev/null || echo unknown)
 pairwise_date=$(cd "$repo" && git log -1 --format=%cI 2>/dev/null || echo unknown)
 
-node - "$yjs_json" "$tmp/pairwise.jsonl" "$runs" "$workloads" "$pairwise_version" "$pairwise_date" "$(go env GOVERSION)" "$started" <<'EOF'
+node - "$tmp/yjs-files" "$tmp/pairwise.jsonl" "$runs" "$workloads" "$pairwise_version" "$pairwise_date" "$(go env GOVERSION)" "$started" <<'EOF'
 const fs = require('fs')
-const [yjsFile, pwFile, runs, workloads, pwVersion, pwDate, goVersion, started] = process.argv.slice(2)
+const [yjsList, pwFile, runs, workloads, pwVersion, pwDate, goVersion, started] = process.argv.slice(2)
 
 const median = xs => { const s = xs.filter(x => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : undefined }
 
-// Yjs: the harness's summary holds the median of each figure over its runs.
-let yjs = { meta: {}, workloads: {} }
-if (yjsFile) yjs = JSON.parse(fs.readFileSync(yjsFile, 'utf8'))
-const y = (wl, key) => yjs.workloads[wl]?.summary?.[key]?.median
+// Yjs: one results file per run, whose summary holds each figure of that
+// run; the median over the runs.
+const yjsRuns = fs.readFileSync(yjsList, 'utf8').split('\n').filter(Boolean).map(f => JSON.parse(fs.readFileSync(f, 'utf8')))
+const yjs = yjsRuns[0] || { meta: {}, workloads: {} }
+const y = (wl, key) => median(yjsRuns.map(r => r.workloads?.[wl]?.summary?.[key]?.median))
 
 // Pairwise: one JSON line per workload per run; the median per key.
 const lines = fs.readFileSync(pwFile, 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l))
