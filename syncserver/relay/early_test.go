@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -16,13 +17,20 @@ import (
 type heldStore struct {
 	relaystore.Store
 	hold chan bool // receives whether the held commit succeeds
+
+	mu      sync.Mutex
+	commits []int // the records of each commit
 }
 
 var errDiskGone = errors.New("the disk went away")
 
 func (h *heldStore) Commit(b relaystore.Batch) error {
-	if len(b.Entries) > 0 && h.hold != nil {
-		if ok := <-h.hold; !ok {
+	h.mu.Lock()
+	h.commits = append(h.commits, len(b.Entries))
+	hold := h.hold
+	h.mu.Unlock()
+	if len(b.Entries) > 0 && hold != nil {
+		if ok := <-hold; !ok {
 			return errDiskGone
 		}
 	}

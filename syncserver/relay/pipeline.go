@@ -172,24 +172,48 @@ func (p *pipeline) close() {
 func (p *pipeline) run() {
 	defer close(p.done)
 	var group []*prepared
-	for b := range p.queue {
-		group = append(group[:0], b)
-		entries := len(b.b.Entries)
+	var carry *prepared
+	for {
+		first := carry
+		carry = nil
+		if first == nil {
+			var ok bool
+			if first, ok = <-p.queue; !ok {
+				return
+			}
+		}
+		// A group stays within one batch's bounds, which the store's
+		// transactions are sized for.
+		group = append(group[:0], first)
+		entries, size := len(first.b.Entries), first.bodies()
 	more:
-		for entries < maxBatchEntries {
+		for {
 			select {
 			case b, ok := <-p.queue:
 				if !ok {
 					break more
 				}
+				if entries+len(b.b.Entries) > maxBatchEntries || size+b.bodies() > maxBatchBytes {
+					carry = b
+					break more
+				}
 				group = append(group, b)
-				entries += len(b.b.Entries)
+				entries, size = entries+len(b.b.Entries), size+b.bodies()
 			default:
 				break more
 			}
 		}
 		p.commit(group)
 	}
+}
+
+// bodies is the size of the records b stores.
+func (b *prepared) bodies() int {
+	n := 0
+	for _, e := range b.b.Entries {
+		n += len(e.Rec.Body)
+	}
+	return n
 }
 
 func (p *pipeline) commit(group []*prepared) {

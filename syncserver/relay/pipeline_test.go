@@ -208,3 +208,42 @@ func TestBytesBeingStoredCountAgainstTheQuota(t *testing.T) {
 		t.Fatalf("the small push got %#v, want an ack for record 2", got[third])
 	}
 }
+
+// Pushes that pile up while the disk syncs are stored together by the
+// next commit, but never more of them in one commit than one batch may
+// hold, which is what the store's transactions are sized for.
+func TestPushesWaitingForTheDiskAreCommittedTogetherWithinABatchsBounds(t *testing.T) {
+	_, held, a, d, early, _ := startEarlyTrio(t)
+
+	holdCommits(t, held)
+	const n = maxBatchEntries + 200
+	reqs := make([]uint64, n)
+	reqs[0] = a.push(d.id, 1, "0")
+	nextEarly(t, early, 1, "0") // the first commit is under way, with one record
+	for i := 1; i < n; i++ {
+		reqs[i] = a.push(d.id, uint64(i+1), fmt.Sprint(i))
+	}
+	early.readRecords(n - 1) // all numbered, while the first commit is held
+	held.mu.Lock()
+	hold := held.hold
+	held.hold = nil // the commits after the first go through
+	held.mu.Unlock()
+	hold <- true
+	for i, req := range reqs {
+		if ack := a.expectAck(req); ack.Seq != uint64(i+1) {
+			t.Fatalf("push %d took %d, want %d", i+1, ack.Seq, i+1)
+		}
+	}
+	held.mu.Lock()
+	defer held.mu.Unlock()
+	biggest := 0
+	for _, c := range held.commits {
+		biggest = max(biggest, c)
+	}
+	if biggest > maxBatchEntries {
+		t.Fatalf("a commit held %d records, over the %d of one batch", biggest, maxBatchEntries)
+	}
+	if len(held.commits) > 10 {
+		t.Fatalf("%d pushes took %d commits (%v), want the ones that waited stored together", n, len(held.commits), held.commits)
+	}
+}
