@@ -235,14 +235,20 @@ func (p *pipeline) commit(group []*prepared) {
 			s.m.committed(len(b.Entries))
 		}
 	}
+	// Off the pipeline's books before anyone hears of the outcome: the
+	// store counts what it stored from now on, and a writer that holds
+	// its ack and pushes again must not find its bytes counted twice.
+	for _, b := range group {
+		p.settle(b)
+	}
 	for _, b := range group {
 		p.w.finish(b, err)
-		p.settle(b)
 		p.busy.Done()
 	}
 }
 
-// settle takes b off the pipeline's books once it is stored or refused.
+// settle takes b off the pipeline's books once it is stored or refused:
+// a retried push of one of its records is then answered from the store.
 func (p *pipeline) settle(b *prepared) {
 	for _, id := range b.order {
 		pd := b.docs[id]

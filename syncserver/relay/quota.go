@@ -31,6 +31,9 @@ func (s *Server) newQuotaBatch() *quotaBatch {
 // create admits a new document for the token owner: refused once the
 // token's documents hold their quota.
 func (q *quotaBatch) create(id wire.DocID, owner string) error {
+	// The pipeline first: a batch that leaves it meanwhile is then counted
+	// by the store, never by neither (pipeline.commit settles a batch only
+	// once stored).
 	_, onPipe := q.s.writer.pipe.pending(id, owner)
 	if max := q.s.limits.TokenQuota; max > 0 && q.s.store.OwnerBytes(owner)+onPipe+q.tokens[owner] >= max {
 		return ErrTokenQuota
@@ -42,12 +45,19 @@ func (q *quotaBatch) create(id wire.DocID, owner string) error {
 // admit reserves n more bytes for document id, or says which quota they
 // would pass.
 func (q *quotaBatch) admit(id wire.DocID, n int) error {
+	// What batches still on the commit pipeline add counts as stored. The
+	// pipeline is read before the bytes stored, so a batch stored in
+	// between is counted twice (for that moment) rather than not at all.
+	// A document's owner never changes, so it may be read first.
+	owner := q.owners[id]
+	if u, ok := q.s.store.Usage(id); ok {
+		owner = u.Owner
+	}
+	docPipe, tokPipe := q.s.writer.pipe.pending(id, owner)
 	u, ok := q.s.store.Usage(id)
 	if !ok {
 		u.Owner = q.owners[id]
 	}
-	// What batches still on the commit pipeline add counts as stored.
-	docPipe, tokPipe := q.s.writer.pipe.pending(id, u.Owner)
 	if max := q.s.limits.DocQuota; max > 0 && u.Bytes+docPipe+q.docs[id]+int64(n) > max {
 		return ErrDocQuota
 	}
