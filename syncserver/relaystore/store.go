@@ -65,7 +65,8 @@ type Batch struct {
 }
 
 // Store persists document logs. Implementations are safe for concurrent
-// use; the relay calls Commit and PutSnapshot from one goroutine only.
+// use; the relay never calls Commit and PutSnapshot at the same time (its
+// writer and its commit pipeline take turns: syncserver/relay/pipeline.go).
 type Store interface {
 	// Doc returns a document's metadata, or ErrNotFound.
 	Doc(id wire.DocID) (Doc, error)
