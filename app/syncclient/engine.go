@@ -68,6 +68,11 @@ type Engine struct {
 
 	kick chan struct{}
 
+	// queued holds the documents whose outbox gained a change since a
+	// session last read it (Replicas.WatchOutbox); see pushMore.
+	queuedMu sync.Mutex
+	queued   map[string]bool
+
 	mu       sync.Mutex
 	status   Status
 	watchers []func(Status)
@@ -103,9 +108,32 @@ func NewWith(ws Replicas, o Options) *Engine {
 	e := &Engine{ws: ws, opts: o, logf: o.Logf, kick: make(chan struct{}, 1)}
 	e.status.Pending = ws.Pending()
 	ws.Watch(func(string) { e.Kick() })
-	ws.WatchOutbox(func(string) { e.Kick() }) // a change may go before it is on disk
+	ws.WatchOutbox(func(id string) { // a change may go before it is on disk
+		e.markQueued(id)
+		e.Kick()
+	})
 	ws.WatchPending(func(string) { e.update(func(*Status) {}) })
 	return e
+}
+
+// markQueued notes that id's outbox gained a change.
+func (e *Engine) markQueued(id string) {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	if e.queued == nil {
+		e.queued = map[string]bool{}
+	}
+	e.queued[id] = true
+}
+
+// takeQueued reports whether id's outbox gained a change since the last
+// call, and forgets it.
+func (e *Engine) takeQueued(id string) bool {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	q := e.queued[id]
+	delete(e.queued, id)
+	return q
 }
 
 // Kick asks the engine to push soon; edits call it through the workspace.

@@ -16,6 +16,20 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
 		return nil
 	}
+	// Each edit wakes the session twice (its change entering the outbox,
+	// then the pair changing) and each acknowledgement once more: the
+	// outbox is read only when it may hold a change not yet sent. That is
+	// when one was queued since the last read (the mark is taken before
+	// reading, so a change queued meanwhile marks it again), or when more
+	// changes wait than are in flight: held back by the limit on changes
+	// in flight, by an unsure number, or until the disk had them (the
+	// count is raised after the write is synced, before the pair's
+	// watchers are told).
+	queued := s.e.takeQueued(d.id)
+	if d.outboxRead && !queued && s.e.ws.PendingIn(d.id) <= uint64(d.inflight) {
+		return nil
+	}
+	d.outboxRead = true
 	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
 	if err != nil {
 		return err
