@@ -75,6 +75,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	status   Status
+	next     Status // update's scratch copy
 	watchers []func(Status)
 	// noCand lists documents whose waiting snapshot this engine could not
 	// use to catch up: they catch up from records (see wire.Subscribe).
@@ -174,17 +175,20 @@ func (e *Engine) setFailed(s State, err error) {
 // status change reads nothing from the store.
 func (e *Engine) update(fn func(*Status)) {
 	e.mu.Lock()
-	st := e.status
-	fn(&st)
+	e.next = e.status
+	fn(&e.next) // on a field: a local whose address fn takes goes to the heap
+	st := e.next
 	st.Pending = e.ws.Pending()
 	changed := !st.same(e.status)
 	e.status = st
+	if !changed {
+		e.mu.Unlock()
+		return // the session asks after every message; mostly nothing changed
+	}
 	ws := append([]func(Status){}, e.watchers...)
 	e.mu.Unlock()
-	if changed {
-		for _, fn := range ws {
-			fn(st)
-		}
+	for _, fn := range ws {
+		fn(st)
 	}
 }
 

@@ -58,3 +58,26 @@ func TestOneOutboxReadPerEdit(t *testing.T) {
 		}
 	}
 }
+
+// The session refreshes the status after every message it handles; when
+// nothing changed, that allocates nothing and tells no watcher.
+func TestUnchangedStatusIsFree(t *testing.T) {
+	ws, err := workspace.Open(t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	eng := New(ws, t.Logf)
+	told := 0
+	eng.OnStatus(func(Status) { told++ })
+	eng.setStatus(Synced, "")
+	if told != 1 {
+		t.Fatalf("watchers told %d times of a new status, want once", told)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { eng.setStatus(Synced, "") }); allocs != 0 {
+		t.Errorf("an unchanged status allocates %.0f times per refresh, want none", allocs)
+	}
+	if told != 1 {
+		t.Errorf("watchers told %d times, want once: the status did not change", told)
+	}
+}
