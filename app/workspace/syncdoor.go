@@ -33,7 +33,7 @@ func (w *Workspace) Acknowledge(id string, dseq uint64) error {
 	if err != nil {
 		return err
 	}
-	w.setPending(id, st.Pending())
+	w.notePending(id, st)
 	w.announcePending(id)
 	return nil
 }
