@@ -63,8 +63,9 @@ type Store struct {
 
 // OnQueued registers fn to be called with a document's ID whenever a change
 // to push enters its outbox: before the write is on disk, so the engine can
-// send it meanwhile (Outbox hands out only what may go). fn must not block
-// or call the store. Call it before any write.
+// send it meanwhile (Outbox hands out only what may go), and once more
+// after the sync for a change that could not go before it. fn must not
+// block or call the store. Call it before any write.
 func (s *Store) OnQueued(fn func(doc string)) { s.onQueued = fn }
 
 func (s *Store) queued(doc string) {

@@ -19,27 +19,26 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	// Each edit wakes the session twice (its change entering the outbox,
 	// then the pair changing) and each acknowledgement once more: the
 	// outbox is read only when it may hold a change not yet sent. That is
-	// when one was queued since the last read (the mark is taken before
-	// reading, so a change queued meanwhile marks it again), or when more
-	// changes wait than are in flight: held back by the limit on changes
-	// in flight, by an unsure number, or until the disk had them (the
-	// count is raised after the write is synced, before the pair's
-	// watchers are told).
-	queued := s.e.takeQueued(d.id)
-	if d.outboxRead && !queued && s.e.ws.PendingIn(d.id) <= uint64(d.inflight) {
+	// at the start, when the workspace says a change may go (see
+	// WatchOutbox; the mark is taken before reading, so a change queued
+	// meanwhile marks it again), or when the last read left some behind.
+	if d.outboxRead && !s.e.takeQueued(d.id) && !d.more {
 		return nil
 	}
 	d.outboxRead = true
-	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
+	want := maxInflight - d.inflight
+	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, want)
 	if err != nil {
 		return err
 	}
+	d.more = len(out) == want
 	for _, p := range out {
 		if d.unsureAt(p.DSeq) && d.inflight > 0 {
 			// After a crash the relay may hold another change under this
 			// number: one at a time until its answer settles the
 			// numbering, or a change sent behind it would be taken as new
 			// ahead of the one it builds on (see onAck).
+			d.more = true
 			break
 		}
 		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)

@@ -61,6 +61,7 @@ type docSync struct {
 	sentUpTo    uint64 // highest device sequence pushed in this session
 	inflight    int
 	outboxRead  bool   // pushMore has read the outbox in this session
+	more        bool   // and left changes in it unsent
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
 	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged

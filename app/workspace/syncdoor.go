@@ -45,8 +45,9 @@ func (w *Workspace) RelaySnapshotAt(id string, seq uint64) error { return w.st.S
 // WatchOutbox registers fn to be called with a document's ID as soon as a
 // change to push is in its outbox, before the disk has it: the engine may
 // send what Outbox hands out meanwhile (it hands out a change early only
-// when a crash could not let another change take its number). fn runs
-// while the pair and the store are locked, so it must only signal.
+// when a crash could not let another change take its number), and again
+// once the disk has a change that could not go early. fn runs while the
+// pair (and, the first time, the store) is locked, so it must only signal.
 func (w *Workspace) WatchOutbox(fn func(id string)) {
 	w.outboxMu.Lock()
 	defer w.outboxMu.Unlock()
