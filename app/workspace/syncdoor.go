@@ -38,6 +38,14 @@ func (w *Workspace) Acknowledge(id string, dseq uint64) error {
 	return nil
 }
 
+// Acked is Acknowledge in the background, for the sync engine: it goes on
+// with the next message at once instead of waiting for the store, which an
+// edit holds through its disk sync. The saver writes it; the counts of
+// waiting changes follow then, and SettleSaves waits for it. Like
+// Acknowledge's own write, a crash may undo it, and the relay then takes
+// the changes sent again as repeats.
+func (w *Workspace) Acked(id string, dseq uint64) { w.saver.ack(id, dseq) }
+
 // RelaySnapshotAt records that the relay has a snapshot covering its log
 // up to seq.
 func (w *Workspace) RelaySnapshotAt(id string, seq uint64) error { return w.st.SetRelaySnap(id, seq) }
