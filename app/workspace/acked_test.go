@@ -3,6 +3,8 @@ package workspace
 import (
 	"sync/atomic"
 	"testing"
+
+	"pairwise/app/mentoring"
 )
 
 // The sync engine records the relay's acknowledgements without waiting
@@ -38,5 +40,23 @@ func TestAckedDoesNotWaitForTheStore(t *testing.T) {
 	}
 	if told.Load() == 0 {
 		t.Error("the count's watchers were not told of the acknowledgement")
+	}
+}
+
+// The cursor the relay's Durable notice moves is written without holding
+// the pair, so it does not wait for an edit's disk sync: here it is
+// written, and settled, from inside an edit.
+func TestCursorAloneDoesNotWaitForAnEdit(t *testing.T) {
+	ws, id := openWithPair(t, t.TempDir(), "Cursor")
+	defer ws.Close()
+	if _, err := ws.Edit(id, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		ws.Stored(id, 7, nil)
+		ws.SettleSaves()
+		return mentoring.SendMessage(p, me, "while the cursor moved", ws.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := ws.SyncState(id); err != nil || st.Cursor != 7 {
+		t.Fatalf("cursor %d (%v), want 7", st.Cursor, err)
 	}
 }

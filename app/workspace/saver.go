@@ -206,8 +206,14 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 	if err != nil {
 		return true // removed meanwhile
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	if len(u.chunks) > 0 || u.early {
+		// The pair's unconfirmed changes are read, and its compaction
+		// considered, with the pair held. A cursor alone needs neither,
+		// nor to wait for an edit that holds the pair through its disk
+		// sync (on the writer, each edit's own record coming back).
+		h.mu.Lock()
+		defer h.mu.Unlock()
+	}
 	var early []byte
 	if u.early {
 		h.earlyMu.Lock()
