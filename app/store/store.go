@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -46,6 +47,7 @@ type Store struct {
 	// write syncs first, and a goroutine (syncing) does it at once if no
 	// write comes first. closed stops that goroutine. All under mu.
 	dirty, syncing, closed bool
+	syncs                  atomic.Int64 // disk syncs so far, for tests
 
 	free *diskfree.Watch // free space, read at most once a second while plenty
 
@@ -278,6 +280,22 @@ func (s *Store) syncDirty() {
 	}
 }
 
+// SyncPutOff syncs a write whose sync was put off (see updateSoon), if the
+// sync has not happened yet, so that a caller about to hold its own locks
+// over its next write does not hold them through this sync as well.
+func (s *Store) SyncPutOff() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty || s.closed {
+		return nil
+	}
+	if err := s.syncDisk(); err != nil {
+		return err
+	}
+	s.dirty = false
+	return nil
+}
+
 // When a write reaches the disk.
 type durability int
 
@@ -329,6 +347,7 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 // syncDisk waits until the current memtable's log and the value log are
 // on disk. Call it with mu held (see update).
 func (s *Store) syncDisk() error {
+	s.syncs.Add(1)
 	if err := s.db.Sync(); err != nil {
 		if isDiskFull(err) {
 			return fmt.Errorf("%w: the disk holding %s is full, so the last change may not be saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)

@@ -211,6 +211,12 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 		// considered, with the pair held. A cursor alone needs neither,
 		// nor to wait for an edit that holds the pair through its disk
 		// sync (on the writer, each edit's own record coming back).
+		//
+		// The chunks the last pass wrote are synced first, if they are
+		// not yet, rather than by the write below with the pair held:
+		// the session merging the next record would wait for that disk
+		// sync. (If this fails, the write below tries again and says.)
+		_ = w.st.SyncPutOff()
 		h.mu.Lock()
 		defer h.mu.Unlock()
 	}
