@@ -74,26 +74,52 @@ func readCPU(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / clockTick, nil
 }
 
-// selfCPU is this process's user+system CPU time.
-func selfCPU() time.Duration {
+// usage is what this process has used so far, all threads together: CPU
+// time, and how often its threads gave up the CPU to wait (voluntary
+// context switches: a sleep, a futex, a disk sync) or had it taken away.
+// Counts say more than a latency on a machine whose speed changes under
+// it.
+type usage struct {
+	user, sys       time.Duration
+	waits, preempts int64
+}
+
+func selfUsage() usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return usage{}
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return usage{user: time.Duration(ru.Utime.Nano()), sys: time.Duration(ru.Stime.Nano()), waits: ru.Nvcsw, preempts: ru.Nivcsw}
+}
+
+func (u usage) cpu() time.Duration { return u.user + u.sys }
+
+func (u usage) minus(v usage) usage {
+	return usage{user: u.user - v.user, sys: u.sys - v.sys, waits: u.waits - v.waits, preempts: u.preempts - v.preempts}
+}
+
+// perEdit says what each of n edits cost on average.
+func (u usage) perEdit(n int) string {
+	if n <= 0 {
+		return "no edits"
+	}
+	per := func(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(n)) }
+	return fmt.Sprintf("%s CPU (user %s, system %s), %.1f voluntary and %.1f involuntary context switches",
+		per(u.cpu()), per(u.user), per(u.sys), float64(u.waits)/float64(n), float64(u.preempts)/float64(n))
 }
 
 // cpuMeter measures how busy the relay and this process were over a phase,
 // so a latency can be read against saturation (100% = one full core).
 // Several relay instances count together.
 type cpuMeter struct {
-	relays    []*relayProc
-	wall      time.Time
-	rcpu, own time.Duration
+	relays []*relayProc
+	wall   time.Time
+	rcpu   time.Duration
+	own    usage
 }
 
 func startCPU(rs ...*relayProc) cpuMeter {
-	return cpuMeter{relays: rs, wall: time.Now(), rcpu: relaysCPU(rs), own: selfCPU()}
+	return cpuMeter{relays: rs, wall: time.Now(), rcpu: relaysCPU(rs), own: selfUsage()}
 }
 
 // relaysCPU is the relays' CPU time so far, together.
@@ -111,13 +137,15 @@ type phaseCPU struct {
 	Wall          time.Duration
 	Relay, Client float64
 	RelayCPU      time.Duration
+	Own           usage // this process's, over the phase
 }
 
 func (m cpuMeter) stop() phaseCPU {
 	rc := relaysCPU(m.relays)
 	wall := time.Since(m.wall)
 	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / wall.Seconds() }
-	return phaseCPU{Wall: wall, Relay: pct(rc - m.rcpu), Client: pct(selfCPU() - m.own), RelayCPU: rc - m.rcpu}
+	own := selfUsage().minus(m.own)
+	return phaseCPU{Wall: wall, Relay: pct(rc - m.rcpu), Client: pct(own.cpu()), RelayCPU: rc - m.rcpu, Own: own}
 }
 
 func (p phaseCPU) String() string {

@@ -79,6 +79,7 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 		rep.bytes(wl, "relay peak RSS (VmHWM)", m.HWM, "MiB", 0, "Yjs 64.9 MiB")
 	}
 	rep.info(wl, "CPU, measured phase", phase.String())
+	rep.info(wl, "load tool per edit, measured phase", phase.Own.perEdit(cfg.Edits))
 	rep.info(wl, "relay group commits, measured phase", rl.commits().since(c0))
 	rep.info(wl, "connections lost", fmt.Sprint(p.writer.drops.Load()+p.reader.drops.Load()))
 

@@ -201,13 +201,16 @@ func addLocal(txn *badger.Txn, doc string, st *DocState, change []byte, push boo
 //
 // A pushed change is in the outbox (and the engine told, see OnQueued)
 // before the disk has it, when its number is below the durably reserved
-// one: the engine may send it while the disk works.
+// one: the engine may send it while the disk works. Otherwise (the first
+// edit after opening) it may go only once the disk has it, and the engine
+// is told again then.
 func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, error) {
 	var st DocState
 	queued := func() {}
 	if push {
 		queued = func() { s.queued(doc) }
 	}
+	early := false // the change may go before its sync
 	err := s.writeThen(func(txn *badger.Txn) error {
 		var err error
 		if st, err = readState(txn, doc); err != nil {
@@ -218,6 +221,7 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 			// they run under mu, so what is read here is on disk, as is
 			// every change numbered before this one.
 			s.reserved(doc, max(st.Reserved, st.NextDSeq))
+			early = st.Reserved > st.NextDSeq
 		}
 		if err := addLocal(txn, doc, &st, change, push); err != nil {
 			return err
@@ -232,6 +236,9 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 	}
 	if push {
 		s.reserved(doc, st.Reserved)
+		if !early {
+			s.queued(doc) // it may go now
+		}
 	}
 	return st, nil
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -46,6 +47,7 @@ type Store struct {
 	// write syncs first, and a goroutine (syncing) does it at once if no
 	// write comes first. closed stops that goroutine. All under mu.
 	dirty, syncing, closed bool
+	syncs                  atomic.Int64 // disk syncs so far, for tests
 
 	free *diskfree.Watch // free space, read at most once a second while plenty
 
@@ -63,8 +65,9 @@ type Store struct {
 
 // OnQueued registers fn to be called with a document's ID whenever a change
 // to push enters its outbox: before the write is on disk, so the engine can
-// send it meanwhile (Outbox hands out only what may go). fn must not block
-// or call the store. Call it before any write.
+// send it meanwhile (Outbox hands out only what may go), and once more
+// after the sync for a change that could not go before it. fn must not
+// block or call the store. Call it before any write.
 func (s *Store) OnQueued(fn func(doc string)) { s.onQueued = fn }
 
 func (s *Store) queued(doc string) {
@@ -277,6 +280,22 @@ func (s *Store) syncDirty() {
 	}
 }
 
+// SyncPutOff syncs a write whose sync was put off (see updateSoon), if the
+// sync has not happened yet, so that a caller about to hold its own locks
+// over its next write does not hold them through this sync as well.
+func (s *Store) SyncPutOff() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty || s.closed {
+		return nil
+	}
+	if err := s.syncDisk(); err != nil {
+		return err
+	}
+	s.dirty = false
+	return nil
+}
+
 // When a write reaches the disk.
 type durability int
 
@@ -328,6 +347,7 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 // syncDisk waits until the current memtable's log and the value log are
 // on disk. Call it with mu held (see update).
 func (s *Store) syncDisk() error {
+	s.syncs.Add(1)
 	if err := s.db.Sync(); err != nil {
 		if isDiskFull(err) {
 			return fmt.Errorf("%w: the disk holding %s is full, so the last change may not be saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)

@@ -355,3 +355,35 @@ func TestRemoveDeletesOneDocumentForGood(t *testing.T) {
 		t.Fatalf("joined again: %+v, %v", st, err)
 	}
 }
+
+// Received chunks are synced before any later write (updateSoon); a
+// caller may have that sync done beforehand, so its own next write,
+// made while it holds its own locks, does not wait for the disk.
+func TestSyncPutOffSyncsReceivedChunksAhead(t *testing.T) {
+	s := openWithDoc(t, t.TempDir())
+	defer s.Close()
+	if _, err := s.AppendReceived("d1", []Chunk{{Changes, []byte("from the partner")}}, 0, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	// As if the goroutine that syncs it had not run yet.
+	s.mu.Lock()
+	s.dirty = true
+	s.mu.Unlock()
+	before := s.syncs.Load()
+	if err := s.SyncPutOff(); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.syncs.Load() - before; n != 1 {
+		t.Fatalf("SyncPutOff synced %d times, want once", n)
+	}
+	before = s.syncs.Load()
+	if _, err := s.AppendReceived("d1", nil, 5, nil, false); err != nil { // the cursor, lazily
+		t.Fatal(err)
+	}
+	if n := s.syncs.Load() - before; n != 0 {
+		t.Fatalf("the cursor's write synced the disk %d times after SyncPutOff, want none", n)
+	}
+	if st, err := s.State("d1"); err != nil || st.Cursor != 5 || st.Chunks != 2 {
+		t.Fatalf("state %+v (%v), want the chunk kept and the cursor at 5", st, err)
+	}
+}

@@ -68,8 +68,14 @@ type Engine struct {
 
 	kick chan struct{}
 
+	// queued holds the documents whose outbox gained a change since a
+	// session last read it (Replicas.WatchOutbox); see pushMore.
+	queuedMu sync.Mutex
+	queued   map[string]bool
+
 	mu       sync.Mutex
 	status   Status
+	next     Status // update's scratch copy
 	watchers []func(Status)
 	// noCand lists documents whose waiting snapshot this engine could not
 	// use to catch up: they catch up from records (see wire.Subscribe).
@@ -103,9 +109,32 @@ func NewWith(ws Replicas, o Options) *Engine {
 	e := &Engine{ws: ws, opts: o, logf: o.Logf, kick: make(chan struct{}, 1)}
 	e.status.Pending = ws.Pending()
 	ws.Watch(func(string) { e.Kick() })
-	ws.WatchOutbox(func(string) { e.Kick() }) // a change may go before it is on disk
+	ws.WatchOutbox(func(id string) { // a change may go before it is on disk
+		e.markQueued(id)
+		e.Kick()
+	})
 	ws.WatchPending(func(string) { e.update(func(*Status) {}) })
 	return e
+}
+
+// markQueued notes that id's outbox gained a change.
+func (e *Engine) markQueued(id string) {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	if e.queued == nil {
+		e.queued = map[string]bool{}
+	}
+	e.queued[id] = true
+}
+
+// takeQueued reports whether id's outbox gained a change since the last
+// call, and forgets it.
+func (e *Engine) takeQueued(id string) bool {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	q := e.queued[id]
+	delete(e.queued, id)
+	return q
 }
 
 // Kick asks the engine to push soon; edits call it through the workspace.
@@ -146,17 +175,20 @@ func (e *Engine) setFailed(s State, err error) {
 // status change reads nothing from the store.
 func (e *Engine) update(fn func(*Status)) {
 	e.mu.Lock()
-	st := e.status
-	fn(&st)
+	e.next = e.status
+	fn(&e.next) // on a field: a local whose address fn takes goes to the heap
+	st := e.next
 	st.Pending = e.ws.Pending()
 	changed := !st.same(e.status)
 	e.status = st
+	if !changed {
+		e.mu.Unlock()
+		return // the session asks after every message; mostly nothing changed
+	}
 	ws := append([]func(Status){}, e.watchers...)
 	e.mu.Unlock()
-	if changed {
-		for _, fn := range ws {
-			fn(st)
-		}
+	for _, fn := range ws {
+		fn(st)
 	}
 }
 

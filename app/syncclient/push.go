@@ -16,16 +16,29 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
 		return nil
 	}
-	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, maxInflight-d.inflight)
+	// Each edit wakes the session twice (its change entering the outbox,
+	// then the pair changing) and each acknowledgement once more: the
+	// outbox is read only when it may hold a change not yet sent. That is
+	// at the start, when the workspace says a change may go (see
+	// WatchOutbox; the mark is taken before reading, so a change queued
+	// meanwhile marks it again), or when the last read left some behind.
+	if d.outboxRead && !s.e.takeQueued(d.id) && !d.more {
+		return nil
+	}
+	d.outboxRead = true
+	want := maxInflight - d.inflight
+	out, err := s.e.ws.Outbox(d.id, d.sentUpTo+1, want)
 	if err != nil {
 		return err
 	}
+	d.more = len(out) == want
 	for _, p := range out {
 		if d.unsureAt(p.DSeq) && d.inflight > 0 {
 			// After a crash the relay may hold another change under this
 			// number: one at a time until its answer settles the
 			// numbering, or a change sent behind it would be taken as new
 			// ahead of the one it builds on (see onAck).
+			d.more = true
 			break
 		}
 		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)

@@ -97,9 +97,8 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		d.inflight--
 		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
 		d.remember(m.Seq, r.hash)
-		if err := s.e.ws.Acknowledge(d.id, r.dseq); err != nil {
-			return err
-		}
+		d.acked = max(d.acked, r.dseq)
+		s.e.ws.Acked(d.id, r.dseq)
 		if err := s.tryConfirm(ctx, d); err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ type Replicas interface {
 	SyncState(id string) (workspace.SyncState, error)
 	PendingIn(id string) uint64 // changes waiting for the relay, kept in memory
 	Outbox(id string, from uint64, max int) ([]workspace.Outgoing, error)
-	Acknowledge(id string, dseq uint64) error
+	Acked(id string, dseq uint64) // written in the background
 	RenumberUnsure(id string, last uint64) error
 	WatchOutbox(fn func(id string))
 	RelaySnapshotAt(id string, seq uint64) error

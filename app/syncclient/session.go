@@ -60,6 +60,9 @@ type docSync struct {
 	cursor      uint64 // highest relay sequence applied
 	sentUpTo    uint64 // highest device sequence pushed in this session
 	inflight    int
+	outboxRead  bool   // pushMore has read the outbox in this session
+	more        bool   // and left changes in it unsent
+	acked       uint64 // highest device sequence the relay acknowledged in this session, which the store may not have yet (Replicas.Acked)
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
 	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged
@@ -362,6 +365,11 @@ func (s *session) done() bool {
 		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.cursor < d.maxOwnSeq {
 			return false
 		}
+	}
+	// The counts of waiting changes follow the acknowledgements once the
+	// workspace has written them (Acked).
+	s.e.ws.SettleSaves()
+	for _, d := range s.docs {
 		if s.e.ws.PendingIn(d.id) > 0 {
 			return false
 		}
@@ -444,6 +452,13 @@ func (d *docSync) unsureAt(dseq uint64) bool {
 // crash may have lost it after it was sent (unsure).
 func (d *docSync) kept(dseq uint64) bool {
 	return dseq >= d.reborn && !(d.unsure[0] <= dseq && dseq < d.unsure[1])
+}
+
+// waiting reports whether changes of this device to the pair wait for the
+// relay, by the store's state st and the acknowledgements of this session,
+// which the workspace writes in the background.
+func (d *docSync) waiting(st workspace.SyncState) bool {
+	return st.NextDSeq > 0 && st.NextDSeq-1 > max(st.Acked, d.acked)
 }
 
 // name says which document d is, as the person knows it: a pair by its

@@ -28,7 +28,7 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 	}
 	st, err := s.e.ws.SyncState(d.id)
 	d.relaySnap = max(d.relaySnap, st.RelaySnap)
-	if err != nil || st.Pending() > 0 || d.cursor < st.RelaySnap+uint64(s.e.opts.SnapshotEvery) {
+	if err != nil || d.waiting(st) || d.cursor < st.RelaySnap+uint64(s.e.opts.SnapshotEvery) {
 		return err
 	}
 	if !s.once {
@@ -47,7 +47,7 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 	// An edit committed since the check above is in doc but not yet in the
 	// relay's log. Checking again now is enough: an edit is in the outbox
 	// before the document lock that Snapshot takes is free again.
-	if st, err := s.e.ws.SyncState(d.id); err != nil || st.Pending() > 0 {
+	if st, err := s.e.ws.SyncState(d.id); err != nil || d.waiting(st) {
 		return err
 	}
 	d.snapPending = true

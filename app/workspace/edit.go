@@ -147,7 +147,7 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 			h.earlyMu.Lock()
 			h.early.carried(once)
 			h.earlyMu.Unlock()
-			w.setPending(h.meta.ID, st.Pending())
+			w.notePending(h.meta.ID, st)
 			h.noteChanges(store.Chunk{Kind: store.Changes, Data: change})
 			w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 			return nil

@@ -1,6 +1,10 @@
 package workspace
 
-import "sync"
+import (
+	"sync"
+
+	"pairwise/app/store"
+)
 
 // Changes made here that the relay has not acknowledged yet are counted per
 // document in memory: read once when the folder opens, then kept as the
@@ -11,8 +15,11 @@ type pendingCounts struct {
 	mu        sync.Mutex
 	per       map[string]uint64
 	announced map[string]uint64 // what watchers were last told, per document
-	total     uint64
-	watchers  []func(doc string)
+	// seen is, per document, the highest next device sequence and
+	// acknowledgement that notePending was given (see there).
+	seen     map[string][2]uint64
+	total    uint64
+	watchers []func(doc string)
 }
 
 // loadPending counts the changes waiting in every outbox; OpenWith calls it.
@@ -49,6 +56,33 @@ func (w *Workspace) setPending(doc string, n uint64) {
 		pc.per[doc] = n
 	}
 	pc.mu.Unlock()
+}
+
+// notePending records a document's count of waiting changes from its
+// state as a write left it. An edit and an acknowledgement written at
+// about the same time may report their states in either order, so each
+// state's numbers count only as far as they are the highest seen: both
+// only grow, and the count is what lies between them. Like setPending, it
+// tells no watcher.
+func (w *Workspace) notePending(doc string, st store.DocState) {
+	pc := &w.pending
+	pc.mu.Lock()
+	if pc.seen == nil {
+		pc.seen = map[string][2]uint64{}
+	}
+	hi := pc.seen[doc]
+	hi[0], hi[1] = max(hi[0], st.NextDSeq), max(hi[1], st.Acked)
+	pc.seen[doc] = hi
+	pc.mu.Unlock()
+	w.setPending(doc, store.DocState{NextDSeq: hi[0], Acked: hi[1]}.Pending())
+}
+
+// dropPending forgets a removed document's count.
+func (w *Workspace) dropPending(doc string) {
+	w.setPending(doc, 0)
+	w.pending.mu.Lock()
+	delete(w.pending.seen, doc)
+	w.pending.mu.Unlock()
 }
 
 // announcePending tells the watchers if doc's count changed since they

@@ -8,11 +8,13 @@ import (
 	"pairwise/app/store"
 )
 
-// The saver writes what arrived early from the relay (ApplyEarly) and the
-// cursor moves that follow, on a goroutine of its own: the session that
-// receives them merges them in memory, shows them, and goes on to the next
-// record without waiting for the disk. What it takes from the queue at once
-// goes to the store per document in one write.
+// The saver writes what arrived early from the relay (ApplyEarly), the
+// cursor moves that follow and the relay's acknowledgements (Acked), on a
+// goroutine of its own: the session that receives them merges them in
+// memory, shows them, and goes on to the next record without waiting for
+// the disk, or for an edit that holds the store through its disk sync.
+// What it takes from the queue at once goes to the store per document in
+// one write (two with an acknowledgement).
 //
 // Nothing here needs to reach the disk before the person sees it: the
 // relay still holds every record past the stored cursor, and the cursor is
@@ -36,7 +38,8 @@ type saver struct {
 type unsaved struct {
 	chunks []store.Chunk
 	cursor uint64
-	early  bool // the unconfirmed changes changed (unconfirmed.go)
+	early  bool   // the unconfirmed changes changed (unconfirmed.go)
+	acked  uint64 // the relay holds this device's changes up to here (Acked)
 }
 
 func newSaver(w *Workspace) *saver {
@@ -50,6 +53,21 @@ func newSaver(w *Workspace) *saver {
 // leave it), after everything queued before; with early set, it also
 // writes the document's unconfirmed changes as they are then.
 func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64, early bool) {
+	sv.queueFor(id, func(u *unsaved) {
+		u.chunks = append(u.chunks, chunks...)
+		u.cursor = max(u.cursor, cursor)
+		u.early = u.early || early
+	})
+}
+
+// ack queues the relay's acknowledgement of this device's changes to a
+// document up to dseq.
+func (sv *saver) ack(id string, dseq uint64) {
+	sv.queueFor(id, func(u *unsaved) { u.acked = max(u.acked, dseq) })
+}
+
+// queueFor has fn add to what waits for document id, and wakes the saver.
+func (sv *saver) queueFor(id string, fn func(u *unsaved)) {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if sv.closed {
@@ -61,9 +79,7 @@ func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64, early bool)
 		sv.queue[id] = u
 		sv.order = append(sv.order, id)
 	}
-	u.chunks = append(u.chunks, chunks...)
-	u.cursor = max(u.cursor, cursor)
-	u.early = u.early || early
+	fn(u)
 	select {
 	case sv.wake <- struct{}{}:
 	default:
@@ -127,6 +143,7 @@ func (sv *saver) saveAll() (more, failed bool) {
 			later.chunks = append(u.chunks, later.chunks...)
 			later.cursor = max(later.cursor, u.cursor)
 			later.early = later.early || u.early
+			later.acked = max(later.acked, u.acked)
 			continue
 		}
 		sv.queue[id] = u
@@ -170,15 +187,39 @@ func (sv *saver) close() {
 	}
 }
 
-// save writes one document's queued chunks and cursor. It reports false
-// if the write failed and should be tried again.
+// save writes one document's queued acknowledgement, chunks and cursor.
+// It reports false if a write failed and should be tried again.
 func (w *Workspace) save(id string, u *unsaved) bool {
+	if u.acked > 0 {
+		// Before taking the pair: Acknowledge tells the count's watchers,
+		// which must find no lock held.
+		err := w.Acknowledge(id, u.acked)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			w.logf("pair %s: could not record that the relay has this computer's changes up to %d (will try again): %v", id, u.acked, err)
+			return false
+		}
+	}
+	if len(u.chunks) == 0 && u.cursor == 0 && !u.early {
+		return true
+	}
 	h, err := w.get(id)
 	if err != nil {
 		return true // removed meanwhile
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	if len(u.chunks) > 0 || u.early {
+		// The pair's unconfirmed changes are read, and its compaction
+		// considered, with the pair held. A cursor alone needs neither,
+		// nor to wait for an edit that holds the pair through its disk
+		// sync (on the writer, each edit's own record coming back).
+		//
+		// The chunks the last pass wrote are synced first, if they are
+		// not yet, rather than by the write below with the pair held:
+		// the session merging the next record would wait for that disk
+		// sync. (If this fails, the write below tries again and says.)
+		_ = w.st.SyncPutOff()
+		h.mu.Lock()
+		defer h.mu.Unlock()
+	}
 	var early []byte
 	if u.early {
 		h.earlyMu.Lock()

@@ -33,10 +33,18 @@ func (w *Workspace) Acknowledge(id string, dseq uint64) error {
 	if err != nil {
 		return err
 	}
-	w.setPending(id, st.Pending())
+	w.notePending(id, st)
 	w.announcePending(id)
 	return nil
 }
+
+// Acked is Acknowledge in the background, for the sync engine: it goes on
+// with the next message at once instead of waiting for the store, which an
+// edit holds through its disk sync. The saver writes it; the counts of
+// waiting changes follow then, and SettleSaves waits for it. Like
+// Acknowledge's own write, a crash may undo it, and the relay then takes
+// the changes sent again as repeats.
+func (w *Workspace) Acked(id string, dseq uint64) { w.saver.ack(id, dseq) }
 
 // RelaySnapshotAt records that the relay has a snapshot covering its log
 // up to seq.
@@ -45,8 +53,9 @@ func (w *Workspace) RelaySnapshotAt(id string, seq uint64) error { return w.st.S
 // WatchOutbox registers fn to be called with a document's ID as soon as a
 // change to push is in its outbox, before the disk has it: the engine may
 // send what Outbox hands out meanwhile (it hands out a change early only
-// when a crash could not let another change take its number). fn runs
-// while the pair and the store are locked, so it must only signal.
+// when a crash could not let another change take its number), and again
+// once the disk has a change that could not go early. fn runs while the
+// pair (and, the first time, the store) is locked, so it must only signal.
 func (w *Workspace) WatchOutbox(fn func(id string)) {
 	w.outboxMu.Lock()
 	defer w.outboxMu.Unlock()

@@ -274,7 +274,7 @@ func (w *Workspace) Remove(id string, force bool) error {
 			delete(w.docs, d)
 			delete(w.reported, d)
 			w.mu.Unlock()
-			w.setPending(d, 0)
+			w.dropPending(d)
 		}
 		if dh != nil {
 			dh.mu.Unlock()
