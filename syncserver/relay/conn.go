@@ -539,19 +539,20 @@ func (c *conn) flush() {
 		case c.drain <- struct{}{}:
 		default:
 		}
-		for i, f := range q {
-			err := c.ws.Write(f)
-			c.s.releaseQueued(f)
-			if err != nil {
-				c.s.releaseQueued(q[i+1:]...)
-				c.qmu.Lock()
-				c.dead = true
-				c.qmu.Unlock()
-				c.ws.CloseNow()
-				break
-			}
-			c.s.m.bytesOut.Add(float64(len(f)))
+		err := c.ws.WriteMany(q)
+		c.s.releaseQueued(q...)
+		if err != nil {
+			c.qmu.Lock()
+			c.dead = true
+			c.qmu.Unlock()
+			c.ws.CloseNow()
+			continue // ends above, the connection being dead
 		}
+		n := 0
+		for _, f := range q {
+			n += len(f)
+		}
+		c.s.m.bytesOut.Add(float64(n))
 	}
 }
 

@@ -11,8 +11,9 @@ import (
 // pings and closes through it, and it calls the connection's Message for
 // each message read and Closed once at the end (wsserve.Handler).
 type transport interface {
-	Write(frame []byte) error // one binary message, within Limits.WriteTimeout
-	Ping() error              // fails if the last ping had no answer
+	Write(frame []byte) error        // one binary message, within Limits.WriteTimeout
+	WriteMany(frames [][]byte) error // each a binary message, in order, in as few writes as fit
+	Ping() error                     // fails if the last ping had no answer
 	Close(status wsserve.StatusCode, reason string) error
 	CloseNow()
 }

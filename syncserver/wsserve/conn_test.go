@@ -409,3 +409,32 @@ func TestHandshakeRefusals(t *testing.T) {
 		})
 	}
 }
+
+// WriteMany sends every frame whole and in order, small ones packed into
+// shared writes, large ones and those past one buffer's worth on their own.
+func TestWriteManyKeepsOrderAndContent(t *testing.T) {
+	modes(t, func(t *testing.T, s *server) {
+		ws, e := s.dial(t)
+		var frames [][]byte
+		for i := range 120 {
+			size := (i * 37) % (smallFrame + 1) // 0 up to smallFrame
+			if i == 50 {
+				size = 3 * smallFrame // a large one among them
+			}
+			f := bytes.Repeat([]byte{byte(i)}, size)
+			frames = append(frames, f)
+		}
+		if err := e.c.WriteMany(frames); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range frames {
+			typ, got, err := ws.Read(ctx5(t))
+			if err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+			if typ != websocket.MessageBinary || !bytes.Equal(got, want) {
+				t.Fatalf("message %d: %d bytes (type %v), want the %d bytes sent %d-th", i, len(got), typ, len(want), i)
+			}
+		}
+	})
+}
