@@ -39,18 +39,47 @@ func (h *heldStore) Commit(b relaystore.Batch) error {
 
 func startHeldRelay(t *testing.T) (*testRelay, *heldStore) {
 	t.Helper()
+	held := &heldStore{}
+	r := startRelayOver(t, DefaultLimits(), func(st relaystore.Store) relaystore.Store {
+		held.Store = st
+		return held
+	})
+	return r, held
+}
+
+// startRelayOver starts a relay with limits over the store wrap makes of
+// its own.
+func startRelayOver(t *testing.T, limits Limits, wrap func(relaystore.Store) relaystore.Store) *testRelay {
+	t.Helper()
 	dir := t.TempDir()
 	tok, err := NewToken(dir, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	held := &heldStore{}
-	r := &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}, wrap: func(st relaystore.Store) relaystore.Store {
-		held.Store = st
-		return held
-	}}
-	r.open(DefaultLimits())
-	return r, held
+	r := &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}, wrap: wrap}
+	r.open(limits)
+	return r
+}
+
+// writerOf creates d on r and follows it with a new writer client.
+func writerOf(t *testing.T, r *testRelay, d testDoc) *client {
+	t.Helper()
+	a := dial(t, r.url)
+	a.hello(r.token)
+	a.create(d)
+	a.subscribe(d.id, d.write[:], 0)
+	return a
+}
+
+// readerOf follows d with a new read-only client, asking for early
+// records if early is set.
+func readerOf(t *testing.T, r *testRelay, d testDoc, early bool) *client {
+	t.Helper()
+	c := dial(t, r.url)
+	c.hello("")
+	c.early = early
+	c.subscribe(d.id, d.read[:], 0)
+	return c
 }
 
 // startEarlyTrio starts a relay whose commits the test holds, with a
@@ -59,19 +88,28 @@ func startHeldRelay(t *testing.T) (*testRelay, *heldStore) {
 func startEarlyTrio(t *testing.T) (r *testRelay, held *heldStore, a *client, d testDoc, early, plain *client) {
 	t.Helper()
 	r, held = startHeldRelay(t)
-	a = dial(t, r.url)
-	a.hello(r.token)
 	d = newDoc()
-	a.create(d)
-	a.subscribe(d.id, d.write[:], 0)
-	early = dial(t, r.url)
-	early.hello("")
-	early.early = true
-	early.subscribe(d.id, d.read[:], 0)
-	plain = dial(t, r.url)
-	plain.hello("")
-	plain.subscribe(d.id, d.read[:], 0)
-	return r, held, a, d, early, plain
+	a = writerOf(t, r, d)
+	return r, held, a, d, readerOf(t, r, d, true), readerOf(t, r, d, false)
+}
+
+// expectDropped reads an early subscriber until the relay drops it, as it
+// does when records it was sent early are lost, and fails if it was told
+// they were stored meanwhile.
+func expectDropped(t *testing.T, early *client) {
+	t.Helper()
+	for {
+		m, err := early.read()
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("the early subscriber's connection ended with %v, want try-again-later", err)
+			}
+			return
+		}
+		if _, ok := m.(*wire.Durable); ok {
+			t.Fatalf("the early subscriber was told %#v about records the relay lost", m)
+		}
+	}
 }
 
 // A subscriber that asks for early records gets a record while the relay's
@@ -116,18 +154,7 @@ func TestLostEarlyRecordsDropTheirSubscribers(t *testing.T) {
 	if e, ok := a.answer(req).(*wire.Error); !ok || e.Code != wire.CodeInternal {
 		t.Fatalf("the writer of a record the relay could not store got %#v, want an internal error", e)
 	}
-	for {
-		m, err := early.read()
-		if err != nil {
-			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
-				t.Fatalf("the early subscriber's connection ended with %v, want try-again-later", err)
-			}
-			break
-		}
-		if _, ok := m.(*wire.Durable); ok {
-			t.Fatalf("the early subscriber was told %#v about records the relay lost", m)
-		}
-	}
+	expectDropped(t, early)
 
 	held.hold = nil
 	if ack := a.expectAck(a.push(d.id, 1, "stored")); ack.Seq != 1 {

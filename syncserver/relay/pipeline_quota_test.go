@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
@@ -42,26 +41,13 @@ func startQuotaRelay(t *testing.T) (r *testRelay, st *usageHeld, a *client, d te
 	t.Helper()
 	limits := DefaultLimits()
 	limits.DocQuota = 1000
-	dir := t.TempDir()
-	tok, err := NewToken(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
 	st = &usageHeld{heldStore: &heldStore{}}
-	r = &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}, wrap: func(s relaystore.Store) relaystore.Store {
+	r = startRelayOver(t, limits, func(s relaystore.Store) relaystore.Store {
 		st.Store = s
 		return st
-	}}
-	r.open(limits)
-	a = dial(t, r.url)
-	a.hello(r.token)
+	})
 	d = newDoc()
-	a.create(d)
-	a.subscribe(d.id, d.write[:], 0)
-	early = dial(t, r.url)
-	early.hello("")
-	early.early = true
-	early.subscribe(d.id, d.read[:], 0)
+	a, early = writerOf(t, r, d), readerOf(t, r, d, true)
 	return r, st, a, d, early
 }
 
@@ -126,19 +112,13 @@ func TestAnAcknowledgedPushCountsOnceAgainstTheQuota(t *testing.T) {
 	// Another writer on another pair, whose push is refused in the same
 	// batch as a's first: the relay answers it after a's ack, and the
 	// test holds that answer, with the relay's committer in it.
-	z := dial(t, r.url)
-	z.hello(r.token)
 	w := newDoc()
-	z.create(w)
-	z.subscribe(w.id, w.write[:], 0)
+	z := writerOf(t, r, w)
 	// A pair of a's whose early records show how far the writer is.
 	y := newDoc()
 	a.create(y)
 	a.subscribe(y.id, y.write[:], 0)
-	yEarly := dial(t, r.url)
-	yEarly.hello("")
-	yEarly.early = true
-	yEarly.subscribe(y.id, y.read[:], 0)
+	yEarly := readerOf(t, r, y, true)
 
 	holdCommits(t, st.heldStore)
 	st.heldStore.mu.Lock()

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coder/websocket"
-
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
 )
@@ -94,18 +92,7 @@ func TestAFailedCommitFailsTheBatchesNumberedAfterIt(t *testing.T) {
 			t.Fatalf("push %d, numbered on a failed commit, got %#v, want an internal error", req, e)
 		}
 	}
-	for {
-		m, err := early.read()
-		if err != nil {
-			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
-				t.Fatalf("the early subscriber's connection ended with %v, want try-again-later", err)
-			}
-			break
-		}
-		if _, ok := m.(*wire.Durable); ok {
-			t.Fatalf("the early subscriber was told %#v about records the relay lost", m)
-		}
-	}
+	expectDropped(t, early)
 
 	held.hold = nil
 	if ack := a.expectAck(a.push(d.id, 1, "kept one")); ack.Seq != 1 {
@@ -157,26 +144,13 @@ func TestARetriedPushOfARecordBeingStoredIsThatRecord(t *testing.T) {
 func TestBytesBeingStoredCountAgainstTheQuota(t *testing.T) {
 	limits := DefaultLimits()
 	limits.DocQuota = 1000
-	dir := t.TempDir()
-	tok, err := NewToken(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
 	held := &heldStore{}
-	r := &testRelay{t: t, dir: dir, token: tok, logs: &bytes.Buffer{}, wrap: func(st relaystore.Store) relaystore.Store {
+	r := startRelayOver(t, limits, func(st relaystore.Store) relaystore.Store {
 		held.Store = st
 		return held
-	}}
-	r.open(limits)
-	a := dial(t, r.url)
-	a.hello(r.token)
+	})
 	d := newDoc()
-	a.create(d)
-	a.subscribe(d.id, d.write[:], 0)
-	early := dial(t, r.url)
-	early.hello("")
-	early.early = true
-	early.subscribe(d.id, d.read[:], 0)
+	a, early := writerOf(t, r, d), readerOf(t, r, d, true)
 
 	big := strings.Repeat("q", 600)
 	holdCommits(t, held)
