@@ -246,6 +246,18 @@ func TestTwoInstancesServeOnePair(t *testing.T) {
 	for _, c := range []*wclient{mentor, mentee, reader} {
 		c.wait("every record", func() bool { return len(c.recs) >= 2*each })
 	}
+	// A writer's acknowledgements follow the records it reads, so they
+	// may still be on their way.
+	for c, byReq := range reqs {
+		c.wait("an answer to every push", func() bool {
+			for req := range byReq {
+				if c.acks[req] == nil && c.errs[req] == nil {
+					return false
+				}
+			}
+			return true
+		})
+	}
 	// The log: 1..300, each (device, change) once, each device's changes
 	// in order.
 	seen := map[string]uint64{}
