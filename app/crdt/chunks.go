@@ -119,6 +119,13 @@ func checkChange(off int, chunk []byte) (change, error) {
 		if col.deflate() {
 			return change{}, fmt.Errorf("%w: change at byte %d has a compressed column, which Pairwise never sends", ErrCorrupt, off)
 		}
+		data := r.take(col.len)
+		if r.err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: column data runs past the end", ErrCorrupt, off)
+		}
+		if err := checkOpCounters(col, data); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, err)
+		}
 	}
 	return c, nil
 }

@@ -91,16 +91,24 @@ func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
 	if err := budget.add(int64(len(chunk))); err != nil {
 		return err
 	}
-	for _, cols := range [][]column{changeCols, opCols} {
+	for k, cols := range [][]column{changeCols, opCols} {
+		check := checkChangeCounters
+		if k == 1 {
+			check = checkOpCounters
+		}
 		for _, col := range cols {
 			data := r.take(col.len)
 			if r.err != nil {
 				return fmt.Errorf("%w: document at byte %d: column data runs past the end", ErrCorrupt, off)
 			}
 			if col.deflate() {
-				if err := budget.inflate(data); err != nil {
+				var err error
+				if data, err = budget.inflateBytes(data); err != nil {
 					return err
 				}
+			}
+			if err := check(col, data); err != nil {
+				return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, err)
 			}
 		}
 	}
@@ -134,6 +142,21 @@ func (b *inflateBudget) inflate(data []byte) error {
 		return fmt.Errorf("%w: a compressed column does not inflate: %v", ErrCorrupt, err)
 	}
 	return nil
+}
+
+// inflateBytes is inflate, returning the inflated bytes.
+func (b *inflateBudget) inflateBytes(data []byte) ([]byte, error) {
+	fr := flate.NewReader(bytes.NewReader(data))
+	defer fr.Close()
+	var out bytes.Buffer
+	n, err := io.Copy(&out, io.LimitReader(fr, b.limit-b.used+1))
+	if aerr := b.add(n); aerr != nil {
+		return nil, aerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: a compressed column does not inflate: %v", ErrCorrupt, err)
+	}
+	return out.Bytes(), nil
 }
 
 // column is one entry of a chunk's column metadata.

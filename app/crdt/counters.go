@@ -1,0 +1,176 @@
+package crdt
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Automerge numbers operations with 32-bit counters and stops the whole
+// process (a Rust panic, which Go cannot recover) when a saved document
+// holds one that does not fit. So before Automerge reads a document, the
+// counters in its columns are decoded here and must fit: an operation's
+// ID, its object's and key's, its successors', and each change's largest
+// operation.
+
+// Column types, the low three bits of a column specification.
+const (
+	colULEB  = 2
+	colDelta = 3
+)
+
+// column IDs of a document chunk that hold operation counters.
+const (
+	changeMaxOp = 1 // change columns: maxOp, a delta column
+)
+
+// id is the column's ID, above its type and DEFLATE bit.
+func (c column) id() uint64 { return c.spec >> 4 }
+
+// kind is the column's type.
+func (c column) kind() uint64 { return c.spec & 0x07 }
+
+// errCounter is a counter that Automerge cannot hold.
+var errCounter = errors.New("an operation counter is out of range")
+
+// checkOpCounters checks every integer column of a document's operations:
+// all of them (object, key, ID and successor counters, and the action)
+// must fit in 32 bits.
+func checkOpCounters(c column, data []byte) error {
+	switch c.kind() {
+	case colULEB:
+		return rleInts(data, false, func(v int64) error { return fits32(v) })
+	case colDelta:
+		return deltaInts(data, fits32)
+	}
+	return nil
+}
+
+// checkChangeCounters checks a document's change columns: each change's
+// largest operation counter must fit in 32 bits.
+func checkChangeCounters(c column, data []byte) error {
+	if c.id() == changeMaxOp && c.kind() == colDelta {
+		return deltaInts(data, fits32)
+	}
+	return nil
+}
+
+func fits32(v int64) error {
+	if v < 0 || v > math.MaxUint32 {
+		return fmt.Errorf("%w (%d)", errCounter, v)
+	}
+	return nil
+}
+
+// deltaInts decodes a delta column (a run-length column of signed
+// differences) and calls check with every value it adds up to. Within a
+// run of one difference the values move one way, so its first and last
+// stand for it.
+func deltaInts(data []byte, check func(int64) error) error {
+	var cur int64
+	return rleRuns(data, true, func(v int64, n uint64) error {
+		if n == 0 {
+			return nil
+		}
+		first, err := addChecked(cur, v, 1)
+		if err != nil {
+			return err
+		}
+		if err := check(first); err != nil {
+			return err
+		}
+		if n == 1 {
+			cur = first
+			return nil
+		}
+		if cur, err = addChecked(cur, v, n); err != nil {
+			return err
+		}
+		return check(cur)
+	})
+}
+
+// addChecked is cur + v*n, or an error if it leaves the int64 range.
+func addChecked(cur, v int64, n uint64) (int64, error) {
+	if n > math.MaxInt64 {
+		return 0, errCounter
+	}
+	if v != 0 && (n > uint64(math.MaxInt64/abs(v))) {
+		return 0, errCounter
+	}
+	d := v * int64(n)
+	if (d > 0 && cur > math.MaxInt64-d) || (d < 0 && cur < math.MinInt64-d) {
+		return 0, errCounter
+	}
+	return cur + d, nil
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		if v == math.MinInt64 {
+			return math.MaxInt64
+		}
+		return -v
+	}
+	return v
+}
+
+// rleInts calls check with every value of a run-length column of
+// integers; nulls are skipped.
+func rleInts(data []byte, signed bool, check func(int64) error) error {
+	return rleRuns(data, signed, func(v int64, n uint64) error {
+		if n == 0 {
+			return nil
+		}
+		return check(v)
+	})
+}
+
+// rleRuns walks a run-length column of LEB128 integers: a signed count,
+// then for a positive count one value repeated that many times, for a
+// negative count that many values, and for zero a count of nulls. It calls
+// run with each value and how many times it stands (0 for nulls).
+func rleRuns(data []byte, signed bool, run func(v int64, n uint64) error) error {
+	r := &leb{b: data}
+	value := func() int64 {
+		if signed {
+			return r.sint()
+		}
+		u := r.uint()
+		if u > math.MaxInt64 {
+			r.err = errCounter
+			return 0
+		}
+		return int64(u)
+	}
+	for len(r.b) > 0 && r.err == nil {
+		count := r.sint()
+		var err error
+		switch {
+		case r.err != nil:
+		case count > 0:
+			v := value()
+			if r.err == nil {
+				err = run(v, uint64(count))
+			}
+		case count == math.MinInt64:
+			r.err = errCounter
+		case count < 0:
+			for i := int64(0); i < -count && r.err == nil && err == nil; i++ {
+				v := value()
+				if r.err == nil {
+					err = run(v, 1)
+				}
+			}
+		default:
+			r.uint() // a run of nulls
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if r.err != nil {
+		return fmt.Errorf("a column does not decode: %v", r.err)
+	}
+	return nil
+}
