@@ -123,7 +123,7 @@ func checkChange(off int, chunk []byte) (change, error) {
 		if r.err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: column data runs past the end", ErrCorrupt, off)
 		}
-		if err := checkOpCounters(col, data); err != nil {
+		if err := checkOpCounters(col, bytes.NewReader(data)); err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, err)
 		}
 	}

@@ -3,6 +3,7 @@ package crdt
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 )
 
@@ -36,24 +37,27 @@ var errCounter = errors.New("an operation counter is out of range")
 // checkOpCounters checks every integer column of a document's operations:
 // all of them (object, key, ID and successor counters, and the action)
 // must fit in 32 bits.
-func checkOpCounters(c column, data []byte) error {
+func checkOpCounters(c column, col io.ByteReader) error {
 	switch c.kind() {
 	case colULEB:
-		return rleInts(data, false, func(v int64) error { return fits32(v) })
+		return rleInts(col, false, fits32)
 	case colDelta:
-		return deltaInts(data, fits32)
+		return deltaInts(col, fits32)
 	}
 	return nil
 }
 
 // checkChangeCounters checks a document's change columns: each change's
 // largest operation counter must fit in 32 bits.
-func checkChangeCounters(c column, data []byte) error {
+func checkChangeCounters(c column, col io.ByteReader) error {
 	if c.id() == changeMaxOp && c.kind() == colDelta {
-		return deltaInts(data, fits32)
+		return deltaInts(col, fits32)
 	}
 	return nil
 }
+
+// checked reports whether check reads column c at all.
+func checked(c column) bool { return c.kind() == colULEB || c.kind() == colDelta }
 
 func fits32(v int64) error {
 	if v < 0 || v > math.MaxUint32 {
@@ -66,9 +70,9 @@ func fits32(v int64) error {
 // differences) and calls check with every value it adds up to. Within a
 // run of one difference the values move one way, so its first and last
 // stand for it.
-func deltaInts(data []byte, check func(int64) error) error {
+func deltaInts(col io.ByteReader, check func(int64) error) error {
 	var cur int64
-	return rleRuns(data, true, func(v int64, n uint64) error {
+	return rleRuns(col, true, func(v int64, n uint64) error {
 		if n == 0 {
 			return nil
 		}
@@ -92,10 +96,7 @@ func deltaInts(data []byte, check func(int64) error) error {
 
 // addChecked is cur + v*n, or an error if it leaves the int64 range.
 func addChecked(cur, v int64, n uint64) (int64, error) {
-	if n > math.MaxInt64 {
-		return 0, errCounter
-	}
-	if v != 0 && (n > uint64(math.MaxInt64/abs(v))) {
+	if n > math.MaxInt64 || (v != 0 && n > uint64(math.MaxInt64/abs(v))) {
 		return 0, errCounter
 	}
 	d := v * int64(n)
@@ -106,10 +107,10 @@ func addChecked(cur, v int64, n uint64) (int64, error) {
 }
 
 func abs(v int64) int64 {
+	if v == math.MinInt64 {
+		return math.MaxInt64
+	}
 	if v < 0 {
-		if v == math.MinInt64 {
-			return math.MaxInt64
-		}
 		return -v
 	}
 	return v
@@ -117,8 +118,8 @@ func abs(v int64) int64 {
 
 // rleInts calls check with every value of a run-length column of
 // integers; nulls are skipped.
-func rleInts(data []byte, signed bool, check func(int64) error) error {
-	return rleRuns(data, signed, func(v int64, n uint64) error {
+func rleInts(col io.ByteReader, signed bool, check func(int64) error) error {
+	return rleRuns(col, signed, func(v int64, n uint64) error {
 		if n == 0 {
 			return nil
 		}
@@ -130,47 +131,89 @@ func rleInts(data []byte, signed bool, check func(int64) error) error {
 // then for a positive count one value repeated that many times, for a
 // negative count that many values, and for zero a count of nulls. It calls
 // run with each value and how many times it stands (0 for nulls).
-func rleRuns(data []byte, signed bool, run func(v int64, n uint64) error) error {
-	r := &leb{b: data}
-	value := func() int64 {
+func rleRuns(col io.ByteReader, signed bool, run func(v int64, n uint64) error) error {
+	value := func() (int64, error) {
 		if signed {
-			return r.sint()
+			return readSLEB(col)
 		}
-		u := r.uint()
-		if u > math.MaxInt64 {
-			r.err = errCounter
-			return 0
+		u, err := readULEB(col)
+		if err == nil && u > math.MaxInt64 {
+			err = errCounter
 		}
-		return int64(u)
+		return int64(u), err
 	}
-	for len(r.b) > 0 && r.err == nil {
-		count := r.sint()
-		var err error
+	for {
+		count, err := readSLEB(col)
+		if err == io.EOF {
+			return nil // the end of the column, between runs
+		}
 		switch {
-		case r.err != nil:
+		case err != nil:
 		case count > 0:
-			v := value()
-			if r.err == nil {
+			var v int64
+			if v, err = value(); err == nil {
 				err = run(v, uint64(count))
 			}
 		case count == math.MinInt64:
-			r.err = errCounter
+			err = errCounter
 		case count < 0:
-			for i := int64(0); i < -count && r.err == nil && err == nil; i++ {
-				v := value()
-				if r.err == nil {
+			for i := int64(0); i < -count && err == nil; i++ {
+				var v int64
+				if v, err = value(); err == nil {
 					err = run(v, 1)
 				}
 			}
 		default:
-			r.uint() // a run of nulls
+			_, err = readULEB(col) // a run of nulls
+		}
+		if err == io.EOF {
+			err = errTruncated
 		}
 		if err != nil {
 			return err
 		}
 	}
-	if r.err != nil {
-		return fmt.Errorf("a column does not decode: %v", r.err)
+}
+
+var errTruncated = errors.New("a column ends inside a number")
+
+// readULEB reads an unsigned LEB128 number of at most ten bytes.
+func readULEB(col io.ByteReader) (uint64, error) {
+	var v uint64
+	for i := 0; i < 10; i++ {
+		c, err := col.ReadByte()
+		if err != nil {
+			if i > 0 && err == io.EOF {
+				err = errTruncated
+			}
+			return 0, err
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+		if c&0x80 == 0 {
+			return v, nil
+		}
 	}
-	return nil
+	return 0, errors.New("a number runs past ten bytes")
+}
+
+// readSLEB reads a signed LEB128 number of at most ten bytes.
+func readSLEB(col io.ByteReader) (int64, error) {
+	var v int64
+	for i := 0; i < 10; i++ {
+		c, err := col.ReadByte()
+		if err != nil {
+			if i > 0 && err == io.EOF {
+				err = errTruncated
+			}
+			return 0, err
+		}
+		v |= int64(c&0x7f) << (7 * i)
+		if c&0x80 == 0 {
+			if shift := 7 * (i + 1); shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, nil
+		}
+	}
+	return 0, errors.New("a number runs past ten bytes")
 }

@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"math"
@@ -41,7 +42,7 @@ func TestDeltaColumnsAddUpAndRefuseCountersPast32Bits(t *testing.T) {
 		sleb(-2), sleb(1), sleb(-4), // 16, 12
 	)
 	var got []int64
-	if err := deltaInts(col, func(v int64) error { got = append(got, v); return nil }); err != nil {
+	if err := deltaInts(bytes.NewReader(col), func(v int64) error { got = append(got, v); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if want := []int64{5, 15, 16, 12}; !slices.Equal(got, want) { // a run's first and last stand for it
@@ -56,12 +57,12 @@ func TestDeltaColumnsAddUpAndRefuseCountersPast32Bits(t *testing.T) {
 		"a literal run cut short": slices.Concat(sleb(-1000000), sleb(1)),
 		"a truncated number":      {0x81},
 	} {
-		err := deltaInts(col, fits32)
+		err := deltaInts(bytes.NewReader(col), fits32)
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if err := rleInts(slices.Concat(sleb(2), uleb(math.MaxUint32+7)), false, fits32); !errors.Is(err, errCounter) {
+	if err := rleInts(bytes.NewReader(slices.Concat(sleb(2), uleb(math.MaxUint32+7))), false, fits32); !errors.Is(err, errCounter) {
 		t.Fatalf("a ULEB counter past 32 bits: %v, want errCounter", err)
 	}
 }

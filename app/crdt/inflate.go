@@ -1,6 +1,7 @@
 package crdt
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"errors"
@@ -101,14 +102,21 @@ func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
 			if r.err != nil {
 				return fmt.Errorf("%w: document at byte %d: column data runs past the end", ErrCorrupt, off)
 			}
-			if col.deflate() {
-				var err error
-				if data, err = budget.inflateBytes(data); err != nil {
+			var cerr error
+			switch {
+			case col.deflate():
+				if err := budget.inflateInto(data, func(r io.ByteReader) {
+					if checked(col) {
+						cerr = check(col, r)
+					}
+				}); err != nil {
 					return err
 				}
+			case checked(col):
+				cerr = check(col, bytes.NewReader(data))
 			}
-			if err := check(col, data); err != nil {
-				return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, err)
+			if cerr != nil {
+				return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, cerr)
 			}
 		}
 	}
@@ -144,19 +152,39 @@ func (b *inflateBudget) inflate(data []byte) error {
 	return nil
 }
 
-// inflateBytes is inflate, returning the inflated bytes.
-func (b *inflateBudget) inflateBytes(data []byte) ([]byte, error) {
+// inflateInto is inflate, handing the inflated bytes to read as they
+// come; whatever read leaves is still inflated and counted.
+func (b *inflateBudget) inflateInto(data []byte, read func(io.ByteReader)) error {
 	fr := flate.NewReader(bytes.NewReader(data))
 	defer fr.Close()
-	var out bytes.Buffer
-	n, err := io.Copy(&out, io.LimitReader(fr, b.limit-b.used+1))
-	if aerr := b.add(n); aerr != nil {
-		return nil, aerr
+	cr := &countingReader{r: io.LimitReader(fr, b.limit-b.used+1)}
+	br := bufio.NewReader(cr)
+	read(br)
+	_, err := io.Copy(io.Discard, br)
+	if aerr := b.add(cr.n); aerr != nil {
+		return aerr
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: a compressed column does not inflate: %v", ErrCorrupt, err)
+	if err != nil || cr.err != nil {
+		return fmt.Errorf("%w: a compressed column does not inflate: %v", ErrCorrupt, errors.Join(err, cr.err))
 	}
-	return out.Bytes(), nil
+	return nil
+}
+
+// countingReader counts what it reads, and keeps the first error other
+// than the end.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // column is one entry of a chunk's column metadata.
