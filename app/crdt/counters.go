@@ -179,41 +179,34 @@ var errTruncated = errors.New("a column ends inside a number")
 
 // readULEB reads an unsigned LEB128 number of at most ten bytes.
 func readULEB(col io.ByteReader) (uint64, error) {
-	var v uint64
-	for i := 0; i < 10; i++ {
-		c, err := col.ReadByte()
-		if err != nil {
-			if i > 0 && err == io.EOF {
-				err = errTruncated
-			}
-			return 0, err
-		}
-		v |= uint64(c&0x7f) << (7 * i)
-		if c&0x80 == 0 {
-			return v, nil
-		}
-	}
-	return 0, errors.New("a number runs past ten bytes")
+	v, _, err := readLEB(col)
+	return v, err
 }
 
 // readSLEB reads a signed LEB128 number of at most ten bytes.
 func readSLEB(col io.ByteReader) (int64, error) {
-	var v int64
+	v, bits, err := readLEB(col)
+	if err == nil && bits < 64 && v&(1<<(bits-1)) != 0 {
+		v |= ^uint64(0) << bits // the sign bit of the last byte, extended
+	}
+	return int64(v), err
+}
+
+// readLEB reads the bits of a LEB128 number of at most ten bytes, and how
+// many bits it spans.
+func readLEB(col io.ByteReader) (v uint64, bits uint, err error) {
 	for i := 0; i < 10; i++ {
 		c, err := col.ReadByte()
 		if err != nil {
 			if i > 0 && err == io.EOF {
 				err = errTruncated
 			}
-			return 0, err
+			return 0, 0, err
 		}
-		v |= int64(c&0x7f) << (7 * i)
+		v |= uint64(c&0x7f) << (7 * i)
 		if c&0x80 == 0 {
-			if shift := 7 * (i + 1); shift < 64 && c&0x40 != 0 {
-				v |= -1 << shift
-			}
-			return v, nil
+			return v, uint(7 * (i + 1)), nil
 		}
 	}
-	return 0, errors.New("a number runs past ten bytes")
+	return 0, 0, errors.New("a number runs past ten bytes")
 }
