@@ -197,10 +197,12 @@ func checkWhole(t *testing.T, ctx context.Context, ws *websocket.Conn, doc wire.
 }
 
 // dialAs connects as the device whose key is key: it answers the relay's
-// challenge with the key's proof and waits for the welcome.
+// challenge with the key's proof and waits for the welcome. It speaks
+// protocol version 2, so its pushes need only their signatures; the app's
+// version 3 sessions are tested in relay and app/syncclient.
 func dialAs(t *testing.T, ctx context.Context, addr, tok string, key seal.DeviceKey) *websocket.Conn {
 	t.Helper()
-	ws, _, err := websocket.Dial(ctx, "ws://"+addr, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	ws, _, err := websocket.Dial(ctx, "ws://"+addr, &websocket.DialOptions{Subprotocols: []string{wire.SubprotocolV2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +211,6 @@ func dialAs(t *testing.T, ctx context.Context, addr, tok string, key seal.Device
 	if !ok {
 		t.Fatal("the relay's first message is not a challenge")
 	}
-	call(t, ctx, ws, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: tok, Pub: key.Pub(), Sig: key.HelloProof(ch.Nonce)})
+	call(t, ctx, ws, &wire.Hello{Version: wire.VersionV2, Device: key.ID(), Token: tok, Pub: key.Pub(), Sig: key.HelloProof(ch.Nonce)})
 	return ws
 }

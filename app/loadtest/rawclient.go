@@ -15,9 +15,10 @@ import (
 // because it measures only what an idle subscriber costs the relay; a full
 // engine with a Badger store per connection would measure this process.
 type rawConn struct {
-	ws  *websocket.Conn
-	key seal.DeviceKey // the device this connection proved it is
-	req uint64
+	ws   *websocket.Conn
+	key  seal.DeviceKey // the device this connection proved it is
+	tags *seal.Session  // the session's key, which tags each push
+	req  uint64
 }
 
 // rawDoc is a document with its capabilities, as an invite would carry,
@@ -57,7 +58,13 @@ func dialRawAs(ctx context.Context, url, token string, key seal.DeviceKey) (*raw
 		c.close()
 		return nil, fmt.Errorf("the relay opened with %#v, not a challenge", m)
 	}
-	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: token, Pub: key.Pub(), Sig: key.HelloProof(ch.Nonce)}); err != nil {
+	x := seal.NewExchange()
+	own := x.Public()
+	if c.tags, err = x.Session(ch.Key, ch.Nonce, ch.Key, own, key.ID()); err != nil {
+		c.close()
+		return nil, fmt.Errorf("the relay's challenge gives no session: %w", err)
+	}
+	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: token, Pub: key.Pub(), Sig: key.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own}); err != nil {
 		c.close()
 		return nil, err
 	}
@@ -131,10 +138,12 @@ func (c *rawConn) subscribe(ctx context.Context, d rawDoc) error {
 	}
 }
 
-// pushMsg is a push of body as this connection's device, signed. Only the
+// pushMsg is a push of body as this connection's device, signed and tagged
+// as the app's are. Only the
 // owner of a document (see rawDoc) may push to it.
 func (c *rawConn) pushMsg(req uint64, doc wire.DocID, dseq uint64, body []byte) *wire.Push {
-	return &wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: body, Sig: c.key.SignRecord(doc, dseq, body)}
+	sig := c.key.SignRecord(doc, dseq, body)
+	return &wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: body, Sig: sig, Tag: c.tags.PushTag(doc, dseq, body, sig)}
 }
 
 // idle keeps reading, which also answers the relay's pings, until the

@@ -13,8 +13,9 @@ import (
 )
 
 // hello waits for the relay's challenge and answers it with this device's
-// proof. The organisation token goes out only when the session is about to
-// create a document on the relay, the one thing it is for.
+// proof and its half of the session key. The organisation token goes out
+// only when the session is about to create a document on the relay, the
+// one thing it is for.
 func (s *session) hello(ctx context.Context) error {
 	var ch *wire.Challenge
 	select {
@@ -32,7 +33,19 @@ func (s *session) hello(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	h := &wire.Hello{Version: wire.Version, Device: s.device, Pub: s.key.Pub(), Sig: s.key.HelloProof(ch.Nonce)}
+	if ch.Version != wire.Version {
+		return fmt.Errorf("the relay at %s opened with protocol version %d, not %d; ask the relay's admin to update it", s.url, ch.Version, wire.Version)
+	}
+	// The session key: a tag made with it vouches for each push, so the
+	// relay need not check each push's signature (see seal.Session).
+	x := seal.NewExchange()
+	own := x.Public()
+	tags, err := x.Session(ch.Key, ch.Nonce, ch.Key, own, s.device)
+	if err != nil {
+		return fmt.Errorf("the relay at %s sent a session key that gives no session (%w); it may run a damaged or modified relay", s.url, err)
+	}
+	s.tags = tags
+	h := &wire.Hello{Version: wire.Version, Device: s.device, Pub: s.key.Pub(), Sig: s.key.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own}
 	if s.creates() {
 		h.Token, _ = s.e.ws.Token() // a token the keyring keeps locked: the create is refused, and says why
 	}

@@ -48,7 +48,7 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 		}
 		d.sent[p.DSeq] = sha256.Sum256(body)
 		r := request{doc: d, dseq: p.DSeq, sig: sig, hash: crdt.LastChangeHash(p.Data)}
-		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body, Sig: sig}, r); err != nil {
+		if err := s.request(ctx, &wire.Push{Doc: d.did, DSeq: p.DSeq, Body: body, Sig: sig, Tag: s.tags.PushTag(d.did, p.DSeq, body, sig)}, r); err != nil {
 			return err
 		}
 		d.sentUpTo = p.DSeq

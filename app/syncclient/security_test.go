@@ -25,7 +25,7 @@ import (
 // rawHello connects to r and says hello as device dev with key pub and
 // signature sig (made by sign over the relay's nonce); it returns the
 // relay's answer.
-func rawHello(t *testing.T, r *relay, dev wire.DeviceID, pub seal.DevicePub, sign func(nonce [32]byte) []byte) wire.Message {
+func rawHello(t *testing.T, r *relay, dev wire.DeviceID, pub seal.DevicePub, sign func(nonce [32]byte, relayKey, clientKey []byte) []byte) wire.Message {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -49,7 +49,8 @@ func rawHello(t *testing.T, r *relay, dev wire.DeviceID, pub seal.DevicePub, sig
 	if !ok {
 		t.Fatal("the relay did not open with a challenge")
 	}
-	b, _ := wire.Encode(&wire.Hello{Version: wire.Version, Device: dev, Pub: pub, Sig: sign(ch.Nonce)})
+	own := seal.NewExchange().Public()
+	b, _ := wire.Encode(&wire.Hello{Version: wire.Version, Device: dev, Pub: pub, Sig: sign(ch.Nonce, ch.Key, own), Key: own})
 	if err := ws.Write(ctx, websocket.MessageBinary, b); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestSpoofedDeviceCannotSwallowPushes(t *testing.T) {
 	// As the victim's ID with the attacker's own key, and with the
 	// victim's public key but a signature the attacker can make.
 	for name, pub := range map[string]seal.DevicePub{"own key": attacker.Pub(), "victim's key": victim.Pub()} {
-		m := rawHello(t, r, victim.ID(), pub, attacker.HelloProof)
+		m := rawHello(t, r, victim.ID(), pub, attacker.SessionHelloProof)
 		var e *wire.Error
 		if e, _ = m.(*wire.Error); e == nil || e.Code != wire.CodeDevice {
 			t.Fatalf("hello as the victim with the %s: got %#v, want a %s error", name, m, wire.CodeDevice)
@@ -83,7 +84,7 @@ func TestSpoofedDeviceCannotSwallowPushes(t *testing.T) {
 	// The attacker under its own name is no writer: its push is refused,
 	// and the victim's next push, numbered as the attacker hoped to take,
 	// arrives.
-	if m := rawHello(t, r, attacker.ID(), attacker.Pub(), attacker.HelloProof); m.WireType() != wire.TypeWelcome {
+	if m := rawHello(t, r, attacker.ID(), attacker.Pub(), attacker.SessionHelloProof); m.WireType() != wire.TypeWelcome {
 		t.Fatalf("an honest hello got %#v", m)
 	}
 	ana.addGoal(pair, "Ana's goal after the attack")
@@ -220,7 +221,8 @@ func dialAsDevice(t *testing.T, r *relay, key seal.DeviceKey) *rawSession {
 	t.Cleanup(func() { ws.CloseNow() })
 	s := &rawSession{t: t, ctx: ctx, ws: ws}
 	ch := s.read().(*wire.Challenge)
-	s.send(&wire.Hello{Version: wire.Version, Device: key.ID(), Pub: key.Pub(), Sig: key.HelloProof(ch.Nonce)})
+	own := seal.NewExchange().Public()
+	s.send(&wire.Hello{Version: wire.Version, Device: key.ID(), Pub: key.Pub(), Sig: key.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own})
 	if m := s.read(); m.WireType() != wire.TypeWelcome {
 		t.Fatalf("hello: %#v", m)
 	}

@@ -29,6 +29,7 @@ type session struct {
 	conn   *websocket.Conn
 	key    seal.DeviceKey
 	device wire.DeviceID
+	tags   *seal.Session // tags pushes for the relay (hello)
 	in     chan wire.Message
 	rerr   chan error
 

@@ -12,6 +12,7 @@ import (
 
 	"pairwise/app/mentoring"
 	"pairwise/app/workspace"
+	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 )
 
@@ -28,7 +29,7 @@ func helloCatcher(t *testing.T) (url string, got <-chan *wire.Hello) {
 		defer ws.CloseNow()
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
-		b, _ := wire.Encode(&wire.Challenge{Version: wire.Version})
+		b, _ := wire.Encode(&wire.Challenge{Version: wire.Version, Key: seal.NewExchange().Public()})
 		if ws.Write(ctx, websocket.MessageBinary, b) != nil {
 			return
 		}

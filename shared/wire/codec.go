@@ -83,8 +83,8 @@ func Decode(frame []byte) (Message, error) {
 	return m, nil
 }
 
-// canonical reads an optional signature sent as an empty byte string as
-// an absent one, as Encode writes it, so a message decodes to one value
+// canonical reads an optional signature, key or tag sent as an empty byte
+// string as an absent one, as Encode writes it, so a message decodes to one value
 // whichever way it was written.
 func canonical(m Message) {
 	empty := func(b *[]byte) {
@@ -93,6 +93,12 @@ func canonical(m Message) {
 		}
 	}
 	switch m := m.(type) {
+	case *Challenge:
+		empty(&m.Key)
+	case *Hello:
+		empty(&m.Key)
+	case *Push:
+		empty(&m.Tag)
 	case *Ack:
 		empty(&m.Sig)
 	case *Snapshot:

@@ -31,12 +31,12 @@ var (
 // Its golden file is testdata/<type>.hex.
 func goldenMessages() []Message {
 	return []Message{
-		&Challenge{Version: Version, Nonce: [32]byte(seq(0xc0, 32))},
-		&Hello{Version: Version, Device: goldenDevice, Token: "pwt_golden-token", Pub: [32]byte(seq(0x20, 32)), Sig: seq(0x60, 64)},
+		&Challenge{Version: Version, Nonce: [32]byte(seq(0xc0, 32)), Key: seq(0xe0, 32)},
+		&Hello{Version: Version, Device: goldenDevice, Token: "pwt_golden-token", Pub: [32]byte(seq(0x20, 32)), Sig: seq(0x60, 64), Key: seq(0x30, 32)},
 		&Welcome{Version: Version, MaxFrame: MaxFrame},
 		&Create{Req: 1, Doc: goldenDoc, WriteHash: [32]byte(seq(0x10, 32)), ReadHash: [32]byte(seq(0x30, 32)), Root: [32]byte(seq(0x20, 32))},
 		&Subscribe{Req: 2, Doc: goldenDoc, Cap: seq(0x50, 32), From: 41},
-		&Push{Req: 3, Doc: goldenDoc, DSeq: 7, Body: seq(0x70, 48), Sig: seq(0x01, 64)},
+		&Push{Req: 3, Doc: goldenDoc, DSeq: 7, Body: seq(0x70, 48), Sig: seq(0x01, 64), Tag: seq(0xf0, 16)},
 		&Ack{Req: 3, Doc: goldenDoc, Seq: 42, Sig: seq(0x01, 64), Last: 7},
 		&Records{Doc: goldenDoc, Recs: []Record{
 			{Seq: 41, Device: goldenDevice, DSeq: 6, Body: seq(0x80, 41), Sig: seq(0x02, 64)},
@@ -96,6 +96,42 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("Decode(golden):\ngot  %#v\nwant %#v", back, m)
 			}
 		})
+	}
+}
+
+// TestVersion2FramesStillDecode: the frames an app of protocol version 2
+// sends (no exchange key, no push tag), as that version's golden files
+// held them, still decode to what it meant, since a relay serves both
+// versions.
+func TestVersion2FramesStillDecode(t *testing.T) {
+	v2 := map[string]struct {
+		frame string
+		want  Message
+	}{
+		"challenge": {"820ca20102025820c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
+			&Challenge{Version: VersionV2, Nonce: [32]byte(seq(0xc0, 32))}},
+		"hello": {"8201a501020250a0a1a2a3a4a5a6a7a8a9aaabacadaeaf03707077745f676f6c64656e2d746f6b656e045820202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f055840606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f",
+			&Hello{Version: VersionV2, Device: goldenDevice, Token: "pwt_golden-token", Pub: [32]byte(seq(0x20, 32)), Sig: seq(0x60, 64)}},
+		"push": {"8205a501030250d0d1d2d3d4d5d6d7d8d9dadbdcdddedf0307045830707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f0558400102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40",
+			&Push{Req: 3, Doc: goldenDoc, DSeq: 7, Body: seq(0x70, 48), Sig: seq(0x01, 64)}},
+		"welcome": {"8202a20102021a00800000", &Welcome{Version: VersionV2, MaxFrame: MaxFrame}},
+	}
+	for name, c := range v2 {
+		frame, err := hex.DecodeString(c.frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(frame)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s:\ngot  %#v\nwant %#v", name, got, c.want)
+		}
+		if again, _ := Encode(got); !bytes.Equal(again, frame) {
+			t.Errorf("%s: encodes back as %x, want the version 2 frame", name, again)
+		}
 	}
 }
 

@@ -12,10 +12,22 @@ package wire
 // Version 2 authenticates devices: the relay opens with a Challenge, Hello
 // answers with the device's public key and a signature over it, and every
 // record and snapshot is signed by the device that wrote it.
-const Subprotocol = "pairwise.v2"
+//
+// Version 3 adds a session key: Challenge and Hello carry one X25519 key
+// each, the hello's signature covers both, and every Push carries a tag
+// made with the key they give (see seal.Session). The relay checks that
+// tag instead of each record's signature; partners still check the
+// signature. A relay serves both versions; the app speaks version 3.
+const Subprotocol = "pairwise.v3"
+
+// SubprotocolV2 is version 2, which a relay still serves to older apps.
+const SubprotocolV2 = "pairwise.v2"
 
 // Version is the protocol version carried in Challenge, Hello and Welcome.
-const Version = 2
+const Version = 3
+
+// VersionV2 is the version a pairwise.v2 connection carries.
+const VersionV2 = 2
 
 // MaxFrame is the largest frame either side sends or accepts. A sealed
 // snapshot of a years-long pair document fits comfortably.
@@ -104,11 +116,14 @@ type Message interface {
 type Challenge struct {
 	Version int      `cbor:"1,keyasint"`
 	Nonce   [32]byte `cbor:"2,keyasint"`
+	Key     []byte   `cbor:"3,keyasint,omitempty"` // version 3: the relay's exchange key
 }
 
 // Hello answers Challenge. Device must be the ID of Pub (see
-// seal.DeviceIDOf) and Sig its signature over the nonce (seal.HelloProof);
-// the relay binds the connection to Device only then. Token is an
+// seal.DeviceIDOf) and Sig its signature over the nonce (seal.HelloProof;
+// in version 3 over the nonce and both exchange keys,
+// seal.SessionHelloProof); the relay binds the connection to Device only
+// then. Token is an
 // organisation token, sent only by a client that is about to create a
 // document.
 type Hello struct {
@@ -117,6 +132,7 @@ type Hello struct {
 	Token   string   `cbor:"3,keyasint,omitempty"`
 	Pub     [32]byte `cbor:"4,keyasint"`
 	Sig     []byte   `cbor:"5,keyasint"`
+	Key     []byte   `cbor:"6,keyasint,omitempty"` // version 3: the client's exchange key
 }
 
 // Welcome answers Hello.
@@ -176,6 +192,7 @@ type Push struct {
 	DSeq uint64 `cbor:"3,keyasint"`
 	Body []byte `cbor:"4,keyasint"`
 	Sig  []byte `cbor:"5,keyasint"`
+	Tag  []byte `cbor:"6,keyasint,omitempty"` // version 3: the session's tag (seal.Session.PushTag)
 }
 
 // Ack reports that request Req succeeded. For a Push, Seq is the record's

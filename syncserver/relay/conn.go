@@ -27,12 +27,15 @@ type conn struct {
 	ip   string // counted against Limits.MaxConnsPerAddr until Closed
 	log  *slog.Logger
 
-	hello  atomic.Bool
-	nonce  [32]byte       // this connection's challenge
-	device wire.DeviceID  // proven by a signature over nonce
-	pub    seal.DevicePub // the device's key
-	token  string
-	subs   map[wire.DocID]*sub // reader goroutine only
+	hello   atomic.Bool
+	version int            // wire.Version or wire.VersionV2, as agreed in the handshake
+	nonce   [32]byte       // this connection's challenge
+	exch    *seal.Exchange // version 3, until the hello
+	session *seal.Session  // version 3: checks pushes' tags (session.go)
+	device  wire.DeviceID  // proven by a signature over nonce
+	pub     seal.DevicePub // the device's key
+	token   string
+	subs    map[wire.DocID]*sub // reader goroutine only
 
 	msgs, bytes bucket
 
@@ -81,9 +84,9 @@ func (sb *sub) deliver(c *conn, frame []byte) {
 	}
 }
 
-func newConn(s *Server, ws transport, addr string) *conn {
+func newConn(s *Server, ws transport, addr string, version int) *conn {
 	l := s.limits
-	return &conn{s: s, ws: ws, addr: addr, ip: remoteIP(addr), log: s.log.With("remote", addr),
+	return &conn{s: s, ws: ws, addr: addr, ip: remoteIP(addr), version: version, log: s.log.With("remote", addr),
 		subs: map[wire.DocID]*sub{}, drain: make(chan struct{}, 1),
 		msgs:  bucket{rate: l.MsgRate, burst: l.MsgBurst, tokens: l.MsgBurst},
 		bytes: bucket{rate: l.ByteRate, burst: l.ByteBurst, tokens: l.ByteBurst}}
@@ -102,7 +105,7 @@ func (c *conn) start(shutdown context.Context) {
 	if _, err := rand.Read(c.nonce[:]); err != nil {
 		panic("relay: no system randomness: " + err.Error())
 	}
-	c.send(&wire.Challenge{Version: wire.Version, Nonce: c.nonce})
+	c.send(c.challenge())
 	c.timers[1] = c.awaitAdmission()
 	// The hello deadline sends an error and closes politely.
 	c.timers[2] = time.AfterFunc(s.limits.HelloTimeout, func() {
@@ -170,17 +173,12 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.fail(wire.CodeBadMessage, "hello was already sent on this connection")
 			return errors.New("second hello")
 		}
-		if h.Version != wire.Version {
-			c.fail(wire.CodeVersion, fmt.Sprintf("this relay speaks protocol version %d, not %d; update Pairwise, or ask the relay's admin to update the relay", wire.Version, h.Version))
-			return errors.New("wrong version")
-		}
-		if !seal.CheckHelloProof(h.Device, h.Pub, c.nonce, h.Sig) {
-			c.fail(wire.CodeDevice, "this device could not prove it holds the key of the device it named; its data folder may be damaged, or it is not who it says it is")
-			return errors.New("device proof failed")
+		if err := c.takeHello(h); err != nil {
+			return err
 		}
 		c.device, c.pub, c.token = h.Device, h.Pub, h.Token
 		c.hello.Store(true)
-		c.send(&wire.Welcome{Version: wire.Version, MaxFrame: wire.MaxFrame})
+		c.send(&wire.Welcome{Version: c.version, MaxFrame: wire.MaxFrame})
 		return nil
 	}
 	if !c.hello.Load() {
@@ -235,7 +233,12 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "a change must carry its device's signature; update Pairwise"})
 			return nil
 		}
-		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device}) {
+		vouched, refusal := c.pushFromDevice(m)
+		if refusal != nil {
+			c.send(refusal)
+			return nil
+		}
+		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device, vouched: vouched}) {
 			return errors.New("shutting down")
 		}
 	case *wire.SnapPut:

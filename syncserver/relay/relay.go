@@ -191,20 +191,25 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}()
 	clearDeadlines(w)
 	ws, err := wsserve.Upgrade(w, r, wsserve.Options{
-		Protocol:     wire.Subprotocol,
+		Protocols:    []string{wire.Subprotocol, wire.SubprotocolV2},
 		ReadLimit:    wire.MaxFrame,
 		WriteTimeout: s.limits.WriteTimeout,
 	})
 	if err != nil {
 		return // Upgrade has answered the request
 	}
-	if ws.Subprotocol() != wire.Subprotocol {
-		ws.Close(wsserve.StatusPolicyViolation, "this relay speaks "+wire.Subprotocol+"; update Pairwise")
+	version := wire.Version
+	switch ws.Subprotocol() {
+	case wire.Subprotocol:
+	case wire.SubprotocolV2:
+		version = wire.VersionV2
+	default:
+		ws.Close(wsserve.StatusPolicyViolation, "this relay speaks "+wire.Subprotocol+" and "+wire.SubprotocolV2+"; update Pairwise")
 		s.poller.Serve(ws, refused{}) // to read the client's answer to the close
 		s.m.refused.WithLabelValues(string(wire.CodeVersion)).Inc()
 		return
 	}
-	c := newConn(s, ws, r.RemoteAddr)
+	c := newConn(s, ws, r.RemoteAddr, version)
 	// The handler returns and net/http lets go of the request, its
 	// buffers and the handler's stack; the Poller reads the connection
 	// from now on, and Closed counts it out.

@@ -83,18 +83,35 @@ type client struct {
 	nonce  [32]byte
 	req    uint64
 	early  bool // subscribes for records before they are stored
+
+	v2       bool           // speaks protocol version 2: no session, signatures only
+	relayKey []byte         // version 3: the relay's exchange key
+	exch     *seal.Exchange // version 3: this client's
+	tags     *seal.Session  // version 3: set by helloMsg
 }
 
+// dial connects with protocol version 3, as the app does.
 func dial(t *testing.T, url string) *client {
+	t.Helper()
+	return dialProto(t, url, wire.Subprotocol)
+}
+
+// dialV2 connects as an app of protocol version 2 would.
+func dialV2(t *testing.T, url string) *client {
+	t.Helper()
+	return dialProto(t, url, wire.SubprotocolV2)
+}
+
+func dialProto(t *testing.T, url, proto string) *client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{proto}})
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
 	ws.SetReadLimit(wire.MaxFrame)
-	c := &client{t: t, ws: ws, key: seal.NewDeviceKey()}
+	c := &client{t: t, ws: ws, key: seal.NewDeviceKey(), v2: proto == wire.SubprotocolV2}
 	c.device = c.key.ID()
 	t.Cleanup(func() { ws.CloseNow() })
 	m, err := c.read()
@@ -105,13 +122,34 @@ func dial(t *testing.T, url string) *client {
 	if !ok {
 		t.Fatalf("first message: got %#v, want a challenge", m)
 	}
-	c.nonce = ch.Nonce
+	c.nonce, c.relayKey = ch.Nonce, ch.Key
 	return c
 }
 
-// helloMsg is this client's valid hello.
+// helloMsg is this client's valid hello. In version 3 it also sets the
+// session the relay will derive from it.
 func (c *client) helloMsg(token string) *wire.Hello {
-	return &wire.Hello{Version: wire.Version, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: c.key.HelloProof(c.nonce)}
+	if c.v2 {
+		return &wire.Hello{Version: wire.VersionV2, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: c.key.HelloProof(c.nonce)}
+	}
+	c.exch = seal.NewExchange()
+	own := c.exch.Public()
+	tags, err := c.exch.Session(c.relayKey, c.nonce, c.relayKey, own, c.device)
+	if err != nil {
+		c.t.Fatalf("session: %v", err)
+	}
+	c.tags = tags
+	return &wire.Hello{Version: wire.Version, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: c.key.SessionHelloProof(c.nonce, c.relayKey, own), Key: own}
+}
+
+// pushMsg is a push of body as this client's device, signed, and tagged
+// in version 3.
+func (c *client) pushMsg(req uint64, doc wire.DocID, dseq uint64, body []byte) *wire.Push {
+	m := &wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: body, Sig: c.key.SignRecord(doc, dseq, body)}
+	if c.tags != nil {
+		m.Tag = c.tags.PushTag(doc, dseq, body, m.Sig)
+	}
+	return m
 }
 
 func (c *client) sendRaw(b []byte) error {
@@ -270,7 +308,7 @@ func (c *client) subscribe(doc wire.DocID, cap []byte, from uint64) (*wire.Snaps
 
 func (c *client) push(doc wire.DocID, dseq uint64, body string) uint64 {
 	req := c.nextReq()
-	c.send(&wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: []byte(body), Sig: c.key.SignRecord(doc, dseq, []byte(body))})
+	c.send(c.pushMsg(req, doc, dseq, []byte(body)))
 	return req
 }
 
@@ -756,7 +794,7 @@ func TestSlowSubscriberIsDropped(t *testing.T) {
 			t.Fatalf("the writer was held up by a slow reader after %d pushes: %v", i, err)
 		}
 		req := a.nextReq()
-		b, _ := wire.Encode(&wire.Push{Req: req, Doc: d.id, DSeq: uint64(i), Body: []byte(big), Sig: a.key.SignRecord(d.id, uint64(i), []byte(big))})
+		b, _ := wire.Encode(a.pushMsg(req, d.id, uint64(i), []byte(big)))
 		if err := a.sendRaw(b); err != nil {
 			t.Fatal(err)
 		}
@@ -879,7 +917,7 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 		started.Add(1)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
+		ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{wire.SubprotocolV2}})
 		if err != nil {
 			return "" // refused while closing: fine
 		}
@@ -901,7 +939,7 @@ func TestShutdownWhileClientsConnect(t *testing.T) {
 			return ""
 		}
 		for _, m := range []wire.Message{
-			&wire.Hello{Version: wire.Version, Device: key.ID(), Pub: key.Pub(), Sig: key.HelloProof(ch.(*wire.Challenge).Nonce)},
+			&wire.Hello{Version: wire.VersionV2, Device: key.ID(), Pub: key.Pub(), Sig: key.HelloProof(ch.(*wire.Challenge).Nonce)},
 			&wire.Subscribe{Req: 1, Doc: d.id, Cap: d.read[:]},
 		} {
 			b, _ := wire.Encode(m)

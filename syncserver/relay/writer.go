@@ -26,6 +26,7 @@ type writeReq struct {
 	confirm *wire.Confirm
 	token   string // for create
 	device  wire.DeviceID
+	vouched bool   // a push whose session tag held: its connection's device sent it (session.go)
 	fn      func() // runs alone on the writer goroutine (evict.go)
 }
 
@@ -292,7 +293,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
 			}
-			if p.d == nil && (seal.DeviceIDOf(p.meta.Root) != r.device || !seal.CheckRecord(p.meta.Root, m.Doc, r.device, m.DSeq, m.Body, m.Sig)) {
+			if p.d == nil && (seal.DeviceIDOf(p.meta.Root) != r.device || !r.fromDevice(p.meta.Root)) {
 				// Created in this very batch: only its root has a say yet.
 				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeNotWriter, Msg: "this device is not one of the pair's writers"}})
 				continue

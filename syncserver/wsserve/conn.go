@@ -64,7 +64,7 @@ const closeWait = 5 * time.Second
 
 // Options configure a connection.
 type Options struct {
-	Protocol     string        // the subprotocol the server speaks
+	Protocols    []string      // the subprotocols the server speaks, the one it prefers first
 	ReadLimit    int64         // largest data message a peer may send
 	WriteTimeout time.Duration // for one frame to be written
 }
@@ -128,8 +128,11 @@ func Upgrade(w http.ResponseWriter, r *http.Request, opts Options) (*Conn, error
 		return fail(http.StatusBadRequest, "the Sec-WebSocket-Key header is not 16 bytes in base64")
 	}
 	proto := ""
-	if opts.Protocol != "" && hasToken(r.Header, "Sec-WebSocket-Protocol", opts.Protocol) {
-		proto = opts.Protocol
+	for _, p := range opts.Protocols {
+		if p != "" && hasToken(r.Header, "Sec-WebSocket-Protocol", p) {
+			proto = p
+			break
+		}
 	}
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -187,7 +190,7 @@ func hasToken(h http.Header, name, token string) bool {
 }
 
 // Subprotocol is the subprotocol agreed in the handshake, or "" when the
-// client did not offer Options.Protocol.
+// client offered none of Options.Protocols.
 func (c *Conn) Subprotocol() string { return c.protocol }
 
 // RemoteAddr is the peer's address.

@@ -71,7 +71,7 @@ func startServerLinger(t testing.TB, poll bool, linger time.Duration) *server {
 	}
 	s := &server{p: p, conns: make(chan *echo, 16)}
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := Upgrade(w, r, Options{Protocol: testProtocol, ReadLimit: 1 << 20, WriteTimeout: 5 * time.Second})
+		c, err := Upgrade(w, r, Options{Protocols: []string{testProtocol}, ReadLimit: 1 << 20, WriteTimeout: 5 * time.Second})
 		if err != nil {
 			return
 		}
