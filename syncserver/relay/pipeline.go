@@ -34,6 +34,11 @@ type pipeline struct {
 	// failed is the error of a failed commit; the batches after it fail
 	// with it until the writer recovers. Set by the committer.
 	failed atomic.Pointer[error]
+	// suspect are the documents of the commit that failed: the store
+	// may hold its records all the same (a sync that failed after the
+	// write), so recover reads their heads again. Set by the committer
+	// before failed; read by the writer once the pipeline is empty.
+	suspect []wire.DocID
 
 	mu     sync.Mutex // over the bytes on the pipeline, for quotas
 	docs   map[wire.DocID]int64
@@ -140,6 +145,13 @@ func (p *pipeline) wait() {
 // recover, on the writer goroutine before it numbers anything, sets the
 // documents back to what is stored after a failed commit: the device
 // sequences are read again and numbering resumes from the stored heads.
+//
+// A store may hold what a failed commit wrote (Badger, when the disk
+// sync fails after the write): numbering over it would give its numbers
+// to other records, under the same keys, and a device's retry would find
+// someone else's record under its own number. So the documents of the
+// failed commit are read again, and whatever the store holds of them is
+// published as stored, as records another instance stored are.
 func (p *pipeline) recover() {
 	if p == nil || p.failed.Load() == nil {
 		return
@@ -155,6 +167,12 @@ func (p *pipeline) recover() {
 		d.mu.Unlock()
 	}
 	s.mu.Unlock()
+	for _, id := range p.suspect {
+		if d := s.loaded(id); d != nil {
+			s.refresh(d, false)
+		}
+	}
+	p.suspect = nil
 	p.failed.Store(nil)
 }
 
@@ -230,6 +248,9 @@ func (p *pipeline) commit(group []*prepared) {
 		err = s.store.Commit(b)
 		s.m.commitSeconds.Observe(time.Since(start).Seconds())
 		if err != nil {
+			for _, pb := range group {
+				p.suspect = append(p.suspect, pb.order...)
+			}
 			p.failed.Store(&err)
 		} else {
 			s.m.committed(len(b.Entries))

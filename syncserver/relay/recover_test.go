@@ -1,0 +1,65 @@
+package relay
+
+import (
+	"bytes"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"pairwise/syncserver/relaystore"
+)
+
+// writtenThenFailed is a store whose next commit writes and then fails,
+// as Badger's does when the disk sync after the write fails.
+type writtenThenFailed struct {
+	relaystore.Store
+	fail atomic.Bool
+}
+
+var errSyncFailed = errors.New("sync failed after the write")
+
+func (s *writtenThenFailed) Commit(b relaystore.Batch) error {
+	err := s.Store.Commit(b)
+	if err == nil && len(b.Entries) > 0 && s.fail.CompareAndSwap(true, false) {
+		return errSyncFailed
+	}
+	return err
+}
+
+// A commit the store reports as failed, but holds all the same, keeps its
+// numbers: the next record takes the number after it rather than
+// overwriting it, the device's retry is answered with its own record, and
+// a subscriber gets both, in order.
+func TestARecordAFailedCommitLeftInTheStoreKeepsItsNumber(t *testing.T) {
+	st := &writtenThenFailed{}
+	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
+		st.Store = inner
+		return st
+	})
+	d := newDoc()
+	a := writerOf(t, r, d)
+	plain := readerOf(t, r, d, false)
+
+	st.fail.Store(true)
+	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(first)
+	if e := a.answerError(first.Req); e == nil {
+		t.Fatal("the push whose commit failed was acknowledged")
+	}
+	if st.fail.Load() {
+		t.Fatal("no commit failed: the scenario did not happen")
+	}
+	if ack := a.expectAck(a.push(d.id, 2, "two")); ack.Seq != 2 {
+		t.Fatalf("the next record took number %d, want 2: number 1 is the record the store kept", ack.Seq)
+	}
+	retry := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(retry)
+	ack := a.expectAck(retry.Req)
+	if ack.Seq != 1 || !bytes.Equal(ack.Sig, first.Sig) {
+		t.Fatalf("the retry was answered with record %d signed %x, want record 1 with its own signature %x", ack.Seq, ack.Sig, first.Sig)
+	}
+	recs := plain.readRecords(2)
+	if string(recs[0].Body) != "one" || recs[0].Seq != 1 || string(recs[1].Body) != "two" || recs[1].Seq != 2 {
+		t.Fatalf("the subscriber got %q (%d), %q (%d), want one (1), two (2)", recs[0].Body, recs[0].Seq, recs[1].Body, recs[1].Seq)
+	}
+}
