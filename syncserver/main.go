@@ -30,6 +30,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"pairwise/shared/procs"
 	"pairwise/syncserver/relay"
 	"pairwise/syncserver/relaystore"
 )
@@ -169,6 +170,9 @@ func serve(args []string, stderr io.Writer) error {
 	if (*cert == "") != (*key == "") {
 		return errors.New("give both --tls-cert and --tls-key, or neither")
 	}
+	// Every group commit ends in a disk sync; with one P the relay would
+	// stop reading pushes and fanning out records for as long as it lasts.
+	procs.AtLeastTwo()
 	if err := checkLoopback(*debugListen); err != nil {
 		return err
 	}

@@ -32,12 +32,22 @@ func serveRelay(t *testing.T, dir string, extra ...string) *served {
 			args, want = append(args, f, "127.0.0.1:0"), append(want, "metrics serving")
 		case "--debug-listen":
 			args, want = append(args, f, "127.0.0.1:0"), append(want, "profiler serving")
+		case "on one CPU":
+			args = append([]string{"-c", "0", bin}, args...) // taskset runs the relay on CPU 0 only
 		default:
 			args = append(args, f)
 		}
 	}
 	s := &served{log: &relaytest.Log{}}
-	s.cmd = exec.Command(bin, args...)
+	if args[0] == "-c" {
+		taskset, err := exec.LookPath("taskset")
+		if err != nil {
+			t.Fatalf("taskset (util-linux) is needed to run the relay on one CPU: %v", err)
+		}
+		s.cmd = exec.Command(taskset, args...)
+	} else {
+		s.cmd = exec.Command(bin, args...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

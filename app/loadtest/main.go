@@ -40,6 +40,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"pairwise/shared/procs"
 )
 
 // config is everything the flags set.
@@ -195,11 +197,7 @@ func run(ctx context.Context, cfg config, rep *report, out io.Writer) error {
 			rep.note("relay pinned to CPU 0, load tool (all writers and readers) to CPU 1, as in the anchors' harness (GOMAXPROCS %d on it)", runtime.GOMAXPROCS(0))
 		}
 	}
-	if runtime.GOMAXPROCS(0) < 2 {
-		// Unpinned on a one-CPU machine: two Ps all the same, as the app
-		// itself runs (see atLeastTwoProcs in app/main.go).
-		runtime.GOMAXPROCS(2)
-	}
+	procs.AtLeastTwo() // unpinned on a one-CPU machine: as the app runs
 	root, cleanup, err := scratch(cfg)
 	if err != nil {
 		return err
