@@ -150,4 +150,3 @@ func (c *conn) flush() {
 		c.s.m.bytesOut.Add(float64(n))
 	}
 }
-
