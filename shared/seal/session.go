@@ -32,6 +32,7 @@ const (
 	sessionHelloLabel = "pairwise session hello v3"
 	sessionKeyLabel   = "pairwise session key v3"
 	pushTagLabel      = "pairwise push tag v3"
+	confirmTagLabel   = "pairwise confirm tag v3"
 )
 
 // ErrExchange is a session exchange that cannot give a shared key: a peer
@@ -119,4 +120,23 @@ func (s *Session) PushTag(doc [16]byte, dseq uint64, body, sig []byte) []byte {
 // CheckPushTag reports whether tag is this session's for the push.
 func (s *Session) CheckPushTag(doc [16]byte, dseq uint64, body, sig, tag []byte) bool {
 	return len(tag) == TagSize && hmac.Equal(tag, s.PushTag(doc, dseq, body, sig))
+}
+
+// ConfirmTag is the tag of a confirmation, on this session, of the
+// candidate snapshot at seq of document doc. The relay drops a device's
+// records on its confirmation, so it takes one only from that device.
+func (s *Session) ConfirmTag(doc [16]byte, seq uint64) []byte {
+	m := hmac.New(sha256.New, s.key[:])
+	m.Write([]byte(confirmTagLabel))
+	var head [16 + 8]byte
+	copy(head[:16], doc[:])
+	binary.BigEndian.PutUint64(head[16:], seq)
+	m.Write(head[:])
+	return m.Sum(nil)[:TagSize]
+}
+
+// CheckConfirmTag reports whether tag is this session's for the
+// confirmation.
+func (s *Session) CheckConfirmTag(doc [16]byte, seq uint64, tag []byte) bool {
+	return len(tag) == TagSize && hmac.Equal(tag, s.ConfirmTag(doc, seq))
 }

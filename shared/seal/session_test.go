@@ -140,3 +140,30 @@ func TestSessionHelloProofBindsBothKeys(t *testing.T) {
 		t.Error("two proofs over different keys are equal")
 	}
 }
+
+// A confirmation's tag holds only for its session, document and sequence,
+// and is never a push's.
+func TestAConfirmationIsTaggedForItsSessionDocumentAndSequence(t *testing.T) {
+	k := NewDeviceKey()
+	relay, client := handshake(t, k.ID())
+	tag := client.ConfirmTag(testDoc, 40)
+	if !relay.CheckConfirmTag(testDoc, 40, tag) {
+		t.Fatal("the relay refused the client's confirmation tag")
+	}
+	other := testDoc
+	other[0] ^= 1
+	otherSession, _ := handshake(t, k.ID())
+	refused := map[string]bool{
+		"another document": relay.CheckConfirmTag(other, 40, tag),
+		"another sequence": relay.CheckConfirmTag(testDoc, 41, tag),
+		"another session":  otherSession.CheckConfirmTag(testDoc, 40, tag),
+		"no tag":           relay.CheckConfirmTag(testDoc, 40, nil),
+		"a cut tag":        relay.CheckConfirmTag(testDoc, 40, tag[:TagSize-1]),
+		"a push's tag":     relay.CheckConfirmTag(testDoc, 40, client.PushTag(testDoc, 40, nil, nil)),
+	}
+	for name, ok := range refused {
+		if ok {
+			t.Errorf("%s: confirmation tag accepted, want refused", name)
+		}
+	}
+}

@@ -99,6 +99,8 @@ func canonical(m Message) {
 		empty(&m.Key)
 	case *Push:
 		empty(&m.Tag)
+	case *Confirm:
+		empty(&m.Tag)
 	case *Ack:
 		empty(&m.Sig)
 	case *Snapshot:

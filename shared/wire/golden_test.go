@@ -46,7 +46,7 @@ func goldenMessages() []Message {
 		&Snapshot{Doc: goldenDoc, Seq: 40, Body: seq(0x40, 64), Device: goldenDevice, Sig: seq(0x03, 64), Candidate: true},
 		&Certify{Req: 5, Doc: goldenDoc, Certs: [][]byte{seq(0x05, 146)}},
 		&Writers{Doc: goldenDoc, Root: [32]byte(seq(0x20, 32)), Certs: [][]byte{seq(0x05, 146), seq(0x06, 146)}},
-		&Confirm{Req: 6, Doc: goldenDoc, Seq: 40},
+		&Confirm{Req: 6, Doc: goldenDoc, Seq: 40, Tag: seq(0xf0, 16)},
 		&Durable{Doc: goldenDoc, Seq: 42},
 		&CaughtUp{Doc: goldenDoc, Seq: 42},
 		&Error{Req: 3, Doc: goldenDoc, Code: CodeReadOnly, Msg: "this invite is read-only: ask your partner for a full invite to make changes"},
@@ -100,9 +100,9 @@ func TestGolden(t *testing.T) {
 }
 
 // TestVersion2FramesStillDecode: the frames an app of protocol version 2
-// sends (no exchange key, no push tag), as that version's golden files
-// held them, still decode to what it meant, since a relay serves both
-// versions.
+// sends (no exchange key, no push or confirmation tag), as that version's
+// golden files held them, still decode to what it meant, since a relay
+// serves both versions.
 func TestVersion2FramesStillDecode(t *testing.T) {
 	v2 := map[string]struct {
 		frame string
@@ -115,6 +115,7 @@ func TestVersion2FramesStillDecode(t *testing.T) {
 		"push": {"8205a501030250d0d1d2d3d4d5d6d7d8d9dadbdcdddedf0307045830707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f0558400102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40",
 			&Push{Req: 3, Doc: goldenDoc, DSeq: 7, Body: seq(0x70, 48), Sig: seq(0x01, 64)}},
 		"welcome": {"8202a20102021a00800000", &Welcome{Version: VersionV2, MaxFrame: MaxFrame}},
+		"confirm": {"820fa301060250d0d1d2d3d4d5d6d7d8d9dadbdcdddedf031828", &Confirm{Req: 6, Doc: goldenDoc, Seq: 40}},
 	}
 	for name, c := range v2 {
 		frame, err := hex.DecodeString(c.frame)

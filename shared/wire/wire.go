@@ -274,11 +274,13 @@ type Writers struct {
 }
 
 // Confirm tells the relay that the candidate snapshot at Seq opened and
-// holds every record of this device up to Seq.
+// holds every record of this device up to Seq. In version 3 it carries the
+// session's tag: the relay drops the device's records on its word alone.
 type Confirm struct {
 	Req uint64 `cbor:"1,keyasint"`
 	Doc DocID  `cbor:"2,keyasint"`
 	Seq uint64 `cbor:"3,keyasint"`
+	Tag []byte `cbor:"4,keyasint,omitempty"` // version 3: the session's tag (seal.Session.ConfirmTag)
 }
 
 // Durable tells an Early subscriber that every record up to Seq is stored:

@@ -215,6 +215,10 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeUnauthorized, Msg: "subscribe to this pair before confirming its snapshot"})
 			return nil
 		}
+		if refusal := c.confirmFromDevice(m); refusal != nil {
+			c.send(refusal)
+			return nil
+		}
 		if !s.writer.submit(&writeReq{c: c, confirm: m}) {
 			return errors.New("shutting down")
 		}

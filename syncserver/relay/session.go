@@ -66,3 +66,15 @@ func (c *conn) pushFromDevice(m *wire.Push) (vouched bool, refusal *wire.Error) 
 	}
 	return true, nil
 }
+
+// confirmFromDevice checks a confirmation's session tag, in version 3: the
+// relay drops a device's records on its confirmation, so one put into the
+// connection by someone else (on plain ws://) must not count. A version 2
+// connection has no session to check it by.
+func (c *conn) confirmFromDevice(m *wire.Confirm) *wire.Error {
+	if c.session == nil || c.session.CheckConfirmTag(m.Doc, m.Seq, m.Tag) {
+		return nil
+	}
+	return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage,
+		Msg: "this confirmation's session tag does not match this connection; it was altered on the way, or comes from elsewhere"}
+}

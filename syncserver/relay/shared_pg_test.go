@@ -145,7 +145,7 @@ func TestFullyConfirmedCandidateIsPromotedWhenLoaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := x.nextReq()
-	x.send(&wire.Confirm{Req: req, Doc: d.id, Seq: 1})
+	x.send(x.confirmMsg(req, d.id, 1))
 	x.expectAck(req)
 	srv.noticeDoc(d.id) // B's late notice of the waiting snapshot
 
