@@ -40,8 +40,12 @@ const (
 var ErrExchange = errors.New("seal: the session key exchange failed")
 
 // Exchange is one side's ephemeral key for one connection's session.
+// A relay may use one for several connections (each session key is still
+// its own: the connection's nonce and the client's fresh key go into it);
+// its methods are safe to call at once.
 type Exchange struct {
 	priv *ecdh.PrivateKey
+	pub  []byte
 }
 
 // NewExchange makes a fresh exchange key.
@@ -50,11 +54,12 @@ func NewExchange() *Exchange {
 	if err != nil {
 		panic("seal: no system randomness: " + err.Error())
 	}
-	return &Exchange{priv: priv}
+	return &Exchange{priv: priv, pub: priv.PublicKey().Bytes()}
 }
 
-// Public is the key to send to the other side.
-func (x *Exchange) Public() []byte { return x.priv.PublicKey().Bytes() }
+// Public is the key to send to the other side. The caller must not
+// change it.
+func (x *Exchange) Public() []byte { return x.pub }
 
 // Session derives the session both sides share. relay and client are the
 // two public keys as exchanged (one of them x's own), nonce is the relay's

@@ -115,9 +115,10 @@ func (w *writer) certify(r *writeReq) {
 	r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc})
 }
 
-// mayPush checks that a push comes from a writer and carries that
-// writer's valid signature. It returns nil for a document from before
-// version 2, whose writers are whoever holds the write capability.
+// mayPush checks that a push comes from a writer: the connection's device
+// (the connection checked that it sent the push, see pushFromDevice) must
+// be one, under the key it proved. It returns nil for a document from
+// before version 2, whose writers are whoever holds the write capability.
 func (d *docState) mayPush(r *writeReq) *wire.Error {
 	m := r.push
 	if d.auth == nil {
@@ -128,22 +129,10 @@ func (d *docState) mayPush(r *writeReq) *wire.Error {
 		return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeNotWriter,
 			Msg: "this device is not one of the pair's writers, so the relay does not take its changes; join the pair with a write invite from your partner"}
 	}
-	if pub != r.c.pub || !r.fromDevice(pub) {
+	if pub != r.c.pub {
 		return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "this change does not carry a valid signature of its device"}
 	}
 	return nil
-}
-
-// fromDevice reports whether push r comes from the device of pub: its
-// session tag vouched for it, or (version 2) it carries pub's signature.
-// A tag proves the connection's device sent it, so pub must be that
-// connection's key, as the callers check.
-func (r *writeReq) fromDevice(pub seal.DevicePub) bool {
-	m := r.push
-	if r.vouched {
-		return pub == r.c.pub
-	}
-	return seal.CheckRecord(pub, m.Doc, r.device, m.DSeq, m.Body, m.Sig)
 }
 
 // snapshot takes an uploaded snapshot. If no other device wrote what it

@@ -237,12 +237,11 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.send(&wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "a change must carry its device's signature; update Pairwise"})
 			return nil
 		}
-		vouched, refusal := c.pushFromDevice(m)
-		if refusal != nil {
+		if refusal := c.pushFromDevice(m); refusal != nil {
 			c.send(refusal)
 			return nil
 		}
-		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device, vouched: vouched}) {
+		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device}) {
 			return errors.New("shutting down")
 		}
 	case *wire.SnapPut:

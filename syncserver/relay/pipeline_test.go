@@ -187,30 +187,35 @@ func TestBytesBeingStoredCountAgainstTheQuota(t *testing.T) {
 // next commit, but never more of them in one commit than one batch may
 // hold, which is what the store's transactions are sized for.
 //
-// The writer is an app of protocol version 2, whose every push the writer
-// goroutine checks by its signature: that keeps the writer slower than the
-// pushes arrive, so they pile up in its queue and its batches are large
-// enough to overflow one commit together. (A version 3 push costs the
-// writer so little that it numbers pushes one by one, and the pipeline's
-// depth, not the batch bound, then limits a commit.)
+// The scenario is set up step by step, not left to speed: with the first
+// commit held, single pushes fill the pipeline, one batch each; then more
+// pushes than one batch holds wait in the writer's queue behind the full
+// pipeline. Let go, the waiting singles go to the disk together, and the
+// pushes behind them in batches that no commit may join beyond the bound.
 func TestPushesWaitingForTheDiskAreCommittedTogetherWithinABatchsBounds(t *testing.T) {
-	r, held := startHeldRelay(t)
-	d := newDoc()
-	a := dialV2(t, r.url)
-	a.hello(r.token)
-	a.create(d)
-	a.subscribe(d.id, d.write[:], 0)
-	early := readerOf(t, r, d, true)
+	r, held, a, d, early, _ := startEarlyTrio(t)
+	w := r.srv.writer
 
 	holdCommits(t, held)
-	const n = maxBatchEntries + 200
-	reqs := make([]uint64, n)
-	reqs[0] = a.push(d.id, 1, "0")
-	nextEarly(t, early, 1, "0") // the first commit is under way, with one record
-	for i := 1; i < n; i++ {
-		reqs[i] = a.push(d.id, uint64(i+1), fmt.Sprint(i))
+	var reqs []uint64
+	push := func(body string) {
+		reqs = append(reqs, a.push(d.id, uint64(len(reqs)+1), body))
 	}
-	early.readRecords(n - 1) // all numbered, while the first commit is held
+	push("0")
+	nextEarly(t, early, 1, "0") // the first commit is under way, with one record
+	for len(w.pipe.queue) < pipelineDepth {
+		push("single")
+		nextEarly(t, early, uint64(len(reqs)), "single") // numbered alone, so a batch of one
+	}
+	push("single") // numbered, and the writer waits for room on the pipeline
+	nextEarly(t, early, uint64(len(reqs)), "single")
+	singles := len(reqs)
+	const behind = maxBatchEntries + 100
+	for range behind {
+		push("behind")
+	}
+	waitFor(func() bool { return len(w.in) == behind }) // all behind the full pipeline
+
 	held.mu.Lock()
 	hold := held.hold
 	held.hold = nil // the commits after the first go through
@@ -223,14 +228,25 @@ func TestPushesWaitingForTheDiskAreCommittedTogetherWithinABatchsBounds(t *testi
 	}
 	held.mu.Lock()
 	defer held.mu.Unlock()
-	biggest := 0
+	var commits []int // of records (creating the pair stored none)
+	biggest, stored := 0, 0
 	for _, c := range held.commits {
+		if c > 0 {
+			commits = append(commits, c)
+		}
 		biggest = max(biggest, c)
+		stored += c
+	}
+	if stored != len(reqs) {
+		t.Fatalf("the commits stored %d records, want %d", stored, len(reqs))
 	}
 	if biggest > maxBatchEntries {
-		t.Fatalf("a commit held %d records, over the %d of one batch", biggest, maxBatchEntries)
+		t.Fatalf("a commit held %d records, over the %d of one batch (commits %v)", biggest, maxBatchEntries, commits)
 	}
-	if len(held.commits) > 10 {
-		t.Fatalf("%d pushes took %d commits (%v), want the ones that waited stored together", n, len(held.commits), held.commits)
+	// The first commit, the singles that waited for it (one commit, or
+	// two if the last single joined late), then what waited behind them,
+	// in at least two commits, as one batch cannot hold it.
+	if len(commits) > 6 || commits[1] < singles-2 {
+		t.Fatalf("%d pushes took the commits %v, want the %d singles that waited for the first stored together after it", len(reqs), commits, singles-1)
 	}
 }

@@ -98,6 +98,8 @@ type Server struct {
 	stopConn context.CancelFunc
 	connWG   sync.WaitGroup
 	bg       sync.WaitGroup // pruning
+
+	exchanges exchanges // the relay's half of version 3 sessions (session.go)
 }
 
 // docState is what the relay keeps in memory for a document it has seen.

@@ -3,6 +3,8 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -10,10 +12,33 @@ import (
 
 // A connection of protocol version 3 has a session key (seal.Session): its
 // pushes carry a tag made with it, which the relay checks instead of each
-// record's Ed25519 signature (a tag costs a MAC; a signature check is most
-// of what a push cost the relay). Partners check the signatures. A version
-// 2 connection has none, and each of its pushes' signatures is checked as
-// before.
+// record's Ed25519 signature (a tag costs a MAC; a signature check was a
+// third of what a push cost the relay). Partners check the signatures. A
+// version 2 connection has none, and each of its pushes' signatures is
+// checked as before.
+
+// exchangeLife is how long the relay offers one exchange key.
+const exchangeLife = time.Minute
+
+// exchanges hands out the relay's exchange key: the same one to every
+// connection for exchangeLife, then a fresh one. A connection that never
+// proves itself then costs no key generation, only its share of one. Each
+// session key is still its connection's own: the relay's nonce and the
+// client's fresh key go into it, and the key only authenticates.
+type exchanges struct {
+	mu   sync.Mutex
+	cur  *seal.Exchange
+	made time.Time
+}
+
+func (e *exchanges) current() *seal.Exchange {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if now := time.Now(); e.cur == nil || now.Sub(e.made) > exchangeLife {
+		e.cur, e.made = seal.NewExchange(), now
+	}
+	return e.cur
+}
 
 // challenge is the connection's opening message: its nonce and, in
 // version 3, the relay's exchange key for the session.
@@ -21,7 +46,7 @@ func (c *conn) challenge() *wire.Challenge {
 	if c.version == wire.VersionV2 {
 		return &wire.Challenge{Version: wire.VersionV2, Nonce: c.nonce}
 	}
-	c.exch = seal.NewExchange()
+	c.exch = c.s.exchanges.current()
 	return &wire.Challenge{Version: wire.Version, Nonce: c.nonce, Key: c.exch.Public()}
 }
 
@@ -53,18 +78,22 @@ func (c *conn) takeHello(h *wire.Hello) error {
 	return nil
 }
 
-// pushFromDevice checks a push's session tag, in version 3. It reports
-// whether the tag vouches for the push, so the writer need not check its
-// signature; false in version 2, whose pushes the writer checks.
-func (c *conn) pushFromDevice(m *wire.Push) (vouched bool, refusal *wire.Error) {
+// pushFromDevice checks that a push comes from the connection's device: by
+// its session tag in version 3, by its signature in version 2 (here, on
+// the connection's goroutine, not on the writer's, which every push goes
+// through). The writer then checks only that the device is a writer.
+func (c *conn) pushFromDevice(m *wire.Push) *wire.Error {
 	if c.session == nil {
-		return false, nil
+		if !seal.CheckRecord(c.pub, m.Doc, c.device, m.DSeq, m.Body, m.Sig) {
+			return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "this change does not carry a valid signature of its device"}
+		}
+		return nil
 	}
 	if !c.session.CheckPushTag(m.Doc, m.DSeq, m.Body, m.Sig, m.Tag) {
-		return false, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage,
+		return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage,
 			Msg: "this change's session tag does not match this connection; it was altered on the way, or comes from elsewhere"}
 	}
-	return true, nil
+	return nil
 }
 
 // confirmFromDevice checks a confirmation's session tag, in version 3: the

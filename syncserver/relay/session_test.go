@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"testing"
 
 	"pairwise/shared/seal"
@@ -8,7 +9,8 @@ import (
 )
 
 // A version 3 push is taken on its session tag. One without it, or with a
-// tag from another session or for other bytes, is refused and stored
+// tag from another session (even one whose relay key is the same: the
+// relay offers one a minute) or for other bytes, is refused and stored
 // nowhere: a reader of the pair never sees it, and the device's next
 // number is still free.
 func TestAPushWithoutItsSessionTagIsRefused(t *testing.T) {
@@ -24,6 +26,9 @@ func TestAPushWithoutItsSessionTagIsRefused(t *testing.T) {
 	good := a.pushMsg(0, d.id, 1, body)
 	other := dial(t, r.url)
 	other.hello("")
+	if !bytes.Equal(other.relayKey, a.relayKey) {
+		t.Fatal("two connections a moment apart got different exchange keys from the relay; it makes one a minute")
+	}
 	cases := map[string]func(m *wire.Push){
 		"no tag":                      func(m *wire.Push) { m.Tag = nil },
 		"a flipped tag":               func(m *wire.Push) { m.Tag = append([]byte{m.Tag[0] ^ 1}, m.Tag[1:]...) },

@@ -26,7 +26,6 @@ type writeReq struct {
 	confirm *wire.Confirm
 	token   string // for create
 	device  wire.DeviceID
-	vouched bool   // a push whose session tag held: its connection's device sent it (session.go)
 	fn      func() // runs alone on the writer goroutine (evict.go)
 }
 
@@ -293,7 +292,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
 			}
-			if p.d == nil && (seal.DeviceIDOf(p.meta.Root) != r.device || !r.fromDevice(p.meta.Root)) {
+			if p.d == nil && (seal.DeviceIDOf(p.meta.Root) != r.device || p.meta.Root != r.c.pub) {
 				// Created in this very batch: only its root has a say yet.
 				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeNotWriter, Msg: "this device is not one of the pair's writers"}})
 				continue
