@@ -61,3 +61,7 @@ var ErrTokenLocked = errors.New("the organisation token saved here cannot be rea
 // ErrReadOnlyInvite is returned for a write invite asked of a pair joined
 // read-only: only read-only invites can be passed on.
 var ErrReadOnlyInvite = errors.New("you joined this pair read-only, so you can only pass on read-only invites")
+
+// ErrNoReadSecret is returned for a read-only invite asked of a pair joined
+// with a write invite from before write invites carried the read-only key.
+var ErrNoReadSecret = errors.New("this computer joined the pair with an invite from an older Pairwise, which did not carry the pair's read-only key, so it cannot make a read-only invite; ask your partner to make it, or to send you a new invite and join with it again")

@@ -38,11 +38,20 @@ func (w *Workspace) Invite(id string, readOnly bool) (string, error) {
 	copy(inv.Doc[:], raw)
 	copy(inv.Key[:], meta.Key)
 	copy(inv.Root[:], meta.Root)
+	hasRead := len(meta.Read) == len(inv.Secret)
 	if readOnly {
+		if !hasRead {
+			return "", ErrNoReadSecret
+		}
 		copy(inv.Secret[:], meta.Read)
 	} else {
 		copy(inv.Secret[:], meta.Write)
 		inv.Admit = w.admission(meta, inv.Doc)
+		if hasRead {
+			// So the partner can invite readers too.
+			inv.Read = new(seal.Secret)
+			copy(inv.Read[:], meta.Read)
+		}
 	}
 	return inv.String(), nil
 }
@@ -78,6 +87,9 @@ func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error)
 		meta.Read = secret
 	} else {
 		meta.Write = secret
+		if inv.Read != nil {
+			meta.Read = append([]byte(nil), inv.Read[:]...)
+		}
 	}
 	w.admitFromInvite(&meta, inv)
 	if err := w.AddJoined(meta, name, role); err != nil {

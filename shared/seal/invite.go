@@ -31,6 +31,10 @@ type Invite struct {
 	Cohort   bool
 	Root     DevicePub
 	Admit    *Admission
+	// Read is a write invite's read-only secret, so that whoever joins
+	// with it can make read-only invites too. Codes from before it have
+	// none.
+	Read *Secret
 }
 
 // Admission is the part of a write invite that lets its holder become a
@@ -83,9 +87,11 @@ const (
 	flagReadOnly    = 1 << 0
 	flagCohort      = 1 << 1
 	flagAdmit       = 1 << 2
+	flagRead        = 1 << 3 // carries the read-only secret
 	inviteFixedLen  = 1 + 1 + 16 + 32 + 32
 	inviteRootLen   = 32
 	inviteAdmitLen  = 32 + 32 + SigSize
+	inviteReadLen   = 32
 	inviteSumLen    = 4
 	inviteMinLen    = inviteFixedLen + 1 + inviteRootLen + inviteSumLen
 	maxRelayLen     = 512
@@ -109,6 +115,9 @@ func (i Invite) String() string {
 	if i.Admit != nil {
 		flags |= flagAdmit
 	}
+	if i.Read != nil && !i.ReadOnly {
+		flags |= flagRead
+	}
 	b = append(b, flags)
 	b = append(b, i.Doc[:]...)
 	b = append(b, i.Key[:]...)
@@ -120,6 +129,9 @@ func (i Invite) String() string {
 		b = append(b, a.Seed[:]...)
 		b = append(b, a.Issuer[:]...)
 		b = append(b, a.Sig[:]...)
+	}
+	if flags&flagRead != 0 {
+		b = append(b, i.Read[:]...)
 	}
 	sum := sha256.Sum256(b)
 	b = append(b, sum[:inviteSumLen]...)
@@ -194,7 +206,7 @@ func decodeInvite(b []byte) (Invite, error) {
 		return Invite{}, ErrInviteVersion
 	case b[0] < inviteVersion:
 		return Invite{}, damaged("an unknown version")
-	case b[1]&^(flagReadOnly|flagCohort|flagAdmit) != 0:
+	case b[1]&^(flagReadOnly|flagCohort|flagAdmit|flagRead) != 0:
 		// Flags this version does not know come from a newer Pairwise.
 		return Invite{}, ErrInviteVersion
 	}
@@ -217,18 +229,22 @@ func decodeInvite(b []byte) (Invite, error) {
 	if b[1]&flagAdmit != 0 {
 		tail += inviteAdmitLen
 	}
+	if b[1]&flagRead != 0 {
+		tail += inviteReadLen
+	}
 	if n != uint64(len(rest)-k-tail) {
 		return Invite{}, damaged("a relay length that does not match")
 	}
 	inv.Relay = string(rest[k : k+int(n)])
 	rest = rest[k+int(n):]
 	copy(inv.Root[:], rest[:inviteRootLen])
+	rest = rest[inviteRootLen:]
 	if b[1]&flagAdmit != 0 {
 		a := &Admission{}
-		rest = rest[inviteRootLen:]
 		copy(a.Seed[:], rest[:32])
 		copy(a.Issuer[:], rest[32:64])
-		copy(a.Sig[:], rest[64:])
+		copy(a.Sig[:], rest[64:inviteAdmitLen])
+		rest = rest[inviteAdmitLen:]
 		if inv.ReadOnly {
 			return Invite{}, damaged("a way to become a writer in a read-only invite")
 		}
@@ -237,6 +253,13 @@ func decodeInvite(b []byte) (Invite, error) {
 			return Invite{}, damaged("an admission its writer did not sign")
 		}
 		inv.Admit = a
+	}
+	if b[1]&flagRead != 0 {
+		if inv.ReadOnly {
+			return Invite{}, damaged("a second secret in a read-only invite")
+		}
+		inv.Read = new(Secret)
+		copy(inv.Read[:], rest[:inviteReadLen])
 	}
 	// An invite for a pair that syncs by file names no relay (length 0).
 	if inv.Relay != "" && !validRelay(inv.Relay) {

@@ -49,17 +49,21 @@ func fixedInviteRoot() DeviceKey { return fixedDeviceKey(0x60) }
 // compared by content.
 func sameInvite(a, b Invite) bool {
 	aa, ba := a.Admit, b.Admit
-	a.Admit, b.Admit = nil, nil
-	if a != b || (aa == nil) != (ba == nil) {
+	ar, br := a.Read, b.Read
+	a.Admit, b.Admit, a.Read, b.Read = nil, nil, nil, nil
+	if a != b || (aa == nil) != (ba == nil) || (ar == nil) != (br == nil) {
 		return false
 	}
-	return aa == nil || *aa == *ba
+	return (aa == nil || *aa == *ba) && (ar == nil || *ar == *br)
 }
 
 // showInvite formats an invite for a failure message, admission included.
 func showInvite(i Invite) string {
 	a := i.Admit
 	i.Admit = nil
+	if i.Read != nil {
+		defer func(r Secret) { i.Read = &r }(*i.Read)
+	}
 	if a == nil {
 		return fmt.Sprintf("%+v (no admission)", i)
 	}
@@ -156,6 +160,7 @@ func TestInviteRoundTrip(t *testing.T) {
 		{"relay of 512 bytes", random(Invite{Relay: long, Admit: NewAdmission(creator, NewDocID())})},
 		{"cohort member", Invite{Relay: "wss://relay.example.org", Doc: NewDocID(), Key: cohortKey, Cohort: true, Root: creator.Pub()}},
 		{"cohort manager", random(Invite{Relay: "wss://relay.example.org", Cohort: true, Admit: NewAdmission(creator, NewDocID())})},
+		{"write, with the read-only secret", withRead(withAdmission)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -382,7 +387,7 @@ func TestParseInviteErrors(t *testing.T) {
 		{"binary version 0", rawInvite(rawBody(0, 0, lenOf(len(relay)), relay, root)), ErrInviteFormat},
 		{"binary version 1 behind PW2-", rawInvite(rawBody(1, 0, lenOf(len(relay)), relay, root)), ErrInviteFormat},
 		{"binary version 3", rawInvite(rawBody(3, 0, lenOf(len(relay)), relay, root)), ErrInviteVersion},
-		{"unknown flag", rawInvite(rawBody(2, 1<<3, lenOf(len(relay)), relay, root)), ErrInviteVersion},
+		{"unknown flag", rawInvite(rawBody(2, 1<<4, lenOf(len(relay)), relay, root)), ErrInviteVersion},
 		{"unknown high flag", rawInvite(rawBody(2, 1<<7, lenOf(len(relay)), relay, root)), ErrInviteVersion},
 		{"relay length not minimal", rawInvite(rawBody(2, 0, []byte{0x8a, 0x00}, relay, root)), ErrInviteFormat},
 		{"relay length too long", rawInvite(rawBody(2, 0, lenOf(len(relay)+1), relay, root)), ErrInviteFormat},
@@ -490,4 +495,31 @@ func FuzzParseInvite(f *testing.F) {
 			t.Fatalf("re-encoded: got %s, want %s", showInvite(again), showInvite(inv))
 		}
 	})
+}
+
+func withRead(i Invite) Invite {
+	r := NewSecret()
+	i.Read = &r
+	return i
+}
+
+// A read-only invite never carries a second secret: String leaves it out,
+// and a code that has one is damaged.
+func TestAReadOnlyInviteCarriesOneSecret(t *testing.T) {
+	inv := withRead(fixedInvite(true))
+	got, err := ParseInvite(inv.String())
+	if err != nil || got.Read != nil {
+		t.Fatalf("a read-only invite given a second secret: parsed %+v, %v; want it left out", got.Read, err)
+	}
+	// Built by hand: the flag and the secret after the root.
+	b := []byte{inviteVersion, flagReadOnly | flagRead}
+	b = append(b, inv.Doc[:]...)
+	b = append(b, inv.Key[:]...)
+	b = append(b, inv.Secret[:]...)
+	b = append(b, 0) // no relay
+	b = append(b, inv.Root[:]...)
+	b = append(b, inv.Read[:]...)
+	if _, err := decodeInvite(b); !errors.Is(err, ErrInviteFormat) {
+		t.Fatalf("a read-only code with a second secret: got %v, want it called damaged", err)
+	}
 }
