@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
 )
 
@@ -61,5 +62,48 @@ func TestARecordAFailedCommitLeftInTheStoreKeepsItsNumber(t *testing.T) {
 	recs := plain.readRecords(2)
 	if string(recs[0].Body) != "one" || recs[0].Seq != 1 || string(recs[1].Body) != "two" || recs[1].Seq != 2 {
 		t.Fatalf("the subscriber got %q (%d), %q (%d), want one (1), two (2)", recs[0].Body, recs[0].Seq, recs[1].Body, recs[1].Seq)
+	}
+}
+
+// An Early subscriber that subscribes after a failed commit the store
+// kept, before the writer has read it again, gets the kept record itself,
+// not only the notice that it is stored: nothing sent it early.
+func TestAnEarlySubscriberAfterAKeptFailedCommitGetsItsRecord(t *testing.T) {
+	st := &writtenThenFailed{}
+	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
+		st.Store = inner
+		return st
+	})
+	d := newDoc()
+	a := writerOf(t, r, d)
+
+	st.fail.Store(true)
+	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(first)
+	if e := a.answerError(first.Req); e == nil {
+		t.Fatal("the push whose commit failed was acknowledged")
+	}
+	if st.fail.Load() {
+		t.Fatal("no commit failed: the scenario did not happen")
+	}
+	// The writer is idle: it reads the document again only with the
+	// next request. This subscriber comes in between.
+	early := readerOf(t, r, d, true)
+	a.expectAck(a.push(d.id, 2, "two"))
+	var got []string
+	for len(got) < 2 {
+		switch m := early.next().(type) {
+		case *wire.Records:
+			for _, rec := range m.Recs {
+				got = append(got, string(rec.Body))
+			}
+		case *wire.Durable:
+			if m.Seq >= 1 && len(got) == 0 {
+				t.Fatalf("the early subscriber was told record %d is stored, but was never sent record 1", m.Seq)
+			}
+		}
+	}
+	if got[0] != "one" || got[1] != "two" {
+		t.Fatalf("the early subscriber got %q, want one, two", got)
 	}
 }

@@ -258,7 +258,10 @@ func (s *Server) refresh(d *docState, all bool) {
 			from = r.Seq
 		}
 		// Chunk by chunk, so a long backlog is never all in memory.
-		d.publish(from, &wire.Records{Doc: d.id, Recs: recs})
+		// Nothing sent these early (over a shared store nothing is;
+		// after a failed commit the store kept, its Early subscribers
+		// were dropped, and those that came since have not seen them).
+		d.publish(from, &wire.Records{Doc: d.id, Recs: recs}, false)
 	}
 }
 

@@ -415,7 +415,7 @@ func (w *writer) finish(p *prepared, err error) {
 		if len(pd.recs) == 0 {
 			continue
 		}
-		d.publish(pd.meta.Head, &wire.Records{Doc: id, Recs: pd.recs})
+		d.publish(pd.meta.Head, &wire.Records{Doc: id, Recs: pd.recs}, true)
 	}
 	for _, r := range acks {
 		r.c.send(r.msg)
@@ -483,8 +483,11 @@ func (d *docState) revokeEarly() {
 }
 
 // publish advances the head once records are stored: Early subscribers
-// are told their cursor may move, the others get the records.
-func (d *docState) publish(head uint64, recs *wire.Records) {
+// are told their cursor may move, the others get the records. With
+// sentEarly false the records were never sent early (read again from the
+// store, pipeline.recover and shared.go), and Early subscribers get them
+// as stored records too.
+func (d *docState) publish(head uint64, recs *wire.Records, sentEarly bool) {
 	var frames [][]byte
 	durable, _ := wire.Encode(&wire.Durable{Doc: recs.Doc, Seq: head})
 	d.mu.Lock()
@@ -499,7 +502,7 @@ func (d *docState) publish(head uint64, recs *wire.Records) {
 		d.early = nil
 	}
 	for c, sb := range d.subs {
-		if sb.early {
+		if sb.early && sentEarly {
 			sb.deliver(c, durable)
 			continue
 		}
