@@ -190,63 +190,91 @@ func TestBytesBeingStoredCountAgainstTheQuota(t *testing.T) {
 // The scenario is set up step by step, not left to speed: with the first
 // commit held, single pushes fill the pipeline, one batch each; then more
 // pushes than one batch holds wait in the writer's queue behind the full
-// pipeline. Let go, the waiting singles go to the disk together, and the
-// pushes behind them in batches that no commit may join beyond the bound.
+// pipeline. Let go, the waiting singles go to the disk together; that
+// commit is held in turn until the pushes behind them wait on the pipeline
+// as two batches, which no commit may join beyond the bound.
+//
+// What the test waits for is what the committer and the writer have done
+// (the commits begun, the batches on the pipeline), never an early record
+// alone: the writer sends those before it puts their batch on the pipeline.
 func TestPushesWaitingForTheDiskAreCommittedTogetherWithinABatchsBounds(t *testing.T) {
 	r, held, a, d, early, _ := startEarlyTrio(t)
 	w := r.srv.writer
+	begun := func() []int {
+		held.mu.Lock()
+		defer held.mu.Unlock()
+		var commits []int // of records (creating the pair stored none)
+		for _, c := range held.commits {
+			if c > 0 {
+				commits = append(commits, c)
+			}
+		}
+		return commits
+	}
 
 	holdCommits(t, held)
+	hold := held.hold
 	var reqs []uint64
 	push := func(body string) {
 		reqs = append(reqs, a.push(d.id, uint64(len(reqs)+1), body))
 	}
 	push("0")
-	nextEarly(t, early, 1, "0") // the first commit is under way, with one record
-	for len(w.pipe.queue) < pipelineDepth {
+	nextEarly(t, early, 1, "0")
+	waitFor(func() bool { return len(begun()) == 1 }) // the first commit is under way, with one record
+	if c := begun(); c[0] != 1 {
+		t.Fatalf("the first commit holds %d records, want 1", c[0])
+	}
+	for k := 1; k <= pipelineDepth; k++ {
 		push("single")
-		nextEarly(t, early, uint64(len(reqs)), "single") // numbered alone, so a batch of one
+		nextEarly(t, early, uint64(len(reqs)), "single")
+		waitFor(func() bool { return len(w.pipe.queue) == k }) // on the pipeline, a batch of one
 	}
 	push("single") // numbered, and the writer waits for room on the pipeline
 	nextEarly(t, early, uint64(len(reqs)), "single")
-	singles := len(reqs)
+	singles := len(reqs) - 1 // after the first
 	const behind = maxBatchEntries + 100
 	for range behind {
 		push("behind")
 	}
 	waitFor(func() bool { return len(w.in) == behind }) // all behind the full pipeline
 
+	hold <- true // the first commit
+	waitFor(func() bool { return len(begun()) == 2 })
+	second := begun()[1]
+	if second < singles-1 {
+		t.Fatalf("the second commit holds %d records, want the %d singles that waited for the first (%d if the last joined late)", second, singles, singles-1)
+	}
+	// The pushes behind wait on the pipeline, as two batches (and the
+	// last single, if it came late for the second commit).
+	onPipe := 2 + singles - second
+	early.readRecords(behind)
+	waitFor(func() bool { return len(w.in) == 0 && len(w.pipe.queue) == onPipe })
 	held.mu.Lock()
-	hold := held.hold
-	held.hold = nil // the commits after the first go through
+	held.hold = nil // the commits after the second go through
 	held.mu.Unlock()
-	hold <- true
+	hold <- true // the second commit
 	for i, req := range reqs {
 		if ack := a.expectAck(req); ack.Seq != uint64(i+1) {
 			t.Fatalf("push %d took %d, want %d", i+1, ack.Seq, i+1)
 		}
 	}
-	held.mu.Lock()
-	defer held.mu.Unlock()
-	var commits []int // of records (creating the pair stored none)
+	commits := begun()
 	biggest, stored := 0, 0
-	for _, c := range held.commits {
-		if c > 0 {
-			commits = append(commits, c)
-		}
+	for _, c := range commits {
 		biggest = max(biggest, c)
 		stored += c
 	}
 	if stored != len(reqs) {
-		t.Fatalf("the commits stored %d records, want %d", stored, len(reqs))
+		t.Fatalf("the commits stored %d records, want %d (commits %v)", stored, len(reqs), commits)
 	}
 	if biggest > maxBatchEntries {
 		t.Fatalf("a commit held %d records, over the %d of one batch (commits %v)", biggest, maxBatchEntries, commits)
 	}
-	// The first commit, the singles that waited for it (one commit, or
-	// two if the last single joined late), then what waited behind them,
-	// in at least two commits, as one batch cannot hold it.
-	if len(commits) > 6 || commits[1] < singles-2 {
-		t.Fatalf("%d pushes took the commits %v, want the %d singles that waited for the first stored together after it", len(reqs), commits, singles-1)
+	// The first, the singles, then what waited on the pipeline: the
+	// pushes behind in two commits (one batch cannot hold them), and the
+	// last single, if it came late, alone (it would take the first of
+	// them past the bound).
+	if len(commits) > 2+onPipe {
+		t.Fatalf("%d pushes took the commits %v, want what waited on the pipeline stored together", len(reqs), commits)
 	}
 }
