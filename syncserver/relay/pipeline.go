@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -167,13 +168,44 @@ func (p *pipeline) recover() {
 		d.mu.Unlock()
 	}
 	s.mu.Unlock()
+	// A document the store cannot say it holds up to date stays
+	// suspect, and the pipeline failed: batches are refused (with the
+	// commit's error) until it can, rather than numbered over what it
+	// may hold.
+	var unsure []wire.DocID
 	for _, id := range p.suspect {
 		if d := s.loaded(id); d != nil {
 			s.refresh(d, false)
+			if !s.upToStore(d) {
+				unsure = append(unsure, id)
+			}
 		}
 	}
-	p.suspect = nil
+	p.suspect = unsure
+	if len(unsure) > 0 {
+		s.log.Warn("cannot read what the store kept of a failed commit; refusing pushes until it can", "docs", len(unsure))
+		return
+	}
 	p.failed.Store(nil)
+}
+
+// upToStore reports whether what this relay holds of d is the store's
+// head (or d was forgotten, or deleted, meanwhile), on the writer
+// goroutine.
+func (s *Server) upToStore(d *docState) bool {
+	if s.loaded(d.id) != d {
+		return true
+	}
+	meta, err := s.store.Doc(d.id)
+	if errors.Is(err, relaystore.ErrNotFound) {
+		return true
+	}
+	if err != nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.meta.Head >= meta.Head
 }
 
 // close commits what is queued and stops the committer.

@@ -107,3 +107,55 @@ func TestAnEarlySubscriberAfterAKeptFailedCommitGetsItsRecord(t *testing.T) {
 		t.Fatalf("the early subscriber got %q, want one, two", got)
 	}
 }
+
+// unreadable is writtenThenFailed whose reads of a document's head fail
+// while docFails is set.
+type unreadable struct {
+	writtenThenFailed
+	docFails atomic.Bool
+}
+
+var errReadFailed = errors.New("the read failed too")
+
+func (s *unreadable) Doc(id wire.DocID) (relaystore.Doc, error) {
+	if s.docFails.Load() {
+		return relaystore.Doc{}, errReadFailed
+	}
+	return s.Store.Doc(id)
+}
+
+// If the store cannot say what it kept of a failed commit, nothing is
+// numbered over it: pushes are refused until it can, and then the record
+// it kept keeps its number.
+func TestNothingIsNumberedOverAFailedCommitTheStoreCannotRead(t *testing.T) {
+	st := &unreadable{}
+	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
+		st.Store = inner
+		return st
+	})
+	d := newDoc()
+	a := writerOf(t, r, d)
+
+	st.fail.Store(true)
+	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(first)
+	if e := a.answerError(first.Req); e == nil {
+		t.Fatal("the push whose commit failed was acknowledged")
+	}
+	if st.fail.Load() {
+		t.Fatal("no commit failed: the scenario did not happen")
+	}
+	st.docFails.Store(true)
+	if e := a.answerError(a.push(d.id, 2, "two")); e == nil {
+		t.Fatal("a push was numbered while the store could not say what it kept")
+	}
+	st.docFails.Store(false)
+	if ack := a.expectAck(a.push(d.id, 2, "two")); ack.Seq != 2 {
+		t.Fatalf("the next record took number %d, want 2: number 1 is the record the store kept", ack.Seq)
+	}
+	retry := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(retry)
+	if ack := a.expectAck(retry.Req); ack.Seq != 1 || !bytes.Equal(ack.Sig, first.Sig) {
+		t.Fatalf("the retry was answered with record %d signed %x, want record 1 with its own signature %x", ack.Seq, ack.Sig, first.Sig)
+	}
+}
