@@ -56,3 +56,34 @@ func TestAJoinerWithoutTheReadOnlyKeyIsToldWhy(t *testing.T) {
 		t.Fatalf("a write invite from the same computer: %v", err)
 	}
 }
+
+// ErrNoReadSecret says to join again with a new invite: a computer that
+// already holds the pair takes the read-only key from it, and can then
+// invite a reader.
+func TestJoiningAgainWithANewWriteInviteBringsTheReadOnlyKey(t *testing.T) {
+	r := startRelay(t)
+	ana, ben := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, ana, ben, false)
+	if err := ben.ws.SetMeta(pair, func(m *workspace.Meta) { m.Read = nil }); err != nil { // as an older write invite left it
+		t.Fatal(err)
+	}
+	code, err := ana.ws.Invite(pair, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := ben.ws.Join(code, "Ben", mentoring.Mentee); err != nil || id != pair {
+		t.Fatalf("joining again with a new write invite: %q, %v", id, err)
+	}
+	code, err = ben.ws.Invite(pair, true)
+	if err != nil {
+		t.Fatalf("Ben's read-only invite after joining again: %v", err)
+	}
+	carol := newReplica(t, r)
+	if _, err := carol.ws.Join(code, "Carol", mentoring.Mentee); err != nil {
+		t.Fatal(err)
+	}
+	carol.mustSync()
+	if meta, _ := carol.ws.Meta(pair); !meta.ReadOnly() || !strings.Contains(carol.json(pair), "Ben") {
+		t.Fatal("the reader Ben invited does not see the pair, or can write")
+	}
+}

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 
@@ -82,6 +83,13 @@ func (w *Workspace) Join(code, name string, role mentoring.Role) (string, error)
 		return "", ErrCohortInvite
 	}
 	meta := Meta{ID: hex.EncodeToString(inv.Doc[:]), Key: append([]byte(nil), inv.Key[:]...), Relay: inv.Relay, Registered: true}
+	if have, err := w.Meta(meta.ID); err == nil && have.Kind == "" && !inv.ReadOnly && inv.Read != nil && len(have.Read) == 0 &&
+		bytes.Equal(have.Key, inv.Key[:]) && bytes.Equal(have.Write, inv.Secret[:]) {
+		// Joined with a write invite from before they carried the
+		// read-only key (ErrNoReadSecret says to join again): this
+		// one brings it.
+		return meta.ID, w.SetMeta(meta.ID, func(m *Meta) { m.Read = append([]byte(nil), inv.Read[:]...) })
+	}
 	secret := append([]byte(nil), inv.Secret[:]...)
 	if inv.ReadOnly {
 		meta.Read = secret

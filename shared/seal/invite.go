@@ -78,7 +78,8 @@ var (
 // Binary layout of version 2, before the text encoding:
 //
 //	version(1) flags(1) doc(16) key(32) secret(32) uvarint(len relay) relay
-//	root(32) [seed(32) issuer(32) sig(64) if flagAdmit] checksum(4)
+//	root(32) [seed(32) issuer(32) sig(64) if flagAdmit] [read secret(32) if flagRead]
+//	checksum(4)
 //
 // The checksum is the first four bytes of SHA-256 over everything before it.
 const (
