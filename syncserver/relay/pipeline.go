@@ -2,6 +2,7 @@ package relay
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -151,8 +152,13 @@ func (p *pipeline) wait() {
 // sync fails after the write): numbering over it would give its numbers
 // to other records, under the same keys, and a device's retry would find
 // someone else's record under its own number. So the documents of the
-// failed commit are read again, and whatever the store holds of them is
-// published as stored, as records another instance stored are.
+// failed commit are read again. What the store holds of them is not
+// durable, though: the sync failed, and a later one need not cover it
+// (the kernel may drop pages it could not write). So it is written again,
+// in a commit of its own, and published as stored only once that commit
+// succeeds. Until the store can be read and that commit succeeds, the
+// pipeline stays failed: batches are refused rather than numbered over
+// what the store may hold.
 func (p *pipeline) recover() {
 	if p == nil || p.failed.Load() == nil {
 		return
@@ -168,44 +174,91 @@ func (p *pipeline) recover() {
 		d.mu.Unlock()
 	}
 	s.mu.Unlock()
-	// A document the store cannot say it holds up to date stays
-	// suspect, and the pipeline failed: batches are refused (with the
-	// commit's error) until it can, rather than numbered over what it
-	// may hold.
-	var unsure []wire.DocID
+	var held []kept
+	var b relaystore.Batch
+	seen := map[wire.DocID]bool{}
 	for _, id := range p.suspect {
-		if d := s.loaded(id); d != nil {
-			s.refresh(d, false)
-			if !s.upToStore(d) {
-				unsure = append(unsure, id)
+		d := s.loaded(id)
+		if d == nil || seen[id] {
+			continue // created in the failed commit: read from the store when next needed
+		}
+		seen[id] = true
+		k, err := s.kept(d)
+		if err != nil {
+			s.log.Warn("cannot read what the store kept of a failed commit; refusing pushes until it can", "err", err)
+			return
+		}
+		if len(k.recs) > 0 {
+			held = append(held, k)
+			for _, r := range k.recs {
+				b.Entries = append(b.Entries, relaystore.Entry{Doc: id, Rec: r})
 			}
 		}
 	}
-	p.suspect = unsure
-	if len(unsure) > 0 {
-		s.log.Warn("cannot read what the store kept of a failed commit; refusing pushes until it can", "docs", len(unsure))
-		return
+	if len(b.Entries) > 0 {
+		start := time.Now()
+		err := s.store.Commit(b)
+		s.m.commitSeconds.Observe(time.Since(start).Seconds())
+		if err != nil {
+			s.log.Error("cannot store again what the store kept of a failed commit; refusing pushes until it can", "err", err, "records", len(b.Entries))
+			return
+		}
+		s.m.committed(len(b.Entries))
 	}
+	for _, k := range held {
+		for _, r := range k.recs {
+			if r.DSeq > k.d.devices[r.Device] {
+				k.d.devices[r.Device] = r.DSeq
+			}
+		}
+		// Nobody was sent these early: the Early subscribers that were
+		// have been dropped (writer.finish), and those that came since
+		// wait for them.
+		k.d.publish(k.head, &wire.Records{Doc: k.d.id, Recs: k.recs}, false)
+	}
+	p.suspect = nil
 	p.failed.Store(nil)
 }
 
-// upToStore reports whether what this relay holds of d is the store's
-// head (or d was forgotten, or deleted, meanwhile), on the writer
-// goroutine.
-func (s *Server) upToStore(d *docState) bool {
-	if s.loaded(d.id) != d {
-		return true
-	}
+// kept is what the store holds of a document beyond what was published.
+type kept struct {
+	d    *docState
+	head uint64
+	recs []wire.Record
+}
+
+// kept reads the records the store holds of d past its published head,
+// on the writer goroutine.
+func (s *Server) kept(d *docState) (kept, error) {
+	k := kept{d: d}
 	meta, err := s.store.Doc(d.id)
 	if errors.Is(err, relaystore.ErrNotFound) {
-		return true
+		return k, nil
 	}
 	if err != nil {
-		return false
+		return k, err
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.meta.Head >= meta.Head
+	known := d.meta.Head
+	d.mu.Unlock()
+	k.head = known
+	for from := known; from < meta.Head; {
+		got, err := s.store.Read(d.id, from, wire.MaxRecordsPerBatch, 1<<20)
+		if err != nil {
+			return k, err
+		}
+		if len(got) == 0 || got[0].Seq != from+1 {
+			return k, fmt.Errorf("record %d of a failed commit is missing", from+1)
+		}
+		for _, r := range got {
+			if r.Seq > meta.Head {
+				break
+			}
+			k.recs = append(k.recs, r)
+			k.head, from = r.Seq, r.Seq
+		}
+	}
+	return k, nil
 }
 
 // close commits what is queued and stops the committer.

@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -15,6 +16,9 @@ import (
 type writtenThenFailed struct {
 	relaystore.Store
 	fail atomic.Bool
+
+	mu      sync.Mutex
+	durable map[uint64]string // record numbers in a commit that succeeded, and their bodies
 }
 
 var errSyncFailed = errors.New("sync failed after the write")
@@ -24,7 +28,25 @@ func (s *writtenThenFailed) Commit(b relaystore.Batch) error {
 	if err == nil && len(b.Entries) > 0 && s.fail.CompareAndSwap(true, false) {
 		return errSyncFailed
 	}
+	if err == nil {
+		s.mu.Lock()
+		if s.durable == nil {
+			s.durable = map[uint64]string{}
+		}
+		for _, e := range b.Entries {
+			s.durable[e.Rec.Seq] = string(e.Rec.Body)
+		}
+		s.mu.Unlock()
+	}
 	return err
+}
+
+// synced returns the body of record seq as a commit that succeeded wrote it.
+func (s *writtenThenFailed) synced(seq uint64) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	body, ok := s.durable[seq]
+	return body, ok
 }
 
 // A commit the store reports as failed, but holds all the same, keeps its
@@ -157,5 +179,42 @@ func TestNothingIsNumberedOverAFailedCommitTheStoreCannotRead(t *testing.T) {
 	a.send(retry)
 	if ack := a.expectAck(retry.Req); ack.Seq != 1 || !bytes.Equal(ack.Sig, first.Sig) {
 		t.Fatalf("the retry was answered with record %d signed %x, want record 1 with its own signature %x", ack.Seq, ack.Sig, first.Sig)
+	}
+}
+
+// What a failed commit left in the store is not durable: the disk sync
+// failed, and a later one need not cover it (the kernel may have dropped
+// the pages it could not write). Before the relay answers for a record it
+// kept, as stored, to subscribers and to the device's retry, it writes it
+// again in a commit that succeeds.
+func TestAKeptRecordIsStoredAgainBeforeItIsAnsweredFor(t *testing.T) {
+	st := &writtenThenFailed{}
+	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
+		st.Store = inner
+		return st
+	})
+	d := newDoc()
+	a := writerOf(t, r, d)
+	plain := readerOf(t, r, d, false)
+
+	st.fail.Store(true)
+	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(first)
+	if e := a.answerError(first.Req); e == nil {
+		t.Fatal("the push whose commit failed was acknowledged")
+	}
+	if st.fail.Load() {
+		t.Fatal("no commit failed: the scenario did not happen")
+	}
+	retry := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(retry)
+	if ack := a.expectAck(retry.Req); ack.Seq != 1 {
+		t.Fatalf("the retry was answered with record %d, want 1", ack.Seq)
+	}
+	if got := plain.readRecords(1); got[0].Seq != 1 || string(got[0].Body) != "one" {
+		t.Fatalf("the subscriber got %d %q, want 1 one", got[0].Seq, got[0].Body)
+	}
+	if body, ok := st.synced(1); !ok || body != "one" {
+		t.Fatalf("record 1 was answered for as stored, but no commit that succeeded wrote it (%q, %v)", body, ok)
 	}
 }
