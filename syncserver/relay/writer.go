@@ -10,9 +10,14 @@ import (
 	"pairwise/syncserver/wsserve"
 )
 
-// Bounds of one group commit.
+// Bounds of one group commit. A batch holds at most maxBatchEntries
+// requests, so at most that many records and that many creations, and
+// the pipeline groups batches only within the same bound on records (a
+// batch that creates documents is the last of its group): what the
+// Badger store sizes its transactions for. Group commits under load hold
+// a few records each, so the bound costs nothing there.
 const (
-	maxBatchEntries = 512
+	maxBatchEntries = relaystore.MaxCommitRecords
 	maxBatchBytes   = 4 << 20
 )
 

@@ -170,7 +170,7 @@ func TestFormat1FolderOfLargeRecordsIsMigrated(t *testing.T) {
 	// A format 1 record is device, dseq and body; format 2 adds a
 	// signature length, which keeps it one byte under the threshold.
 	body := func(i int) []byte {
-		b := bytes.Repeat([]byte{0xcd}, 1<<10-2-24)
+		b := bytes.Repeat([]byte{0xcd}, valueThreshold-2-24)
 		binary.BigEndian.PutUint64(b, uint64(i))
 		return b
 	}
