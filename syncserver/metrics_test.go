@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -24,5 +26,45 @@ func TestMetricsOnlyOnTheirOwnListener(t *testing.T) {
 	}
 	if code := get("http://" + addr + "/metrics"); code != http.StatusNotFound {
 		t.Errorf("the relay's own address serves metrics: %d", code)
+	}
+}
+
+// TestGCPercent: the relay collects at --gc-percent, 25 unless told
+// otherwise; GOGC in the environment sets it when the flag is not given.
+func TestGCPercent(t *testing.T) {
+	gogc := func(env string, extra ...string) string {
+		t.Helper()
+		t.Setenv("GOGC", env)
+		relay := serveRelay(t, t.TempDir(), append([]string{"--metrics-listen"}, extra...)...)
+		resp, err := http.Get("http://" + relay.metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, "go_gc_gogc_percent "); ok {
+				return v
+			}
+		}
+		t.Fatalf("no go_gc_gogc_percent in the metrics:\n%s", body)
+		return ""
+	}
+	for _, c := range []struct {
+		env   string
+		extra []string
+		want  string
+	}{
+		{"", nil, "25"},
+		{"80", nil, "80"},
+		{"", []string{"--gc-percent", "60"}, "60"},
+		{"80", []string{"--gc-percent", "60"}, "60"},
+	} {
+		if got := gogc(c.env, c.extra...); got != c.want {
+			t.Errorf("GOGC=%q, flags %q: the relay collects at %s%%, want %s%%", c.env, c.extra, got, c.want)
+		}
+	}
+	if _, e, code := relayCmd(t, "serve", "--data", t.TempDir(), "--listen", "127.0.0.1:0", "--gc-percent", "0"); code == 0 || !strings.Contains(e, "--gc-percent") {
+		t.Errorf("--gc-percent 0: exit %d, %q", code, e)
 	}
 }
