@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
@@ -130,6 +131,40 @@ func TestARetriedPushOfARecordBeingStoredIsThatRecord(t *testing.T) {
 	}
 	if want := a.key.SignRecord(d.id, 1, []byte("typed once")); !bytes.Equal(ack2.Sig, want) {
 		t.Fatalf("the retry's ack carries signature %x, want the stored record's, so the client can tell it is its own", ack2.Sig)
+	}
+	late := dial(t, r.url)
+	late.hello("")
+	if _, recs := late.subscribe(d.id, d.read[:], 0); len(recs) != 1 {
+		t.Fatalf("the pair holds %d records, want the one", len(recs))
+	}
+}
+
+// A retry that reaches the writer in the same batch as the push it
+// repeats is that record: its ack carries the record's number and
+// signature, and the record is stored once.
+func TestARetryInTheSameBatchIsThatRecord(t *testing.T) {
+	r, _, a, d, _, _ := startEarlyTrio(t)
+
+	started, release := make(chan struct{}), make(chan struct{})
+	if !r.srv.writer.submit(&writeReq{fn: func() { close(started); <-release }}) {
+		t.Fatal("the writer has stopped")
+	}
+	<-started // the writer waits, so the next two are batched together
+	first := a.push(d.id, 1, "typed once")
+	again := a.push(d.id, 1, "typed once")
+	for deadline := time.Now().Add(10 * time.Second); len(r.srv.writer.in) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatal("the two pushes did not reach the writer")
+		}
+	}
+	close(release)
+	ack1, ack2 := a.expectAck(first), a.expectAck(again)
+	if ack1.Seq != 1 || ack2.Seq != 1 {
+		t.Fatalf("acks %+v and %+v, want both for record 1", ack1, ack2)
+	}
+	if want := a.key.SignRecord(d.id, 1, []byte("typed once")); !bytes.Equal(ack2.Sig, want) {
+		t.Fatalf("the retry's ack carries signature %x, want the record's", ack2.Sig)
 	}
 	late := dial(t, r.url)
 	late.hello("")

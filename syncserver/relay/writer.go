@@ -10,9 +10,14 @@ import (
 	"pairwise/syncserver/wsserve"
 )
 
-// Bounds of one group commit.
+// Bounds of one group commit. A batch holds at most maxBatchEntries
+// requests, so at most that many records and that many creations, and
+// the pipeline groups batches only within the same bound on records (a
+// batch that creates documents is the last of its group): what the
+// Badger store sizes its transactions for. Group commits under load hold
+// a few records each, so the bound costs nothing there.
 const (
-	maxBatchEntries = 512
+	maxBatchEntries = relaystore.MaxCommitRecords
 	maxBatchBytes   = 4 << 20
 )
 
@@ -143,9 +148,20 @@ type pending struct {
 	d       *docState // nil for a document created in this batch
 	meta    relaystore.Doc
 	devices map[wire.DeviceID]uint64
-	seqs    map[devSeq]uint64
-	sigs    map[devSeq][]byte
 	recs    []wire.Record
+}
+
+// held returns the record from device dev with device sequence dseq if
+// the batch holds it. A batch holds few records of one document (at most
+// maxBatchEntries), so a scan is cheaper than maps filled for every
+// record to answer the odd retry.
+func (p *pending) held(dev wire.DeviceID, dseq uint64) (wire.Record, bool) {
+	for _, r := range p.recs {
+		if r.Device == dev && r.DSeq == dseq {
+			return r, true
+		}
+	}
+	return wire.Record{}, false
 }
 
 type devSeq struct {
@@ -244,7 +260,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 		meta := d.meta
 		d.mu.Unlock()
 		meta.Head = max(meta.Head, d.numbered)
-		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
+		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}}
 		b.Heads[id] = meta.Head
 		docs[id] = p
 		order = append(order, id)
@@ -269,7 +285,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash, Root: m.Root}
 				b.Creates[m.Doc] = meta
 				b.Owners[m.Doc] = tok.ID()
-				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}, seqs: map[devSeq]uint64{}, sigs: map[devSeq][]byte{}}
+				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}}
 				order = append(order, m.Doc)
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc}})
 				continue
@@ -324,8 +340,8 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				// the held record's signature, so the device can tell its
 				// own retry from a different change under the same number.
 				ack := &wire.Ack{Req: m.Req, Doc: m.Doc, Last: last}
-				if sig, ok := p.sigs[devSeq{r.device, m.DSeq}]; ok {
-					ack.Seq, ack.Sig = p.seqs[devSeq{r.device, m.DSeq}], sig
+				if rec, ok := p.held(r.device, m.DSeq); ok {
+					ack.Seq, ack.Sig = rec.Seq, rec.Sig
 				} else if seq, sig, ok := p.d.onPipeline(r.device, m.DSeq); ok {
 					ack.Seq, ack.Sig = seq, sig // sent once that batch is stored, as this one follows it
 				} else {
@@ -349,8 +365,6 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				p.meta.Head++
 				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body, Sig: m.Sig}
 				p.devices[r.device] = m.DSeq
-				p.seqs[devSeq{r.device, m.DSeq}] = rec.Seq
-				p.sigs[devSeq{r.device, m.DSeq}] = m.Sig
 				p.recs = append(p.recs, rec)
 				b.Entries = append(b.Entries, relaystore.Entry{Doc: m.Doc, Rec: rec})
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: rec.Seq}})

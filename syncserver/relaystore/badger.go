@@ -54,6 +54,32 @@ type Badger struct {
 	done                 chan struct{}
 }
 
+// Memory. Badger's memtables are the relay's largest buffers: each is an
+// arena of 1.3 times memTableSize on the Go heap, the one being written and
+// the one being flushed live side by side, and a flush adds a table
+// builder of 2 times baseTableSize. As the Go heap grows to a multiple of
+// what is live before it collects, every MiB here costs about two of
+// resident memory under load. Small memtables mean more frequent flushes
+// and compactions (more disk writes per record), which a relay of many
+// small documents can afford.
+const (
+	memTableSize  = 2 << 20
+	baseTableSize = 1 << 20
+	// valueThreshold: values this large go to the value log, and count
+	// in a transaction as a pointer of a few bytes.
+	valueThreshold = 1 << 10
+)
+
+// MaxCommitRecords bounds the records of one Commit, and separately the
+// documents it creates: Badger refuses a transaction over 15% of a
+// memtable (ErrTxnTooBig). The worst case is every record inline (a value
+// just under valueThreshold) and of a different document, so each brings
+// its record, index and device entries and its document's entry and usage
+// (about 1.4 KB), and every creation a document entry, owner and usage
+// (about 0.3 KB): 128 of each come to about 214 KB of the 314 KB a 2 MiB
+// memtable allows. TestTheLargestCommitFitsOneTransaction commits it.
+const MaxCommitRecords = 128
+
 // OpenBadger opens (or creates) the store in dir. Writes are synced to disk
 // before Commit and PutSnapshot return. Memory is kept small: the relay
 // serves many small documents, not a few hot ones.
@@ -68,27 +94,12 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	} else if len(removed) > 0 {
 		log.Warn("removed empty files an earlier crash left behind", "files", removed)
 	}
-	opts := badger.DefaultOptions(dir).
-		WithSyncWrites(true).
-		WithMemTableSize(8 << 20).
-		WithNumMemtables(2).
-		WithNumLevelZeroTables(2).
-		WithNumLevelZeroTablesStall(8).
-		WithBaseTableSize(4 << 20).
-		WithValueLogFileSize(64 << 20).
-		WithValueThreshold(1 << 10).
-		WithBlockCacheSize(8 << 20).
-		WithIndexCacheSize(4 << 20).
-		WithNumCompactors(2).
-		WithNumVersionsToKeep(1).
-		WithLogger(badgerLog{log}).
-		WithLoggingLevel(badger.WARNING)
-	db, err := badger.Open(opts)
+	if err := flushForeignMemtables(dir, log); err != nil {
+		return nil, err
+	}
+	db, err := badger.Open(badgerOptions(dir, log, memTableSize))
 	if err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) || bytes.Contains([]byte(err.Error()), []byte("Cannot acquire directory lock")) {
-			return nil, fmt.Errorf("%w: the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", ErrLocked, dir)
-		}
-		return nil, fmt.Errorf("%w: cannot open the relay's data folder %s (%v). Restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
+		return nil, openErr(dir, err)
 	}
 	s := &Badger{db: db, dir: dir, log: log, stop: make(chan struct{}), done: make(chan struct{})}
 	err = s.checkFormat(existed)
@@ -114,6 +125,65 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 func hasFiles(dir string) bool {
 	m, _ := filepath.Glob(filepath.Join(dir, "MANIFEST"))
 	return len(m) > 0
+}
+
+func badgerOptions(dir string, log *slog.Logger, memtable int64) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithSyncWrites(true).
+		WithMemTableSize(memtable).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(baseTableSize).
+		WithValueLogFileSize(64 << 20).
+		WithValueThreshold(valueThreshold).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithNumCompactors(2).
+		WithNumVersionsToKeep(1).
+		WithLogger(badgerLog{log}).
+		WithLoggingLevel(badger.WARNING)
+}
+
+// flushForeignMemtables handles memtable logs (.mem) that a relay with
+// larger memtables (an earlier version) left behind when it stopped
+// without closing its store: a crash, a kill, a power cut. Badger replays
+// such a log into a memtable of the size it is opened with, and exits the
+// process when the log holds more than that memtable can: the relay would
+// never start. Badger makes each log twice its memtable's size, and
+// shrinks it only when replaying it, so a log of another size may hold
+// more than a memtable of ours. The folder is then opened once with
+// memtables of twice the largest log, which replays the logs with room to
+// spare, and closed, which stores them in tables.
+func flushForeignMemtables(dir string, log *slog.Logger) error {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.mem"))
+	var largest int64
+	foreign := false
+	for _, name := range logs {
+		if info, err := os.Stat(name); err == nil && info.Size() != 2*memTableSize {
+			foreign = true
+			largest = max(largest, info.Size())
+		}
+	}
+	if !foreign {
+		return nil
+	}
+	log.Info("storing the memtables an earlier run left in logs of another size", "largest", largest)
+	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize)))
+	if err != nil {
+		return openErr(dir, err)
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("storing the memtables an earlier run left in %s: %w", dir, err)
+	}
+	return nil
+}
+
+func openErr(dir string, err error) error {
+	if errors.Is(err, syscall.EWOULDBLOCK) || bytes.Contains([]byte(err.Error()), []byte("Cannot acquire directory lock")) {
+		return fmt.Errorf("%w: the relay's data folder %s is in use by another relay process; stop it first, or give this one its own --data folder", ErrLocked, dir)
+	}
+	return fmt.Errorf("%w: cannot open the relay's data folder %s (%v). Restore it from a backup, or move it aside to start empty", ErrCorrupt, dir, err)
 }
 
 func (s *Badger) checkFormat(existed bool) error {

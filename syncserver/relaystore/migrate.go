@@ -45,6 +45,12 @@ func (s *Badger) migrateV1() error {
 	return err
 }
 
+// migrateBytes bounds the keys and values one migration transaction
+// rewrites, well within the 15% of a memtable Badger takes in one (values
+// of a value threshold or more count as pointers, but are counted here
+// whole).
+const migrateBytes = 128 << 10
+
 func (s *Badger) migrateBatch() (done bool, n int, err error) {
 	err = s.db.Update(func(txn *badger.Txn) error {
 		var after []byte
@@ -59,7 +65,8 @@ func (s *Badger) migrateBatch() (done bool, n int, err error) {
 		type kv struct{ k, v []byte }
 		var batch []kv
 		var last []byte
-		for it.Seek(append(after, 0)); it.Valid() && len(batch) < 500; it.Next() {
+		size := 0
+		for it.Seek(append(after, 0)); it.Valid() && len(batch) < 500 && size < migrateBytes; it.Next() {
 			item := it.Item()
 			k := item.KeyCopy(nil)
 			last = k
@@ -79,13 +86,15 @@ func (s *Badger) migrateBatch() (done bool, n int, err error) {
 				}
 				nv := append(append(append([]byte{}, v[:24]...), 0), v[24:]...)
 				batch = append(batch, kv{k, nv})
+				size += len(k) + len(nv)
 			case kSnap:
 				if len(v) < 8 {
 					it.Close()
 					return fmt.Errorf("snapshot of %d bytes", len(v))
 				}
-				nv := append(append([]byte{}, v[:8]...), make([]byte, 17)...)
-				batch = append(batch, kv{k, append(nv, v[8:]...)})
+				nv := append(append(append([]byte{}, v[:8]...), make([]byte, 17)...), v[8:]...)
+				batch = append(batch, kv{k, nv})
+				size += len(k) + len(nv)
 			}
 		}
 		it.Close()

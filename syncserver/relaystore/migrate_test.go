@@ -18,6 +18,12 @@ import (
 // seq and body.
 func writeV1(t *testing.T, dir string, doc wire.DocID, dev wire.DeviceID, n int) {
 	t.Helper()
+	writeV1Bodies(t, dir, doc, dev, n, func(i int) []byte { return []byte("sealed body " + string(rune('a'+i))) })
+}
+
+// writeV1Bodies is writeV1 with record i's body from body(i).
+func writeV1Bodies(t *testing.T, dir string, doc wire.DocID, dev wire.DeviceID, n int, body func(int) []byte) {
+	t.Helper()
 	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +42,7 @@ func writeV1(t *testing.T, dir string, doc wire.DocID, dev wire.DeviceID, n int)
 		}
 		for i := 1; i <= n; i++ {
 			v := append(append([]byte{}, dev[:]...), u64(uint64(i))...)
-			v = append(v, []byte("sealed body "+string(rune('a'+i)))...)
+			v = append(v, body(i)...)
 			if err := txn.Set(key(kRecord, doc, u64(uint64(i))), v); err != nil {
 				return err
 			}
@@ -149,6 +155,38 @@ func TestInterruptedMigrationResumes(t *testing.T) {
 	for i, r := range recs {
 		if want := "sealed body " + string(rune('a'+i+1)); string(r.Body) != want || r.Sig != nil {
 			t.Fatalf("record %d: %q, want %q", i+1, r.Body, want)
+		}
+	}
+}
+
+// A format 1 folder whose records are as large as records stored inline
+// get is migrated in transactions Badger accepts.
+func TestFormat1FolderOfLargeRecordsIsMigrated(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	var doc wire.DocID
+	var dev wire.DeviceID
+	doc[0], dev[0] = 7, 8
+	const n = 600 // over the 500 values one batch takes at most
+	// A format 1 record is device, dseq and body; format 2 adds a
+	// signature length, which keeps it one byte under the threshold.
+	body := func(i int) []byte {
+		b := bytes.Repeat([]byte{0xcd}, valueThreshold-2-24)
+		binary.BigEndian.PutUint64(b, uint64(i))
+		return b
+	}
+	writeV1Bodies(t, dir, doc, dev, n, body)
+	st, err := OpenBadger(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("migrating: %v", err)
+	}
+	defer st.Close()
+	recs, err := st.Read(doc, 0, n+10, 1<<30)
+	if err != nil || len(recs) != n {
+		t.Fatalf("got %d records after the migration, %v", len(recs), err)
+	}
+	for i, r := range recs {
+		if !bytes.Equal(r.Body, body(i+1)) {
+			t.Fatalf("record %d after the migration has another body", i+1)
 		}
 	}
 }
