@@ -186,7 +186,10 @@ func (w *writer) snapshot(r *writeReq) {
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return
 	}
-	r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
+	// The document's state moves before the ack goes: a subscriber the
+	// uploader tells at once must be served the new snapshot, not the
+	// frame cached for the old one.
+	ack := &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq}
 	if len(next.need) == 0 {
 		d.mu.Lock()
 		d.meta.SnapSeq = m.Seq
@@ -195,11 +198,13 @@ func (w *writer) snapshot(r *writeReq) {
 			d.cand = nil
 		}
 		d.mu.Unlock()
+		r.c.send(ack)
 		s.m.snapshots.Inc()
 		w.prune(d)
 		return
 	}
 	d.offerCandidate(next)
+	r.c.send(ack)
 }
 
 // offerCandidate makes next the waiting snapshot and sends it to the

@@ -106,12 +106,18 @@ func TestPostgresSnapshotsAndPruningRace(t *testing.T) {
 				if d.Head > d.SnapSeq+20 && rng.IntN(8) > 0 {
 					seq = d.SnapSeq + 1 + rng.Uint64N(d.Head-20-d.SnapSeq)
 				}
+				// Only a snapshot stored before this put began must stop
+				// it: one stored meanwhile, by the other instance, may
+				// have been committed after it and reported before it.
+				mu.Lock()
+				before := best
+				mu.Unlock()
 				err = st.PutSnapshot(doc, Snap{Seq: seq, Device: dev, Body: fmt.Appendf(nil, "snapshot %d", seq)})
 				switch {
 				case err == nil:
 					mu.Lock()
-					if seq <= best {
-						report(fmt.Errorf("a snapshot at %d replaced one at %d", seq, best))
+					if seq <= before {
+						report(fmt.Errorf("a snapshot at %d replaced one at %d stored before it was put", seq, before))
 					}
 					best = max(best, seq)
 					mu.Unlock()
