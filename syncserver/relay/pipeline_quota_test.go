@@ -153,11 +153,14 @@ func TestAnAcknowledgedPushCountsOnceAgainstTheQuota(t *testing.T) {
 	second := a.push(d.id, 2, strings.Repeat("r", 300))
 	a.push(y.id, 1, "after it")
 	nextEarly(t, yEarly, 1, "after it") // the writer has judged the second
-	zc.qmu.Unlock()
-	locked = false
+	// The commits from here on go through: say so while the committer
+	// still waits on z's answers, or it may take up the next commit, and
+	// wait for a hold nobody sends, before it hears.
 	st.heldStore.mu.Lock()
 	st.hold = nil
 	st.heldStore.mu.Unlock()
+	zc.qmu.Unlock()
+	locked = false
 
 	if m := a.answer(second); func() bool { ack, ok := m.(*wire.Ack); return !ok || ack.Seq != 2 }() {
 		t.Fatalf("a push that takes the pair to 900 bytes, within its quota of 1,000, sent once the 600 before it were acknowledged, got %#v, want an ack for record 2", m)
