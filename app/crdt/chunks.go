@@ -103,28 +103,42 @@ func checkChange(off int, chunk []byte) (change, error) {
 		copy(h[:], r.take(32))
 		c.deps = append(c.deps, h)
 	}
-	r.take(r.uint()) // actor
-	r.uint()         // sequence number
-	r.uint()         // start op
-	r.skip()         // time (signed)
-	r.take(r.uint()) // message
-	for i, n := uint64(0), r.uint(); i < n && r.err == nil; i++ {
-		r.take(r.uint()) // other actors
+	r.take(r.uint())    // actor
+	r.uint()            // sequence number
+	r.uint()            // start op
+	r.skip()            // time (signed)
+	r.take(r.uint())    // message
+	actors := uint64(1) // the change's own, then the others
+	for n := r.uint(); actors-1 < n && r.err == nil; actors++ {
+		r.take(r.uint())
 	}
 	cols := r.columns()
-	if r.err != nil {
-		return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, r.err)
+	if r.err == nil {
+		r.err = checkColumnOrder(cols)
 	}
-	for _, col := range cols {
+	if r.err != nil {
+		return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, r.err)
+	}
+	data := make([][]byte, len(cols))
+	for i, col := range cols {
 		if col.deflate() {
 			return change{}, fmt.Errorf("%w: change at byte %d has a compressed column, which Pairwise never sends", ErrCorrupt, off)
 		}
-		data := r.take(col.len)
+		data[i] = r.take(col.len)
 		if r.err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: column data runs past the end", ErrCorrupt, off)
 		}
-		if err := checkOpCounters(col, bytes.NewReader(data)); err != nil {
-			return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, err)
+		if err := checkOpColumn(col, bytes.NewReader(data[i]), actors); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
+		}
+	}
+	if a := findColumn(cols, opAction, colULEB); a >= 0 {
+		var meta []byte
+		if m := findColumn(cols, opValue, colValueMeta); m >= 0 {
+			meta = data[m]
+		}
+		if err := checkIncrements(bytes.NewReader(data[a]), bytes.NewReader(meta)); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
 		}
 	}
 	return c, nil

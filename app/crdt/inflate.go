@@ -76,8 +76,9 @@ func checkDocument(data []byte) error {
 func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
 	body, _ := chunkBody(chunk)
 	r := &leb{b: body}
-	for i, n := uint64(0), r.uint(); i < n && r.err == nil; i++ {
-		r.take(r.uint()) // actor
+	var actors uint64
+	for n := r.uint(); actors < n && r.err == nil; actors++ {
+		r.take(r.uint())
 	}
 	if heads := r.uint(); heads > uint64(len(r.b))/32 {
 		r.err = fmt.Errorf("%d heads in %d bytes", heads, len(r.b))
@@ -86,41 +87,77 @@ func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
 	}
 	changeCols := r.columns()
 	opCols := r.columns()
+	if r.err == nil {
+		r.err = errors.Join(checkColumnOrder(changeCols), checkColumnOrder(opCols))
+	}
 	if r.err != nil {
-		return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, r.err)
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, r.err)
 	}
 	if err := budget.add(int64(len(chunk))); err != nil {
 		return err
 	}
+	var opData [][]byte
 	for k, cols := range [][]column{changeCols, opCols} {
-		check := checkChangeCounters
+		check := checkChangeColumn
 		if k == 1 {
-			check = checkOpCounters
+			check = checkOpColumn
 		}
 		for _, col := range cols {
 			data := r.take(col.len)
 			if r.err != nil {
 				return fmt.Errorf("%w: document at byte %d: column data runs past the end", ErrCorrupt, off)
 			}
+			if k == 1 {
+				opData = append(opData, data)
+			}
 			var cerr error
 			switch {
 			case col.deflate():
 				if err := budget.inflateInto(data, func(r io.ByteReader) {
-					if checked(col) {
-						cerr = check(col, r)
+					if opChecked(col) {
+						cerr = check(col, r, actors)
 					}
 				}); err != nil {
 					return err
 				}
-			case checked(col):
-				cerr = check(col, bytes.NewReader(data))
+			case opChecked(col):
+				cerr = check(col, bytes.NewReader(data), actors)
 			}
 			if cerr != nil {
-				return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, cerr)
+				return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, cerr)
 			}
 		}
 	}
+	if err := checkDocIncrements(opCols, opData); err != nil {
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
+	}
 	return nil
+}
+
+// checkDocIncrements runs checkIncrements over a document's op columns,
+// inflating the two it reads a second time: they were counted against the
+// budget already, and holding them inflated would cost their size in
+// memory.
+func checkDocIncrements(cols []column, data [][]byte) error {
+	a := findColumn(cols, opAction, colULEB)
+	if a < 0 {
+		return nil
+	}
+	open := func(i int) (io.ByteReader, func()) {
+		if i < 0 {
+			return bytes.NewReader(nil), func() {}
+		}
+		if !cols[i].deflate() {
+			return bytes.NewReader(data[i]), func() {}
+		}
+		fr := flate.NewReader(bytes.NewReader(data[i]))
+		return bufio.NewReader(fr), func() { fr.Close() }
+	}
+	action, closeAction := open(a)
+	defer closeAction()
+	meta, closeMeta := open(findColumn(cols, opValue, colValueMeta))
+	defer closeMeta()
+	return checkIncrements(action, meta)
 }
 
 // inflateBudget counts bytes against a limit.
