@@ -18,6 +18,7 @@ import (
 // Column types and IDs beyond those in counters.go.
 const (
 	colActor     = 1
+	colString    = 5
 	colValueMeta = 6
 
 	opAction = 4 // op columns: the action, a ULEB column
@@ -135,15 +136,18 @@ func checkIncrements(action, meta io.ByteReader) error {
 	}
 }
 
-// rleIter reads a run-length column of unsigned LEB128 integers one value
-// at a time (see rleRuns).
+// rleIter reads a run-length column one value at a time (see rleRuns): of
+// unsigned LEB128 integers, of signed ones (signed), of signed differences
+// it adds up (delta: the counters were checked to fit 32 bits, so the sums
+// cannot overflow), or of strings, which it skips (str).
 type rleIter struct {
-	col  io.ByteReader
-	left uint64 // values left in the current run
-	lit  bool   // the run's values are each read in turn
-	null bool
-	v    int64
-	err  error
+	col                io.ByteReader
+	signed, delta, str bool
+	left               uint64 // values left in the current run
+	lit                bool   // the run's values are each read in turn
+	null               bool
+	v, sum             int64
+	err                error
 }
 
 // next returns the next value, or false at the end of the column or on an
@@ -188,10 +192,24 @@ func (it *rleIter) next() (v int64, null, ok bool) {
 			return 0, false, false
 		}
 	}
+	if it.delta && !it.null {
+		it.sum += it.v
+		return it.sum, false, true
+	}
 	return it.v, it.null, true
 }
 
 func (it *rleIter) value() (int64, error) {
+	switch {
+	case it.str:
+		n, err := readULEB(it.col)
+		for ; n > 0 && err == nil; n-- {
+			_, err = it.col.ReadByte()
+		}
+		return 0, err
+	case it.signed:
+		return readSLEB(it.col)
+	}
 	u, err := readULEB(it.col)
 	if err == nil && u > math.MaxInt64 {
 		err = errCounter
@@ -205,4 +223,46 @@ func (it *rleIter) end() error {
 		return nil
 	}
 	return it.err
+}
+
+// errTooManyOps is a chunk with more operations than a document may have
+// bytes (MaxDocumentBytes). Run-length columns can claim any number of
+// operations in a few bytes; the checks, like Automerge, read every one.
+var errTooManyOps = errors.New("a chunk holds too many operations")
+
+// countOps counts the operations of a chunk, the values of its action
+// column, nulls included, up to MaxDocumentBytes.
+func countOps(action io.ByteReader) (uint64, error) {
+	var n uint64
+	limit := uint64(MaxDocumentBytes)
+	for n <= limit {
+		count, err := readSLEB(action)
+		if err == io.EOF {
+			return n, nil
+		}
+		switch {
+		case err != nil:
+		case count > 0:
+			n += uint64(min(count, math.MaxInt32))
+			_, err = readULEB(action)
+		case count == math.MinInt64:
+			err = errCounter
+		case count < 0:
+			for i := int64(0); i < -count && err == nil && n <= limit; i++ {
+				n++
+				_, err = readULEB(action)
+			}
+		default:
+			var nulls uint64
+			nulls, err = readULEB(action)
+			n += min(nulls, math.MaxInt32)
+		}
+		if err == io.EOF {
+			err = errTruncated
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, fmt.Errorf("%w (more than %d)", errTooManyOps, limit)
 }

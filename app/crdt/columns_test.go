@@ -81,6 +81,24 @@ func rewriteColumns(t *testing.T, chunk []byte, changeCols bool, edit func([]tes
 	return frame(chunk[8], append(out, r.b...))
 }
 
+// withStartOp returns a change chunk numbering its operations from op.
+func withStartOp(t *testing.T, chunk []byte, op uint64) []byte {
+	t.Helper()
+	body, _ := chunkBody(chunk)
+	r := &leb{b: body}
+	for i, n := uint64(0), r.uint(); i < n; i++ {
+		r.take(32) // deps
+	}
+	r.take(r.uint()) // actor
+	r.uint()         // seq
+	at := len(body) - len(r.b)
+	r.uint() // start op
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	return frame(chunkChange, slices.Concat(body[:at], uleb(op), r.b))
+}
+
 // setColumn is an edit for rewriteColumns that replaces the data of the
 // column spec with what f makes of its values (unsigned; -1 for a null).
 func setColumn(t *testing.T, spec uint64, f func([]int64) []int64) func([]testColumn) []testColumn {
@@ -172,6 +190,10 @@ func TestColumnsAutomergeTrustsAreChecked(t *testing.T) {
 	}
 	inc := commit(t, d, "increment") // one op: an increment by an integer
 	saved := d.Save()
+	two := newDoc(t) // a change of two operations
+	_ = two.Set(P("a"), "A")
+	_ = two.Set(P("b"), "B")
+	twoOps := commit(t, two, "two")
 	if _, deflated := deflateColumns(t, saved); deflated != 0 {
 		t.Fatal("precondition: the saved document has compressed columns")
 	}
@@ -203,6 +225,7 @@ func TestColumnsAutomergeTrustsAreChecked(t *testing.T) {
 				}
 				return cols
 			}), errCounter},
+		{"change: operations numbered past 32 bits", nil, withStartOp(t, twoOps, 1<<32-1), errCounter},
 		{"change: unknown action", first,
 			rewriteColumns(t, overwrite, false, setColumn(t, 0x42, all(actionLast+1))), errAction},
 		{"change: increment of a string", slices.Concat(first, overwrite, counter),

@@ -49,17 +49,21 @@ func (e *SizeError) Is(target error) bool { return target == ErrTooLarge || targ
 // chunks are not, and the total size with every compressed column inflated
 // must stay within MaxDocumentBytes. Inflating to count costs time but
 // only a fixed amount of memory: the output is thrown away as it comes.
-func checkDocument(data []byte) error {
+//
+// It returns the objects the document makes, whose kinds its operations'
+// keys were checked against (see objects.go).
+func checkDocument(data []byte) (objects, error) {
 	if len(data) == 0 {
-		return fmt.Errorf("%w: no bytes", ErrCorrupt)
+		return nil, fmt.Errorf("%w: no bytes", ErrCorrupt)
 	}
 	budget := &inflateBudget{limit: MaxDocumentBytes, what: "saved document"}
-	return walkChunks(data, func(off int, typ byte, chunk []byte) error {
+	l := newLayer(nil)
+	err := walkChunks(data, func(off int, typ byte, chunk []byte) error {
 		switch typ {
 		case chunkDocument:
-			return checkDocChunk(off, chunk, budget)
+			return checkDocChunk(off, chunk, budget, l)
 		case chunkChange:
-			if _, err := checkChange(off, chunk); err != nil {
+			if _, err := checkChange(off, chunk, l); err != nil {
 				return err
 			}
 			return budget.add(int64(len(chunk)))
@@ -68,18 +72,20 @@ func checkDocument(data []byte) error {
 		}
 		return fmt.Errorf("%w: chunk at byte %d has unknown type %d", ErrCorrupt, off, typ)
 	})
+	return l.added, err
 }
 
 // checkDocChunk reads a document chunk's column metadata as Automerge
 // does (actors, heads, change columns, op columns, then the two blocks of
 // column data) and charges budget with every column's inflated size.
-func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
+func checkDocChunk(off int, chunk []byte, budget *inflateBudget, l *objLayer) error {
 	body, _ := chunkBody(chunk)
 	r := &leb{b: body}
-	var actors uint64
-	for n := r.uint(); actors < n && r.err == nil; actors++ {
-		r.take(r.uint())
+	var actorIDs []string
+	for n := r.uint(); uint64(len(actorIDs)) < n && r.err == nil; {
+		actorIDs = append(actorIDs, string(r.take(r.uint())))
 	}
+	actors := uint64(len(actorIDs))
 	if heads := r.uint(); heads > uint64(len(r.b))/32 {
 		r.err = fmt.Errorf("%d heads in %d bytes", heads, len(r.b))
 	} else {
@@ -128,7 +134,16 @@ func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
 			}
 		}
 	}
+	dc := &docColumns{cols: opCols, data: opData}
+	_, err := countOps(dc.open(opAction, colULEB))
+	dc.close()
+	if err != nil {
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
+	}
 	if err := checkDocIncrements(opCols, opData); err != nil {
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
+	}
+	if err := docObjects(opCols, opData, actorIDs, l); err != nil {
 		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
 	}
 	return nil
