@@ -46,10 +46,17 @@ type change struct {
 //
 // Each operation's key must be of its object's kind (see objects.go): the
 // objects of the document are in l's base, and those the changes make are
-// added to l as they are checked.
+// added to l. The changes may come in any order Automerge can sort out, so
+// a first pass learns the objects they make, and a second checks.
 func checkChunks(raw []byte, l *objLayer) ([]change, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("%w: no bytes", ErrCorrupt)
+	}
+	if l != nil && !l.learn {
+		learn := &objLayer{base: l.base, added: l.added, learn: true}
+		if _, err := checkChunks(raw, learn); err != nil {
+			return nil, err
+		}
 	}
 	var out []change
 	err := walkChunks(raw, func(off int, typ byte, chunk []byte) error {

@@ -149,6 +149,10 @@ func TestKeysMustBeOfTheirObjectsKind(t *testing.T) {
 	mine := commit(t, other, "a list")
 	_ = other.Append(P("l"), "x")
 	inMine := commit(t, other, "into the list")
+	late := newDoc(t) // the list's change after the change into it
+	if err := late.ApplyChanges(slices.Concat(first, inMine, mine)); err != nil {
+		t.Errorf("a change into a list before the change making it, in the same bytes: %v", err)
+	}
 	loaded, err := Load(saved, NewActor())
 	if err != nil {
 		t.Fatal(err)
