@@ -3,6 +3,7 @@ package crdt
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/automerge/automerge-go"
@@ -22,7 +23,21 @@ var ErrNotApplied = fmt.Errorf("%w: not every change in it could be applied", Er
 // the document, or the call fails with ErrNotApplied. On any failure the
 // document is left as it was.
 func (d *Doc) ApplyChanges(raw []byte) error {
-	changes, err := checkChunks(raw)
+	d.objsMu.Lock()
+	defer d.objsMu.Unlock()
+	fresh := d.objs == nil
+	if fresh {
+		d.objs = d.readObjects()
+	}
+	l := newLayer(d.objs)
+	changes, err := checkChunks(raw, l)
+	if errors.Is(err, errObject) && !fresh {
+		// The objects noted may lag behind the document (see noteMade):
+		// read them again before refusing.
+		d.objs = d.readObjects()
+		l = newLayer(d.objs)
+		changes, err = checkChunks(raw, l)
+	}
 	if err != nil {
 		return err
 	}
@@ -40,8 +55,37 @@ func (d *Doc) ApplyChanges(raw []byte) error {
 		if rerr := d.rollback(heads); rerr != nil {
 			return errors.Join(err, rerr)
 		}
+		return err
 	}
-	return err
+	maps.Copy(d.objs, l.added)
+	return nil
+}
+
+// readObjects reads the kinds of the document's objects from a saved copy.
+// On a failure, which a copy Automerge saved cannot give, it returns what
+// it read: a check then refuses what it cannot place, and no more.
+func (d *Doc) readObjects() objects {
+	objs, _ := objectsOf(d.am.Save())
+	if objs == nil {
+		objs = objects{}
+	}
+	return objs
+}
+
+// noteMade adds the objects a change of this replica makes to those noted,
+// if they are noted at all.
+func (d *Doc) noteMade(raw []byte) {
+	d.objsMu.Lock()
+	defer d.objsMu.Unlock()
+	if d.objs == nil {
+		return
+	}
+	l := newLayer(d.objs)
+	if _, err := checkChange(0, raw, l); err != nil {
+		d.objs = nil // read them again when next needed
+		return
+	}
+	maps.Copy(d.objs, l.added)
 }
 
 // verify checks that the document holds every change in changes. A change

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"math"
 
 	"github.com/automerge/automerge-go"
 )
@@ -41,15 +43,26 @@ type change struct {
 // Compressed change chunks (type 2) are refused outright: Commit never
 // makes one (see TestCommitNeverCompresses), and inflating one is how a
 // few hundred bytes become gigabytes inside Automerge.
-func checkChunks(raw []byte) ([]change, error) {
+//
+// Each operation's key must be of its object's kind (see objects.go): the
+// objects of the document are in l's base, and those the changes make are
+// added to l. The changes may come in any order Automerge can sort out, so
+// a first pass learns the objects they make, and a second checks.
+func checkChunks(raw []byte, l *objLayer) ([]change, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("%w: no bytes", ErrCorrupt)
+	}
+	if l != nil && !l.learn {
+		learn := &objLayer{base: l.base, added: l.added, learn: true}
+		if _, err := checkChunks(raw, learn); err != nil {
+			return nil, err
+		}
 	}
 	var out []change
 	err := walkChunks(raw, func(off int, typ byte, chunk []byte) error {
 		switch typ {
 		case chunkChange:
-			c, err := checkChange(off, chunk)
+			c, err := checkChange(off, chunk, l)
 			if err != nil {
 				return err
 			}
@@ -85,9 +98,10 @@ func walkChunks(raw []byte, fn func(off int, typ byte, chunk []byte) error) erro
 }
 
 // checkChange checks one uncompressed change chunk: its size, checksum and
-// columns. Automerge itself refuses a change with compressed columns, but
-// only after reading them; refusing here keeps the rule in one place.
-func checkChange(off int, chunk []byte) (change, error) {
+// columns, and, with a layer, its operations' objects and keys. Automerge
+// itself refuses a change with compressed columns, but only after reading
+// them; refusing here keeps the rule in one place.
+func checkChange(off int, chunk []byte, l *objLayer) (change, error) {
 	if int64(len(chunk)) > MaxChangeBytes {
 		return change{}, &SizeError{What: fmt.Sprintf("change at byte %d", off), Size: int64(len(chunk)), Limit: MaxChangeBytes}
 	}
@@ -103,28 +117,60 @@ func checkChange(off int, chunk []byte) (change, error) {
 		copy(h[:], r.take(32))
 		c.deps = append(c.deps, h)
 	}
-	r.take(r.uint()) // actor
-	r.uint()         // sequence number
-	r.uint()         // start op
+	actors := []string{string(r.take(r.uint()))} // the change's own, then the others
+	r.uint()                                     // sequence number
+	startOp := r.uint()
 	r.skip()         // time (signed)
 	r.take(r.uint()) // message
-	for i, n := uint64(0), r.uint(); i < n && r.err == nil; i++ {
-		r.take(r.uint()) // other actors
+	for n := r.uint(); uint64(len(actors)-1) < n && r.err == nil; {
+		actors = append(actors, string(r.take(r.uint())))
 	}
 	cols := r.columns()
-	if r.err != nil {
-		return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, r.err)
+	if r.err == nil {
+		r.err = checkColumnOrder(cols)
 	}
-	for _, col := range cols {
+	if r.err != nil {
+		return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, r.err)
+	}
+	data := make([][]byte, len(cols))
+	for i, col := range cols {
 		if col.deflate() {
 			return change{}, fmt.Errorf("%w: change at byte %d has a compressed column, which Pairwise never sends", ErrCorrupt, off)
 		}
-		data := r.take(col.len)
+		data[i] = r.take(col.len)
 		if r.err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: column data runs past the end", ErrCorrupt, off)
 		}
-		if err := checkOpCounters(col, bytes.NewReader(data)); err != nil {
-			return change{}, fmt.Errorf("%w: change at byte %d: %v", ErrCorrupt, off, err)
+		if err := checkOpColumn(col, bytes.NewReader(data[i]), uint64(len(actors))); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
+		}
+	}
+	var ops uint64
+	if a := findColumn(cols, opAction, colULEB); a >= 0 {
+		var err error
+		if ops, err = countOps(bytes.NewReader(data[a])); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
+		}
+		var meta []byte
+		if m := findColumn(cols, opValue, colValueMeta); m >= 0 {
+			meta = data[m]
+		}
+		if err := checkIncrements(bytes.NewReader(data[a]), bytes.NewReader(meta)); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
+		}
+	}
+	if startOp > math.MaxUint32 || ops > 0 && startOp+ops-1 > math.MaxUint32 {
+		return change{}, fmt.Errorf("%w: change at byte %d: %w (%d operations from %d)", ErrCorrupt, off, errCounter, ops, startOp)
+	}
+	if l != nil {
+		open := func(id, kind uint64) io.ByteReader {
+			if i := findColumn(cols, id, kind); i >= 0 {
+				return bytes.NewReader(data[i])
+			}
+			return bytes.NewReader(nil)
+		}
+		if err := checkChangeObjects(newOpRows(open), actors, startOp, l); err != nil {
+			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
 		}
 	}
 	return c, nil

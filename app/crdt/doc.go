@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/automerge/automerge-go"
@@ -37,6 +38,12 @@ type Doc struct {
 	// and its heads, so a caller that needs those heads too need not load
 	// it a second time: Automerge's load is most of a catch-up.
 	merged *savedHeads
+
+	// objsMu guards objs, the kinds of the document's objects that
+	// ApplyChanges checks keys against (see objects.go); nil until a
+	// check needs it.
+	objsMu sync.Mutex
+	objs   objects
 }
 
 type savedHeads struct {
@@ -61,7 +68,8 @@ func New(actor string) (*Doc, error) {
 // MaxDocumentBytes is refused (ErrCorrupt, ErrTooLarge) before Automerge
 // reads it.
 func Load(data []byte, actor string) (*Doc, error) {
-	if err := checkDocument(data); err != nil {
+	objs, err := checkDocument(data)
+	if err != nil {
 		return nil, err
 	}
 	am, err := automerge.Load(data)
@@ -71,7 +79,7 @@ func Load(data []byte, actor string) (*Doc, error) {
 	if err := am.SetActorID(actor); err != nil {
 		return nil, fmt.Errorf("crdt: set actor %q: %w", actor, err)
 	}
-	return &Doc{am: am}, nil
+	return &Doc{am: am, objs: objs}, nil
 }
 
 // Actor is the actor ID this document writes as.
@@ -95,7 +103,9 @@ func (d *Doc) Commit(msg string, at time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("crdt: read back change %s: %w", h, err)
 	}
-	return ch.Save(), nil
+	raw := ch.Save()
+	d.noteMade(raw)
+	return raw, nil
 }
 
 // MergeSavedInto merges a whole saved document into d and returns the
@@ -140,6 +150,9 @@ func (d *Doc) Merge(other *Doc) error {
 	if _, err := d.am.Merge(other.am); err != nil {
 		return fmt.Errorf("crdt: merge: %w", err)
 	}
+	d.objsMu.Lock()
+	d.objs = nil // read again when next needed
+	d.objsMu.Unlock()
 	return nil
 }
 

@@ -49,17 +49,21 @@ func (e *SizeError) Is(target error) bool { return target == ErrTooLarge || targ
 // chunks are not, and the total size with every compressed column inflated
 // must stay within MaxDocumentBytes. Inflating to count costs time but
 // only a fixed amount of memory: the output is thrown away as it comes.
-func checkDocument(data []byte) error {
+//
+// It returns the objects the document makes, whose kinds its operations'
+// keys were checked against (see objects.go).
+func checkDocument(data []byte) (objects, error) {
 	if len(data) == 0 {
-		return fmt.Errorf("%w: no bytes", ErrCorrupt)
+		return nil, fmt.Errorf("%w: no bytes", ErrCorrupt)
 	}
 	budget := &inflateBudget{limit: MaxDocumentBytes, what: "saved document"}
-	return walkChunks(data, func(off int, typ byte, chunk []byte) error {
+	l := newLayer(nil)
+	err := walkChunks(data, func(off int, typ byte, chunk []byte) error {
 		switch typ {
 		case chunkDocument:
-			return checkDocChunk(off, chunk, budget)
+			return checkDocChunk(off, chunk, budget, l)
 		case chunkChange:
-			if _, err := checkChange(off, chunk); err != nil {
+			if _, err := checkChange(off, chunk, l); err != nil {
 				return err
 			}
 			return budget.add(int64(len(chunk)))
@@ -68,17 +72,20 @@ func checkDocument(data []byte) error {
 		}
 		return fmt.Errorf("%w: chunk at byte %d has unknown type %d", ErrCorrupt, off, typ)
 	})
+	return l.added, err
 }
 
 // checkDocChunk reads a document chunk's column metadata as Automerge
 // does (actors, heads, change columns, op columns, then the two blocks of
 // column data) and charges budget with every column's inflated size.
-func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
+func checkDocChunk(off int, chunk []byte, budget *inflateBudget, l *objLayer) error {
 	body, _ := chunkBody(chunk)
 	r := &leb{b: body}
-	for i, n := uint64(0), r.uint(); i < n && r.err == nil; i++ {
-		r.take(r.uint()) // actor
+	var actorIDs []string
+	for n := r.uint(); uint64(len(actorIDs)) < n && r.err == nil; {
+		actorIDs = append(actorIDs, string(r.take(r.uint())))
 	}
+	actors := uint64(len(actorIDs))
 	if heads := r.uint(); heads > uint64(len(r.b))/32 {
 		r.err = fmt.Errorf("%d heads in %d bytes", heads, len(r.b))
 	} else {
@@ -86,41 +93,86 @@ func checkDocChunk(off int, chunk []byte, budget *inflateBudget) error {
 	}
 	changeCols := r.columns()
 	opCols := r.columns()
+	if r.err == nil {
+		r.err = errors.Join(checkColumnOrder(changeCols), checkColumnOrder(opCols))
+	}
 	if r.err != nil {
-		return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, r.err)
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, r.err)
 	}
 	if err := budget.add(int64(len(chunk))); err != nil {
 		return err
 	}
+	var opData [][]byte
 	for k, cols := range [][]column{changeCols, opCols} {
-		check := checkChangeCounters
+		check := checkChangeColumn
 		if k == 1 {
-			check = checkOpCounters
+			check = checkOpColumn
 		}
 		for _, col := range cols {
 			data := r.take(col.len)
 			if r.err != nil {
 				return fmt.Errorf("%w: document at byte %d: column data runs past the end", ErrCorrupt, off)
 			}
+			if k == 1 {
+				opData = append(opData, data)
+			}
 			var cerr error
 			switch {
 			case col.deflate():
 				if err := budget.inflateInto(data, func(r io.ByteReader) {
-					if checked(col) {
-						cerr = check(col, r)
+					if opChecked(col) {
+						cerr = check(col, r, actors)
 					}
 				}); err != nil {
 					return err
 				}
-			case checked(col):
-				cerr = check(col, bytes.NewReader(data))
+			case opChecked(col):
+				cerr = check(col, bytes.NewReader(data), actors)
 			}
 			if cerr != nil {
-				return fmt.Errorf("%w: document at byte %d: %v", ErrCorrupt, off, cerr)
+				return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, cerr)
 			}
 		}
 	}
+	dc := &docColumns{cols: opCols, data: opData}
+	_, err := countOps(dc.open(opAction, colULEB))
+	dc.close()
+	if err != nil {
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
+	}
+	if err := checkDocIncrements(opCols, opData); err != nil {
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
+	}
+	if err := docObjects(opCols, opData, actorIDs, l); err != nil {
+		return fmt.Errorf("%w: document at byte %d: %w", ErrCorrupt, off, err)
+	}
 	return nil
+}
+
+// checkDocIncrements runs checkIncrements over a document's op columns,
+// inflating the two it reads a second time: they were counted against the
+// budget already, and holding them inflated would cost their size in
+// memory.
+func checkDocIncrements(cols []column, data [][]byte) error {
+	a := findColumn(cols, opAction, colULEB)
+	if a < 0 {
+		return nil
+	}
+	open := func(i int) (io.ByteReader, func()) {
+		if i < 0 {
+			return bytes.NewReader(nil), func() {}
+		}
+		if !cols[i].deflate() {
+			return bytes.NewReader(data[i]), func() {}
+		}
+		fr := flate.NewReader(bytes.NewReader(data[i]))
+		return bufio.NewReader(fr), func() { fr.Close() }
+	}
+	action, closeAction := open(a)
+	defer closeAction()
+	meta, closeMeta := open(findColumn(cols, opValue, colValueMeta))
+	defer closeMeta()
+	return checkIncrements(action, meta)
 }
 
 // inflateBudget counts bytes against a limit.

@@ -67,7 +67,7 @@ func TestCommitNeverCompresses(t *testing.T) {
 		if raw[8] != chunkChange {
 			t.Fatalf("%d bytes of text: the change is chunk type %d, want %d (uncompressed)", n, raw[8], chunkChange)
 		}
-		if _, err := checkChunks(raw); err != nil {
+		if _, err := checkChunks(raw, nil); err != nil {
 			t.Fatalf("%d bytes of text: our own change is refused: %v", n, err)
 		}
 		_ = d.EditText(P("notes"), bigText(n)+" and more")
