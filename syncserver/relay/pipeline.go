@@ -270,12 +270,22 @@ func (p *pipeline) close() {
 	<-p.done
 }
 
+// commitGap is the least time between the starts of two commits. Records
+// reach their subscribers before they are stored, so waiting costs the
+// partners nothing, only the writer's acknowledgement; and each commit
+// costs two disk syncs, which at W2's 2,500 records a second were a fifth
+// of the relay's CPU with a commit for almost every record. Waiting up to
+// 2 ms gathers about six a commit there, and the relay's CPU fell from
+// 63% of its core to 50% (w2raw, three runs each, taking turns).
+const commitGap = 2 * time.Millisecond
+
 // run is the committer: it takes the batches in order, those waiting
 // together, and commits them in one store commit.
 func (p *pipeline) run() {
 	defer close(p.done)
 	var group []*prepared
 	var carry *prepared
+	var last time.Time
 	for {
 		first := carry
 		carry = nil
@@ -285,6 +295,10 @@ func (p *pipeline) run() {
 				return
 			}
 		}
+		if gap := time.Since(last); gap < commitGap {
+			time.Sleep(commitGap - gap)
+		}
+		last = time.Now()
 		// A group stays within one batch's bounds, which the store's
 		// transactions are sized for.
 		group = append(group[:0], first)
