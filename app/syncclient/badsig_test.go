@@ -9,7 +9,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
 	"pairwise/shared/seal"
 	"pairwise/shared/wire"
@@ -26,29 +25,7 @@ func TestAWritersBadlySignedRecordIsSkippedByEveryReplica(t *testing.T) {
 	ana.mustSync()
 	ben.mustSync()
 
-	snap, err := ana.ws.Snapshot(pair)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := crdt.Load(snap, crdt.NewActor())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := mentoring.Read(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit, err := mentoring.AddWin(p, doc.Actor(), "badly signed by a writer", "", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := edit.Apply(doc); err != nil {
-		t.Fatal(err)
-	}
-	change, err := doc.Commit(edit.Msg, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	change := winChange(t, ana, pair, "badly signed by a writer")
 	meta, _ := ana.ws.Meta(pair)
 	var did wire.DocID
 	raw, _ := hex.DecodeString(pair)

@@ -112,29 +112,7 @@ func TestReadOnlyMemberCannotForgeRecords(t *testing.T) {
 	ben.mustSync()
 
 	// Ben builds a change as his app would, from his copy of the pair.
-	snap, err := ben.ws.Snapshot(pair)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := crdt.Load(snap, crdt.NewActor())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := mentoring.Read(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edit, err := mentoring.AddWin(p, doc.Actor(), "forged by a reader", "", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := edit.Apply(doc); err != nil {
-		t.Fatal(err)
-	}
-	change, err := doc.Commit(edit.Msg, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	change := winChange(t, ben, pair, "forged by a reader")
 	// The relay stores it after everything else.
 	forged := injectRecord(t, r, ben, pair, change)
 
@@ -408,4 +386,34 @@ func openReplicaAt(t *testing.T, r *relay, dir string) *replica {
 		t.Fatal(err)
 	}
 	return &replica{t: t, ws: ws}
+}
+
+// winChange is a change that records a win in x's copy of pair, made as
+// x's app would make it, under a fresh actor.
+func winChange(t *testing.T, x *replica, pair, text string) []byte {
+	t.Helper()
+	snap, err := x.ws.Snapshot(pair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := crdt.Load(snap, crdt.NewActor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := mentoring.Read(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit, err := mentoring.AddWin(p, doc.Actor(), text, "", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := edit.Apply(doc); err != nil {
+		t.Fatal(err)
+	}
+	change, err := doc.Commit(edit.Msg, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return change
 }

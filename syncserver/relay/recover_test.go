@@ -41,6 +41,36 @@ func (s *writtenThenFailed) Commit(b relaystore.Batch) error {
 	return err
 }
 
+func (s *writtenThenFailed) wrap(inner relaystore.Store) relaystore.Store {
+	s.Store = inner
+	return s
+}
+
+// startOverStore starts a relay over the store wrap makes of its own,
+// with a writer on a new pair.
+func startOverStore(t *testing.T, wrap func(relaystore.Store) relaystore.Store) (*testRelay, testDoc, *client) {
+	t.Helper()
+	r := startRelayOver(t, DefaultLimits(), wrap)
+	d := newDoc()
+	return r, d, writerOf(t, r, d)
+}
+
+// pushFailing pushes a's first record to d with fail set, so that its
+// commit writes and then fails, and checks that it did.
+func pushFailing(t *testing.T, a *client, d testDoc, fail *atomic.Bool) *wire.Push {
+	t.Helper()
+	fail.Store(true)
+	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
+	a.send(first)
+	if e := a.answerError(first.Req); e == nil {
+		t.Fatal("the push whose commit failed was acknowledged")
+	}
+	if fail.Load() {
+		t.Fatal("no commit failed: the scenario did not happen")
+	}
+	return first
+}
+
 // synced returns the body of record seq as a commit that succeeded wrote it.
 func (s *writtenThenFailed) synced(seq uint64) (string, bool) {
 	s.mu.Lock()
@@ -55,23 +85,9 @@ func (s *writtenThenFailed) synced(seq uint64) (string, bool) {
 // a subscriber gets both, in order.
 func TestARecordAFailedCommitLeftInTheStoreKeepsItsNumber(t *testing.T) {
 	st := &writtenThenFailed{}
-	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
-		st.Store = inner
-		return st
-	})
-	d := newDoc()
-	a := writerOf(t, r, d)
+	r, d, a := startOverStore(t, st.wrap)
 	plain := readerOf(t, r, d, false)
-
-	st.fail.Store(true)
-	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
-	a.send(first)
-	if e := a.answerError(first.Req); e == nil {
-		t.Fatal("the push whose commit failed was acknowledged")
-	}
-	if st.fail.Load() {
-		t.Fatal("no commit failed: the scenario did not happen")
-	}
+	first := pushFailing(t, a, d, &st.fail)
 	if ack := a.expectAck(a.push(d.id, 2, "two")); ack.Seq != 2 {
 		t.Fatalf("the next record took number %d, want 2: number 1 is the record the store kept", ack.Seq)
 	}
@@ -92,22 +108,8 @@ func TestARecordAFailedCommitLeftInTheStoreKeepsItsNumber(t *testing.T) {
 // not only the notice that it is stored: nothing sent it early.
 func TestAnEarlySubscriberAfterAKeptFailedCommitGetsItsRecord(t *testing.T) {
 	st := &writtenThenFailed{}
-	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
-		st.Store = inner
-		return st
-	})
-	d := newDoc()
-	a := writerOf(t, r, d)
-
-	st.fail.Store(true)
-	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
-	a.send(first)
-	if e := a.answerError(first.Req); e == nil {
-		t.Fatal("the push whose commit failed was acknowledged")
-	}
-	if st.fail.Load() {
-		t.Fatal("no commit failed: the scenario did not happen")
-	}
+	r, d, a := startOverStore(t, st.wrap)
+	pushFailing(t, a, d, &st.fail)
 	// The writer is idle: it reads the document again only with the
 	// next request. This subscriber comes in between.
 	early := readerOf(t, r, d, true)
@@ -139,6 +141,11 @@ type unreadable struct {
 
 var errReadFailed = errors.New("the read failed too")
 
+func (s *unreadable) wrap(inner relaystore.Store) relaystore.Store {
+	s.Store = inner
+	return s
+}
+
 func (s *unreadable) Doc(id wire.DocID) (relaystore.Doc, error) {
 	if s.docFails.Load() {
 		return relaystore.Doc{}, errReadFailed
@@ -151,22 +158,8 @@ func (s *unreadable) Doc(id wire.DocID) (relaystore.Doc, error) {
 // it kept keeps its number.
 func TestNothingIsNumberedOverAFailedCommitTheStoreCannotRead(t *testing.T) {
 	st := &unreadable{}
-	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
-		st.Store = inner
-		return st
-	})
-	d := newDoc()
-	a := writerOf(t, r, d)
-
-	st.fail.Store(true)
-	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
-	a.send(first)
-	if e := a.answerError(first.Req); e == nil {
-		t.Fatal("the push whose commit failed was acknowledged")
-	}
-	if st.fail.Load() {
-		t.Fatal("no commit failed: the scenario did not happen")
-	}
+	_, d, a := startOverStore(t, st.wrap)
+	first := pushFailing(t, a, d, &st.fail)
 	st.docFails.Store(true)
 	if e := a.answerError(a.push(d.id, 2, "two")); e == nil {
 		t.Fatal("a push was numbered while the store could not say what it kept")
@@ -189,23 +182,9 @@ func TestNothingIsNumberedOverAFailedCommitTheStoreCannotRead(t *testing.T) {
 // again in a commit that succeeds.
 func TestAKeptRecordIsStoredAgainBeforeItIsAnsweredFor(t *testing.T) {
 	st := &writtenThenFailed{}
-	r := startRelayOver(t, DefaultLimits(), func(inner relaystore.Store) relaystore.Store {
-		st.Store = inner
-		return st
-	})
-	d := newDoc()
-	a := writerOf(t, r, d)
+	r, d, a := startOverStore(t, st.wrap)
 	plain := readerOf(t, r, d, false)
-
-	st.fail.Store(true)
-	first := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
-	a.send(first)
-	if e := a.answerError(first.Req); e == nil {
-		t.Fatal("the push whose commit failed was acknowledged")
-	}
-	if st.fail.Load() {
-		t.Fatal("no commit failed: the scenario did not happen")
-	}
+	pushFailing(t, a, d, &st.fail)
 	retry := a.pushMsg(a.nextReq(), d.id, 1, []byte("one"))
 	a.send(retry)
 	if ack := a.expectAck(retry.Req); ack.Seq != 1 {
