@@ -58,13 +58,13 @@ func dialRawAs(ctx context.Context, url, token string, key seal.DeviceKey) (*raw
 		c.close()
 		return nil, fmt.Errorf("the relay opened with %#v, not a challenge", m)
 	}
-	x := seal.NewExchange()
-	own := x.Public()
-	if c.tags, err = x.Session(ch.Key, ch.Nonce, ch.Key, own, key.ID()); err != nil {
+	a, err := key.AnswerChallenge(ch.Nonce, ch.Key)
+	if err != nil {
 		c.close()
 		return nil, fmt.Errorf("the relay's challenge gives no session: %w", err)
 	}
-	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: token, Pub: key.Pub(), Sig: key.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own}); err != nil {
+	c.tags = a.Session
+	if err := c.send(ctx, &wire.Hello{Version: wire.Version, Device: key.ID(), Token: token, Pub: key.Pub(), Sig: a.Proof, Key: a.Key}); err != nil {
 		c.close()
 		return nil, err
 	}
@@ -139,8 +139,8 @@ func (c *rawConn) subscribe(ctx context.Context, d rawDoc) error {
 }
 
 // pushMsg is a push of body as this connection's device, signed and tagged
-// as the app's are. Only the
-// owner of a document (see rawDoc) may push to it.
+// as the app's are. Only the owner of a document (see rawDoc) may push to
+// it.
 func (c *rawConn) pushMsg(req uint64, doc wire.DocID, dseq uint64, body []byte) *wire.Push {
 	sig := c.key.SignRecord(doc, dseq, body)
 	return &wire.Push{Req: req, Doc: doc, DSeq: dseq, Body: body, Sig: sig, Tag: c.tags.PushTag(doc, dseq, body, sig)}

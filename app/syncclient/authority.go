@@ -36,16 +36,14 @@ func (s *session) hello(ctx context.Context) error {
 	if ch.Version != wire.Version {
 		return fmt.Errorf("the relay at %s opened with protocol version %d, not %d; ask the relay's admin to update it", s.url, ch.Version, wire.Version)
 	}
-	// The session key: a tag made with it vouches for each push, so the
-	// relay need not check each push's signature (see seal.Session).
-	x := seal.NewExchange()
-	own := x.Public()
-	tags, err := x.Session(ch.Key, ch.Nonce, ch.Key, own, s.device)
+	// The session key: a tag made with it vouches for each push and
+	// confirmation, so the relay need not check signatures (seal.Session).
+	a, err := s.key.AnswerChallenge(ch.Nonce, ch.Key)
 	if err != nil {
-		return fmt.Errorf("the relay at %s sent a session key that gives no session (%w); it may run a damaged or modified relay", s.url, err)
+		return fmt.Errorf("the relay at %s sent a session key that gives no session (%w); it may run a damaged or modified relay: ask its admin", s.url, err)
 	}
-	s.tags = tags
-	h := &wire.Hello{Version: wire.Version, Device: s.device, Pub: s.key.Pub(), Sig: s.key.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own}
+	s.tags = a.Session
+	h := &wire.Hello{Version: wire.Version, Device: s.device, Pub: s.key.Pub(), Sig: a.Proof, Key: a.Key}
 	if s.creates() {
 		h.Token, _ = s.e.ws.Token() // a token the keyring keeps locked: the create is refused, and says why
 	}

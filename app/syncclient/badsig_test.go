@@ -1,13 +1,9 @@
 package syncclient
 
 import (
-	"context"
 	"encoding/hex"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/coder/websocket"
 
 	"pairwise/app/mentoring"
 	"pairwise/shared/seal"
@@ -34,26 +30,8 @@ func TestAWritersBadlySignedRecordIsSkippedByEveryReplica(t *testing.T) {
 	copy(key[:], meta.Key)
 	dev, _ := ana.ws.DeviceKey()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	ws, _, err := websocket.Dial(ctx, r.url, &websocket.DialOptions{Subprotocols: []string{wire.Subprotocol}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws.SetReadLimit(wire.MaxFrame)
-	defer ws.CloseNow()
-	s := &rawSession{t: t, ctx: ctx, ws: ws}
-	ch := s.read().(*wire.Challenge)
-	x := seal.NewExchange()
-	own := x.Public()
-	tags, err := x.Session(ch.Key, ch.Nonce, ch.Key, own, dev.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.send(&wire.Hello{Version: wire.Version, Device: dev.ID(), Pub: dev.Pub(), Sig: dev.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own})
-	if m := s.read(); m.WireType() != wire.TypeWelcome {
-		t.Fatalf("hello: %#v", m)
-	}
+	s := dialAsDevice(t, r, dev)
+	tags := s.tags
 	s.send(&wire.Subscribe{Req: 1, Doc: did, Cap: meta.Write, From: 1 << 40})
 	if _, ok := s.answer(1).(*wire.Ack); !ok {
 		t.Fatal("subscribe refused")

@@ -182,9 +182,10 @@ func injectRecord(t *testing.T, r *relay, x *replica, id string, change []byte) 
 // rawSession is a connection that speaks the protocol directly as a given
 // device, for a member who tampers with their app.
 type rawSession struct {
-	t   *testing.T
-	ctx context.Context
-	ws  *websocket.Conn
+	t    *testing.T
+	ctx  context.Context
+	ws   *websocket.Conn
+	tags *seal.Session // the session's, for pushes
 }
 
 func dialAsDevice(t *testing.T, r *relay, key seal.DeviceKey) *rawSession {
@@ -199,8 +200,12 @@ func dialAsDevice(t *testing.T, r *relay, key seal.DeviceKey) *rawSession {
 	t.Cleanup(func() { ws.CloseNow() })
 	s := &rawSession{t: t, ctx: ctx, ws: ws}
 	ch := s.read().(*wire.Challenge)
-	own := seal.NewExchange().Public()
-	s.send(&wire.Hello{Version: wire.Version, Device: key.ID(), Pub: key.Pub(), Sig: key.SessionHelloProof(ch.Nonce, ch.Key, own), Key: own})
+	a, err := key.AnswerChallenge(ch.Nonce, ch.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.tags = a.Session
+	s.send(&wire.Hello{Version: wire.Version, Device: key.ID(), Pub: key.Pub(), Sig: a.Proof, Key: a.Key})
 	if m := s.read(); m.WireType() != wire.TypeWelcome {
 		t.Fatalf("hello: %#v", m)
 	}

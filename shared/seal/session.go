@@ -102,6 +102,26 @@ func CheckSessionHelloProof(dev [16]byte, pub DevicePub, nonce [32]byte, relay, 
 		DeviceIDOf(pub) == dev && verify(pub, sig, sessionHelloLabel, nonce[:], dev[:], relay, client)
 }
 
+// Answer is a device's half of a version 3 hello, and the session it
+// gives.
+type Answer struct {
+	Key     []byte // the device's exchange key, for wire.Hello.Key
+	Proof   []byte // its signature, for wire.Hello.Sig
+	Session *Session
+}
+
+// AnswerChallenge answers a relay's challenge (its nonce and exchange key)
+// as this device, with a fresh exchange key of its own.
+func (k DeviceKey) AnswerChallenge(nonce [32]byte, relayKey []byte) (Answer, error) {
+	x := NewExchange()
+	own := x.Public()
+	s, err := x.Session(relayKey, nonce, relayKey, own, k.ID())
+	if err != nil {
+		return Answer{}, err
+	}
+	return Answer{Key: own, Proof: k.SessionHelloProof(nonce, relayKey, own), Session: s}, nil
+}
+
 // Session is the key a device and the relay share for one connection.
 type Session struct {
 	key [32]byte
@@ -110,16 +130,8 @@ type Session struct {
 // PushTag is the tag of a push of a record (its document, device sequence,
 // sealed body and signature) on this session.
 func (s *Session) PushTag(doc [16]byte, dseq uint64, body, sig []byte) []byte {
-	m := hmac.New(sha256.New, s.key[:])
-	m.Write([]byte(pushTagLabel))
-	var head [16 + 8 + 8]byte
-	copy(head[:16], doc[:])
-	binary.BigEndian.PutUint64(head[16:], dseq)
-	binary.BigEndian.PutUint64(head[24:], uint64(len(body)))
-	m.Write(head[:])
-	m.Write(body)
-	m.Write(sig)
-	return m.Sum(nil)[:TagSize]
+	head := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(doc[:], dseq), uint64(len(body)))
+	return s.tag(pushTagLabel, head, body, sig)
 }
 
 // CheckPushTag reports whether tag is this session's for the push.
@@ -131,17 +143,23 @@ func (s *Session) CheckPushTag(doc [16]byte, dseq uint64, body, sig, tag []byte)
 // candidate snapshot at seq of document doc. The relay drops a device's
 // records on its confirmation, so it takes one only from that device.
 func (s *Session) ConfirmTag(doc [16]byte, seq uint64) []byte {
-	m := hmac.New(sha256.New, s.key[:])
-	m.Write([]byte(confirmTagLabel))
-	var head [16 + 8]byte
-	copy(head[:16], doc[:])
-	binary.BigEndian.PutUint64(head[16:], seq)
-	m.Write(head[:])
-	return m.Sum(nil)[:TagSize]
+	return s.tag(confirmTagLabel, binary.BigEndian.AppendUint64(doc[:], seq))
 }
 
 // CheckConfirmTag reports whether tag is this session's for the
 // confirmation.
 func (s *Session) CheckConfirmTag(doc [16]byte, seq uint64, tag []byte) bool {
 	return len(tag) == TagSize && hmac.Equal(tag, s.ConfirmTag(doc, seq))
+}
+
+// tag is the session's HMAC over a label and parts. Every part but the
+// last has a fixed size or its length in the part before it, so no two
+// messages share a tag.
+func (s *Session) tag(label string, parts ...[]byte) []byte {
+	m := hmac.New(sha256.New, s.key[:])
+	m.Write([]byte(label))
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return m.Sum(nil)[:TagSize]
 }

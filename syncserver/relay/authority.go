@@ -130,7 +130,7 @@ func (d *docState) mayPush(r *writeReq) *wire.Error {
 			Msg: "this device is not one of the pair's writers, so the relay does not take its changes; join the pair with a write invite from your partner"}
 	}
 	if pub != r.c.pub {
-		return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "this change does not carry a valid signature of its device"}
+		return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage, Msg: "this device proved another key than the one the pair's writers list for it; its data folder may be damaged"}
 	}
 	return nil
 }

@@ -216,6 +216,7 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			return nil
 		}
 		if refusal := c.confirmFromDevice(m); refusal != nil {
+			s.m.errors.WithLabelValues(string(refusal.Code)).Inc()
 			c.send(refusal)
 			return nil
 		}
@@ -238,6 +239,7 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			return nil
 		}
 		if refusal := c.pushFromDevice(m); refusal != nil {
+			s.m.errors.WithLabelValues(string(refusal.Code)).Inc()
 			c.send(refusal)
 			return nil
 		}

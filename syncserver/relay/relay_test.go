@@ -84,10 +84,9 @@ type client struct {
 	req    uint64
 	early  bool // subscribes for records before they are stored
 
-	v2       bool           // speaks protocol version 2: no session, signatures only
-	relayKey []byte         // version 3: the relay's exchange key
-	exch     *seal.Exchange // version 3: this client's
-	tags     *seal.Session  // version 3: set by helloMsg
+	v2       bool          // speaks protocol version 2: no session, signatures only
+	relayKey []byte        // version 3: the relay's exchange key
+	tags     *seal.Session // version 3: set by helloMsg
 }
 
 // dial connects with protocol version 3, as the app does.
@@ -132,14 +131,12 @@ func (c *client) helloMsg(token string) *wire.Hello {
 	if c.v2 {
 		return &wire.Hello{Version: wire.VersionV2, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: c.key.HelloProof(c.nonce)}
 	}
-	c.exch = seal.NewExchange()
-	own := c.exch.Public()
-	tags, err := c.exch.Session(c.relayKey, c.nonce, c.relayKey, own, c.device)
+	a, err := c.key.AnswerChallenge(c.nonce, c.relayKey)
 	if err != nil {
 		c.t.Fatalf("session: %v", err)
 	}
-	c.tags = tags
-	return &wire.Hello{Version: wire.Version, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: c.key.SessionHelloProof(c.nonce, c.relayKey, own), Key: own}
+	c.tags = a.Session
+	return &wire.Hello{Version: wire.Version, Device: c.device, Token: token, Pub: c.key.Pub(), Sig: a.Proof, Key: a.Key}
 }
 
 // pushMsg is a push of body as this client's device, signed, and tagged

@@ -91,7 +91,7 @@ func (c *conn) pushFromDevice(m *wire.Push) *wire.Error {
 	}
 	if !c.session.CheckPushTag(m.Doc, m.DSeq, m.Body, m.Sig, m.Tag) {
 		return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage,
-			Msg: "this change's session tag does not match this connection; it was altered on the way, or comes from elsewhere"}
+			Msg: "this change's session tag does not match this connection: it was altered on the way, or comes from elsewhere. If this repeats, something between this computer and the relay changes its traffic; use a wss:// relay address"}
 	}
 	return nil
 }
@@ -105,5 +105,5 @@ func (c *conn) confirmFromDevice(m *wire.Confirm) *wire.Error {
 		return nil
 	}
 	return &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeBadMessage,
-		Msg: "this confirmation's session tag does not match this connection; it was altered on the way, or comes from elsewhere"}
+		Msg: "this confirmation's session tag does not match this connection: it was altered on the way, or comes from elsewhere. If this repeats, something between this computer and the relay changes its traffic; use a wss:// relay address"}
 }

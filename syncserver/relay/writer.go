@@ -4,7 +4,6 @@ import (
 	"errors"
 	"time"
 
-	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
 	"pairwise/syncserver/wsserve"
@@ -308,7 +307,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				replies = append(replies, reply{r.c, errFor(m.Req, m.Doc, err)})
 				continue
 			}
-			if p.d == nil && (seal.DeviceIDOf(p.meta.Root) != r.device || p.meta.Root != r.c.pub) {
+			if p.d == nil && p.meta.Root != r.c.pub { // the connection proved its key
 				// Created in this very batch: only its root has a say yet.
 				replies = append(replies, reply{r.c, &wire.Error{Req: m.Req, Doc: m.Doc, Code: wire.CodeNotWriter, Msg: "this device is not one of the pair's writers"}})
 				continue
