@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -46,17 +47,25 @@ type change struct {
 //
 // Each operation's key must be of its object's kind (see objects.go): the
 // objects of the document are in l's base, and those the changes make are
-// added to l. The changes may come in any order Automerge can sort out, so
-// a first pass learns the objects they make, and a second checks.
+// added to l. The changes may come in any order Automerge can sort out: if
+// one is in an object none before it made, a first pass learns the objects
+// they all make, and a second checks them again. (Changes as a replica
+// sends them come in order, so one pass is the rule.)
 func checkChunks(raw []byte, l *objLayer) ([]change, error) {
+	out, err := checkChunksOnce(raw, l)
+	if l == nil || l.learn || !errors.Is(err, errObject) {
+		return out, err
+	}
+	learn := &objLayer{base: l.base, added: l.added, learn: true}
+	if _, err := checkChunksOnce(raw, learn); err != nil {
+		return nil, err
+	}
+	return checkChunksOnce(raw, l)
+}
+
+func checkChunksOnce(raw []byte, l *objLayer) ([]change, error) {
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("%w: no bytes", ErrCorrupt)
-	}
-	if l != nil && !l.learn {
-		learn := &objLayer{base: l.base, added: l.added, learn: true}
-		if _, err := checkChunks(raw, learn); err != nil {
-			return nil, err
-		}
 	}
 	var out []change
 	err := walkChunks(raw, func(off int, typ byte, chunk []byte) error {
