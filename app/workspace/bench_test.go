@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/automerge/automerge-go"
+
 	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
 	"pairwise/app/store"
@@ -327,4 +329,53 @@ func BenchmarkCompactYearLongPair(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(len(chunks)), "chunks")
+}
+
+// BenchmarkLoadCatchUpSnapshot measures the step that bounds W3's catch-up:
+// the reader loading the relay's snapshot of a pair that holds W3's 5,100
+// edits (100 shared, then 5,000 made while it was offline), each one
+// message as the load tool sends them. "checked" is crdt.Load as the
+// reader runs it (Pairwise's checks of hostile bytes, then Automerge);
+// "automerge" is Automerge's own load of the same bytes and nothing else,
+// the part no change on Pairwise's side can shorten.
+func BenchmarkLoadCatchUpSnapshot(b *testing.B) {
+	ws, err := OpenWith(b.TempDir(), Options{Memory: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Close()
+	pair, err := ws.NewPair("Catch-up", "Ana", mentoring.Mentor)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 5100 {
+		if _, err := ws.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+			return mentoring.SendMessage(p, me, fmt.Sprintf("load %d", i), time.Now())
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	snap, err := ws.Snapshot(pair)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if p, err := ws.Pair(pair); err != nil || len(p.Messages) != 5100 {
+		b.Fatalf("the pair holds %v messages, want 5100: %v", len(p.Messages), err)
+	}
+	b.Run("checked", func(b *testing.B) {
+		b.SetBytes(int64(len(snap)))
+		for range b.N {
+			if _, err := crdt.Load(snap, crdt.NewActor()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("automerge", func(b *testing.B) {
+		b.SetBytes(int64(len(snap)))
+		for range b.N {
+			if _, err := automerge.Load(snap); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
