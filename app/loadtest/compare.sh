@@ -15,8 +15,9 @@
 #
 # Knobs (environment):
 #   RUNS       runs of each side, alternating (default 1); the table shows medians
-#   WORKLOADS  comma-separated, from w1, w2, w3, idle (default all four;
-#              the Yjs harness has no idle workload)
+#   WORKLOADS  comma-separated, from w1, w2, w2raw, w3, idle (default all
+#              five; the Yjs harness has no idle workload, and w2raw is
+#              compared with the Yjs anchor's W2)
 #   LOG_DIR    keep both sides' full output here (default: thrown away)
 #   PIN        0 = pin neither side to a CPU (default: both pinned, the
 #              servers on CPU 0 and the clients on CPU 1)
@@ -37,17 +38,19 @@ for tool in go node timeout; do
 done
 
 runs=${RUNS:-1}
-workloads=${WORKLOADS:-w1,w2,w3,idle}
+workloads=${WORKLOADS:-w1,w2,w2raw,w3,idle}
 case $runs in '' | *[!0-9]* | 0) echo "RUNS must be a positive number, not '$runs'" >&2; exit 2 ;; esac
 yjs_list=()
 IFS=, read -ra wanted <<<"$workloads"
 for w in "${wanted[@]}"; do
 	case $w in
 	w1 | w2 | w3) yjs_list+=("$w") ;;
-	idle) ;;
-	*) echo "WORKLOADS: '$w' is not one of w1, w2, w3, idle" >&2; exit 2 ;;
+	w2raw | idle) ;;
+	*) echo "WORKLOADS: '$w' is not one of w1, w2, w2raw, w3, idle" >&2; exit 2 ;;
 	esac
 done
+# w2raw is set beside the anchor's W2.
+if [[ ",$workloads," == *,w2raw,* && ",$workloads," != *,w2,* ]]; then yjs_list+=(w2); fi
 pin=()
 if [ "${PIN:-1}" = 0 ]; then pin=(-pin=false); fi
 read -ra load_flags <<<"${LOAD_FLAGS:-}"
@@ -144,6 +147,10 @@ const rows = [
   ['w2', 'W2 relay RSS idle, all connected (MiB)', y('w2', 'serverIdle1000.VmRSS_MiB'), p('w2', 'relay_idle_rss_mb'), { rel: 0.5 }],
   ['w2', 'W2 relay peak RSS (MiB)', y('w2', 'serverFinal.VmHWM_MiB'), p('w2', 'relay_peak_rss_mb'), { rel: 0.5 }],
   ['w2', 'W2 writers behind schedule, max (ms)', y('w2', 'writerMaxBehindScheduleMs'), p('w2', 'writer_behind_ms'), { schedule: true }],
+  ['w2raw', 'W2 relay only: latency p50 (ms)', y('w2', 'latency.p50_ms'), p('w2raw', 'p50_ms'), {}],
+  ['w2raw', 'W2 relay only: latency p99 (ms)', y('w2', 'latency.p99_ms'), p('w2raw', 'p99_ms'), { rel: 0.5 }],
+  ['w2raw', 'W2 relay only: relay peak RSS (MiB)', y('w2', 'serverFinal.VmHWM_MiB'), p('w2raw', 'relay_peak_rss_mb'), { rel: 0.5 }],
+  ['w2raw', 'W2 relay only: writers behind schedule, max (ms)', y('w2', 'writerMaxBehindScheduleMs'), p('w2raw', 'writer_behind_ms'), { schedule: true }],
   ['w3', 'W3 catch-up (ms)', y('w3', 'catchupMs'), p('w3', 'catchup_ms'), { rel: 0.5 }],
   ['w3', 'W3 bytes received', y('w3', 'wireBytesIn'), p('w3', 'bytes_received'), { rel: 1.4 }],
   ['idle', 'Idle relay RSS per connection (KiB)', 23, p('idle', 'rss_per_conn_kb'), { abs: 12, unit: 'KiB', yjs: '≈ 23 ¹' }]
@@ -179,6 +186,7 @@ for (const [, name, yv, pv, g] of rows) {
 out.push('')
 if (wanted.includes('idle')) out.push('¹ The Yjs harness has no idle workload; 23 KiB per connection is the handbook\'s figure for Yjs (workloads.md), not measured in this run.')
 out.push('Yjs keeps everything in memory and persists nothing; Pairwise\'s relay syncs every record to disk before acknowledging it.')
+if (lines.some(l => l.workload === 'w2raw')) out.push('"W2 relay only" is W2\'s schedule with the engines taken out, beside the same Yjs W2 run: per document a writer that pushes records of an edit\'s sealed size, each signed and tagged as the app\'s are, and a reader that takes them as they arrive. The relay does all of its work (session tag, numbering, durable group commit, fan-out); the thousand full engines of W2 need more CPU than this machine has beside the relay, so that row shows the relay itself.')
 if (lines.some(l => l.workload === 'w2')) out.push('W2\'s Pairwise clients are real engines (sealing, signatures, the real wire) over Badger stores kept in memory, so that the one process hosting every client can keep the schedule (the "writers behind schedule" row says whether it did); the relay is durable on disk.')
 out.push(`Goals: ${missed === 0 ? 'all met' : `${missed} missed`}.`)
 console.log(out.join('\n'))
