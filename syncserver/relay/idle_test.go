@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"pairwise/syncserver/wsserve"
 )
 
 // TestIdleConnectionsHoldNoGoroutine: a connection that subscribed and then
@@ -44,12 +46,13 @@ func TestIdleConnectionsHoldNoGoroutine(t *testing.T) {
 }
 
 // settledGoroutines is the goroutine count once it stops falling: the
-// readers of connections that just spoke linger (readLinger) before they
-// end, and a finished write or a timer's callback takes a moment too. It
-// gives up after ten seconds and returns the fewest seen.
+// readers of connections that just spoke linger (readLinger), then wait
+// for another connection to read (wsserve.ReaderIdle), before they end,
+// and a finished write or a timer's callback takes a moment too. It gives
+// up after ten seconds and returns the fewest seen.
 func settledGoroutines() int {
 	const tick = 10 * time.Millisecond
-	steady := int((readLinger + 500*time.Millisecond) / tick) // ticks with no fall
+	steady := int((readLinger + wsserve.ReaderIdle + 500*time.Millisecond) / tick) // ticks with no fall
 	least, same := runtime.NumGoroutine(), 0
 	for deadline := time.Now().Add(10 * time.Second); same < steady && time.Now().Before(deadline); {
 		time.Sleep(tick)

@@ -62,6 +62,11 @@ var ErrNoPong = errors.New("websocket: no answer to the last ping")
 // closeWait is how long Close waits for the peer's close frame.
 const closeWait = 5 * time.Second
 
+// ReaderIdle is how long a Poller's reading goroutine, its connection
+// quiet, waits to read the next connection that sends something before it
+// ends (see NewPoller).
+const ReaderIdle = 250 * time.Millisecond
+
 // Options configure a connection.
 type Options struct {
 	Protocols    []string      // the subprotocols the server speaks, the one it prefers first
