@@ -202,24 +202,29 @@ func (r *relayProc) stop() {
 	}
 }
 
-// commitStats is the relay's group-commit record over a phase.
-type commitStats struct{ commits, records, seconds float64 }
+// commitStats is the relay's group-commit record over a phase, with what
+// its Go runtime allocated and collected meanwhile.
+type commitStats struct{ commits, records, seconds, allocBytes, allocObjects, collections float64 }
 
-// commits reads the relay's group-commit counters.
+// commits reads the relay's group-commit and allocation counters.
 func (r *relayProc) commits() commitStats {
-	m, err := r.metrics("pairwise_relay_commit_seconds_count", "pairwise_relay_commit_seconds_sum", "pairwise_relay_commit_records_sum")
+	m, err := r.metrics("pairwise_relay_commit_seconds_count", "pairwise_relay_commit_seconds_sum", "pairwise_relay_commit_records_sum",
+		"go_memstats_alloc_bytes_total", "go_memstats_mallocs_total", "go_gc_duration_seconds_count")
 	if err != nil {
 		return commitStats{}
 	}
-	return commitStats{m["pairwise_relay_commit_seconds_count"], m["pairwise_relay_commit_records_sum"], m["pairwise_relay_commit_seconds_sum"]}
+	return commitStats{m["pairwise_relay_commit_seconds_count"], m["pairwise_relay_commit_records_sum"], m["pairwise_relay_commit_seconds_sum"],
+		m["go_memstats_alloc_bytes_total"], m["go_memstats_mallocs_total"], m["go_gc_duration_seconds_count"]}
 }
 
-// since describes the commits made after c0.
+// since describes the commits made after c0, and the relay's allocations
+// per record stored meanwhile (a count, where its CPU time is a clock).
 func (c commitStats) since(c0 commitStats) string {
 	n := c.commits - c0.commits
 	if n <= 0 {
 		return "no commits"
 	}
-	return fmt.Sprintf("%.0f commits, %.1f records each, %.2f ms each (mean)",
-		n, (c.records-c0.records)/n, 1000*(c.seconds-c0.seconds)/n)
+	recs := c.records - c0.records
+	return fmt.Sprintf("%.0f commits, %.1f records each, %.2f ms each (mean); per record %.1f KB and %.0f objects allocated, %.0f collections in all",
+		n, recs/n, 1000*(c.seconds-c0.seconds)/n, (c.allocBytes-c0.allocBytes)/recs/1000, (c.allocObjects-c0.allocObjects)/recs, c.collections-c0.collections)
 }
