@@ -80,6 +80,9 @@ func (f fleet) commits() commitStats {
 		c.commits += ci.commits
 		c.records += ci.records
 		c.seconds += ci.seconds
+		c.allocBytes += ci.allocBytes
+		c.allocObjects += ci.allocObjects
+		c.collections += ci.collections
 	}
 	return c
 }

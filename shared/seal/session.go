@@ -8,6 +8,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"io"
+	"sync"
 )
 
 // A connection's session key lets the relay check that each push comes
@@ -123,8 +126,14 @@ func (k DeviceKey) AnswerChallenge(nonce [32]byte, relayKey []byte) (Answer, err
 }
 
 // Session is the key a device and the relay share for one connection.
+// Tags are made with one HMAC state that is reset for each, rather than a
+// new one per tag (two SHA-256 states and their pads, on every push the
+// relay checks).
 type Session struct {
 	key [32]byte
+
+	mu  sync.Mutex
+	mac hash.Hash // HMAC-SHA256 under key, made on first use
 }
 
 // PushTag is the tag of a push of a record (its document, device sequence,
@@ -156,10 +165,16 @@ func (s *Session) CheckConfirmTag(doc [16]byte, seq uint64, tag []byte) bool {
 // last has a fixed size or its length in the part before it, so no two
 // messages share a tag.
 func (s *Session) tag(label string, parts ...[]byte) []byte {
-	m := hmac.New(sha256.New, s.key[:])
-	m.Write([]byte(label))
-	for _, p := range parts {
-		m.Write(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mac == nil {
+		s.mac = hmac.New(sha256.New, s.key[:])
+	} else {
+		s.mac.Reset()
 	}
-	return m.Sum(nil)[:TagSize]
+	io.WriteString(s.mac, label)
+	for _, p := range parts {
+		s.mac.Write(p)
+	}
+	return s.mac.Sum(make([]byte, 0, sha256.Size))[:TagSize]
 }

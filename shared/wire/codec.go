@@ -1,8 +1,11 @@
 package wire
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -48,12 +51,47 @@ func init() {
 }
 
 // Encode returns the frame for m.
+//
+// The envelope's head (an array of two, then the type) is written by hand
+// and the body encoded after it in one pooled buffer, so a frame costs one
+// allocation of its own size: encoding the body and then the envelope
+// around it copied every frame twice. The bytes are those of envelope.
 func Encode(m Message) ([]byte, error) {
-	body, err := encMode.Marshal(m)
-	if err != nil {
+	buf := framePool.Get().(*bytes.Buffer)
+	defer putFrameBuffer(buf)
+	buf.Reset()
+	buf.WriteByte(0x82) // an array of two
+	writeUint(buf, uint64(m.WireType()))
+	if err := encMode.(cbor.UserBufferEncMode).MarshalToBuffer(m, buf); err != nil {
 		return nil, fmt.Errorf("wire: encode %s: %w", m.WireType(), err)
 	}
-	return encMode.Marshal(envelope{Type: m.WireType(), Body: body})
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+var framePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putFrameBuffer keeps buf for the next frame unless a large frame grew it.
+func putFrameBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		framePool.Put(buf)
+	}
+}
+
+// writeUint writes v as a CBOR unsigned integer in its shortest form, as
+// the deterministic encoding does (RFC 8949, section 4.2.1).
+func writeUint(buf *bytes.Buffer, v uint64) {
+	switch {
+	case v < 24:
+		buf.WriteByte(byte(v))
+	case v <= 0xff:
+		buf.Write([]byte{0x18, byte(v)})
+	case v <= 0xffff:
+		buf.Write([]byte{0x19, byte(v >> 8), byte(v)})
+	case v <= 0xffffffff:
+		buf.Write([]byte{0x1a, byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+	default:
+		buf.Write(binary.BigEndian.AppendUint64([]byte{0x1b}, v))
+	}
 }
 
 // Decode parses one frame. Unknown types, unknown fields, trailing bytes and
@@ -62,25 +100,45 @@ func Decode(frame []byte) (Message, error) {
 	if len(frame) > MaxFrame {
 		return nil, fmt.Errorf("%w: frame of %d bytes is over the %d-byte limit", ErrDecode, len(frame), MaxFrame)
 	}
-	var env envelope
-	if err := decMode.Unmarshal(frame, &env); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDecode, err)
+	typ, body, err := splitFrame(frame)
+	if err != nil {
+		return nil, err
 	}
-	m := newMessage(env.Type)
+	m := newMessage(typ)
 	if m == nil {
-		return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, env.Type)
+		return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, typ)
 	}
 	// Every body is a map. The check matters because the CBOR decoder
 	// treats null and undefined as "leave the struct alone", which would
 	// turn [type, null] into a zero message instead of an error.
-	if len(env.Body) == 0 || env.Body[0]>>5 != cborMajorMap {
-		return nil, fmt.Errorf("%w: %s: body is not a CBOR map", ErrDecode, env.Type)
+	if len(body) == 0 || body[0]>>5 != cborMajorMap {
+		return nil, fmt.Errorf("%w: %s: body is not a CBOR map", ErrDecode, typ)
 	}
-	if err := decMode.Unmarshal(env.Body, m); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrDecode, env.Type, err)
+	// Unmarshal refuses anything after the one item it decodes, so the
+	// body is the frame's last element, as in envelope.
+	if err := decMode.Unmarshal(body, m); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrDecode, typ, err)
 	}
 	canonical(m)
 	return m, nil
+}
+
+// splitFrame reads the head of an envelope (an array of two, then the
+// type as an unsigned integer in its shortest form, as Encode writes it)
+// and returns the type and what follows, which must be the body. Reading
+// it by hand spares decoding the envelope and copying the body out of it.
+func splitFrame(frame []byte) (Type, []byte, error) {
+	if len(frame) < 2 || frame[0] != 0x82 {
+		return 0, nil, fmt.Errorf("%w: a frame is a CBOR array of two (type, body)", ErrDecode)
+	}
+	switch h := frame[1]; {
+	case h < 24:
+		return Type(h), frame[2:], nil
+	case h == 0x18 && len(frame) > 2 && frame[2] >= 24:
+		return Type(frame[2]), frame[3:], nil
+	default:
+		return 0, nil, fmt.Errorf("%w: a frame's type is a small unsigned integer in its shortest form", ErrDecode)
+	}
 }
 
 // canonical reads an optional signature, key or tag sent as an empty byte

@@ -77,8 +77,8 @@ func (p *pipeline) numbered(b *prepared) {
 		if d == nil {
 			continue // created in b, which is committed before anything else is numbered
 		}
-		for dev, v := range pd.devices {
-			d.devices[dev] = v
+		for _, v := range pd.devs {
+			d.devices[v.dev] = v.dseq
 		}
 		d.numbered = pd.meta.Head
 		if len(pd.recs) > 0 {

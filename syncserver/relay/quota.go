@@ -25,7 +25,7 @@ type quotaBatch struct {
 }
 
 func (s *Server) newQuotaBatch() *quotaBatch {
-	return &quotaBatch{s: s, owners: map[wire.DocID]string{}, docs: map[wire.DocID]int64{}, tokens: map[string]int64{}}
+	return &quotaBatch{s: s, docs: map[wire.DocID]int64{}, tokens: map[string]int64{}} // owners: made by the first creation
 }
 
 // create admits a new document for the token owner: refused once the
@@ -37,6 +37,9 @@ func (q *quotaBatch) create(id wire.DocID, owner string) error {
 	_, onPipe := q.s.writer.pipe.pending(id, owner)
 	if max := q.s.limits.TokenQuota; max > 0 && q.s.store.OwnerBytes(owner)+onPipe+q.tokens[owner] >= max {
 		return ErrTokenQuota
+	}
+	if q.owners == nil {
+		q.owners = map[wire.DocID]string{}
 	}
 	q.owners[id] = owner
 	return nil

@@ -144,10 +144,33 @@ func (w *writer) run() {
 
 // pending is a batch's view of one document before it is committed.
 type pending struct {
-	d       *docState // nil for a document created in this batch
-	meta    relaystore.Doc
-	devices map[wire.DeviceID]uint64
-	recs    []wire.Record
+	d    *docState // nil for a document created in this batch
+	meta relaystore.Doc
+	devs []devSeq // each device's last sequence numbered in this batch
+	recs []wire.Record
+}
+
+// last returns the last sequence numbered in this batch for dev. A batch
+// holds few devices of one document: a scan, rather than a map made for
+// every document of every batch.
+func (p *pending) last(dev wire.DeviceID) (uint64, bool) {
+	for _, d := range p.devs {
+		if d.dev == dev {
+			return d.dseq, true
+		}
+	}
+	return 0, false
+}
+
+// numbered records dseq as dev's last sequence numbered in this batch.
+func (p *pending) numbered(dev wire.DeviceID, dseq uint64) {
+	for i := range p.devs {
+		if p.devs[i].dev == dev {
+			p.devs[i].dseq = dseq
+			return
+		}
+	}
+	p.devs = append(p.devs, devSeq{dev, dseq})
 }
 
 // held returns the record from device dev with device sequence dseq if
@@ -244,7 +267,9 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 	var order []wire.DocID
 	var replies []reply
 	var acks []reply // sent only if the commit succeeds
-	b := relaystore.Batch{Creates: map[wire.DocID]relaystore.Doc{}, Owners: map[wire.DocID]string{}, Heads: map[wire.DocID]uint64{}}
+	// Creates and Owners are made by the first creation: most batches
+	// only append.
+	b := relaystore.Batch{Heads: map[wire.DocID]uint64{}}
 	quota := s.newQuotaBatch()
 
 	view := func(id wire.DocID) (*pending, error) {
@@ -259,7 +284,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 		meta := d.meta
 		d.mu.Unlock()
 		meta.Head = max(meta.Head, d.numbered)
-		p := &pending{d: d, meta: meta, devices: map[wire.DeviceID]uint64{}}
+		p := &pending{d: d, meta: meta}
 		b.Heads[id] = meta.Head
 		docs[id] = p
 		order = append(order, id)
@@ -282,9 +307,12 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 					continue
 				}
 				meta := relaystore.Doc{WriteHash: m.WriteHash, ReadHash: m.ReadHash, Root: m.Root}
+				if b.Creates == nil {
+					b.Creates, b.Owners = map[wire.DocID]relaystore.Doc{}, map[wire.DocID]string{}
+				}
 				b.Creates[m.Doc] = meta
 				b.Owners[m.Doc] = tok.ID()
-				docs[m.Doc] = &pending{meta: meta, devices: map[wire.DeviceID]uint64{}}
+				docs[m.Doc] = &pending{meta: meta}
 				order = append(order, m.Doc)
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc}})
 				continue
@@ -320,7 +348,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 					continue
 				}
 			}
-			last, ok := p.devices[r.device]
+			last, ok := p.last(r.device)
 			if !ok && p.d != nil {
 				if last, ok = p.d.devices[r.device]; !ok {
 					if last, err = s.store.DeviceSeq(m.Doc, r.device); err != nil {
@@ -363,7 +391,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				}
 				p.meta.Head++
 				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body, Sig: m.Sig}
-				p.devices[r.device] = m.DSeq
+				p.numbered(r.device, m.DSeq)
 				p.recs = append(p.recs, rec)
 				b.Entries = append(b.Entries, relaystore.Entry{Doc: m.Doc, Rec: rec})
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: rec.Seq}})
@@ -421,8 +449,8 @@ func (w *writer) finish(p *prepared, err error) {
 			d = s.addDoc(id, pd.meta)
 		}
 		if w.pipe == nil {
-			for dev, v := range pd.devices {
-				d.devices[dev] = v
+			for _, v := range pd.devs {
+				d.devices[v.dev] = v.dseq
 			}
 		}
 		if len(pd.recs) == 0 {
