@@ -63,21 +63,24 @@ type Badger struct {
 // and compactions (more disk writes per record), which a relay of many
 // small documents can afford.
 //
-// Records go to the value log (valueThreshold), so the tree holds only
-// keys and pointers: memtables fill several times slower, and a flush or
-// a compaction builds tables of pointers rather than of every record.
-// Table builders come from a pool Badger keeps for seconds after use, and
-// with records inline they were most of the relay's peak heap (W2: 20 of
-// 33 MiB). The value log is written through a memory map, so its pages
-// count as resident until the file is full: valueLogFileSize bounds that.
+// Records stay in the tree (valueThreshold above a record's usual size),
+// although that makes the table builders of flushes and compactions most
+// of the relay's peak heap under load (W2: 20 of 33 MiB; records in the
+// value log brought the peak down by about 10 MiB). With SyncWrites,
+// Badger 4.9 syncs the value log in a deferred call that only logs a
+// failure, where a failed sync of the memtable's log is returned from the
+// write: a record in the value log could be acknowledged after a failed
+// disk sync. And a record pruned from the value log takes disk space until
+// its file is half garbage and collected (which rewrites the rest into a
+// memory-mapped file, fatal on a full disk). Snapshots, far over the
+// threshold, still go to the value log.
 const (
 	memTableSize  = 2 << 20
 	baseTableSize = 1 << 20
 	// valueThreshold: values this large go to the value log, and count
-	// in a transaction as a pointer of a few bytes. Every record with a
-	// body is over it; small index entries stay in the tree.
-	valueThreshold   = 128
-	valueLogFileSize = 16 << 20
+	// in a transaction as a pointer of a few bytes.
+	valueThreshold   = 1 << 10
+	valueLogFileSize = 64 << 20
 )
 
 // MaxCommitRecords bounds the records of one Commit, and separately the
