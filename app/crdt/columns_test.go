@@ -2,7 +2,6 @@ package crdt
 
 import (
 	"bytes"
-	"errors"
 	"slices"
 	"testing"
 
@@ -249,34 +248,7 @@ func TestColumnsAutomergeTrustsAreChecked(t *testing.T) {
 			rewriteColumns(t, saved, false, setColumn(t, 0x56, toString)), errIncrement},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			doors := map[string]func(*Doc) error{
-				"load": func(*Doc) error { _, err := Load(c.data, NewActor()); return err },
-				"merge": func(base *Doc) error {
-					_, err := MergeSavedInto(base, c.data)
-					return err
-				},
-			}
-			if c.data[8] == chunkChange {
-				doors["apply"] = func(base *Doc) error { return base.ApplyChanges(c.data) }
-			}
-			for door, try := range doors {
-				base := newDoc(t)
-				if c.history != nil {
-					if err := base.ApplyChanges(c.history); err != nil {
-						t.Fatal(err)
-					}
-				}
-				heads := base.Heads()
-				err := try(base)
-				if !errors.Is(err, ErrCorrupt) || !errors.Is(err, c.want) {
-					t.Errorf("%s: %v, want it refused as corrupt with %v", door, err, c.want)
-				}
-				if !slices.Equal(base.Heads(), heads) {
-					t.Errorf("%s: the document moved", door)
-				}
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { refusedAtEveryDoor(t, c.history, c.data, c.want) })
 	}
 
 	// The same chunks, rewritten without a change, are taken.

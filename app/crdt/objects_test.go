@@ -98,45 +98,7 @@ func TestKeysMustBeOfTheirObjectsKind(t *testing.T) {
 			}), errKey},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			doors := map[string]func(*Doc) (*Doc, error){
-				"load": func(*Doc) (*Doc, error) { return Load(slices.Concat(c.history, c.data), NewActor()) },
-				"merge": func(base *Doc) (*Doc, error) {
-					return MergeSavedInto(base, slices.Concat(c.history, c.data))
-				},
-			}
-			if c.data[8] == chunkChange {
-				doors["apply"] = func(base *Doc) (*Doc, error) { return base, base.ApplyChanges(c.data) }
-				doors["apply with history"] = func(*Doc) (*Doc, error) {
-					d := newDoc(t)
-					return d, d.ApplyChanges(slices.Concat(c.history, c.data))
-				}
-			}
-			for door, try := range doors {
-				base := newDoc(t)
-				if c.history != nil {
-					if err := base.ApplyChanges(c.history); err != nil {
-						t.Fatal(err)
-					}
-				}
-				heads := base.Heads()
-				got, err := try(base)
-				if !errors.Is(err, ErrCorrupt) || !errors.Is(err, c.want) {
-					t.Errorf("%s: %v, want it refused as corrupt with %v", door, err, c.want)
-				}
-				if err == nil { // what reading it would do
-					for _, k := range []string{"title", "notes", "m"} {
-						_, _, _ = got.ReadAt(P(k))
-					}
-				}
-				if !slices.Equal(base.Heads(), heads) {
-					t.Errorf("%s: the document moved", door)
-				}
-				if _, err := base.Tree(); err != nil {
-					t.Errorf("%s: %v", door, err)
-				}
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { refusedAtEveryDoor(t, c.history, c.data, c.want) })
 	}
 
 	// Objects this replica made, or that came in a saved document or in
@@ -180,5 +142,50 @@ func TestKeysMustBeOfTheirObjectsKind(t *testing.T) {
 	}
 	if err := loaded.ApplyChanges(inMap); err != nil {
 		t.Errorf("a change into a map of the saved document: %v", err)
+	}
+}
+
+// refusedAtEveryDoor checks that data (a saved document or changes, after
+// the changes in history) is refused as corrupt with want wherever bytes
+// from a partner, the relay or a file come in, and that a refusal leaves
+// the document it was offered to as it was.
+func refusedAtEveryDoor(t *testing.T, history, data []byte, want error) {
+	t.Helper()
+	doors := map[string]func(*Doc) (*Doc, error){
+		"load": func(*Doc) (*Doc, error) { return Load(slices.Concat(history, data), NewActor()) },
+		"merge": func(base *Doc) (*Doc, error) {
+			return MergeSavedInto(base, slices.Concat(history, data))
+		},
+	}
+	if data[8] == chunkChange {
+		doors["apply"] = func(base *Doc) (*Doc, error) { return base, base.ApplyChanges(data) }
+		doors["apply with history"] = func(*Doc) (*Doc, error) {
+			d := newDoc(t)
+			return d, d.ApplyChanges(slices.Concat(history, data))
+		}
+	}
+	for door, try := range doors {
+		base := newDoc(t)
+		if history != nil {
+			if err := base.ApplyChanges(history); err != nil {
+				t.Fatal(err)
+			}
+		}
+		heads := base.Heads()
+		got, err := try(base)
+		if !errors.Is(err, ErrCorrupt) || !errors.Is(err, want) {
+			t.Errorf("%s: %v, want it refused as corrupt with %v", door, err, want)
+		}
+		if err == nil { // what reading it would do
+			for _, k := range []string{"title", "notes", "m"} {
+				_, _, _ = got.ReadAt(P(k))
+			}
+		}
+		if !slices.Equal(base.Heads(), heads) {
+			t.Errorf("%s: the document moved", door)
+		}
+		if _, err := base.Tree(); err != nil {
+			t.Errorf("%s: %v", door, err)
+		}
 	}
 }
