@@ -225,6 +225,10 @@ func (c commitStats) since(c0 commitStats) string {
 		return "no commits"
 	}
 	recs := c.records - c0.records
-	return fmt.Sprintf("%.0f commits, %.1f records each, %.2f ms each (mean); per record %.1f KB and %.0f objects allocated, %.0f collections in all",
-		n, recs/n, 1000*(c.seconds-c0.seconds)/n, (c.allocBytes-c0.allocBytes)/recs/1000, (c.allocObjects-c0.allocObjects)/recs, c.collections-c0.collections)
+	out := fmt.Sprintf("%.0f commits, %.1f records each, %.2f ms each (mean)", n, recs/n, 1000*(c.seconds-c0.seconds)/n)
+	if recs > 0 {
+		out += fmt.Sprintf("; per record %.1f KB and %.0f objects allocated, %.0f collections in all",
+			(c.allocBytes-c0.allocBytes)/recs/1000, (c.allocObjects-c0.allocObjects)/recs, c.collections-c0.collections)
+	}
+	return out
 }

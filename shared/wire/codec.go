@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -61,7 +60,7 @@ func Encode(m Message) ([]byte, error) {
 	defer putFrameBuffer(buf)
 	buf.Reset()
 	buf.WriteByte(0x82) // an array of two
-	writeUint(buf, uint64(m.WireType()))
+	writeType(buf, m.WireType())
 	if err := encMode.(cbor.UserBufferEncMode).MarshalToBuffer(m, buf); err != nil {
 		return nil, fmt.Errorf("wire: encode %s: %w", m.WireType(), err)
 	}
@@ -77,21 +76,14 @@ func putFrameBuffer(buf *bytes.Buffer) {
 	}
 }
 
-// writeUint writes v as a CBOR unsigned integer in its shortest form, as
-// the deterministic encoding does (RFC 8949, section 4.2.1).
-func writeUint(buf *bytes.Buffer, v uint64) {
-	switch {
-	case v < 24:
-		buf.WriteByte(byte(v))
-	case v <= 0xff:
-		buf.Write([]byte{0x18, byte(v)})
-	case v <= 0xffff:
-		buf.Write([]byte{0x19, byte(v >> 8), byte(v)})
-	case v <= 0xffffffff:
-		buf.Write([]byte{0x1a, byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-	default:
-		buf.Write(binary.BigEndian.AppendUint64([]byte{0x1b}, v))
+// writeType writes t as a CBOR unsigned integer in its shortest form, as
+// the deterministic encoding does (RFC 8949, section 4.2.1): a type is a
+// byte, so one byte below 24 and two from there.
+func writeType(buf *bytes.Buffer, t Type) {
+	if t >= 24 {
+		buf.WriteByte(0x18)
 	}
+	buf.WriteByte(byte(t))
 }
 
 // Decode parses one frame. Unknown types, unknown fields, trailing bytes and

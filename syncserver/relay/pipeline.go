@@ -77,9 +77,7 @@ func (p *pipeline) numbered(b *prepared) {
 		if d == nil {
 			continue // created in b, which is committed before anything else is numbered
 		}
-		for _, v := range pd.devs {
-			d.devices[v.dev] = v.dseq
-		}
+		pd.advance(d)
 		d.numbered = pd.meta.Head
 		if len(pd.recs) > 0 {
 			d.mu.Lock()

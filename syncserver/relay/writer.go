@@ -162,6 +162,13 @@ func (p *pending) last(dev wire.DeviceID) (uint64, bool) {
 	return 0, false
 }
 
+// advance moves d's device sequences on to those numbered in this batch.
+func (p *pending) advance(d *docState) {
+	for _, v := range p.devs {
+		d.devices[v.dev] = v.dseq
+	}
+}
+
 // numbered records dseq as dev's last sequence numbered in this batch.
 func (p *pending) numbered(dev wire.DeviceID, dseq uint64) {
 	for i := range p.devs {
@@ -449,9 +456,7 @@ func (w *writer) finish(p *prepared, err error) {
 			d = s.addDoc(id, pd.meta)
 		}
 		if w.pipe == nil {
-			for _, v := range pd.devs {
-				d.devices[v.dev] = v.dseq
-			}
+			pd.advance(d)
 		}
 		if len(pd.recs) == 0 {
 			continue
