@@ -37,6 +37,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +54,7 @@ type config struct {
 	pin       bool
 	verbose   bool
 	cpuprof   string
+	trace     string
 	json      bool
 	store     string // -store: "", "pgtest" or a PostgreSQL URL
 	relays    int
@@ -83,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"\"pgtest\" starts a throwaway PostgreSQL server for the run (needs initdb and postgres installed)")
 	fs.IntVar(&c.relays, "relays", 1, "W2 only: relay instances on the -store database; each pair's writer connects to one and its reader to another, so every edit crosses instances")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of this process (writers and readers) to this file")
+	fs.StringVar(&c.trace, "trace", "", "write an execution trace of this process to this file (go tool trace -pprof=sched FILE shows where goroutines waited for a CPU)")
 
 	fs.IntVar(&c.w1.Warmup, "w1-warmup", 500, "W1: warm-up edits, not measured")
 	fs.IntVar(&c.w1.Edits, "w1-edits", 2000, "W1: measured edits")
@@ -146,8 +149,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep := &report{}
-	if cfg.cpuprof != "" {
-		stopProf, perr := startProfile(cfg.cpuprof)
+	for _, p := range []struct {
+		path  string
+		start func(io.Writer) error
+		stop  func()
+	}{{cfg.cpuprof, pprof.StartCPUProfile, pprof.StopCPUProfile}, {cfg.trace, trace.Start, trace.Stop}} {
+		if p.path == "" {
+			continue
+		}
+		stopProf, perr := startProfile(p.path, p.start, p.stop)
 		if perr != nil {
 			fmt.Fprintln(os.Stderr, "pairwise-load:", perr)
 			os.Exit(1)
@@ -278,18 +288,18 @@ func buildNote() string {
 	return note
 }
 
-// startProfile writes a CPU profile of this process until the returned
-// function is called.
-func startProfile(path string) (func(), error) {
+// startProfile writes a profile or trace of this process to path, from
+// start until the returned function is called.
+func startProfile(path string, start func(io.Writer) error, stop func()) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func() { stop(); f.Close() }, nil
 }
 
 // scratch returns the folder data folders go in, and how to remove it.
