@@ -160,6 +160,7 @@ func (s *Store) Create(doc string, meta any, first []byte, push bool) (err error
 		}
 	}()
 	return s.update(func(txn *badger.Txn) error {
+		s.tails.drop(doc) // under mu, before the outbox changes: see outtail.go
 		if _, err := txn.Get(keyState(doc)); err == nil {
 			return fmt.Errorf("store: pair %s already exists here", doc)
 		}
@@ -206,9 +207,13 @@ func addLocal(txn *badger.Txn, doc string, st *DocState, change []byte, push boo
 // is told again then.
 func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, error) {
 	var st DocState
+	var dseq uint64 // the change's number in the outbox, when pushed
 	queued := func() {}
 	if push {
-		queued = func() { s.queued(doc) }
+		queued = func() {
+			s.tails.add(doc, dseq, change)
+			s.queued(doc)
+		}
 	}
 	early := false // the change may go before its sync
 	err := s.writeThen(func(txn *badger.Txn) error {
@@ -216,6 +221,7 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 		if st, err = readState(txn, doc); err != nil {
 			return err
 		}
+		dseq = st.NextDSeq
 		if push {
 			// Only synced writes (this one, and Close) move Reserved, and
 			// they run under mu, so what is read here is on disk, as is
@@ -388,8 +394,19 @@ func (s *Store) State(doc string) (st DocState, err error) {
 // A change whose number is not yet durably reserved is left out until its
 // own write is on disk: sent earlier, a crash could lose it here while the
 // relay keeps it, and its number would be given to another change.
+//
+// The newest entries usually come from memory (see outtail.go), and Data
+// may be shared with later callers: do not modify it.
 func (s *Store) Outbox(doc string, from uint64, max int) (out []Pending, err error) {
 	limit, capped := s.sendable(doc)
+	if out, ok := s.tails.outbox(doc, from, max, limit, capped); ok {
+		return out, nil
+	}
+	return s.outboxStored(doc, from, max, limit, capped)
+}
+
+// outboxStored is Outbox read from the store.
+func (s *Store) outboxStored(doc string, from uint64, max int, limit uint64, capped bool) (out []Pending, err error) {
 	err = s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefixOut(doc)})
 		defer it.Close()
@@ -419,10 +436,11 @@ type Pending struct {
 // changes are pushed again and the relay acknowledges them as replays. (If
 // a power cut loses it while a later write keeps the new Acked, the
 // entries it deleted come back below Acked; Compact removes them.)
-func (s *Store) Ack(doc string, dseq uint64) error {
-	return s.updateLazy(func(txn *badger.Txn) error {
-		st, err := readState(txn, doc)
-		if err != nil {
+//
+// It returns the document's new state.
+func (s *Store) Ack(doc string, dseq uint64) (st DocState, err error) {
+	err = s.writeThen(func(txn *badger.Txn) error {
+		if st, err = readState(txn, doc); err != nil {
 			return err
 		}
 		for d := st.Acked + 1; d <= dseq; d++ {
@@ -434,7 +452,8 @@ func (s *Store) Ack(doc string, dseq uint64) error {
 			st.Acked = dseq
 		}
 		return writeState(txn, doc, st)
-	})
+	}, lazy, func() { s.tails.acked(doc, dseq) })
+	return st, err
 }
 
 // SetRelaySnap records the relay sequence covered by the relay's snapshot.

@@ -105,6 +105,7 @@ func (s *Store) PutConfig(v any) error {
 // so that joining the document again goes on from there (DocState.Reborn).
 func (s *Store) Remove(doc string) error {
 	if err := s.update(func(txn *badger.Txn) error {
+		s.tails.drop(doc) // under mu, before the outbox changes: see outtail.go
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err

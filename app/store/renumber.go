@@ -16,6 +16,7 @@ func (s *Store) Renumber(doc string, from uint64) error {
 		return fmt.Errorf("store: renumber %s from 0: device sequences start at 1", doc)
 	}
 	return s.update(func(txn *badger.Txn) error {
+		s.tails.drop(doc) // under mu, before the outbox changes: see outtail.go
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err

@@ -101,6 +101,7 @@ func (s *Store) releaseReserved() error {
 // everything up to last stays unsure, so it is applied when it comes back.
 func (s *Store) RenumberUnsure(doc string, last uint64) error {
 	return s.update(func(txn *badger.Txn) error {
+		s.tails.drop(doc) // under mu, before the outbox changes: see outtail.go
 		st, err := readState(txn, doc)
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 func (s *Store) Reset(doc string) (DocState, error) {
 	var st DocState
 	err := s.update(func(txn *badger.Txn) error {
+		s.tails.drop(doc) // under mu, before the outbox changes: see outtail.go
 		var err error
 		if st, err = readState(txn, doc); err != nil {
 			return err

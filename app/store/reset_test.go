@@ -22,7 +22,7 @@ func TestResetKeepsWhatTheRelayLacks(t *testing.T) {
 	if err := s.Compact("d1", []byte("snap"), 2); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Ack("d1", 2); err != nil {
+	if _, err := s.Ack("d1", 2); err != nil {
 		t.Fatal(err)
 	}
 	st, err := s.Reset("d1")

@@ -61,6 +61,9 @@ type Store struct {
 	onQueued func(doc string)
 	limitsMu sync.Mutex
 	limits   map[string]uint64
+
+	tails outTails     // the newest outbox entries, see outtail.go
+	views atomic.Int64 // read transactions so far, for tests
 }
 
 // OnQueued registers fn to be called with a document's ID whenever a change
@@ -357,7 +360,10 @@ func (s *Store) syncDisk() error {
 	return nil
 }
 
-func (s *Store) view(fn func(txn *badger.Txn) error) error { return s.db.View(fn) }
+func (s *Store) view(fn func(txn *badger.Txn) error) error {
+	s.views.Add(1)
+	return s.db.View(fn)
+}
 
 func isDiskFull(err error) bool {
 	return strings.Contains(err.Error(), "no space left on device")

@@ -44,7 +44,7 @@ func TestChunksOutboxAndCursorSurviveReopen(t *testing.T) {
 	if _, err := s.AppendRemote("d1", []Chunk{{Changes, []byte("theirs")}}, 7); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Ack("d1", 1); err != nil {
+	if _, err := s.Ack("d1", 1); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -224,7 +224,7 @@ func TestAcknowledgedOutboxEntriesThatComeBackAreDropped(t *testing.T) {
 	if _, err := s.AppendLocal("d1", []byte("second"), true); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Ack("d1", 2); err != nil {
+	if _, err := s.Ack("d1", 2); err != nil {
 		t.Fatal(err)
 	}
 	// What the power cut leaves: the entries are back.
@@ -261,7 +261,7 @@ func TestReceivedChangesAreSyncedBeforeTheNextWrite(t *testing.T) {
 	if !dirty() {
 		t.Fatal("received changes were not marked for syncing")
 	}
-	if err := s.Ack("d1", 1); err != nil {
+	if _, err := s.Ack("d1", 1); err != nil {
 		t.Fatal(err)
 	}
 	if dirty() {

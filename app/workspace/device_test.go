@@ -29,7 +29,7 @@ func TestFolderFromBeforeSignedDevicesIsMigrated(t *testing.T) {
 	}
 	// As the old version left it: some changes acknowledged, the device
 	// key not there yet, and the pair without write authority.
-	if err := ws.st.Ack(pair, 2); err != nil {
+	if _, err := ws.st.Ack(pair, 2); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := ws.st.Outbox(pair, 3, 100)

@@ -25,7 +25,7 @@ func relayPair(t *testing.T, dir string) (ws *Workspace, id string, relay [][]by
 	if err := ws.SetMeta(id, func(m *Meta) { m.Registered = true }); err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.st.Ack(id, 2); err != nil {
+	if _, err := ws.st.Ack(id, 2); err != nil {
 		t.Fatal(err)
 	}
 	partner, err := crdt.New(crdt.NewActor())

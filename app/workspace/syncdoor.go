@@ -26,10 +26,7 @@ func (w *Workspace) Outbox(id string, from uint64, max int) ([]Outgoing, error) 
 // Acknowledge records that the relay holds every change of this device up
 // to dseq, and drops them from the outbox.
 func (w *Workspace) Acknowledge(id string, dseq uint64) error {
-	if err := w.st.Ack(id, dseq); err != nil {
-		return err
-	}
-	st, err := w.st.State(id)
+	st, err := w.st.Ack(id, dseq)
 	if err != nil {
 		return err
 	}
