@@ -83,8 +83,22 @@ say "building the relay and the load tool"
 yjs_workloads=$(IFS=,; echo "${yjs_list[*]:-}")
 : >"$tmp/pairwise.jsonl"
 : >"$tmp/yjs-files"
+
+# The machine's CPU time (all CPUs, in ticks) and the part of it its
+# hypervisor gave other guests (steal), from /proc/stat: a side whose run
+# met more steal was slowed by the machine, not by itself.
+ticks() { awk '/^cpu /{t=0; for (i = 2; i <= 9; i++) t += $i; print t, $9; exit}' /proc/stat 2>/dev/null || echo "0 0"; }
+yjs_ticks=(0 0) pw_ticks=(0 0)
+add_ticks() { # add_ticks NAME BEFORE_TOTAL BEFORE_STEAL: NAME+=(now - before)
+	local -n acc=$1
+	local now
+	read -ra now <<<"$(ticks)"
+	acc=($((acc[0] + now[0] - $2)) $((acc[1] + now[1] - $3)))
+}
+
 for r in $(seq 1 "$runs"); do
 	if [ -n "$yjs_workloads" ]; then
+		read -ra before <<<"$(ticks)"
 		say "Yjs run $r/$runs: node yjs.mjs --workload $yjs_workloads --runs 1"
 		mkdir -p "$tmp/yjs-results-$r"
 		if (cd "$anchors" && RESULTS_DIR="$tmp/yjs-results-$r" PIN="${PIN:-1}" timeout 900 \
@@ -96,10 +110,12 @@ for r in $(seq 1 "$runs"); do
 			tail -n 20 "$tmp/yjs-$r.log" >&2
 			failed=1
 		fi
+		add_ticks yjs_ticks "${before[@]}"
 	fi
 
 	# Pairwise: -json puts one line per workload at the end of the output.
 	say "Pairwise run $r/$runs: pairwise-load -json -workload $workloads"
+	read -ra before <<<"$(ticks)"
 	if timeout $((1800 * ${#wanted[@]})) "$tmp/pairwise-load" -json -workload "$workloads" -relay "$tmp/pairwise-relay" -dir "$tmp/scratch" "${pin[@]}" "${load_flags[@]}" \
 		>"$tmp/pairwise-$r.log" 2>&1; then
 		grep '^{"workload":' "$tmp/pairwise-$r.log" >>"$tmp/pairwise.jsonl" || true
@@ -109,6 +125,7 @@ for r in $(seq 1 "$runs"); do
 		grep '^{"workload":' "$tmp/pairwise-$r.log" >>"$tmp/pairwise.jsonl" || true
 		failed=1
 	fi
+	add_ticks pw_ticks "${before[@]}"
 	rm -rf "$tmp/scratch"
 done
 cp "$tmp/pairwise-1.log" "$tmp/pairwise.log" 2>/dev/null || true
@@ -116,9 +133,10 @@ cp "$tmp/pairwise-1.log" "$tmp/pairwise.log" 2>/dev/null || true
 pairwise_version=$(cd "$repo" && git describe --always --dirty 2>/dev/null || echo unknown)
 pairwise_date=$(cd "$repo" && git log -1 --format=%cI 2>/dev/null || echo unknown)
 
-node - "$tmp/yjs-files" "$tmp/pairwise.jsonl" "$runs" "$workloads" "$pairwise_version" "$pairwise_date" "$(go env GOVERSION)" "$started" <<'EOF'
+node - "$tmp/yjs-files" "$tmp/pairwise.jsonl" "$runs" "$workloads" "$pairwise_version" "$pairwise_date" "$(go env GOVERSION)" "$started" "${yjs_ticks[*]}" "${pw_ticks[*]}" <<'EOF'
 const fs = require('fs')
-const [yjsList, pwFile, runs, workloads, pwVersion, pwDate, goVersion, started] = process.argv.slice(2)
+const [yjsList, pwFile, runs, workloads, pwVersion, pwDate, goVersion, started, yjsTicks, pwTicks] = process.argv.slice(2)
+const stealPct = t => { const [total, steal] = t.split(' ').map(Number); return total > 0 ? 100 * steal / total : undefined }
 
 const median = xs => { const s = xs.filter(x => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b); return s.length ? s[(s.length - 1) >> 1] : undefined }
 
@@ -184,6 +202,8 @@ for (const [, name, yv, pv, g] of rows) {
   out.push(`| ${name} | ${g.yjs ?? fmt(yv)} | ${fmt(pv)} | ${ratio === undefined || g.schedule ? '–' : fmt(ratio) + note} | ${goal} | ${verdict} |`)
 }
 out.push('')
+const ys = stealPct(yjsTicks), ps = stealPct(pwTicks)
+if (ys !== undefined || ps !== undefined) out.push(`The machine's hypervisor gave other guests ${fmt(ys, 1)}% of its CPU time during the Yjs runs and ${fmt(ps, 1)}% during Pairwise's (steal, from /proc/stat): time in which a virtual CPU, and whatever was running on it, waited.`)
 if (wanted.includes('idle')) out.push('¹ The Yjs harness has no idle workload; 23 KiB per connection is the handbook\'s figure for Yjs (workloads.md), not measured in this run.')
 out.push('Yjs keeps everything in memory and persists nothing; Pairwise\'s relay syncs every record to disk before acknowledging it.')
 if (lines.some(l => l.workload === 'w2raw')) out.push('"W2 relay only" is W2\'s schedule with the engines taken out, beside the same Yjs W2 run: per document a writer that pushes records of an edit\'s sealed size, each signed and tagged as the app\'s are, and a reader that takes them as they arrive. The relay does all of its work (session tag, numbering, durable group commit, fan-out); the thousand full engines of W2 need more CPU than this machine has beside the relay, so that row shows the relay itself.')

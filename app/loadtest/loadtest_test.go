@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -161,5 +162,30 @@ func (w *logWriter) Write(b []byte) (int, error) {
 		}
 		w.t.Log(string(w.buf[:i]))
 		w.buf = w.buf[i+1:]
+	}
+}
+
+// The steal figure is the hypervisor's share of the machine's CPU time
+// between two readings, and unknown rather than made up when it cannot
+// be read.
+func TestStealIsTheHypervisorsShareOfTheMachinesTime(t *testing.T) {
+	before := machineTicks{total: 1000, steal: 10, ok: true}
+	if got := (machineTicks{total: 1400, steal: 110, ok: true}).stealSince(before); got != 25 {
+		t.Fatalf("100 of 400 ticks stolen: got %v%%, want 25%%", got)
+	}
+	for _, after := range []machineTicks{{}, {total: 1000, steal: 10, ok: true}} {
+		if got := after.stealSince(before); got != -1 {
+			t.Fatalf("%+v after %+v: got %v, want -1 (unknown)", after, before, got)
+		}
+	}
+	if runtime.GOOS == "linux" {
+		now := readMachineTicks()
+		if !now.ok || now.total == 0 || now.steal > now.total {
+			t.Fatalf("/proc/stat read as %+v", now)
+		}
+		p := phaseCPU{Steal: 12.5}
+		if s := p.String(); !strings.Contains(s, "12.5% of the machine's CPU time") {
+			t.Fatalf("the CPU line does not say the steal: %q", s)
+		}
 	}
 }

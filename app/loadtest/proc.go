@@ -116,10 +116,11 @@ type cpuMeter struct {
 	wall   time.Time
 	rcpu   time.Duration
 	own    usage
+	mach   machineTicks
 }
 
 func startCPU(rs ...*relayProc) cpuMeter {
-	return cpuMeter{relays: rs, wall: time.Now(), rcpu: relaysCPU(rs), own: selfUsage()}
+	return cpuMeter{relays: rs, wall: time.Now(), rcpu: relaysCPU(rs), own: selfUsage(), mach: readMachineTicks()}
 }
 
 // relaysCPU is the relays' CPU time so far, together.
@@ -138,6 +139,10 @@ type phaseCPU struct {
 	Relay, Client float64
 	RelayCPU      time.Duration
 	Own           usage // this process's, over the phase
+	// Steal is the share of the machine's CPU time its hypervisor gave to
+	// other guests (a virtual CPU waiting to run, everything on it
+	// delayed), in percent; negative when unknown.
+	Steal float64
 }
 
 func (m cpuMeter) stop() phaseCPU {
@@ -145,9 +150,67 @@ func (m cpuMeter) stop() phaseCPU {
 	wall := time.Since(m.wall)
 	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / wall.Seconds() }
 	own := selfUsage().minus(m.own)
-	return phaseCPU{Wall: wall, Relay: pct(rc - m.rcpu), Client: pct(own.cpu()), RelayCPU: rc - m.rcpu, Own: own}
+	return phaseCPU{Wall: wall, Relay: pct(rc - m.rcpu), Client: pct(own.cpu()), RelayCPU: rc - m.rcpu, Own: own,
+		Steal: readMachineTicks().stealSince(m.mach)}
 }
 
 func (p phaseCPU) String() string {
-	return fmt.Sprintf("relay %.0f%%, load tool %.0f%% of a core over %.1fs", p.Relay, p.Client, p.Wall.Seconds())
+	s := fmt.Sprintf("relay %.0f%%, load tool %.0f%% of a core over %.1fs", p.Relay, p.Client, p.Wall.Seconds())
+	if p.Steal >= 0 {
+		s += fmt.Sprintf("; %.1f%% of the machine's CPU time went to other guests of its hypervisor (steal)", p.Steal)
+	}
+	return s
+}
+
+// setCPU records the phase's CPU figures of workload wl for -json.
+func (r *report) setCPU(wl string, p phaseCPU) {
+	r.set(wl, keyRelayCPUPct, p.Relay)
+	r.set(wl, keyClientCPUPct, p.Client)
+	if p.Steal >= 0 {
+		r.set(wl, keyStealPct, p.Steal)
+	}
+}
+
+// machineTicks are the machine's CPU time counters (all CPUs, in clock
+// ticks), as /proc/stat gives them; ok is false where there is none.
+type machineTicks struct {
+	total, steal uint64
+	ok           bool
+}
+
+// stealSince is the steal share of the CPU time since m, in percent, or
+// -1 when unknown.
+func (t machineTicks) stealSince(m machineTicks) float64 {
+	if !t.ok || !m.ok || t.total <= m.total {
+		return -1
+	}
+	return 100 * float64(t.steal-m.steal) / float64(t.total-m.total)
+}
+
+// readMachineTicks reads the first line of /proc/stat: "cpu" and the
+// times user, nice, system, idle, iowait, irq, softirq, steal, and guest
+// times already counted in user and nice.
+func readMachineTicks() machineTicks {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTicks{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return machineTicks{}
+	}
+	var t machineTicks
+	for i, v := range f[1:9] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return machineTicks{}
+		}
+		t.total += n
+		if i == 7 {
+			t.steal = n
+		}
+	}
+	t.ok = true
+	return t
 }

@@ -165,6 +165,7 @@ const (
 	keyTail         = "tail_ms"
 	keyRelayCPUPct  = "relay_cpu_pct"
 	keyClientCPUPct = "client_cpu_pct"
+	keyStealPct     = "steal_pct"     // CPU time the hypervisor gave other guests, measured phase
 	keyRelays       = "relays"        // relay instances the workload ran against
 	keyStore        = "store"         // "badger" or "postgres"
 	keyDBSize       = "db_size_mb"    // the PostgreSQL database after the workload

@@ -90,8 +90,7 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 	if m, err := rl.mem(); err == nil {
 		rep.setMiB("w1", keyPeakRSS, m.HWM)
 	}
-	rep.set("w1", keyRelayCPUPct, phase.Relay)
-	rep.set("w1", keyClientCPUPct, phase.Client)
+	rep.setCPU("w1", phase)
 	return lat
 }
 

@@ -106,8 +106,7 @@ func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 		together = fmt.Sprintf(" (%d relays together)", len(rls))
 	}
 	rep.info(w2Name, "CPU, measured phase"+together, phase.String())
-	rep.set("w2", keyRelayCPUPct, phase.Relay)
-	rep.set("w2", keyClientCPUPct, phase.Client)
+	rep.setCPU("w2", phase)
 	rep.info(w2Name, "relay group commits, measured phase"+together, rls.commits().since(c0))
 	if own, err := readMem(os.Getpid()); err == nil {
 		rep.bytes(w2Name, "load tool peak RSS (all the clients' stores)", own.HWM, "MiB", 0, "")

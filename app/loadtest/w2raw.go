@@ -72,8 +72,7 @@ func runW2Raw(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	rep.setMiB("w2raw", keyIdleRSS, idle.RSS)
 	rep.setMiB("w2raw", keyPeakRSS, after.HWM)
 	rep.setMs("w2raw", keyBehind, behind)
-	rep.set("w2raw", keyRelayCPUPct, phase.Relay)
-	rep.set("w2raw", keyClientCPUPct, phase.Client)
+	rep.setCPU("w2raw", phase)
 	e.progress("W2 relay only: %s", s)
 	return nil
 }
