@@ -36,6 +36,7 @@ type conn struct {
 	pub     seal.DevicePub // the device's key
 	token   string
 	subs    map[wire.DocID]*sub // reader goroutine only
+	readAt  time.Time           // when the message being handled arrived; reader goroutine only
 
 	msgs, bytes bucket
 
@@ -46,6 +47,7 @@ type conn struct {
 
 	qmu     sync.Mutex
 	queue   [][]byte
+	qat     []time.Time // when each queued frame's earliest record arrived, if any has one
 	qbytes  int
 	writing bool          // a flush goroutine is running
 	drain   chan struct{} // signalled when the queue empties
@@ -72,9 +74,13 @@ type sub struct {
 }
 
 // deliver is called with d.mu held.
-func (sb *sub) deliver(c *conn, frame []byte) {
+func (sb *sub) deliver(c *conn, frame []byte) { sb.deliverAt(c, frame, time.Time{}) }
+
+// deliverAt is deliver of a frame of records the earliest of which arrived
+// at at: a live subscriber's delivery time goes into the histogram.
+func (sb *sub) deliverAt(c *conn, frame []byte, at time.Time) {
 	if sb.live {
-		c.enqueue(frame)
+		c.enqueueAt(frame, at)
 		return
 	}
 	sb.pending = append(sb.pending, frame)
@@ -118,6 +124,7 @@ func (c *conn) start(shutdown context.Context) {
 // Message handles one message the client sent (wsserve.Handler). An error
 // ends the connection once what is queued is written.
 func (c *conn) Message(typ wsserve.MessageType, b []byte) error {
+	c.readAt = time.Now()
 	err := c.read(typ, b)
 	if err != nil {
 		c.log.Debug("connection ends", "why", err)
@@ -243,7 +250,7 @@ func (c *conn) handle(ctx context.Context, m wire.Message) error {
 			c.send(refusal)
 			return nil
 		}
-		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device}) {
+		if !s.writer.submit(&writeReq{c: c, push: m, device: c.device, at: c.readAt}) {
 			return errors.New("shutting down")
 		}
 	case *wire.SnapPut:

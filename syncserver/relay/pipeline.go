@@ -212,7 +212,7 @@ func (p *pipeline) recover() {
 		// Nobody was sent these early: the Early subscribers that were
 		// have been dropped (writer.finish), and those that came since
 		// wait for them.
-		k.d.publish(k.head, &wire.Records{Doc: k.d.id, Recs: k.recs}, false)
+		k.d.publish(k.head, &wire.Records{Doc: k.d.id, Recs: k.recs}, false, time.Time{})
 	}
 	p.suspect = nil
 	p.failed.Store(nil)

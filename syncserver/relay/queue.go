@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"errors"
+	"time"
 
 	"pairwise/shared/wire"
 	"pairwise/syncserver/wsserve"
@@ -25,7 +26,11 @@ func (c *conn) send(m wire.Message) {
 	c.enqueue(b)
 }
 
-func (c *conn) enqueue(frame []byte) {
+func (c *conn) enqueue(frame []byte) { c.enqueueAt(frame, time.Time{}) }
+
+// enqueueAt is enqueue of a frame of records the earliest of which arrived
+// at at (zero for other frames).
+func (c *conn) enqueueAt(frame []byte, at time.Time) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.dead || c.bye != nil {
@@ -34,6 +39,14 @@ func (c *conn) enqueue(frame []byte) {
 	if c.qbytes+len(frame) > c.s.limits.MaxBacklog || !c.s.reserveQueued(len(frame)) {
 		c.dropSlowLocked()
 		return
+	}
+	if !at.IsZero() {
+		if c.qat == nil {
+			c.qat = make([]time.Time, len(c.queue), len(c.queue)+1)
+		}
+		c.qat = append(c.qat, at)
+	} else if c.qat != nil {
+		c.qat = append(c.qat, at)
 	}
 	c.queue = append(c.queue, frame)
 	c.qbytes += len(frame)
@@ -114,8 +127,8 @@ func (c *conn) startFlush() {
 func (c *conn) flush() {
 	for {
 		c.qmu.Lock()
-		q, bye, dead := c.queue, c.bye, c.dead
-		c.queue, c.qbytes = nil, 0
+		q, qat, bye, dead := c.queue, c.qat, c.bye, c.dead
+		c.queue, c.qat, c.qbytes = nil, nil, 0
 		if dead || len(q) == 0 {
 			c.writing = false
 			c.qmu.Unlock()
@@ -136,6 +149,9 @@ func (c *conn) flush() {
 		}
 		err := c.ws.WriteMany(q)
 		c.s.releaseQueued(q...)
+		if err == nil && qat != nil {
+			c.s.m.delivered(qat)
+		}
 		if err != nil {
 			c.qmu.Lock()
 			c.dead = true

@@ -261,7 +261,7 @@ func (s *Server) refresh(d *docState, all bool) {
 		// Nothing sent these early (over a shared store nothing is;
 		// after a failed commit the store kept, its Early subscribers
 		// were dropped, and those that came since have not seen them).
-		d.publish(from, &wire.Records{Doc: d.id, Recs: recs}, false)
+		d.publish(from, &wire.Records{Doc: d.id, Recs: recs}, false, time.Time{})
 	}
 }
 

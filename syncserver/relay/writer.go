@@ -30,7 +30,8 @@ type writeReq struct {
 	confirm *wire.Confirm
 	token   string // for create
 	device  wire.DeviceID
-	fn      func() // runs alone on the writer goroutine (evict.go)
+	at      time.Time // when the push arrived, for the delivery histogram
+	fn      func()    // runs alone on the writer goroutine (evict.go)
 }
 
 // alone reports whether r is handled on its own rather than in a batch.
@@ -148,6 +149,7 @@ type pending struct {
 	meta relaystore.Doc
 	devs []devSeq // each device's last sequence numbered in this batch
 	recs []wire.Record
+	at   time.Time // when the earliest of recs arrived
 }
 
 // last returns the last sequence numbered in this batch for dev. A batch
@@ -399,6 +401,9 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 				p.meta.Head++
 				rec := wire.Record{Seq: p.meta.Head, Device: r.device, DSeq: m.DSeq, Body: m.Body, Sig: m.Sig}
 				p.numbered(r.device, m.DSeq)
+				if len(p.recs) == 0 || r.at.Before(p.at) {
+					p.at = r.at
+				}
 				p.recs = append(p.recs, rec)
 				b.Entries = append(b.Entries, relaystore.Entry{Doc: m.Doc, Rec: rec})
 				acks = append(acks, reply{r.c, &wire.Ack{Req: m.Req, Doc: m.Doc, Seq: rec.Seq}})
@@ -410,7 +415,7 @@ func (w *writer) prepare(batch []*writeReq) *prepared {
 	// others, and everyone's cursor, wait for the commit.
 	for _, id := range order {
 		if p := docs[id]; p.d != nil && len(p.recs) > 0 && s.shared == nil {
-			p.d.publishEarly(p.meta.Head, p.recs)
+			p.d.publishEarly(p.meta.Head, p.recs, p.at)
 		}
 	}
 	pb := &prepared{docs: docs, order: order, b: b, replies: replies, acks: acks, quota: quota}
@@ -461,7 +466,7 @@ func (w *writer) finish(p *prepared, err error) {
 		if len(pd.recs) == 0 {
 			continue
 		}
-		d.publish(pd.meta.Head, &wire.Records{Doc: id, Recs: pd.recs}, true)
+		d.publish(pd.meta.Head, &wire.Records{Doc: id, Recs: pd.recs}, true, pd.at)
 	}
 	for _, r := range acks {
 		r.c.send(r.msg)
@@ -495,15 +500,15 @@ func liveFrames(doc wire.DocID, recs []wire.Record, early bool) [][]byte {
 
 // publishEarly hands records the writer has numbered, but not yet stored,
 // to the Early subscribers, and keeps them for Early subscribers that
-// arrive before they are stored.
-func (d *docState) publishEarly(upto uint64, recs []wire.Record) {
+// arrive before they are stored. The earliest of them arrived at at.
+func (d *docState) publishEarly(upto uint64, recs []wire.Record, at time.Time) {
 	frames := liveFrames(d.id, recs, true)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for c, sb := range d.subs {
 		if sb.early {
 			for _, f := range frames {
-				sb.deliver(c, f)
+				sb.deliverAt(c, f, at)
 			}
 		}
 	}
@@ -532,8 +537,9 @@ func (d *docState) revokeEarly() {
 // are told their cursor may move, the others get the records. With
 // sentEarly false the records were never sent early (read again from the
 // store, pipeline.recover and shared.go), and Early subscribers get them
-// as stored records too.
-func (d *docState) publish(head uint64, recs *wire.Records, sentEarly bool) {
+// as stored records too. The earliest of the records arrived at at (zero:
+// not known).
+func (d *docState) publish(head uint64, recs *wire.Records, sentEarly bool, at time.Time) {
 	var frames [][]byte
 	durable, _ := wire.Encode(&wire.Durable{Doc: recs.Doc, Seq: head})
 	d.mu.Lock()
@@ -556,7 +562,7 @@ func (d *docState) publish(head uint64, recs *wire.Records, sentEarly bool) {
 			frames = liveFrames(recs.Doc, recs.Recs, false)
 		}
 		for _, f := range frames {
-			sb.deliver(c, f)
+			sb.deliverAt(c, f, at)
 		}
 	}
 }
