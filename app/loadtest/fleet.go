@@ -83,6 +83,7 @@ func (f fleet) commits() commitStats {
 		c.allocBytes += ci.allocBytes
 		c.allocObjects += ci.allocObjects
 		c.collections += ci.collections
+		c.delivery = c.delivery.plus(ci.delivery)
 	}
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -187,5 +188,29 @@ func TestStealIsTheHypervisorsShareOfTheMachinesTime(t *testing.T) {
 		if s := p.String(); !strings.Contains(s, "12.5% of the machine's CPU time") {
 			t.Fatalf("the CPU line does not say the steal: %q", s)
 		}
+	}
+}
+
+// The relay's delivery histogram is read as differences between two
+// scrapes, summed over instances, and its quantiles are the buckets that
+// hold them.
+func TestDeliveryQuantilesAreTheBucketsThatHoldThem(t *testing.T) {
+	bounds := []float64{0.001, 0.002, 0.004, math.Inf(1)}
+	before := deliveryHist{bounds, []float64{5, 5, 5, 5}}
+	after := deliveryHist{bounds, []float64{55, 103, 105, 105}} // 50 under 1 ms, 48 in 1-2 ms, 2 in 2-4 ms
+	d := after.since(before)
+	for _, c := range []struct{ q, lo, hi float64 }{{0.5, 0, 0.001}, {0.51, 0.001, 0.002}, {0.98, 0.001, 0.002}, {0.99, 0.002, 0.004}} {
+		if lo, hi, ok := d.quantile(c.q); !ok || lo != c.lo || hi != c.hi {
+			t.Fatalf("q%v: %v-%v (%v), want %v-%v", c.q, lo, hi, ok, c.lo, c.hi)
+		}
+	}
+	if s := d.plus(d).String(); s != "p50 0.00-1.00 ms, p99 2.00-4.00 ms (200 deliveries)" {
+		t.Fatalf("two instances together: %q", s)
+	}
+	if _, _, ok := (deliveryHist{}).quantile(0.5); ok {
+		t.Fatal("an empty histogram gave a quantile")
+	}
+	if s := before.since(before).String(); s != "no deliveries" {
+		t.Fatalf("no deliveries in between: %q", s)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -204,7 +205,10 @@ func (r *relayProc) stop() {
 
 // commitStats is the relay's group-commit record over a phase, with what
 // its Go runtime allocated and collected meanwhile.
-type commitStats struct{ commits, records, seconds, allocBytes, allocObjects, collections float64 }
+type commitStats struct {
+	commits, records, seconds, allocBytes, allocObjects, collections float64
+	delivery                                                         deliveryHist
+}
 
 // commits reads the relay's group-commit and allocation counters.
 func (r *relayProc) commits() commitStats {
@@ -214,7 +218,7 @@ func (r *relayProc) commits() commitStats {
 		return commitStats{}
 	}
 	return commitStats{m["pairwise_relay_commit_seconds_count"], m["pairwise_relay_commit_records_sum"], m["pairwise_relay_commit_seconds_sum"],
-		m["go_memstats_alloc_bytes_total"], m["go_memstats_mallocs_total"], m["go_gc_duration_seconds_count"]}
+		m["go_memstats_alloc_bytes_total"], m["go_memstats_mallocs_total"], m["go_gc_duration_seconds_count"], r.delivery()}
 }
 
 // since describes the commits made after c0, and the relay's allocations
@@ -231,4 +235,106 @@ func (c commitStats) since(c0 commitStats) string {
 			(c.allocBytes-c0.allocBytes)/recs/1000, (c.allocObjects-c0.allocObjects)/recs, c.collections-c0.collections)
 	}
 	return out
+}
+
+// deliveryHist is the relay's histogram of a record's time from arriving
+// to being written to a subscriber (pairwise_relay_delivery_seconds): the
+// relay's own share of each delivery, which the load tool's latencies
+// include with its own delays and the machine's.
+type deliveryHist struct {
+	bounds []float64 // upper bounds in seconds, ascending; the last is +Inf
+	counts []float64 // cumulative, as Prometheus gives them
+}
+
+const deliveryMetric = "pairwise_relay_delivery_seconds_bucket"
+
+// delivery reads the relay's delivery histogram, or returns an empty one.
+func (r *relayProc) delivery() deliveryHist {
+	resp, err := http.Get("http://" + r.metricsAddr + "/metrics")
+	if err != nil {
+		return deliveryHist{}
+	}
+	defer resp.Body.Close()
+	var h deliveryHist
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), deliveryMetric+`{le="`)
+		if !ok {
+			continue
+		}
+		le, rest, ok := strings.Cut(line, `"} `)
+		if !ok {
+			continue
+		}
+		b, err1 := strconv.ParseFloat(le, 64)
+		n, err2 := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		if err1 != nil || err2 != nil {
+			return deliveryHist{}
+		}
+		h.bounds, h.counts = append(h.bounds, b), append(h.counts, n)
+	}
+	return h
+}
+
+// plus adds two instances' histograms (of the same buckets).
+func (h deliveryHist) plus(o deliveryHist) deliveryHist {
+	if len(h.counts) == 0 {
+		return o
+	}
+	if len(o.counts) != len(h.counts) {
+		return h
+	}
+	s := deliveryHist{bounds: h.bounds, counts: make([]float64, len(h.counts))}
+	for i := range h.counts {
+		s.counts[i] = h.counts[i] + o.counts[i]
+	}
+	return s
+}
+
+// since is the histogram of the deliveries made after h0.
+func (h deliveryHist) since(h0 deliveryHist) deliveryHist {
+	if len(h0.counts) != len(h.counts) {
+		return h
+	}
+	d := deliveryHist{bounds: h.bounds, counts: make([]float64, len(h.counts))}
+	for i := range h.counts {
+		d.counts[i] = h.counts[i] - h0.counts[i]
+	}
+	return d
+}
+
+// quantile returns the bucket holding quantile q: its lower and upper
+// bounds in seconds (the upper is +Inf past the last bound); ok is false
+// for an empty histogram.
+func (h deliveryHist) quantile(q float64) (lo, hi float64, ok bool) {
+	if len(h.counts) == 0 || h.counts[len(h.counts)-1] <= 0 {
+		return 0, 0, false
+	}
+	want := q * h.counts[len(h.counts)-1]
+	for i, c := range h.counts {
+		if c >= want {
+			if i > 0 {
+				lo = h.bounds[i-1]
+			}
+			return lo, h.bounds[i], true
+		}
+	}
+	return h.bounds[len(h.bounds)-1], math.Inf(1), true
+}
+
+// String gives the deliveries' p50 and p99 as the buckets that hold them.
+func (h deliveryHist) String() string {
+	n := 0.0
+	if len(h.counts) > 0 {
+		n = h.counts[len(h.counts)-1]
+	}
+	if n <= 0 {
+		return "no deliveries"
+	}
+	ms := func(q float64) string {
+		lo, hi, _ := h.quantile(q)
+		return fmt.Sprintf("%.2f-%.2f ms", 1000*lo, 1000*hi)
+	}
+	return fmt.Sprintf("p50 %s, p99 %s (%.0f deliveries)", ms(0.5), ms(0.99), n)
 }

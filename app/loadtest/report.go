@@ -165,12 +165,13 @@ const (
 	keyTail         = "tail_ms"
 	keyRelayCPUPct  = "relay_cpu_pct"
 	keyClientCPUPct = "client_cpu_pct"
-	keyStealPct     = "steal_pct"     // CPU time the hypervisor gave other guests, measured phase
-	keyRelays       = "relays"        // relay instances the workload ran against
-	keyStore        = "store"         // "badger" or "postgres"
-	keyDBSize       = "db_size_mb"    // the PostgreSQL database after the workload
-	keyDBGrowth     = "db_growth_mb"  // what the workload added to it
-	keyEditsApplied = "edits_applied" // edits every reader applied, checked in its copy
+	keyStealPct     = "steal_pct"             // CPU time the hypervisor gave other guests, measured phase
+	keyRelayShare   = "relay_delivery_p99_ms" // the relay's own share of p99 (its histogram's bucket, upper bound)
+	keyRelays       = "relays"                // relay instances the workload ran against
+	keyStore        = "store"                 // "badger" or "postgres"
+	keyDBSize       = "db_size_mb"            // the PostgreSQL database after the workload
+	keyDBGrowth     = "db_growth_mb"          // what the workload added to it
+	keyEditsApplied = "edits_applied"         // edits every reader applied, checked in its copy
 )
 
 // set records a machine-readable figure of workload wl (its -workload
@@ -254,4 +255,13 @@ func (r *report) printJSON(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// relayShare adds the relay's own share of the deliveries of workload wl
+// (its -workload name key), from the relay's histogram over the phase.
+func (r *report) relayShare(wl, key string, d deliveryHist) {
+	r.info(wl, "relay's own share: arrival → written to subscriber", d.String())
+	if _, hi, ok := d.quantile(0.99); ok && !math.IsInf(hi, 1) {
+		r.set(key, keyRelayShare, 1000*hi)
+	}
 }

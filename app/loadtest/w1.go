@@ -80,7 +80,9 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 	}
 	rep.info(wl, "CPU, measured phase", phase.String())
 	rep.info(wl, "load tool per edit, measured phase", phase.Own.perEdit(cfg.Edits))
-	rep.info(wl, "relay group commits, measured phase", rl.commits().since(c0))
+	c1 := rl.commits()
+	rep.info(wl, "relay group commits, measured phase", c1.since(c0))
+	rep.relayShare(wl, "w1", c1.delivery.since(c0.delivery))
 	rep.info(wl, "connections lost", fmt.Sprint(p.writer.drops.Load()+p.reader.drops.Load()))
 
 	rep.setLatency("w1", lat)

@@ -107,7 +107,9 @@ func runW2(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	}
 	rep.info(w2Name, "CPU, measured phase"+together, phase.String())
 	rep.setCPU("w2", phase)
-	rep.info(w2Name, "relay group commits, measured phase"+together, rls.commits().since(c0))
+	c1 := rls.commits()
+	rep.info(w2Name, "relay group commits, measured phase"+together, c1.since(c0))
+	rep.relayShare(w2Name, "w2", c1.delivery.since(c0.delivery))
 	if own, err := readMem(os.Getpid()); err == nil {
 		rep.bytes(w2Name, "load tool peak RSS (all the clients' stores)", own.HWM, "MiB", 0, "")
 	}
