@@ -186,8 +186,7 @@ func desktopOptions(dir string, logf func(string, ...any)) badger.Options {
 		WithIndexCacheSize(2 << 20).
 		WithNumCompactors(2).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLogger{logf}).
-		WithLoggingLevel(badger.WARNING)
+		WithLogger(badgerLogger{logf}) // which drops Badger's info and debug lines; WithLoggingLevel would replace it
 }
 
 // Dir is the data folder.

@@ -3,9 +3,12 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,5 +388,28 @@ func TestSyncPutOffSyncsReceivedChunksAhead(t *testing.T) {
 	}
 	if st, err := s.State("d1"); err != nil || st.Cursor != 5 || st.Chunks != 2 {
 		t.Fatalf("state %+v (%v), want the chunk kept and the cursor at 5", st, err)
+	}
+}
+
+// Badger's warnings and errors reach the app's log (an option set after
+// the logger once replaced it with Badger's own, which wrote to stderr).
+func TestBadgerLogsThroughTheAppsLog(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	s, err := Open(t.TempDir(), func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, fmt.Sprintf(f, a...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.db.Opts().Logger.Warningf("a warning %d\n", 1)
+	s.db.Opts().Logger.Infof("chatter")
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(lines, "badger warning: a warning 1") || slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "chatter") }) {
+		t.Fatalf("the app's log got %q, want Badger's warning and not its chatter", lines)
 	}
 }

@@ -340,6 +340,8 @@ func errFor(req uint64, doc wire.DocID, err error) *wire.Error {
 		e.Code, e.Msg = wire.CodeQuota, "the pairs created with your organisation's token have used their storage on the relay; ask the relay's admin to raise the token's quota or to remove pairs no longer used. Your changes are kept on this computer"
 	case errors.Is(err, relaystore.ErrDiskFull):
 		e.Msg = "the relay's disk is full; your changes are kept on your computer and will be sent once its admin frees space"
+	case errors.Is(err, relaystore.ErrDiskFailed):
+		e.Msg = "the relay's disk failed; your changes are kept on your computer and will be sent once its admin has checked the disk and restarted it"
 	}
 	return e
 }

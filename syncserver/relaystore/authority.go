@@ -73,8 +73,8 @@ func (s *Badger) Promote(id wire.DocID, seq uint64) error {
 		}
 		return txn.Set(key(kMeta, id), encodeMeta(d))
 	})
-	if err != nil {
-		return s.writeErr(err)
+	if err := s.writeErr(err); err != nil {
+		return err
 	}
 	s.applyUsage(staged)
 	s.bytes.Add(grew)

@@ -41,11 +41,17 @@ const (
 // ErrDiskFull wraps a write that failed because the disk is full.
 var ErrDiskFull = errors.New("relaystore: disk full")
 
+// ErrDiskFailed wraps every write after the disk failed to sync Badger's
+// value log (see valueLogHealth).
+var ErrDiskFailed = errors.New("relaystore: disk failed")
+
 // Badger is the embedded Store.
 type Badger struct {
 	db  *badger.DB
 	dir string
 	log *slog.Logger
+
+	vlog *valueLogHealth
 
 	docs, records, bytes atomic.Int64
 	acct                 acct       // per-document and per-owner usage (usage.go)
@@ -69,11 +75,13 @@ type Badger struct {
 // value log brought the peak down by about 10 MiB). With SyncWrites,
 // Badger 4.9 syncs the value log in a deferred call that only logs a
 // failure, where a failed sync of the memtable's log is returned from the
-// write: a record in the value log could be acknowledged after a failed
-// disk sync. And a record pruned from the value log takes disk space until
-// its file is half garbage and collected (which rewrites the rest into a
-// memory-mapped file, fatal on a full disk). Snapshots, far over the
-// threshold, still go to the value log.
+// write; the store now sees that log line and stops writing
+// (valuelog.go), which would stop the relay on every value-log failure if
+// all records went there. And a record pruned from the value log takes
+// disk space until its file is half garbage and collected (which rewrites
+// the rest into a memory-mapped file, fatal on a full disk). Snapshots,
+// far over the threshold, and the odd large record still go to the value
+// log.
 const (
 	memTableSize  = 2 << 20
 	baseTableSize = 1 << 20
@@ -110,11 +118,12 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	if err := flushForeignMemtables(dir, log); err != nil {
 		return nil, err
 	}
-	db, err := badger.Open(badgerOptions(dir, log, memTableSize))
+	vlog := &valueLogHealth{}
+	db, err := badger.Open(badgerOptions(dir, log, memTableSize, vlog))
 	if err != nil {
 		return nil, openErr(dir, err)
 	}
-	s := &Badger{db: db, dir: dir, log: log, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Badger{db: db, dir: dir, log: log, vlog: vlog, stop: make(chan struct{}), done: make(chan struct{})}
 	err = s.checkFormat(existed)
 	if errors.Is(err, errMigrate) {
 		err = s.migrateV1()
@@ -140,7 +149,7 @@ func hasFiles(dir string) bool {
 	return len(m) > 0
 }
 
-func badgerOptions(dir string, log *slog.Logger, memtable int64) badger.Options {
+func badgerOptions(dir string, log *slog.Logger, memtable int64, vlog *valueLogHealth) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithSyncWrites(true).
 		WithMemTableSize(memtable).
@@ -154,8 +163,7 @@ func badgerOptions(dir string, log *slog.Logger, memtable int64) badger.Options 
 		WithIndexCacheSize(4 << 20).
 		WithNumCompactors(2).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLog{log}).
-		WithLoggingLevel(badger.WARNING)
+		WithLogger(badgerLog{log, vlog}) // which drops Badger's info and debug lines; WithLoggingLevel would replace it
 }
 
 // flushForeignMemtables handles memtable logs (.mem) that a relay with
@@ -182,7 +190,7 @@ func flushForeignMemtables(dir string, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("storing the memtables an earlier run left in logs of another size", "largest", largest)
-	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize)))
+	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize), &valueLogHealth{}))
 	if err != nil {
 		return openErr(dir, err)
 	}
@@ -345,6 +353,9 @@ func (s *Badger) SeqOf(id wire.DocID, dev wire.DeviceID, dseq uint64) (v uint64,
 const MinFree = 160 << 20
 
 func (s *Badger) roomCheck() error {
+	if err := s.vlog.err(); err != nil {
+		return err
+	}
 	if err := diskfree.Check(s.dir, MinFree); err != nil {
 		return fmt.Errorf("%w: %v; free some space", ErrDiskFull, err)
 	}
@@ -399,8 +410,8 @@ func (s *Badger) Commit(b Batch) error {
 		staged, err = s.stageCommit(txn, b, time.Now())
 		return err
 	})
-	if err != nil {
-		return s.writeErr(err)
+	if err := s.writeErr(err); err != nil {
+		return err
 	}
 	s.applyUsage(staged)
 	s.docs.Add(int64(len(b.Creates)))
@@ -409,7 +420,13 @@ func (s *Badger) Commit(b Batch) error {
 	return nil
 }
 
+// writeErr is the error a write returns after its transaction ended with
+// err: also, for a transaction that committed, the value log's failed
+// sync (which Badger does not return).
 func (s *Badger) writeErr(err error) error {
+	if err == nil {
+		return s.vlog.err()
+	}
 	if errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("%w: the disk holding %s is full; free some space. Nothing unacknowledged was kept: %v", ErrDiskFull, s.dir, err)
 	}
@@ -496,8 +513,8 @@ func (s *Badger) PutSnapshot(id wire.DocID, snap Snap) error {
 		}
 		return txn.Set(key(kMeta, id), encodeMeta(d))
 	})
-	if err != nil {
-		return s.writeErr(err)
+	if err := s.writeErr(err); err != nil {
+		return err
 	}
 	s.applyUsage(staged)
 	s.bytes.Add(int64(len(snap.Body)+len(snap.Sig)) - old)
@@ -589,9 +606,21 @@ func (s *Badger) Close() error {
 	return s.db.Close()
 }
 
-type badgerLog struct{ l *slog.Logger }
+type badgerLog struct {
+	l    *slog.Logger
+	vlog *valueLogHealth
+}
 
-func (b badgerLog) Errorf(f string, a ...any)   { b.l.Error(fmt.Sprintf(f, a...), "part", "store") }
+func (b badgerLog) Errorf(f string, a ...any) {
+	msg := fmt.Sprintf(f, a...)
+	if f == valueLogSyncFailed {
+		b.vlog.failed(msg)
+		b.l.Error("the disk failed to sync the relay's value log (where snapshots and large records go); the relay stores nothing more until it is restarted. Check the disk, then restart it",
+			"part", "store", "err", msg)
+		return
+	}
+	b.l.Error(msg, "part", "store")
+}
 func (b badgerLog) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...), "part", "store") }
 func (b badgerLog) Infof(f string, a ...any)    {}
 func (b badgerLog) Debugf(f string, a ...any)   {}
