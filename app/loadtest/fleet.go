@@ -75,15 +75,19 @@ func (f fleet) mem() []memStat {
 // commits sums the instances' group-commit counters.
 func (f fleet) commits() commitStats {
 	var c commitStats
-	for _, r := range f {
+	for i, r := range f {
 		ci := r.commits()
+		if i == 0 {
+			c.delivery = ci.delivery
+		} else {
+			c.delivery = c.delivery.plus(ci.delivery)
+		}
 		c.commits += ci.commits
 		c.records += ci.records
 		c.seconds += ci.seconds
 		c.allocBytes += ci.allocBytes
 		c.allocObjects += ci.allocObjects
 		c.collections += ci.collections
-		c.delivery = c.delivery.plus(ci.delivery)
 	}
 	return c
 }

@@ -213,4 +213,11 @@ func TestDeliveryQuantilesAreTheBucketsThatHoldThem(t *testing.T) {
 	if s := before.since(before).String(); s != "no deliveries" {
 		t.Fatalf("no deliveries in between: %q", s)
 	}
+	// A scrape that failed leaves the figure unknown, not the whole run's.
+	if s := after.since(deliveryHist{}).String(); s != "not read from the relay" {
+		t.Fatalf("the first scrape failed: %q", s)
+	}
+	if s := d.plus(deliveryHist{}).String(); s != "not read from the relay" {
+		t.Fatalf("one instance's scrape failed: %q", s)
+	}
 }

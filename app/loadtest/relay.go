@@ -277,13 +277,11 @@ func (r *relayProc) delivery() deliveryHist {
 	return h
 }
 
-// plus adds two instances' histograms (of the same buckets).
+// plus adds two instances' histograms (of the same buckets); a sum with
+// one not read is not read either (see fleet.commits).
 func (h deliveryHist) plus(o deliveryHist) deliveryHist {
-	if len(h.counts) == 0 {
-		return o
-	}
 	if len(o.counts) != len(h.counts) {
-		return h
+		return deliveryHist{}
 	}
 	s := deliveryHist{bounds: h.bounds, counts: make([]float64, len(h.counts))}
 	for i := range h.counts {
@@ -292,10 +290,11 @@ func (h deliveryHist) plus(o deliveryHist) deliveryHist {
 	return s
 }
 
-// since is the histogram of the deliveries made after h0.
+// since is the histogram of the deliveries made after h0, empty when
+// either was not read.
 func (h deliveryHist) since(h0 deliveryHist) deliveryHist {
-	if len(h0.counts) != len(h.counts) {
-		return h
+	if len(h0.counts) != len(h.counts) || len(h.counts) == 0 {
+		return deliveryHist{}
 	}
 	d := deliveryHist{bounds: h.bounds, counts: make([]float64, len(h.counts))}
 	for i := range h.counts {
@@ -325,10 +324,10 @@ func (h deliveryHist) quantile(q float64) (lo, hi float64, ok bool) {
 
 // String gives the deliveries' p50 and p99 as the buckets that hold them.
 func (h deliveryHist) String() string {
-	n := 0.0
-	if len(h.counts) > 0 {
-		n = h.counts[len(h.counts)-1]
+	if len(h.counts) == 0 {
+		return "not read from the relay"
 	}
+	n := h.counts[len(h.counts)-1]
 	if n <= 0 {
 		return "no deliveries"
 	}

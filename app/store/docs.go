@@ -238,6 +238,9 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 		return writeState(txn, doc, st)
 	}, now, queued)
 	if err != nil {
+		// Badger may have kept the entry though it failed: the tail, which
+		// did not get it, no longer holds every entry from its first.
+		s.tails.drop(doc)
 		return st, fmt.Errorf("store: save change to %s: %w", doc, err)
 	}
 	if push {
@@ -398,22 +401,40 @@ func (s *Store) State(doc string) (st DocState, err error) {
 // The newest entries usually come from memory (see outtail.go), and Data
 // may be shared with later callers: do not modify it.
 func (s *Store) Outbox(doc string, from uint64, max int) (out []Pending, err error) {
-	limit, capped := s.sendable(doc)
-	if out, ok := s.tails.outbox(doc, from, max, limit, capped); ok {
-		return out, nil
+	out, ok := s.tails.outbox(doc, from, max)
+	if !ok {
+		if out, err = s.outboxStored(doc, from, max); err != nil {
+			return nil, err
+		}
 	}
-	return s.outboxStored(doc, from, max, limit, capped)
+	if betweenOutboxReads != nil {
+		betweenOutboxReads()
+	}
+	// The limit is read after the entries: it is set before an entry it
+	// holds back is written, so whatever entries were read, it covers
+	// them. (Read first, it could miss the first edit since opening,
+	// written between the two reads, and let it go before its sync.)
+	if limit, capped := s.sendable(doc); capped {
+		for i, p := range out {
+			if p.DSeq >= limit {
+				return out[:i], nil
+			}
+		}
+	}
+	return out, nil
 }
 
-// outboxStored is Outbox read from the store.
-func (s *Store) outboxStored(doc string, from uint64, max int, limit uint64, capped bool) (out []Pending, err error) {
+// betweenOutboxReads, when set by a test, runs between Outbox's reading of
+// the entries and of the limit on sending them.
+var betweenOutboxReads func()
+
+// outboxStored reads from the store up to max outbox entries numbered from
+// on.
+func (s *Store) outboxStored(doc string, from uint64, max int) (out []Pending, err error) {
 	err = s.view(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: prefixOut(doc)})
 		defer it.Close()
 		for it.Seek(keyOut(doc, from)); it.Valid() && len(out) < max; it.Next() {
-			if capped && seqOf(it.Item().Key()) >= limit {
-				break
-			}
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err

@@ -52,8 +52,18 @@ func (t *outTails) add(doc string, dseq uint64, change []byte) {
 	}
 	tl.recs = append(tl.recs, Pending{DSeq: dseq, Data: bytes.Clone(change)})
 	tl.bytes += len(change)
-	for len(tl.recs) > 1 && (len(tl.recs) > tailMaxRecs || tl.bytes > tailMaxBytes) {
-		tl.cut(tl.first + 1)
+	if len(tl.recs) > tailMaxRecs || tl.bytes > tailMaxBytes {
+		// Down to three quarters of the bounds at once, so that a tail at
+		// its bound (the relay out of reach) is not copied on every edit.
+		n, left := 0, tl.bytes
+		for n < len(tl.recs) && (len(tl.recs)-n > tailMaxRecs*3/4 || left > tailMaxBytes*3/4) {
+			left -= len(tl.recs[n].Data)
+			n++
+		}
+		tl.cut(tl.first + uint64(n))
+		if len(tl.recs) == 0 {
+			delete(t.docs, doc) // one change over the bound: read from the store
+		}
 	}
 }
 
@@ -66,7 +76,11 @@ func (tl *outTail) cut(from uint64) {
 	for _, r := range tl.recs[:n] {
 		tl.bytes -= len(r.Data)
 	}
-	tl.recs = append(tl.recs[:0:0], tl.recs[n:]...)
+	if n == uint64(len(tl.recs)) {
+		tl.recs = nil // nothing kept: let the acknowledged changes go
+	} else {
+		tl.recs = append([]Pending(nil), tl.recs[n:]...)
+	}
 	tl.first = from
 }
 
@@ -87,9 +101,9 @@ func (t *outTails) drop(doc string) {
 	delete(t.docs, doc)
 }
 
-// outbox answers Store.Outbox from doc's tail, or returns false when the
+// outbox answers outboxStored from doc's tail, or returns false when the
 // tail does not hold every entry the store has from from on.
-func (t *outTails) outbox(doc string, from uint64, max int, limit uint64, capped bool) ([]Pending, bool) {
+func (t *outTails) outbox(doc string, from uint64, max int) ([]Pending, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tl := t.docs[doc]
@@ -98,11 +112,7 @@ func (t *outTails) outbox(doc string, from uint64, max int, limit uint64, capped
 	}
 	var out []Pending
 	for i := from - tl.first; i < uint64(len(tl.recs)) && len(out) < max; i++ {
-		r := tl.recs[i]
-		if capped && r.DSeq >= limit {
-			break
-		}
-		out = append(out, r)
+		out = append(out, tl.recs[i])
 	}
 	return out, true
 }

@@ -182,7 +182,7 @@ func (w *writer) snapshot(r *writeReq) {
 				Msg: "the relay already has a snapshot that covers as much"})
 			return
 		}
-		s.log.Error("snapshot not stored", "err", err)
+		s.logStoreErr("snapshot not stored", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return
 	}
@@ -263,7 +263,7 @@ func (w *writer) confirm(r *writeReq) {
 			r.c.send(&wire.Ack{Req: m.Req, Doc: m.Doc, Seq: m.Seq})
 			return
 		}
-		s.log.Error("confirmed snapshot not promoted; it stays waiting", "err", err)
+		s.logStoreErr("confirmed snapshot not promoted; it stays waiting", err)
 		r.c.send(errFor(m.Req, m.Doc, err))
 		return
 	}

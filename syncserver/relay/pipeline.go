@@ -198,7 +198,7 @@ func (p *pipeline) recover() {
 		err := s.store.Commit(b)
 		s.m.commitSeconds.Observe(time.Since(start).Seconds())
 		if err != nil {
-			s.log.Error("cannot store again what the store kept of a failed commit; refusing pushes until it can", "err", err, "records", len(b.Entries))
+			s.logStoreErr("cannot store again what the store kept of a failed commit; refusing pushes until it can", err, "records", len(b.Entries))
 			return
 		}
 		s.m.committed(len(b.Entries))

@@ -322,6 +322,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.store.Close()
 }
 
+// logStoreErr logs a store write that failed, as an error unless the
+// store already said, once, that its disk failed and what to do: each
+// write refused after that is then a debug line (and counted in
+// pairwise_relay_errors_total), not another error every few milliseconds.
+func (s *Server) logStoreErr(msg string, err error, args ...any) {
+	level := slog.LevelError
+	if errors.Is(err, relaystore.ErrDiskFailed) {
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, msg, append([]any{"err", err}, args...)...)
+}
+
 // errFor maps a store or token error to a wire error.
 func errFor(req uint64, doc wire.DocID, err error) *wire.Error {
 	e := &wire.Error{Req: req, Doc: doc, Code: wire.CodeInternal, Msg: "the relay could not complete this; it will work again after a retry"}

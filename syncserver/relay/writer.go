@@ -433,7 +433,7 @@ func (w *writer) finish(p *prepared, err error) {
 	s := w.s
 	replies, acks := p.replies, p.acks
 	if err != nil {
-		s.log.Error("commit failed; nothing in it was acknowledged", "err", err, "records", len(p.b.Entries))
+		s.logStoreErr("commit failed; nothing in it was acknowledged", err, "records", len(p.b.Entries))
 		for _, a := range acks {
 			ack := a.msg.(*wire.Ack)
 			replies = append(replies, reply{a.c, errFor(ack.Req, ack.Doc, err)})

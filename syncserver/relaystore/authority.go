@@ -22,7 +22,7 @@ func (s *Badger) PutCandidate(id wire.DocID, snap Snap) error {
 	if err := s.roomCheck(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		if _, err := getMeta(txn, id); err != nil {
 			return err
 		}
@@ -33,9 +33,12 @@ func (s *Badger) PutCandidate(id wire.DocID, snap Snap) error {
 
 // Promote implements Store.
 func (s *Badger) Promote(id wire.DocID, seq uint64) error {
+	if err := s.roomCheck(); err != nil { // it writes the snapshot again
+		return err
+	}
 	var grew int64
 	var staged map[wire.DocID]docAcct
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		d, err := getMeta(txn, id)
 		if err != nil {
 			return err
@@ -167,7 +170,7 @@ func (s *Badger) AddCerts(id wire.DocID, certs [][]byte) error {
 	if err := s.roomCheck(); err != nil {
 		return err
 	}
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		for _, c := range certs {
 			h := sha256.Sum256(c)
 			if err := txn.Set(key(kCert, id, h[:16]), c); err != nil {

@@ -42,7 +42,7 @@ const (
 var ErrDiskFull = errors.New("relaystore: disk full")
 
 // ErrDiskFailed wraps every write after the disk failed to sync Badger's
-// value log (see valueLogHealth).
+// value log (see diskHealth).
 var ErrDiskFailed = errors.New("relaystore: disk failed")
 
 // Badger is the embedded Store.
@@ -51,7 +51,7 @@ type Badger struct {
 	dir string
 	log *slog.Logger
 
-	vlog *valueLogHealth
+	disk *diskHealth
 
 	docs, records, bytes atomic.Int64
 	acct                 acct       // per-document and per-owner usage (usage.go)
@@ -118,12 +118,12 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	if err := flushForeignMemtables(dir, log); err != nil {
 		return nil, err
 	}
-	vlog := &valueLogHealth{}
-	db, err := badger.Open(badgerOptions(dir, log, memTableSize, vlog))
+	disk := &diskHealth{}
+	db, err := badger.Open(badgerOptions(dir, log, memTableSize, disk))
 	if err != nil {
 		return nil, openErr(dir, err)
 	}
-	s := &Badger{db: db, dir: dir, log: log, vlog: vlog, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Badger{db: db, dir: dir, log: log, disk: disk, stop: make(chan struct{}), done: make(chan struct{})}
 	err = s.checkFormat(existed)
 	if errors.Is(err, errMigrate) {
 		err = s.migrateV1()
@@ -149,7 +149,7 @@ func hasFiles(dir string) bool {
 	return len(m) > 0
 }
 
-func badgerOptions(dir string, log *slog.Logger, memtable int64, vlog *valueLogHealth) badger.Options {
+func badgerOptions(dir string, log *slog.Logger, memtable int64, disk *diskHealth) badger.Options {
 	return badger.DefaultOptions(dir).
 		WithSyncWrites(true).
 		WithMemTableSize(memtable).
@@ -163,7 +163,7 @@ func badgerOptions(dir string, log *slog.Logger, memtable int64, vlog *valueLogH
 		WithIndexCacheSize(4 << 20).
 		WithNumCompactors(2).
 		WithNumVersionsToKeep(1).
-		WithLogger(badgerLog{log, vlog}) // which drops Badger's info and debug lines; WithLoggingLevel would replace it
+		WithLogger(badgerLog{log, disk}) // which drops Badger's info and debug lines; WithLoggingLevel would replace it
 }
 
 // flushForeignMemtables handles memtable logs (.mem) that a relay with
@@ -190,7 +190,7 @@ func flushForeignMemtables(dir string, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("storing the memtables an earlier run left in logs of another size", "largest", largest)
-	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize), &valueLogHealth{}))
+	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize), &diskHealth{}))
 	if err != nil {
 		return openErr(dir, err)
 	}
@@ -208,7 +208,7 @@ func openErr(dir string, err error) error {
 }
 
 func (s *Badger) checkFormat(existed bool) error {
-	return s.db.Update(func(txn *badger.Txn) error {
+	return s.update(func(txn *badger.Txn) error {
 		item, err := txn.Get(keyFormat)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			if existed {
@@ -353,7 +353,7 @@ func (s *Badger) SeqOf(id wire.DocID, dev wire.DeviceID, dseq uint64) (v uint64,
 const MinFree = 160 << 20
 
 func (s *Badger) roomCheck() error {
-	if err := s.vlog.err(); err != nil {
+	if err := s.disk.err(); err != nil {
 		return err
 	}
 	if err := diskfree.Check(s.dir, MinFree); err != nil {
@@ -370,7 +370,7 @@ func (s *Badger) Commit(b Batch) error {
 	var added, addedBytes int64
 	var staged map[wire.DocID]docAcct
 	heads := map[wire.DocID]uint64{}
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		metas := map[wire.DocID]Doc{}
 		for id, d := range b.Creates {
 			metas[id] = d
@@ -425,7 +425,7 @@ func (s *Badger) Commit(b Batch) error {
 // sync (which Badger does not return).
 func (s *Badger) writeErr(err error) error {
 	if err == nil {
-		return s.vlog.err()
+		return s.disk.err()
 	}
 	if errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("%w: the disk holding %s is full; free some space. Nothing unacknowledged was kept: %v", ErrDiskFull, s.dir, err)
@@ -494,7 +494,7 @@ func (s *Badger) PutSnapshot(id wire.DocID, snap Snap) error {
 	}
 	var old int64
 	var staged map[wire.DocID]docAcct
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		d, err := getMeta(txn, id)
 		if err != nil {
 			return err
@@ -538,7 +538,7 @@ func (s *Badger) Prune(id wire.DocID) error {
 		var n int
 		var freed, bodies int64 // stored bytes (with signatures), and bodies alone
 		var staged map[wire.DocID]docAcct
-		err := s.db.Update(func(txn *badger.Txn) error {
+		err := s.update(func(txn *badger.Txn) error {
 			dels, err := pruneKeys(txn, id, d.SnapSeq, &n, &freed, &bodies)
 			if err != nil {
 				return err
@@ -608,13 +608,13 @@ func (s *Badger) Close() error {
 
 type badgerLog struct {
 	l    *slog.Logger
-	vlog *valueLogHealth
+	disk *diskHealth
 }
 
 func (b badgerLog) Errorf(f string, a ...any) {
 	msg := fmt.Sprintf(f, a...)
 	if f == valueLogSyncFailed {
-		b.vlog.failed(msg)
+		b.disk.failed(msg)
 		b.l.Error("the disk failed to sync the relay's value log (where snapshots and large records go); the relay stores nothing more until it is restarted. Check the disk, then restart it",
 			"part", "store", "err", msg)
 		return

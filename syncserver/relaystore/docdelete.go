@@ -14,7 +14,7 @@ import (
 func (s *Badger) DeleteDoc(id wire.DocID) error {
 	s.maint.Lock()
 	defer s.maint.Unlock()
-	err := s.db.Update(func(txn *badger.Txn) error {
+	err := s.update(func(txn *badger.Txn) error {
 		if _, err := getMeta(txn, id); err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func (s *Badger) sweepDoc(id wire.DocID) error {
 		for {
 			var n int
 			var recs, freed int64
-			err := s.db.Update(func(txn *badger.Txn) error {
+			err := s.update(func(txn *badger.Txn) error {
 				opts := badger.DefaultIteratorOptions
 				opts.PrefetchValues = false
 				opts.Prefix = key(kind, id)
@@ -76,7 +76,7 @@ func (s *Badger) sweepDoc(id wire.DocID) error {
 			}
 		}
 	}
-	return s.writeErr(s.db.Update(func(txn *badger.Txn) error {
+	return s.writeErr(s.update(func(txn *badger.Txn) error {
 		return txn.Delete(key(kDeleting, id))
 	}))
 }

@@ -78,11 +78,11 @@ func TestTheLargestCommitFitsOneTransaction(t *testing.T) {
 // keeps everything they held.
 func TestMemtableLogsOfLargerMemtablesAreKept(t *testing.T) {
 	old := filepath.Join(t.TempDir(), "old")
-	db, err := badger.Open(badgerOptions(old, quietLog(), 8<<20, &valueLogHealth{}))
+	db, err := badger.Open(badgerOptions(old, quietLog(), 8<<20, &diskHealth{}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Badger{db: db, dir: old, log: quietLog(), vlog: &valueLogHealth{}}
+	s := &Badger{db: db, dir: old, log: quietLog(), disk: &diskHealth{}}
 	if err := s.checkFormat(false); err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,9 @@ func TestAFailedValueLogSyncFailsTheWriteAndStopsWriting(t *testing.T) {
 	if err := st.Commit(Batch{Entries: []Entry{{Doc: doc, Rec: rec(1, dev, 1, "stored before", false)}}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := st.PutCandidate(doc, Snap{Seq: 1, Body: bytes.Repeat([]byte("c"), 4096)}); err != nil {
+		t.Fatal(err)
+	}
 
 	// What Badger's value log does when its deferred sync fails, through
 	// the logger the store gave Badger, here during a write, which the
@@ -45,6 +48,15 @@ func TestAFailedValueLogSyncFailsTheWriteAndStopsWriting(t *testing.T) {
 		t.Fatalf("the write under way when the sync failed: %v, want ErrDiskFailed", err)
 	}
 
+	if err := st.Promote(doc, 1); !errors.Is(err, ErrDiskFailed) {
+		t.Errorf("promoting a snapshot after the failed sync: %v, want ErrDiskFailed", err)
+	}
+	if d, err := st.Doc(doc); err != nil || d.SnapSeq != 0 {
+		t.Errorf("the document after a refused promotion: %+v, %v; want no snapshot", d, err)
+	}
+	if err := st.DeleteDoc(doc); !errors.Is(err, ErrDiskFailed) {
+		t.Errorf("deleting a pair after the failed sync: %v, want ErrDiskFailed", err)
+	}
 	for what, err := range map[string]error{
 		"a snapshot":  st.PutSnapshot(doc, Snap{Seq: 1, Body: bytes.Repeat([]byte("s"), 4096)}),
 		"a record":    st.Commit(Batch{Entries: []Entry{{Doc: doc, Rec: rec(2, dev, 2, "after", false)}}}),
@@ -85,5 +97,29 @@ func TestBadgerStillReportsAFailedValueLogSyncThisWay(t *testing.T) {
 	call := "vlog.opt.Errorf(" + strings.ReplaceAll(strings.ReplaceAll(`"`+valueLogSyncFailed+`"`, "\n", `\n`), "\t", `\t`) + ", err)"
 	if !bytes.Contains(src, []byte(call)) {
 		t.Fatalf("Badger's value.go no longer has %s: see how it reports a failed value-log sync now", call)
+	}
+}
+
+// Which failed commits mean the disk failed: not fn's own refusal (never
+// passed here), a conflict, a store being closed or a full disk, which
+// stops writes only until there is room; anything else Badger returns
+// from writing or syncing its logs does.
+func TestWhichFailedCommitsMeanTheDiskFailed(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		failed bool
+	}{
+		{syscall.EIO, true},
+		{&os.PathError{Op: "msync", Path: "00001.mem", Err: syscall.EIO}, true},
+		{errors.New("while writing to value log: short write"), true},
+		{badger.ErrConflict, false},
+		{badger.ErrDBClosed, false},
+		{badger.ErrBlockedWrites, false},
+		{syscall.ENOSPC, false},
+		{errors.New("while creating a memtable file err: write 00007.mem: no space left on device"), false},
+	} {
+		if got := diskFailure(c.err); got != c.failed {
+			t.Errorf("%v: disk failed %v, want %v", c.err, got, c.failed)
+		}
 	}
 }
