@@ -378,10 +378,14 @@ func get(txn *badger.Txn, key []byte) ([]byte, error) {
 
 type badgerLogger struct{ logf func(string, ...any) }
 
-func (l badgerLogger) Errorf(f string, a ...any)   { l.log("badger error: "+f, a...) }
-func (l badgerLogger) Warningf(f string, a ...any) { l.log("badger warning: "+f, a...) }
-func (l badgerLogger) Infof(string, ...any)        {}
-func (l badgerLogger) Debugf(string, ...any)       {}
+func (l badgerLogger) Errorf(f string, a ...any) { l.log("badger error: "+f, a...) }
+func (l badgerLogger) Warningf(f string, a ...any) {
+	if !badgertidy.CacheAdvice(f) {
+		l.log("badger warning: "+f, a...)
+	}
+}
+func (l badgerLogger) Infof(string, ...any)  {}
+func (l badgerLogger) Debugf(string, ...any) {}
 func (l badgerLogger) log(f string, a ...any) {
 	if l.logf != nil {
 		l.logf(strings.TrimRight(f, "\n"), a...)

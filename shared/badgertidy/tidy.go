@@ -1,6 +1,7 @@
 // Package badgertidy repairs what a crash can leave in a Badger folder that
 // Badger itself then refuses to open. Both the app's store and the relay's
-// store run it before opening.
+// store run it before opening, and both leave out of their logs Badger's
+// advice to enlarge its caches (CacheAdvice).
 package badgertidy
 
 import (

@@ -2,8 +2,11 @@ package badgertidy
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +58,30 @@ func TestNothingIsRemovedWhileTheFolderIsInUse(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "00001.mem")); err != nil {
 		t.Fatal("the file was removed")
+	}
+}
+
+// The cache advice is recognised by its format in Badger's source: a
+// Badger that words it differently would be logged again, twice a minute.
+func TestBadgerStillGivesItsCacheAdviceThisWay(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/dgraph-io/badger/v4").Output()
+	if err != nil {
+		t.Fatalf("finding Badger's source: %v", err)
+	}
+	src, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "db.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range cacheAdvice {
+		call := "db.opt.Warningf(" + strconv.Quote(f)
+		if !strings.Contains(string(src), call) {
+			t.Errorf("Badger's db.go no longer has %s", call)
+		}
+		if !CacheAdvice(f) {
+			t.Errorf("%q is not taken as cache advice", f)
+		}
+	}
+	if CacheAdvice("Error while curlf sync: %v\n") {
+		t.Error("an error's format is taken as cache advice")
 	}
 }

@@ -621,6 +621,10 @@ func (b badgerLog) Errorf(f string, a ...any) {
 	}
 	b.l.Error(msg, "part", "store")
 }
-func (b badgerLog) Warningf(f string, a ...any) { b.l.Warn(fmt.Sprintf(f, a...), "part", "store") }
-func (b badgerLog) Infof(f string, a ...any)    {}
-func (b badgerLog) Debugf(f string, a ...any)   {}
+func (b badgerLog) Warningf(f string, a ...any) {
+	if !badgertidy.CacheAdvice(f) {
+		b.l.Warn(fmt.Sprintf(f, a...), "part", "store")
+	}
+}
+func (b badgerLog) Infof(f string, a ...any)  {}
+func (b badgerLog) Debugf(f string, a ...any) {}
