@@ -72,6 +72,7 @@ type wclient struct {
 	recs  map[uint64]wire.Record // by sequence
 	snaps []wire.Snapshot
 	dead  chan struct{} // closed when the connection ends
+	diag  func() string // more to say when a wait gives up (nil: nothing)
 }
 
 func connect(t *testing.T, ctx context.Context, addr, tok string, key seal.DeviceKey) *wclient {
@@ -151,7 +152,11 @@ func (c *wclient) wait(what string, cond func() bool) {
 		}
 		select {
 		case <-c.ctx.Done():
-			c.t.Fatalf("gave up waiting for %s", what)
+			more := ""
+			if c.diag != nil {
+				more = "\n" + c.diag()
+			}
+			c.t.Fatalf("gave up waiting for %s%s", what, more)
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
@@ -243,11 +248,8 @@ func TestTwoInstancesServeOnePair(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	for _, c := range []*wclient{mentor, mentee, reader} {
-		c.wait("every record", func() bool { return len(c.recs) >= 2*each })
-	}
-	// A writer's acknowledgements follow the records it reads, so they
-	// may still be on their way.
+	// Every push is answered first: a refused one would leave its record
+	// missing, and the failure should say why rather than time out.
 	for c, byReq := range reqs {
 		c.wait("an answer to every push", func() bool {
 			for req := range byReq {
@@ -257,6 +259,26 @@ func TestTwoInstancesServeOnePair(t *testing.T) {
 			}
 			return true
 		})
+		c.mu.Lock()
+		for req, d := range byReq {
+			if e := c.errs[req]; e != nil {
+				t.Fatalf("change %d was refused: %v\ninstance a:\n%s\ninstance b:\n%s", d, e, tail(a.log.String(), 3000), tail(b.log.String(), 3000))
+			}
+		}
+		c.mu.Unlock()
+	}
+	diag := func() string {
+		counts := ""
+		for name, c := range map[string]*wclient{"mentor": mentor, "mentee": mentee, "reader": reader} {
+			c.mu.Lock()
+			counts += fmt.Sprintf("%s holds %d records; ", name, len(c.recs))
+			c.mu.Unlock()
+		}
+		return counts + "\ninstance a:\n" + tail(a.log.String(), 3000) + "\ninstance b:\n" + tail(b.log.String(), 3000)
+	}
+	for _, c := range []*wclient{mentor, mentee, reader} {
+		c.diag = diag
+		c.wait("every record", func() bool { return len(c.recs) >= 2*each })
 	}
 	// The log: 1..300, each (device, change) once, each device's changes
 	// in order.
@@ -702,4 +724,12 @@ func TestDatabaseHoldsNoTokenOrPassword(t *testing.T) {
 	if log := s.log.String(); strings.Contains(log, "s3cret-pw") || strings.Contains(log, tok) {
 		t.Fatalf("the relay's log shows a secret:\n%s", log)
 	}
+}
+
+// tail is the end of a log, at most n bytes of it.
+func tail(log string, n int) string {
+	if len(log) > n {
+		return log[len(log)-n:]
+	}
+	return log
 }

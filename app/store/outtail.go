@@ -62,7 +62,7 @@ func (t *outTails) add(doc string, dseq uint64, change []byte) {
 		}
 		tl.cut(tl.first + uint64(n))
 		if len(tl.recs) == 0 {
-			delete(t.docs, doc) // one change over the bound: read from the store
+			delete(t.docs, doc) // the newest change alone is over three quarters of the bound: read from the store
 		}
 	}
 }

@@ -335,7 +335,12 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	switch {
 	case err != nil:
 	case when == now:
-		err = s.syncDisk()
+		if err = s.syncDisk(); err != nil {
+			// Not on disk, though later reads see it (a higher Reserved
+			// among them): the next write syncs first, and fails while
+			// the disk does.
+			s.dirty = true
+		}
 	case when == soon:
 		s.dirty = true
 		if !s.syncing {

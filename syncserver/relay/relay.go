@@ -164,6 +164,14 @@ func (s *Server) Handler() http.Handler {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
+		if f, ok := s.store.(interface{ Failed() error }); ok {
+			if err := f.Failed(); err != nil {
+				// Writes are refused until a restart: a supervisor that
+				// watches this restarts the relay (after the disk is seen to).
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /{$}", s.serveWS)

@@ -266,7 +266,17 @@ func (s *Badger) gc() {
 		case <-s.stop:
 			return
 		case <-t.C:
-			for s.db.RunValueLogGC(0.5) == nil {
+			if s.disk.err() != nil {
+				continue
+			}
+			err := s.db.RunValueLogGC(0.5)
+			for err == nil {
+				err = s.db.RunValueLogGC(0.5)
+			}
+			// It rewrites what it keeps through Badger's write path: a
+			// failure there is the disk's, as for any commit.
+			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) && diskFailure(err) {
+				s.diskFailed(err)
 			}
 		}
 	}

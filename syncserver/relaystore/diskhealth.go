@@ -33,7 +33,7 @@ func (h *diskHealth) failed(msg string) { h.msg.CompareAndSwap(nil, &msg) }
 // err is nil while the value log has always synced.
 func (h *diskHealth) err() error {
 	if m := h.msg.Load(); m != nil {
-		return fmt.Errorf("%w: the disk failed to sync the relay's value log (%s), so this write may not be stored and the relay stores nothing more until it is restarted; check the disk, then restart it", ErrDiskFailed, strings.TrimRight(*m, "\n"))
+		return fmt.Errorf("%w: the disk failed a write or sync of the relay's store (%s), so this write may not be stored and the relay stores nothing more until it is restarted; check the disk, then restart it", ErrDiskFailed, strings.TrimRight(*m, "\n"))
 	}
 	return nil
 }
@@ -57,18 +57,29 @@ func (s *Badger) update(fn func(txn *badger.Txn) error) error {
 		return err
 	})
 	if err != nil && !refused && diskFailure(err) {
-		s.disk.failed("a write or sync of the store's log failed: " + err.Error())
-		s.log.Error("the disk failed a write or sync of the relay's store; the relay stores nothing more until it is restarted. Check the disk, then restart it",
-			"part", "store", "err", err)
+		s.diskFailed(err)
 	}
 	return err
 }
+
+// diskFailed records that Badger failed to write or sync (err), and says so
+// once.
+func (s *Badger) diskFailed(err error) {
+	s.disk.failed(err.Error())
+	s.log.Error("the disk failed a write or sync of the relay's store; the relay stores nothing more until it is restarted. Check the disk, then restart it",
+		"part", "store", "err", err)
+}
+
+// Failed returns the disk failure that stopped the store's writes, or nil.
+func (s *Badger) Failed() error { return s.disk.err() }
 
 // diskFailure reports whether a failed commit means the disk failed.
 func diskFailure(err error) bool {
 	switch {
 	case errors.Is(err, badger.ErrConflict), errors.Is(err, badger.ErrDBClosed), errors.Is(err, badger.ErrBlockedWrites),
-		errors.Is(err, badger.ErrTxnTooBig), errors.Is(err, syscall.ENOSPC), strings.Contains(err.Error(), "no space left on device"):
+		errors.Is(err, badger.ErrTxnTooBig), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT),
+		strings.Contains(err.Error(), "no space left on device"), strings.Contains(err.Error(), "disk quota exceeded"),
+		strings.Contains(err.Error(), "No room for write"): // a write racing Close
 		return false
 	}
 	return true

@@ -27,6 +27,9 @@ func TestAFailedValueLogSyncFailsTheWriteAndStopsWriting(t *testing.T) {
 	var doc wire.DocID
 	doc[0] = 3
 	dev := wire.DeviceID{9}
+	if err := st.Failed(); err != nil {
+		t.Fatalf("a new store reports a failure: %v", err)
+	}
 	if err := st.Commit(Batch{Creates: map[wire.DocID]Doc{doc: {}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +49,9 @@ func TestAFailedValueLogSyncFailsTheWriteAndStopsWriting(t *testing.T) {
 	}))
 	if !errors.Is(err, ErrDiskFailed) {
 		t.Fatalf("the write under way when the sync failed: %v, want ErrDiskFailed", err)
+	}
+	if !errors.Is(st.Failed(), ErrDiskFailed) {
+		t.Fatalf("the store reports %v as its failure, want ErrDiskFailed (it is what /healthz says)", st.Failed())
 	}
 
 	if err := st.Promote(doc, 1); !errors.Is(err, ErrDiskFailed) {
