@@ -28,9 +28,17 @@ import (
 // are not sent before they are stored (no early records), since another
 // instance may take their numbers.
 
-// maxConflictRetries bounds how often one group commit is numbered again
-// after other instances wrote its documents first.
-const maxConflictRetries = 16
+// conflictBudget bounds how long one group commit goes on being numbered
+// again after other instances wrote its documents first. Each conflict
+// means another instance stored a commit, so the instances together never
+// stop making progress; but one instance can lose many times in a row
+// while another has a stream of pushes for the same document, each of its
+// commits landing between this one's reading and writing. A count of
+// tries (16, before) ran out within a few dozen milliseconds on a busy
+// machine, and its pushes were refused, and those after them as out of
+// order; the time is what a writer waiting for its acknowledgement can
+// afford.
+const conflictBudget = 5 * time.Second
 
 // watchShared follows the store's notices until Shutdown.
 func (s *Server) watchShared(sh relaystore.Shared) {

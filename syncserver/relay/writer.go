@@ -210,7 +210,7 @@ type reply struct {
 // shared store.
 func (w *writer) commit(batch []*writeReq) {
 	if w.pipe == nil {
-		w.commitTry(batch, 0)
+		w.commitShared(batch)
 		return
 	}
 	w.pipe.submit(w.prepare(batch))
@@ -227,23 +227,28 @@ type prepared struct {
 	quota   *quotaBatch
 }
 
-// commitTry numbers and commits batch over a shared store; after a
+// commitShared numbers and commits batch over a shared store; after a
 // conflict with another relay instance (relaystore.ErrConflict) it reads
-// the documents again and tries anew, up to maxConflictRetries times.
-func (w *writer) commitTry(batch []*writeReq, try int) {
+// the documents again and tries anew, for up to conflictBudget.
+func (w *writer) commitShared(batch []*writeReq) {
 	s := w.s
-	p := w.prepare(batch)
-	if len(p.b.Entries) == 0 && len(p.b.Creates) == 0 {
-		w.finish(p, nil)
-		return
-	}
-	start := time.Now()
-	err := s.store.Commit(p.b)
-	s.m.commitSeconds.Observe(time.Since(start).Seconds())
-	if err == nil {
-		s.m.committed(len(p.b.Entries))
-	}
-	if try < maxConflictRetries && (errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) {
+	first := time.Now()
+	for {
+		p := w.prepare(batch)
+		if len(p.b.Entries) == 0 && len(p.b.Creates) == 0 {
+			w.finish(p, nil)
+			return
+		}
+		start := time.Now()
+		err := s.store.Commit(p.b)
+		s.m.commitSeconds.Observe(time.Since(start).Seconds())
+		if err == nil {
+			s.m.committed(len(p.b.Entries))
+		}
+		if !(errors.Is(err, relaystore.ErrConflict) || errors.Is(err, relaystore.ErrNotFound)) || time.Since(first) >= conflictBudget {
+			w.finish(p, err)
+			return
+		}
 		// Another instance wrote one of these documents first, or
 		// deleted one: read them again (records go to subscribers
 		// here, a deleted one is forgotten and its pushes refused
@@ -260,10 +265,7 @@ func (w *writer) commitTry(batch []*writeReq, try int) {
 				s.refresh(d, false)
 			}
 		}
-		w.commitTry(batch, try+1)
-		return
 	}
-	w.finish(p, err)
 }
 
 // prepare numbers batch against what the documents hold, counting the
