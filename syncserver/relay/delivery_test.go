@@ -1,17 +1,12 @@
 package relay
 
 import (
-	"fmt"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_model/go"
+	io_prometheus_client "github.com/prometheus/client_model/go"
 
 	"pairwise/shared/wire"
-	"pairwise/syncserver/relaystore"
 )
 
 // The delivery histogram times each live delivery of a record, from the
@@ -70,33 +65,5 @@ func TestEachLiveDeliveryIsTimedFromThePushsArrival(t *testing.T) {
 	}
 	if below > 1 {
 		t.Fatalf("%d deliveries timed under %v, but only the early one came before the commit", below, hold)
-	}
-}
-
-// failedStore is a store whose disk failed (relaystore.Badger.Failed).
-type failedStore struct {
-	relaystore.Store
-	err error
-}
-
-func (f failedStore) Failed() error { return f.err }
-
-// A relay whose store stopped writing after a disk failure says so on
-// /healthz, so that whatever watches it can restart it, and its pushes
-// are refused with a message saying the changes are kept.
-func TestHealthzReportsAFailedDisk(t *testing.T) {
-	failure := fmt.Errorf("%w: the disk failed a write or sync of the relay's store (EIO); check the disk, then restart it", relaystore.ErrDiskFailed)
-	r := startRelayOver(t, DefaultLimits(), func(st relaystore.Store) relaystore.Store { return failedStore{st, failure} })
-	resp, err := http.Get(r.http.URL + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "check the disk") {
-		t.Fatalf("healthz with a failed disk: %d %q, want 503 saying what failed", resp.StatusCode, body)
-	}
-	if e := errFor(1, wire.DocID{}, failure); !strings.Contains(e.Msg, "kept on your computer") {
-		t.Fatalf("a push refused after the failure tells its writer %q", e.Msg)
 	}
 }
