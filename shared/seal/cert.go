@@ -116,7 +116,7 @@ type Writers struct {
 // order (see StrongKey) trusts nobody, not even itself.
 func NewWriters(doc [16]byte, root DevicePub) *Writers {
 	w := &Writers{doc: doc, root: root, writers: map[[16]byte]DevicePub{}, admissions: map[DevicePub]bool{},
-		certs: map[[32]byte][]byte{}, waiting: map[[32]byte]Cert{}}
+		certs: map[[32]byte][]byte{}}
 	if StrongKey(root) {
 		w.writers[DeviceIDOf(root)] = root
 	}
@@ -167,6 +167,9 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 			err = cmpErr(err, fmt.Errorf("%w: it is for another document", ErrCert))
 			continue
 		}
+		if w.waiting == nil {
+			w.waiting = map[[32]byte]Cert{}
+		}
 		w.waiting[h] = c
 		fresh = append(fresh, h)
 	}
@@ -199,6 +202,9 @@ func (w *Writers) Add(raw ...[]byte) (added [][]byte, err error) {
 			delete(w.waiting, fresh[i])
 			err = cmpErr(err, fmt.Errorf("%w: too many certificates wait for an issuer", ErrCert))
 		}
+	}
+	if len(w.waiting) == 0 {
+		w.waiting = nil // a relay holds a Writers for every pair it serves: no empty table each
 	}
 	return added, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -398,4 +399,33 @@ func FuzzParseCert(f *testing.F) {
 			t.Fatalf("got kind %d, want admission or writer", c.Kind)
 		}
 	})
+}
+
+// A relay holds a Writers for every pair it serves. Once every certificate
+// is settled none waits, and no table for waiting ones is kept: a settled
+// Writers with one writer certificate keeps well under 2 KB (it kept 2.6
+// KB with an empty table for waiting ones).
+func TestSettledWritersKeepNoTableForWaitingCertificates(t *testing.T) {
+	root, other := NewDeviceKey(), NewDeviceKey()
+	var doc [16]byte
+	cert := root.Issue(CertWriter, doc, other.Pub()).Encode()
+	ws := make([]*Writers, 1000)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range ws {
+		ws[i] = NewWriters(doc, root.Pub())
+		if added, err := ws[i].Add(cert); err != nil || len(added) != 1 {
+			t.Fatalf("the writer certificate: %d added, %v", len(added), err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(ws)
+	if per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / int64(len(ws)); per > 2000 {
+		t.Fatalf("a settled Writers keeps %d bytes", per)
+	}
+	if _, ok := ws[0].Writer(DeviceIDOf(other.Pub())); !ok {
+		t.Fatal("the certified writer is not a writer")
+	}
 }
