@@ -161,22 +161,41 @@ func (r *relayProc) mem() (memStat, error) { return readMem(r.pid()) }
 // cpu is the relay's user+system CPU time so far.
 func (r *relayProc) cpu() (time.Duration, error) { return readCPU(r.pid()) }
 
-// metrics reads the named series of the relay's Prometheus endpoint (plain
-// counters, gauges and histogram _sum/_count series, without labels).
-func (r *relayProc) metrics(names ...string) (map[string]float64, error) {
+// scrape reads the relay's Prometheus endpoint, a line each.
+func (r *relayProc) scrape() ([]string, error) {
 	resp, err := http.Get("http://" + r.metricsAddr + "/metrics")
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out := map[string]float64{}
+	var lines []string
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		name, v, ok := strings.Cut(sc.Text(), " ")
+		lines = append(lines, sc.Text())
+	}
+	return lines, sc.Err()
+}
+
+// metrics reads the named series of the relay's Prometheus endpoint (plain
+// counters, gauges and histogram _sum/_count series, without labels).
+func (r *relayProc) metrics(names ...string) (map[string]float64, error) {
+	lines, err := r.scrape()
+	if err != nil {
+		return nil, err
+	}
+	return series(lines, names...)
+}
+
+// series picks the named series out of a scrape's lines.
+func series(lines []string, names ...string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, line := range lines {
+		name, v, ok := strings.Cut(line, " ")
 		if !ok || !slices.Contains(names, name) {
 			continue
 		}
+		var err error
 		if out[name], err = strconv.ParseFloat(strings.TrimSpace(v), 64); err != nil {
 			return nil, fmt.Errorf("metric %s: %w", name, err)
 		}
@@ -186,7 +205,7 @@ func (r *relayProc) metrics(names ...string) (map[string]float64, error) {
 			return nil, fmt.Errorf("the relay's metrics lack %s", n)
 		}
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // stop asks the relay to shut down gracefully and kills it if it does not.
@@ -212,13 +231,17 @@ type commitStats struct {
 
 // commits reads the relay's group-commit and allocation counters.
 func (r *relayProc) commits() commitStats {
-	m, err := r.metrics("pairwise_relay_commit_seconds_count", "pairwise_relay_commit_seconds_sum", "pairwise_relay_commit_records_sum",
+	lines, err := r.scrape()
+	if err != nil {
+		return commitStats{}
+	}
+	m, err := series(lines, "pairwise_relay_commit_seconds_count", "pairwise_relay_commit_seconds_sum", "pairwise_relay_commit_records_sum",
 		"go_memstats_alloc_bytes_total", "go_memstats_mallocs_total", "go_gc_duration_seconds_count")
 	if err != nil {
 		return commitStats{}
 	}
 	return commitStats{m["pairwise_relay_commit_seconds_count"], m["pairwise_relay_commit_records_sum"], m["pairwise_relay_commit_seconds_sum"],
-		m["go_memstats_alloc_bytes_total"], m["go_memstats_mallocs_total"], m["go_gc_duration_seconds_count"], r.delivery()}
+		m["go_memstats_alloc_bytes_total"], m["go_memstats_mallocs_total"], m["go_gc_duration_seconds_count"], deliveryOf(lines)}
 }
 
 // since describes the commits made after c0, and the relay's allocations
@@ -248,18 +271,12 @@ type deliveryHist struct {
 
 const deliveryMetric = "pairwise_relay_delivery_seconds_bucket"
 
-// delivery reads the relay's delivery histogram, or returns an empty one.
-func (r *relayProc) delivery() deliveryHist {
-	resp, err := http.Get("http://" + r.metricsAddr + "/metrics")
-	if err != nil {
-		return deliveryHist{}
-	}
-	defer resp.Body.Close()
+// deliveryOf picks the relay's delivery histogram out of a scrape's lines
+// (empty if it is not there or does not parse).
+func deliveryOf(lines []string) deliveryHist {
 	var h deliveryHist
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), deliveryMetric+`{le="`)
+	for _, line := range lines {
+		line, ok := strings.CutPrefix(line, deliveryMetric+`{le="`)
 		if !ok {
 			continue
 		}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 )
 
@@ -110,9 +111,7 @@ func (t *outTails) outbox(doc string, from uint64, max int) ([]Pending, bool) {
 	if tl == nil || from < tl.first {
 		return nil, false
 	}
-	var out []Pending
-	for i := from - tl.first; i < uint64(len(tl.recs)) && len(out) < max; i++ {
-		out = append(out, tl.recs[i])
-	}
-	return out, true
+	i := min(from-tl.first, uint64(len(tl.recs)))
+	j := min(i+uint64(max), uint64(len(tl.recs)))
+	return slices.Clone(tl.recs[i:j]), true
 }

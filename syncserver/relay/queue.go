@@ -40,12 +40,10 @@ func (c *conn) enqueueAt(frame []byte, at time.Time) {
 		c.dropSlowLocked()
 		return
 	}
-	if !at.IsZero() {
-		if c.qat == nil {
-			c.qat = make([]time.Time, len(c.queue), len(c.queue)+1)
-		}
-		c.qat = append(c.qat, at)
-	} else if c.qat != nil {
+	if c.qat == nil && !at.IsZero() {
+		c.qat = make([]time.Time, len(c.queue), len(c.queue)+1) // the frames before had none
+	}
+	if c.qat != nil {
 		c.qat = append(c.qat, at)
 	}
 	c.queue = append(c.queue, frame)

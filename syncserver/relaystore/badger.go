@@ -41,8 +41,8 @@ const (
 // ErrDiskFull wraps a write that failed because the disk is full.
 var ErrDiskFull = errors.New("relaystore: disk full")
 
-// ErrDiskFailed wraps every write after the disk failed to sync Badger's
-// value log (see diskHealth).
+// ErrDiskFailed wraps every write after the disk failed a write or sync of
+// the store (see diskHealth).
 var ErrDiskFailed = errors.New("relaystore: disk failed")
 
 // Badger is the embedded Store.
@@ -76,7 +76,7 @@ type Badger struct {
 // Badger 4.9 syncs the value log in a deferred call that only logs a
 // failure, where a failed sync of the memtable's log is returned from the
 // write; the store now sees that log line and stops writing
-// (valuelog.go), which would stop the relay on every value-log failure if
+// (diskhealth.go), which would stop the relay on every value-log failure if
 // all records went there. And a record pruned from the value log takes
 // disk space until its file is half garbage and collected (which rewrites
 // the rest into a memory-mapped file, fatal on a full disk). Snapshots,
@@ -118,7 +118,7 @@ func OpenBadger(dir string, log *slog.Logger) (*Badger, error) {
 	if err := flushForeignMemtables(dir, log); err != nil {
 		return nil, err
 	}
-	disk := &diskHealth{}
+	disk := &diskHealth{log: log}
 	db, err := badger.Open(badgerOptions(dir, log, memTableSize, disk))
 	if err != nil {
 		return nil, openErr(dir, err)
@@ -190,7 +190,7 @@ func flushForeignMemtables(dir string, log *slog.Logger) error {
 		return nil
 	}
 	log.Info("storing the memtables an earlier run left in logs of another size", "largest", largest)
-	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize), &diskHealth{}))
+	db, err := badger.Open(badgerOptions(dir, log, 2*max(largest, memTableSize), &diskHealth{log: log}))
 	if err != nil {
 		return openErr(dir, err)
 	}
@@ -276,7 +276,7 @@ func (s *Badger) gc() {
 			// It rewrites what it keeps through Badger's write path: a
 			// failure there is the disk's, as for any commit.
 			if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) && diskFailure(err) {
-				s.diskFailed(err)
+				s.disk.failed(err.Error())
 			}
 		}
 	}
@@ -437,7 +437,7 @@ func (s *Badger) writeErr(err error) error {
 	if err == nil {
 		return s.disk.err()
 	}
-	if errors.Is(err, syscall.ENOSPC) {
+	if diskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full; free some space. Nothing unacknowledged was kept: %v", ErrDiskFull, s.dir, err)
 	}
 	return err
@@ -624,9 +624,7 @@ type badgerLog struct {
 func (b badgerLog) Errorf(f string, a ...any) {
 	msg := fmt.Sprintf(f, a...)
 	if f == valueLogSyncFailed {
-		b.disk.failed(msg)
-		b.l.Error("the disk failed to sync the relay's value log (where snapshots and large records go); the relay stores nothing more until it is restarted. Check the disk, then restart it",
-			"part", "store", "err", msg)
+		b.disk.failed(msg) // which says what to do
 		return
 	}
 	b.l.Error(msg, "part", "store")

@@ -3,6 +3,7 @@ package relaystore
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -19,18 +20,26 @@ import (
 const valueLogSyncFailed = "Error while curlf sync: %v\n"
 
 // diskHealth remembers such a failure, or any other failed write or
-// sync of the store (see update). After it the relay refuses
+// sync of the store (see update), and says so once in the log. After it
+// the relay refuses
 // every write until it is restarted, as a database does after a failed
 // fsync: the operating system may have dropped the pages that did not
 // reach the disk and report the next sync of the same file as a success,
 // so a retry proves nothing. Records acknowledged before it were synced.
 type diskHealth struct {
+	log *slog.Logger
 	msg atomic.Pointer[string]
 }
 
-func (h *diskHealth) failed(msg string) { h.msg.CompareAndSwap(nil, &msg) }
+// failed records the failure cause, the first time logging what to do.
+func (h *diskHealth) failed(cause string) {
+	if h.msg.CompareAndSwap(nil, &cause) {
+		h.log.Error("the disk failed a write or sync of the relay's store; the relay stores nothing more until it is restarted. Check the disk, then restart it",
+			"part", "store", "err", strings.TrimRight(cause, "\n"))
+	}
+}
 
-// err is nil while the value log has always synced.
+// err is nil while every write and sync of the store has succeeded.
 func (h *diskHealth) err() error {
 	if m := h.msg.Load(); m != nil {
 		return fmt.Errorf("%w: the disk failed a write or sync of the relay's store (%s), so this write may not be stored and the relay stores nothing more until it is restarted; check the disk, then restart it", ErrDiskFailed, strings.TrimRight(*m, "\n"))
@@ -57,17 +66,9 @@ func (s *Badger) update(fn func(txn *badger.Txn) error) error {
 		return err
 	})
 	if err != nil && !refused && diskFailure(err) {
-		s.diskFailed(err)
+		s.disk.failed(err.Error())
 	}
 	return err
-}
-
-// diskFailed records that Badger failed to write or sync (err), and says so
-// once.
-func (s *Badger) diskFailed(err error) {
-	s.disk.failed(err.Error())
-	s.log.Error("the disk failed a write or sync of the relay's store; the relay stores nothing more until it is restarted. Check the disk, then restart it",
-		"part", "store", "err", err)
 }
 
 // Failed returns the disk failure that stopped the store's writes, or nil.
@@ -77,10 +78,16 @@ func (s *Badger) Failed() error { return s.disk.err() }
 func diskFailure(err error) bool {
 	switch {
 	case errors.Is(err, badger.ErrConflict), errors.Is(err, badger.ErrDBClosed), errors.Is(err, badger.ErrBlockedWrites),
-		errors.Is(err, badger.ErrTxnTooBig), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT),
-		strings.Contains(err.Error(), "no space left on device"), strings.Contains(err.Error(), "disk quota exceeded"),
+		errors.Is(err, badger.ErrTxnTooBig), diskFull(err),
 		strings.Contains(err.Error(), "No room for write"): // a write racing Close
 		return false
 	}
 	return true
+}
+
+// diskFull reports whether err is a full disk (or a used-up disk quota),
+// also where Badger wrapped it as text.
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		strings.Contains(err.Error(), "no space left on device") || strings.Contains(err.Error(), "disk quota exceeded")
 }

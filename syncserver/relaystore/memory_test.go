@@ -78,11 +78,11 @@ func TestTheLargestCommitFitsOneTransaction(t *testing.T) {
 // keeps everything they held.
 func TestMemtableLogsOfLargerMemtablesAreKept(t *testing.T) {
 	old := filepath.Join(t.TempDir(), "old")
-	db, err := badger.Open(badgerOptions(old, quietLog(), 8<<20, &diskHealth{}))
+	db, err := badger.Open(badgerOptions(old, quietLog(), 8<<20, &diskHealth{log: quietLog()}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Badger{db: db, dir: old, log: quietLog(), disk: &diskHealth{}}
+	s := &Badger{db: db, dir: old, log: quietLog(), disk: &diskHealth{log: quietLog()}}
 	if err := s.checkFormat(false); err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,7 @@ func TestInterruptedMigrationResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Badger{db: db, dir: dir, log: slog.New(slog.NewTextHandler(io.Discard, nil)), disk: &diskHealth{}}
+	s := &Badger{db: db, dir: dir, log: slog.New(slog.NewTextHandler(io.Discard, nil)), disk: &diskHealth{log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	if done, k, err := s.migrateBatch(); err != nil || done || k == 0 {
 		t.Fatalf("first batch: done %v, %d values, %v", done, k, err)
 	}
