@@ -165,13 +165,14 @@ const (
 	keyTail         = "tail_ms"
 	keyRelayCPUPct  = "relay_cpu_pct"
 	keyClientCPUPct = "client_cpu_pct"
-	keyStealPct     = "steal_pct"             // CPU time the hypervisor gave other guests, measured phase
-	keyRelayShare   = "relay_delivery_p99_ms" // the relay's own share of p99 (its histogram's bucket, upper bound)
-	keyRelays       = "relays"                // relay instances the workload ran against
-	keyStore        = "store"                 // "badger" or "postgres"
-	keyDBSize       = "db_size_mb"            // the PostgreSQL database after the workload
-	keyDBGrowth     = "db_growth_mb"          // what the workload added to it
-	keyEditsApplied = "edits_applied"         // edits every reader applied, checked in its copy
+	keyStealPct     = "steal_pct"                 // CPU time the hypervisor gave other guests, measured phase
+	keyRelayShare   = "relay_delivery_p99_ms"     // the relay's own share of p99 (its histogram's bucket, upper bound)
+	keyRelays       = "relays"                    // relay instances the workload ran against
+	keyStore        = "store"                     // "badger" or "postgres"
+	keyDBSize       = "db_size_mb"                // the PostgreSQL database after the workload
+	keyDBGrowth     = "db_growth_mb"              // what the workload added to it
+	keyEditsApplied = "edits_applied"             // edits every reader applied, checked in its copy
+	keyAllocPerEdit = "tool_alloc_bytes_per_edit" // W1: the writer's and reader's engines' Go allocations per edit
 )
 
 // set records a machine-readable figure of workload wl (its -workload

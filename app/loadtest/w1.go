@@ -38,24 +38,24 @@ func runW1(ctx context.Context, e *env, cfg w1Config, rep *report) error {
 	}
 
 	e.progress("W1: %d measured edits, one every %s", cfg.Edits, cfg.Interval)
-	cpu, c0 := startCPU(rl), rl.commits()
+	cpu, c0, h0 := startCPU(rl), rl.commits(), readHeapUse()
 	run, err := editsThenWait(ctx, p, cfg.Warmup, cfg.Edits, cfg.Interval, 300*time.Millisecond)
 	if err != nil {
 		return fmt.Errorf("W1: %w", err)
 	}
-	phase := cpu.stop()
+	phase, heap := cpu.stop(), readHeapUse().minus(h0)
 	if err := p.verify(); err != nil {
 		return err
 	}
 
-	lat := reportW1(rep, rl, p, cfg, run, phase, c0)
+	lat := reportW1(rep, rl, p, cfg, run, phase, heap, c0)
 	e.progress("W1: %s", lat)
 	return nil
 }
 
 // reportW1 adds W1's figures: latency as the handbook asks, then what
 // explains it (the writer's own edit calls, CPU, the relay's commits).
-func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, phase phaseCPU, c0 commitStats) latency {
+func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, phase phaseCPU, heap heapUse, c0 commitStats) latency {
 	const wl = "W1 pair"
 	end := cfg.Warmup + cfg.Edits
 	lat := summarise(p.track.latencies(cfg.Warmup, end))
@@ -80,6 +80,8 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 	}
 	rep.info(wl, "CPU, measured phase", phase.String())
 	rep.info(wl, "load tool per edit, measured phase", phase.Own.perEdit(cfg.Edits))
+	rep.info(wl, "load tool's heap per edit, measured phase", heap.perEdit(cfg.Edits))
+	rep.set("w1", keyAllocPerEdit, float64(heap.bytes)/float64(max(1, cfg.Edits)))
 	c1 := rl.commits()
 	rep.info(wl, "relay group commits, measured phase", c1.since(c0))
 	rep.relayShare(wl, "w1", c1.delivery.since(c0.delivery))
