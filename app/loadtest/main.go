@@ -54,6 +54,7 @@ type config struct {
 	pin       bool
 	verbose   bool
 	cpuprof   string
+	memprof   string
 	trace     string
 	json      bool
 	store     string // -store: "", "pgtest" or a PostgreSQL URL
@@ -85,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"\"pgtest\" starts a throwaway PostgreSQL server for the run (needs initdb and postgres installed)")
 	fs.IntVar(&c.relays, "relays", 1, "W2 only: relay instances on the -store database; each pair's writer connects to one and its reader to another, so every edit crosses instances")
 	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of this process (writers and readers) to this file")
+	fs.StringVar(&c.memprof, "memprofile", "", "write, at the end, where this process (writers and readers) allocated to this file (go tool pprof -sample_index=alloc_space)")
 	fs.StringVar(&c.trace, "trace", "", "write an execution trace of this process to this file (go tool trace -pprof=sched FILE shows where goroutines waited for a CPU)")
 
 	fs.IntVar(&c.w1.Warmup, "w1-warmup", 500, "W1: warm-up edits, not measured")
@@ -153,7 +155,7 @@ func main() {
 		path  string
 		start func(io.Writer) error
 		stop  func()
-	}{{cfg.cpuprof, pprof.StartCPUProfile, pprof.StopCPUProfile}, {cfg.trace, trace.Start, trace.Stop}} {
+	}{{cfg.cpuprof, pprof.StartCPUProfile, pprof.StopCPUProfile}, {cfg.trace, trace.Start, trace.Stop}, {cfg.memprof, startAllocs, stopAllocs}} {
 		if p.path == "" {
 			continue
 		}
@@ -290,6 +292,13 @@ func buildNote() string {
 
 // startProfile writes a profile or trace of this process to path, from
 // start until the returned function is called.
+// allocsTo is where -memprofile writes the allocation profile at the end.
+var allocsTo io.Writer
+
+func startAllocs(w io.Writer) error { allocsTo = w; return nil }
+
+func stopAllocs() { pprof.Lookup("allocs").WriteTo(allocsTo, 0) }
+
 func startProfile(path string, start func(io.Writer) error, stop func()) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
