@@ -142,6 +142,16 @@ func checkChange(off int, chunk []byte, l *objLayer) (change, error) {
 		return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, r.err)
 	}
 	data := make([][]byte, len(cols))
+	// Every reader the checks below take, in one allocation: one per
+	// column, three to read the actions and values again, seven for the
+	// rows. Its capacity is exact, so no pointer handed out moves.
+	rs := make([]bytes.Reader, 0, len(cols)+3+7)
+	reader := func(b []byte) *bytes.Reader {
+		rs = append(rs, bytes.Reader{})
+		r := &rs[len(rs)-1]
+		r.Reset(b)
+		return r
+	}
 	for i, col := range cols {
 		if col.deflate() {
 			return change{}, fmt.Errorf("%w: change at byte %d has a compressed column, which Pairwise never sends", ErrCorrupt, off)
@@ -150,21 +160,21 @@ func checkChange(off int, chunk []byte, l *objLayer) (change, error) {
 		if r.err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: column data runs past the end", ErrCorrupt, off)
 		}
-		if err := checkOpColumn(col, bytes.NewReader(data[i]), uint64(len(actors))); err != nil {
+		if err := checkOpColumn(col, reader(data[i]), uint64(len(actors))); err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
 		}
 	}
 	var ops uint64
 	if a := findColumn(cols, opAction, colULEB); a >= 0 {
 		var err error
-		if ops, err = countOps(bytes.NewReader(data[a])); err != nil {
+		if ops, err = countOps(reader(data[a])); err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
 		}
 		var meta []byte
 		if m := findColumn(cols, opValue, colValueMeta); m >= 0 {
 			meta = data[m]
 		}
-		if err := checkIncrements(bytes.NewReader(data[a]), bytes.NewReader(meta)); err != nil {
+		if err := checkIncrements(reader(data[a]), reader(meta)); err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)
 		}
 	}
@@ -174,9 +184,9 @@ func checkChange(off int, chunk []byte, l *objLayer) (change, error) {
 	if l != nil {
 		open := func(id, kind uint64) io.ByteReader {
 			if i := findColumn(cols, id, kind); i >= 0 {
-				return bytes.NewReader(data[i])
+				return reader(data[i])
 			}
-			return bytes.NewReader(nil)
+			return reader(nil)
 		}
 		if err := checkChangeObjects(newOpRows(open), actors, startOp, l); err != nil {
 			return change{}, fmt.Errorf("%w: change at byte %d: %w", ErrCorrupt, off, err)

@@ -96,20 +96,24 @@ type cell struct {
 // column that is missing or has ended reads as null.
 type opRows struct {
 	action, objActor, objCtr, keyCtr, keyName, idActor, idCtr *rleIter
+	its                                                       [7]rleIter // what they point to: one allocation
 }
 
 // newOpRows opens the columns the rows need with open, which returns an
 // empty reader for a column the chunk does not have.
 func newOpRows(open func(id, kind uint64) io.ByteReader) *opRows {
-	return &opRows{
-		action:   &rleIter{col: open(opAction, colULEB)},
-		objActor: &rleIter{col: open(opObject, colActor)},
-		objCtr:   &rleIter{col: open(opObject, colULEB)},
-		keyCtr:   &rleIter{col: open(opKey, colDelta), signed: true, delta: true},
-		keyName:  &rleIter{col: open(opKey, colString), str: true},
-		idActor:  &rleIter{col: open(opID, colActor)},
-		idCtr:    &rleIter{col: open(opID, colDelta), signed: true, delta: true},
-	}
+	o := &opRows{its: [7]rleIter{
+		{col: open(opAction, colULEB)},
+		{col: open(opObject, colActor)},
+		{col: open(opObject, colULEB)},
+		{col: open(opKey, colDelta), signed: true, delta: true},
+		{col: open(opKey, colString), str: true},
+		{col: open(opID, colActor)},
+		{col: open(opID, colDelta), signed: true, delta: true},
+	}}
+	o.action, o.objActor, o.objCtr, o.keyCtr = &o.its[0], &o.its[1], &o.its[2], &o.its[3]
+	o.keyName, o.idActor, o.idCtr = &o.its[4], &o.its[5], &o.its[6]
+	return o
 }
 
 // next returns the next operation, or false after the last or on an error.

@@ -1,6 +1,7 @@
 package syncclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -155,14 +156,29 @@ func (s *session) request(ctx context.Context, m wire.Message, r request) error 
 	return s.send(ctx, m)
 }
 
+// keepReadBuffer is the largest frame buffer a session keeps for the next
+// frame; one grown past it by a large snapshot is let go.
+const keepReadBuffer = 256 << 10
+
+// reader decodes frames as they arrive, each read into the same buffer:
+// a decoded message keeps nothing of its frame (wire.Decode copies), so
+// a frame costs no allocation of its own size.
 func (s *session) reader(ctx context.Context) {
+	var buf bytes.Buffer
 	for {
-		_, b, err := s.conn.Read(ctx)
+		if buf.Cap() > keepReadBuffer {
+			buf = bytes.Buffer{}
+		}
+		buf.Reset()
+		_, r, err := s.conn.Reader(ctx)
+		if err == nil {
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			s.rerr <- unreachable(s.url, err)
 			return
 		}
-		m, err := wire.Decode(b)
+		m, err := wire.Decode(buf.Bytes())
 		if err != nil {
 			s.rerr <- fmt.Errorf("the relay at %s sent something this version cannot read (%v): update Pairwise", s.url, err)
 			return

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
+	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -103,13 +104,40 @@ func sealWithNonce(k Key, ad, plain []byte, nonce [chacha20poly1305.NonceSizeX]b
 // syntheticNonce is HMAC-SHA-256 under a key derived from the document key,
 // over the associated data and the plaintext, cut to 24 bytes.
 func syntheticNonce(k Key, ad, plain []byte) (n [chacha20poly1305.NonceSizeX]byte) {
-	sub := derive(k, "pairwise record nonce key v2")
+	sub := nonceKey(k)
 	m := hmac.New(sha256.New, sub[:])
-	binary.Write(m, binary.BigEndian, uint32(len(ad)))
+	var l [4]byte
+	binary.BigEndian.PutUint32(l[:], uint32(len(ad)))
+	m.Write(l[:])
 	m.Write(ad)
 	m.Write(plain)
-	copy(n[:], m.Sum(nil))
+	var sum [sha256.Size]byte
+	copy(n[:], m.Sum(sum[:0]))
 	return n
+}
+
+// nonceKeys holds each document key's nonce key, which would otherwise
+// take an HKDF for every record sealed. A process seals for the pairs and
+// cohorts of one person, so it holds few; past maxNonceKeys it starts over.
+var nonceKeys struct {
+	sync.Mutex
+	m map[Key]Secret
+}
+
+const maxNonceKeys = 1024
+
+func nonceKey(k Key) Secret {
+	nonceKeys.Lock()
+	defer nonceKeys.Unlock()
+	if s, ok := nonceKeys.m[k]; ok {
+		return s
+	}
+	s := derive(k, "pairwise record nonce key v2")
+	if nonceKeys.m == nil || len(nonceKeys.m) >= maxNonceKeys {
+		nonceKeys.m = make(map[Key]Secret)
+	}
+	nonceKeys.m[k] = s
+	return s
 }
 
 func openAEAD(k Key, ad, sealed []byte, what string) ([]byte, error) {

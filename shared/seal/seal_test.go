@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -277,4 +278,26 @@ func FuzzOpenRecord(f *testing.F) {
 			t.Fatalf("opened a record that was never sealed: dseq %d, sealed %x", dseq, sealed)
 		}
 	})
+}
+
+// TestNonceKeysStayFew: the nonce keys kept to spare an HKDF per record
+// are bounded, and a record sealed after the table started over is the
+// same as before.
+func TestNonceKeysStayFew(t *testing.T) {
+	plain := []byte("goal: present at the all-hands")
+	first := SealRecord(testKey, testDoc, testDevice, 1, plain)
+	for i := range maxNonceKeys + 10 {
+		k := testKey
+		binary.BigEndian.PutUint32(k[:4], uint32(i)+1)
+		SealRecord(k, testDoc, testDevice, 1, plain)
+		nonceKeys.Lock()
+		n := len(nonceKeys.m)
+		nonceKeys.Unlock()
+		if n > maxNonceKeys {
+			t.Fatalf("%d nonce keys kept, want at most %d", n, maxNonceKeys)
+		}
+	}
+	if again := SealRecord(testKey, testDoc, testDevice, 1, plain); !bytes.Equal(again, first) {
+		t.Fatal("the same record sealed after the nonce keys started over differs")
+	}
 }

@@ -58,3 +58,25 @@ func TestEncodeWritesTheEnvelope(t *testing.T) {
 		}
 	}
 }
+
+// TestADecodedMessageKeepsNothingOfItsFrame: the client reads every frame
+// into one buffer and decodes it there, so a message must stay as it was
+// decoded when the buffer is overwritten by the next frame.
+func TestADecodedMessageKeepsNothingOfItsFrame(t *testing.T) {
+	for _, m := range goldenMessages() {
+		frame, err := Encode(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(frame)
+		if err != nil {
+			t.Fatalf("decode %s: %v", m.WireType(), err)
+		}
+		for i := range frame {
+			frame[i] = 0xa5
+		}
+		if !reflect.DeepEqual(got, m) {
+			t.Fatalf("%s: after its frame was overwritten the message is %#v, want %#v", m.WireType(), got, m)
+		}
+	}
+}
