@@ -72,6 +72,9 @@ func (s *Store) Purge() error {
 	if s.closed {
 		return errors.New("store: purge of a closed store")
 	}
+	if s.failed != nil {
+		return s.failed
+	}
 	if s.dirty {
 		if err := s.syncDisk(); err != nil {
 			return err

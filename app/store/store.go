@@ -29,6 +29,7 @@ var (
 	ErrNewer      = errors.New("store: data folder written by a newer Pairwise")
 	ErrNotFound   = errors.New("store: no such pair")
 	ErrDiskFull   = errors.New("store: disk full")
+	ErrDiskFailed = errors.New("store: disk failed")
 	errBadVersion = errors.New("store: bad format marker")
 )
 
@@ -48,6 +49,10 @@ type Store struct {
 	// write comes first. closed stops that goroutine. All under mu.
 	dirty, syncing, closed bool
 	syncs                  atomic.Int64 // disk syncs so far, for tests
+
+	// failed, once set, refuses every later write until the store is
+	// opened again (see fail). Under mu.
+	failed error
 
 	free *diskfree.Watch // free space, read at most once a second while plenty
 
@@ -203,6 +208,11 @@ func (s *Store) Close() error {
 	if s.db == nil {
 		return nil // a failed purge closed it already
 	}
+	if s.failed != nil {
+		// Nothing more is written; the numbers stay reserved, which
+		// only skips them.
+		return s.db.Close()
+	}
 	if err := s.releaseReserved(); err != nil {
 		s.logf("could not mark a clean close in %s (the next start treats it as a crash): %v", s.dir, err)
 	}
@@ -316,6 +326,9 @@ func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
 func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, written func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failed != nil {
+		return s.failed
+	}
 	if s.dirty {
 		if err := s.syncDisk(); err != nil {
 			return err
@@ -325,7 +338,15 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	if free, ok := s.free.Free(); ok && free < MinFree {
 		return fmt.Errorf("%w: only %d MB is free on the disk holding %s, so the last change was not saved. Free some space and try again", ErrDiskFull, free>>20, s.dir)
 	}
-	err := s.db.Update(fn)
+	refused := false
+	err := s.db.Update(func(txn *badger.Txn) error {
+		err := fn(txn)
+		refused = err != nil
+		return err
+	})
+	if err != nil && !refused && badgertidy.DiskFailure(err) {
+		return s.fail(err)
+	}
 	if err != nil && isDiskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
 	}
@@ -354,14 +375,56 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 // syncDisk waits until the current memtable's log and the value log are
 // on disk. Call it with mu held (see update).
 func (s *Store) syncDisk() error {
+	if s.failed != nil {
+		return s.failed
+	}
 	s.syncs.Add(1)
-	if err := s.db.Sync(); err != nil {
-		if isDiskFull(err) {
-			return fmt.Errorf("%w: the disk holding %s is full, so the last change may not be saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
-		}
-		return fmt.Errorf("store: sync %s to disk: %w", s.dir, err)
+	err := s.db.Sync()
+	if failSync != nil && err == nil {
+		err = failSync()
+	}
+	if err != nil {
+		return s.fail(err)
 	}
 	return nil
+}
+
+// diskFailed is the error every write gets after the disk failed: it is
+// ErrDiskFailed, and ErrDiskFull too when the disk was full.
+type diskFailed struct {
+	msg  string
+	full bool
+}
+
+func (e *diskFailed) Error() string { return e.msg }
+
+func (e *diskFailed) Is(target error) bool {
+	return target == ErrDiskFailed || e.full && target == ErrDiskFull
+}
+
+// failSync, when set by a test, is the disk's answer to a sync that
+// succeeded: a disk cannot be made to fail here.
+var failSync func() error
+
+// fail stops the store's writes after the disk failed a sync or a write,
+// and returns the error every write gets from then on. As a database does
+// after a failed fsync: the operating system may have dropped the pages
+// that did not reach the disk and report the next sync as a success, so a
+// retry would prove nothing, and an edit could be called saved that is not.
+// Reads go on. Opening the store again (restarting Pairwise) reads what
+// the disk really holds. The caller holds mu.
+func (s *Store) fail(cause error) error {
+	if s.failed != nil {
+		return s.failed
+	}
+	full := isDiskFull(cause) || badgertidy.DiskFull(cause)
+	what, todo := "failed to save", "Check the disk"
+	if full {
+		what, todo = "is full", "Free some space"
+	}
+	s.failed = &diskFailed{full: full, msg: fmt.Sprintf("the disk holding %s %s, so the last change may not be saved, and Pairwise saves nothing more until it is restarted. %s, then restart Pairwise (%v)", s.dir, what, todo, cause)}
+	s.logf("store: %v", s.failed)
+	return s.failed
 }
 
 func (s *Store) view(fn func(txn *badger.Txn) error) error {

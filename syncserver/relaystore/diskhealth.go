@@ -1,14 +1,14 @@
 package relaystore
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"pairwise/shared/badgertidy"
 )
 
 // valueLogSyncFailed is how Badger (4.9) reports that syncing its value log
@@ -74,20 +74,9 @@ func (s *Badger) update(fn func(txn *badger.Txn) error) error {
 // Failed returns the disk failure that stopped the store's writes, or nil.
 func (s *Badger) Failed() error { return s.disk.err() }
 
-// diskFailure reports whether a failed commit means the disk failed.
-func diskFailure(err error) bool {
-	switch {
-	case errors.Is(err, badger.ErrConflict), errors.Is(err, badger.ErrDBClosed), errors.Is(err, badger.ErrBlockedWrites),
-		errors.Is(err, badger.ErrTxnTooBig), diskFull(err),
-		strings.Contains(err.Error(), "No room for write"): // a write racing Close
-		return false
-	}
-	return true
-}
+// diskFailure reports whether a failed commit means the disk failed
+// (badgertidy.DiskFailure, shared with the app's store).
+func diskFailure(err error) bool { return badgertidy.DiskFailure(err) }
 
-// diskFull reports whether err is a full disk (or a used-up disk quota),
-// also where Badger wrapped it as text.
-func diskFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
-		strings.Contains(err.Error(), "no space left on device") || strings.Contains(err.Error(), "disk quota exceeded")
-}
+// diskFull reports whether err is a full disk or a used-up quota.
+func diskFull(err error) bool { return badgertidy.DiskFull(err) }
