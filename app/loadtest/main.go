@@ -290,15 +290,20 @@ func buildNote() string {
 	return note
 }
 
-// startProfile writes a profile or trace of this process to path, from
-// start until the returned function is called.
 // allocsTo is where -memprofile writes the allocation profile at the end.
 var allocsTo io.Writer
 
 func startAllocs(w io.Writer) error { allocsTo = w; return nil }
 
-func stopAllocs() { pprof.Lookup("allocs").WriteTo(allocsTo, 0) }
+func stopAllocs() {
+	runtime.GC() // the profile counts allocations up to the last collection
+	if err := pprof.Lookup("allocs").WriteTo(allocsTo, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "pairwise-load: -memprofile:", err)
+	}
+}
 
+// startProfile writes a profile or trace of this process to path, from
+// start until the returned function is called.
 func startProfile(path string, start func(io.Writer) error, stop func()) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"pairwise/shared/badgertidy"
 )
 
 // Dump and LoadDump carry a whole data folder into a backup and back (see
@@ -57,6 +59,11 @@ func (s *Store) LoadDump(next func() (key, val []byte, ok bool, err error)) erro
 	if docs, _ := s.Docs(); len(docs) > 0 {
 		return fmt.Errorf("store: %s already holds pairs; a backup is loaded only into an empty folder", s.dir)
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed != nil {
+		return s.failed
+	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	for {
@@ -84,9 +91,12 @@ func (s *Store) LoadDump(next func() (key, val []byte, ok bool, err error)) erro
 		}
 	}
 	if err := wb.Flush(); err != nil {
+		if badgertidy.DiskFailure(err) {
+			return s.fail(err)
+		}
 		return fmt.Errorf("store: load the backup into %s: %w", s.dir, err)
 	}
-	if err := s.db.Sync(); err != nil {
+	if err := s.syncDisk(); err != nil {
 		return err
 	}
 	docs, err := s.listDocs()

@@ -18,6 +18,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"pairwise/app/internal/faults"
 	"pairwise/shared/badgertidy"
 	"pairwise/shared/diskfree"
 )
@@ -30,6 +31,7 @@ var (
 	ErrNotFound   = errors.New("store: no such pair")
 	ErrDiskFull   = errors.New("store: disk full")
 	ErrDiskFailed = errors.New("store: disk failed")
+	ErrClosed     = errors.New("store: closed")
 	errBadVersion = errors.New("store: bad format marker")
 )
 
@@ -51,8 +53,9 @@ type Store struct {
 	syncs                  atomic.Int64 // disk syncs so far, for tests
 
 	// failed, once set, refuses every later write until the store is
-	// opened again (see fail). Under mu.
-	failed error
+	// opened again (see fail), and failedC is closed. Under mu.
+	failed  error
+	failedC chan struct{}
 
 	free *diskfree.Watch // free space, read at most once a second while plenty
 
@@ -143,7 +146,7 @@ func openStore(dir string, logf func(format string, args ...any), memory bool) (
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	s = &Store{db: db, dir: dir, logf: logf, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}}
+	s = &Store{db: db, dir: dir, logf: logf, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}, failedC: make(chan struct{})}
 	if err := s.checkFormat(existed); err != nil {
 		db.Close()
 		return nil, err
@@ -154,6 +157,9 @@ func openStore(dir string, logf func(format string, args ...any), memory bool) (
 	}
 	if err := s.recoverReserved(); err != nil {
 		db.Close()
+		if errors.Is(err, ErrDiskFailed) {
+			return nil, err // the folder is not damaged: the disk is
+		}
 		return nil, corrupt(dir, err)
 	}
 	return s, nil
@@ -209,8 +215,9 @@ func (s *Store) Close() error {
 		return nil // a failed purge closed it already
 	}
 	if s.failed != nil {
-		// Nothing more is written; the numbers stay reserved, which
-		// only skips them.
+		// The numbers stay reserved, which only skips them. Badger still
+		// writes its memtables to tables as it closes: what it holds in
+		// memory is sound, whatever its log on the disk is.
 		return s.db.Close()
 	}
 	if err := s.releaseReserved(); err != nil {
@@ -281,8 +288,8 @@ func (s *Store) updateSoon(fn func(txn *badger.Txn) error) error {
 	return s.write(fn, soon)
 }
 
-// syncDirty syncs a write whose sync was put off. On failure it leaves
-// dirty set, so the next write tries again and reports the error.
+// syncDirty syncs a write whose sync was put off. A failure stops the
+// store's writes (see fail); the next write reports it.
 func (s *Store) syncDirty() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -326,6 +333,9 @@ func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
 func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, written func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed || s.db == nil {
+		return ErrClosed
+	}
 	if s.failed != nil {
 		return s.failed
 	}
@@ -358,8 +368,7 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	case when == now:
 		if err = s.syncDisk(); err != nil {
 			// Not on disk, though later reads see it (a higher Reserved
-			// among them): the next write syncs first, and fails while
-			// the disk does.
+			// among them): the store writes nothing more (see fail).
 			s.dirty = true
 		}
 	case when == soon:
@@ -380,8 +389,8 @@ func (s *Store) syncDisk() error {
 	}
 	s.syncs.Add(1)
 	err := s.db.Sync()
-	if failSync != nil && err == nil {
-		err = failSync()
+	if err == nil {
+		err = faults.Sync()
 	}
 	if err != nil {
 		return s.fail(err)
@@ -392,19 +401,28 @@ func (s *Store) syncDisk() error {
 // diskFailed is the error every write gets after the disk failed: it is
 // ErrDiskFailed, and ErrDiskFull too when the disk was full.
 type diskFailed struct {
-	msg  string
-	full bool
+	msg   string
+	full  bool
+	cause error // what the disk answered
 }
 
 func (e *diskFailed) Error() string { return e.msg }
+
+func (e *diskFailed) Unwrap() error { return e.cause }
 
 func (e *diskFailed) Is(target error) bool {
 	return target == ErrDiskFailed || e.full && target == ErrDiskFull
 }
 
-// failSync, when set by a test, is the disk's answer to a sync that
-// succeeded: a disk cannot be made to fail here.
-var failSync func() error
+// Failed returns the disk failure that stopped the store's writes, or nil.
+func (s *Store) Failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
+}
+
+// FailedC is closed when the disk fails (see fail).
+func (s *Store) FailedC() <-chan struct{} { return s.failedC }
 
 // fail stops the store's writes after the disk failed a sync or a write,
 // and returns the error every write gets from then on. As a database does
@@ -418,11 +436,12 @@ func (s *Store) fail(cause error) error {
 		return s.failed
 	}
 	full := isDiskFull(cause) || badgertidy.DiskFull(cause)
-	what, todo := "failed to save", "Check the disk"
+	todo := "Check the disk"
 	if full {
-		what, todo = "is full", "Free some space"
+		todo = "Free some space on it"
 	}
-	s.failed = &diskFailed{full: full, msg: fmt.Sprintf("the disk holding %s %s, so the last change may not be saved, and Pairwise saves nothing more until it is restarted. %s, then restart Pairwise (%v)", s.dir, what, todo, cause)}
+	s.failed = &diskFailed{full: full, cause: cause, msg: fmt.Sprintf("Pairwise could not write to the disk holding %s (%v). Your latest changes may not be saved, and nothing more is saved until Pairwise is restarted. %s, then restart Pairwise", s.dir, cause, todo)}
+	close(s.failedC)
 	s.logf("store: %v", s.failed)
 	return s.failed
 }

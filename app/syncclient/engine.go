@@ -236,6 +236,14 @@ func (e *Engine) syncOnce(ctx context.Context, url string) error {
 func (e *Engine) Run(ctx context.Context) {
 	backoff := time.Second
 	for ctx.Err() == nil {
+		if err := e.ws.DiskFailed(); err != nil {
+			// Nothing received could be saved, nor an acknowledgement;
+			// the status says why until Pairwise is restarted.
+			e.setFailed(Refused, err)
+			e.logf("sync: stopped until Pairwise is restarted: %s", LogText(err))
+			<-ctx.Done()
+			return
+		}
 		url := e.ws.Settings().Relay
 		if url == "" {
 			e.setStatus(Idle, "")

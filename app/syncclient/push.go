@@ -41,7 +41,10 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 			d.more = true
 			break
 		}
-		body := seal.SealRecord(d.key, d.did, s.device, p.DSeq, p.Data)
+		if d.sealer == nil {
+			d.sealer = seal.NewRecordSealer(d.key)
+		}
+		body := d.sealer.Seal(d.did, s.device, p.DSeq, p.Data)
 		sig := s.key.SignRecord(d.did, p.DSeq, body)
 		if d.sent == nil {
 			d.sent = map[uint64][32]byte{}

@@ -43,6 +43,11 @@ type Replicas interface {
 	WatchPending(fn func(id string))
 	SettleReports()
 	SettleSaves()
+	// DiskFailed is the disk failure that stopped the store saving
+	// anything until Pairwise is restarted, or nil; DiskFailedC is closed
+	// when it happens.
+	DiskFailed() error
+	DiskFailedC() <-chan struct{}
 }
 
 var _ Replicas = (*workspace.Workspace)(nil)

@@ -58,6 +58,7 @@ type docSync struct {
 	did         wire.DocID
 	meta        workspace.Meta
 	key         seal.Key
+	sealer      *seal.RecordSealer // under key, made at the first push
 	caughtUp    bool
 	cursor      uint64 // highest relay sequence applied
 	sentUpTo    uint64 // highest device sequence pushed in this session
@@ -158,7 +159,7 @@ func (s *session) request(ctx context.Context, m wire.Message, r request) error 
 
 // keepReadBuffer is the largest frame buffer a session keeps for the next
 // frame; one grown past it by a large snapshot is let go.
-const keepReadBuffer = 256 << 10
+const keepReadBuffer = 1 << 20
 
 // reader decodes frames as they arrive, each read into the same buffer:
 // a decoded message keeps nothing of its frame (wire.Decode copies), so
@@ -258,6 +259,8 @@ func (s *session) run(ctx context.Context, once bool) error {
 			}
 		case err := <-s.rerr:
 			return err
+		case <-s.e.ws.DiskFailedC():
+			return s.e.ws.DiskFailed()
 		case <-s.watch.held.C: // the loop looks again
 		case <-s.watch.presence:
 			for _, d := range s.docs {

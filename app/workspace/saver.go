@@ -30,6 +30,7 @@ type saver struct {
 	busy    bool
 	failing bool // the last pass could not write everything
 	closed  bool
+	stopped bool // the disk failed: nothing more is written (store.ErrDiskFailed)
 	wake    chan struct{}
 	done    chan struct{}
 }
@@ -70,8 +71,8 @@ func (sv *saver) ack(id string, dseq uint64) {
 func (sv *saver) queueFor(id string, fn func(u *unsaved)) {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	if sv.closed {
-		return // the store is closing; the relay sends them again
+	if sv.closed || sv.stopped {
+		return // the store is closing, or its disk failed; the relay sends them again
 	}
 	u := sv.queue[id]
 	if u == nil {
@@ -137,6 +138,14 @@ func (sv *saver) saveAll() (more, failed bool) {
 	}
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
+	if len(back) > 0 && sv.w.st.Failed() != nil {
+		// Every later write would fail too, until Pairwise is restarted
+		// (the store said why, once): drop what waits, which the relay
+		// sends again after the restart, rather than retry for ever.
+		sv.queue, sv.order, sv.stopped, sv.busy = map[string]*unsaved{}, nil, true, false
+		sv.idle.Broadcast()
+		return true, false
+	}
 	for _, id := range back {
 		u := queue[id]
 		if later := sv.queue[id]; later != nil {
@@ -194,6 +203,9 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 		// Before taking the pair: Acknowledge tells the count's watchers,
 		// which must find no lock held.
 		err := w.Acknowledge(id, u.acked)
+		if errors.Is(err, store.ErrDiskFailed) {
+			return false // the store has said so, once; see saveAll
+		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			w.logf("pair %s: could not record that the relay has this computer's changes up to %d (will try again): %v", id, u.acked, err)
 			return false
@@ -230,6 +242,8 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return true
+	case errors.Is(err, store.ErrDiskFailed):
+		return false // the store has said so, once; see saveAll
 	case err != nil:
 		// The cursor stays behind; they are tried again, and fetched
 		// from the relay again if this machine stops first.
@@ -240,3 +254,11 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 	}
 	return true
 }
+
+// DiskFailed returns the disk failure that stopped this computer's store
+// from saving anything more until Pairwise is restarted, or nil.
+// DiskFailedC is closed when that happens.
+func (w *Workspace) DiskFailed() error { return w.st.Failed() }
+
+// DiskFailedC: see DiskFailed.
+func (w *Workspace) DiskFailedC() <-chan struct{} { return w.st.FailedC() }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
-	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -38,8 +37,25 @@ const Overhead = chacha20poly1305.NonceSizeX + chacha20poly1305.Overhead
 // holding its own record from the relay holding something else under its
 // number. Two different plaintexts never share a nonce.
 func SealRecord(k Key, doc [16]byte, device [16]byte, dseq uint64, plain []byte) []byte {
+	return NewRecordSealer(k).Seal(doc, device, dseq, plain)
+}
+
+// RecordSealer seals records under one document key as SealRecord does,
+// deriving the key its nonces are made with once rather than per record.
+type RecordSealer struct {
+	k     Key
+	nonce Secret
+}
+
+// NewRecordSealer returns a sealer for records under k.
+func NewRecordSealer(k Key) *RecordSealer {
+	return &RecordSealer{k: k, nonce: derive(k, "pairwise record nonce key v2")}
+}
+
+// Seal is SealRecord under the sealer's key.
+func (r *RecordSealer) Seal(doc [16]byte, device [16]byte, dseq uint64, plain []byte) []byte {
 	ad := recordAD(doc, device, dseq)
-	return sealWithNonce(k, ad, plain, syntheticNonce(k, ad, plain))
+	return sealWithNonce(r.k, ad, plain, syntheticNonce(r.nonce, ad, plain))
 }
 
 // OpenRecord decrypts a record sealed by SealRecord with the same key and
@@ -101,10 +117,10 @@ func sealWithNonce(k Key, ad, plain []byte, nonce [chacha20poly1305.NonceSizeX]b
 	return aead.Seal(out, out, plain, ad)
 }
 
-// syntheticNonce is HMAC-SHA-256 under a key derived from the document key,
-// over the associated data and the plaintext, cut to 24 bytes.
-func syntheticNonce(k Key, ad, plain []byte) (n [chacha20poly1305.NonceSizeX]byte) {
-	sub := nonceKey(k)
+// syntheticNonce is HMAC-SHA-256 under the nonce key (derived from the
+// document key, see NewRecordSealer), over the associated data and the
+// plaintext, cut to 24 bytes.
+func syntheticNonce(sub Secret, ad, plain []byte) (n [chacha20poly1305.NonceSizeX]byte) {
 	m := hmac.New(sha256.New, sub[:])
 	var l [4]byte
 	binary.BigEndian.PutUint32(l[:], uint32(len(ad)))
@@ -114,30 +130,6 @@ func syntheticNonce(k Key, ad, plain []byte) (n [chacha20poly1305.NonceSizeX]byt
 	var sum [sha256.Size]byte
 	copy(n[:], m.Sum(sum[:0]))
 	return n
-}
-
-// nonceKeys holds each document key's nonce key, which would otherwise
-// take an HKDF for every record sealed. A process seals for the pairs and
-// cohorts of one person, so it holds few; past maxNonceKeys it starts over.
-var nonceKeys struct {
-	sync.Mutex
-	m map[Key]Secret
-}
-
-const maxNonceKeys = 1024
-
-func nonceKey(k Key) Secret {
-	nonceKeys.Lock()
-	defer nonceKeys.Unlock()
-	if s, ok := nonceKeys.m[k]; ok {
-		return s
-	}
-	s := derive(k, "pairwise record nonce key v2")
-	if nonceKeys.m == nil || len(nonceKeys.m) >= maxNonceKeys {
-		nonceKeys.m = make(map[Key]Secret)
-	}
-	nonceKeys.m[k] = s
-	return s
 }
 
 func openAEAD(k Key, ad, sealed []byte, what string) ([]byte, error) {

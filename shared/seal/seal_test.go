@@ -2,11 +2,11 @@ package seal
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -280,24 +280,20 @@ func FuzzOpenRecord(f *testing.F) {
 	})
 }
 
-// TestNonceKeysStayFew: the nonce keys kept to spare an HKDF per record
-// are bounded, and a record sealed after the table started over is the
-// same as before.
-func TestNonceKeysStayFew(t *testing.T) {
-	plain := []byte("goal: present at the all-hands")
-	first := SealRecord(testKey, testDoc, testDevice, 1, plain)
-	for i := range maxNonceKeys + 10 {
-		k := testKey
-		binary.BigEndian.PutUint32(k[:4], uint32(i)+1)
-		SealRecord(k, testDoc, testDevice, 1, plain)
-		nonceKeys.Lock()
-		n := len(nonceKeys.m)
-		nonceKeys.Unlock()
-		if n > maxNonceKeys {
-			t.Fatalf("%d nonce keys kept, want at most %d", n, maxNonceKeys)
+// TestARecordSealerSealsAsSealRecordDoes: the sealer that keeps its nonce
+// key gives the very bytes SealRecord gives, record after record, and
+// sealers of two keys do not share one.
+func TestARecordSealerSealsAsSealRecordDoes(t *testing.T) {
+	otherKey := testKey
+	otherKey[0] ^= 0x01
+	a, b := NewRecordSealer(testKey), NewRecordSealer(otherKey)
+	for dseq := uint64(1); dseq <= 3; dseq++ {
+		plain := []byte("goal: present at the all-hands, take " + strconv.Itoa(int(dseq)))
+		if got, want := a.Seal(testDoc, testDevice, dseq, plain), SealRecord(testKey, testDoc, testDevice, dseq, plain); !bytes.Equal(got, want) {
+			t.Fatalf("record %d: the sealer gave %x, SealRecord %x", dseq, got, want)
 		}
-	}
-	if again := SealRecord(testKey, testDoc, testDevice, 1, plain); !bytes.Equal(again, first) {
-		t.Fatal("the same record sealed after the nonce keys started over differs")
+		if got, want := b.Seal(testDoc, testDevice, dseq, plain), SealRecord(otherKey, testDoc, testDevice, dseq, plain); !bytes.Equal(got, want) {
+			t.Fatalf("record %d under the other key: the sealer gave %x, SealRecord %x", dseq, got, want)
+		}
 	}
 }

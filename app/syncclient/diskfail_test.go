@@ -1,0 +1,64 @@
+package syncclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"pairwise/app/store"
+	"pairwise/app/workspace"
+)
+
+// failingDisk is a workspace whose disk fails when told to (a real disk
+// cannot be made to fail here; app/store tests what the store does then).
+type failingDisk struct {
+	*workspace.Workspace
+	failed chan struct{}
+	err    atomic.Pointer[error]
+}
+
+func (f *failingDisk) DiskFailed() error {
+	if p := f.err.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (f *failingDisk) DiskFailedC() <-chan struct{} { return f.failed }
+
+func (f *failingDisk) fail(err error) {
+	f.err.Store(&err)
+	close(f.failed)
+}
+
+// TestAFailedDiskStopsSyncingAndSaysSo: once this computer's disk has
+// failed, nothing received could be saved, so the engine closes its
+// session at once, stays off the relay, and its status says what to do.
+func TestAFailedDiskStopsSyncingAndSaysSo(t *testing.T) {
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pairOf(t, a, b, false)
+	disk := &failingDisk{Workspace: a.ws, failed: make(chan struct{})}
+	eng := NewWith(disk, Options{Logf: t.Logf})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { eng.Run(ctx); close(stopped) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+	waitFor(t, "the engine to sync", func() bool { return eng.Status().State == Synced })
+	waitFor(t, "the relay to see its connection", func() bool { return r.metric("pairwise_relay_connections") == 1 })
+
+	disk.fail(fmt.Errorf("%w: Pairwise could not write to the disk holding its data. Check the disk, then restart Pairwise", store.ErrDiskFailed))
+	waitFor(t, "the status to say the disk failed", func() bool {
+		s := eng.Status()
+		return s.State == Refused && errors.Is(s.Err, store.ErrDiskFailed) && strings.Contains(s.Detail, "restart Pairwise")
+	})
+	waitFor(t, "the session to close", func() bool { return r.metric("pairwise_relay_connections") == 0 })
+	select {
+	case <-stopped:
+		t.Fatal("Run returned before its context ended")
+	default:
+	}
+}

@@ -1,0 +1,61 @@
+package workspace
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"pairwise/app/internal/faults"
+	"pairwise/app/mentoring"
+	"pairwise/app/store"
+)
+
+// TestTheSaverStopsWhenTheDiskFails: after the disk fails, the edit under
+// way says so, and what arrives from the relay is dropped (it is fetched
+// again after the restart) instead of being retried every second for as
+// long as Pairwise runs, each try logging the failure again.
+func TestTheSaverStopsWhenTheDiskFails(t *testing.T) {
+	var mu sync.Mutex
+	var logs []string
+	ws, err := Open(t.TempDir(), func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		logs = append(logs, fmt.Sprintf(f, a...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	pair, err := ws.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(faults.SetSync(func() error { return syscall.EIO }))
+	_, err = ws.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SendMessage(p, me, "typed as the disk failed", time.Now())
+	})
+	if !errors.Is(err, store.ErrDiskFailed) || !errors.Is(ws.DiskFailed(), store.ErrDiskFailed) {
+		t.Fatalf("the edit: %v; DiskFailed: %v; want both ErrDiskFailed", err, ws.DiskFailed())
+	}
+
+	ws.Acked(pair, 1)
+	ws.SettleSaves()
+	ws.Acked(pair, 2) // after it stopped: dropped
+	ws.saver.mu.Lock()
+	stopped, waiting := ws.saver.stopped, len(ws.saver.order)
+	ws.saver.mu.Unlock()
+	if !stopped || waiting != 0 {
+		t.Fatalf("the saver after the disk failed: stopped %v, %d documents waiting; want stopped with none", stopped, waiting)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range logs {
+		if strings.Contains(l, "will try again") {
+			t.Fatalf("the saver logged a retry of a write the failed disk refused: %q", l)
+		}
+	}
+}
