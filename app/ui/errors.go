@@ -54,6 +54,8 @@ func describe(err error) (label, text string) {
 		return "token locked", err.Error() + ". Enter the organisation token again in Settings"
 	case errors.Is(err, workspace.ErrKeyring):
 		return "keyring locked", err.Error()
+	case errors.Is(err, workspace.ErrDiskFailed):
+		return "disk failed", err.Error()
 	case errors.As(err, &missing):
 		return "no " + missing.What + " " + missing.ID, err.Error() + ": it may have been removed meanwhile, and the cohort's screen shows what is there now"
 	case errors.Is(err, mentoring.ErrInvalid):

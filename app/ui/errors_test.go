@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 
+	"pairwise/app/internal/faults"
 	"pairwise/app/mentoring"
 	"pairwise/app/syncclient"
 	"pairwise/app/workspace"
@@ -104,5 +106,26 @@ func TestStoppedSyncSaysWhatToDoHere(t *testing.T) {
 	text := strings.Join(labels(topOverlay(t, u)), " ")
 	if !strings.Contains(text, "Organisation token in Settings") || command.MatchString(text) || command.MatchString(u.status.Text) {
 		t.Errorf("the dialog says %q and the status bar %q", text, u.status.Text)
+	}
+}
+
+// A disk that failed is said with what to do, in the dialog of a stopped
+// sync as in the status bar.
+func TestAFailedDiskIsSaidWithWhatToDo(t *testing.T) {
+	u, ws := setup(t)
+	t.Cleanup(faults.SetSync(func() error { return syscall.EIO }))
+	_, err := ws.NewPair("Ana & Ben", "Ana", mentoring.Mentor)
+	if !errors.Is(err, workspace.ErrDiskFailed) {
+		t.Fatalf("a pair made as the disk fails: %v, want ErrDiskFailed", err)
+	}
+	if label, _ := describe(err); label != "disk failed" {
+		t.Errorf("log label %q, want \"disk failed\"", label)
+	}
+	u.showStatus(syncclient.Status{State: syncclient.Refused, Detail: err.Error(), Err: err})
+	text := strings.Join(labels(topOverlay(t, u)), " ")
+	for _, w := range []string{"could not write to the disk", "Check the disk, then restart Pairwise"} {
+		if !strings.Contains(text, w) || !strings.Contains(u.status.Text, w) {
+			t.Errorf("the dialog says %q and the status bar %q; want both to say %q", text, u.status.Text, w)
+		}
 	}
 }

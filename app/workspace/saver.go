@@ -255,6 +255,10 @@ func (w *Workspace) save(id string, u *unsaved) bool {
 	return true
 }
 
+// ErrDiskFailed is wrapped by every write refused after this computer's
+// disk failed a write or sync (see DiskFailed).
+var ErrDiskFailed = store.ErrDiskFailed
+
 // DiskFailed returns the disk failure that stopped this computer's store
 // from saving anything more until Pairwise is restarted, or nil.
 // DiskFailedC is closed when that happens.
