@@ -503,20 +503,50 @@ func liveFrames(doc wire.DocID, recs []wire.Record, early bool) [][]byte {
 // publishEarly hands records the writer has numbered, but not yet stored,
 // to the Early subscribers, and keeps them for Early subscribers that
 // arrive before they are stored. The earliest of them arrived at at.
+//
+// Partners first: a device that pushed some of the records gets them back
+// only to keep its cursor whole, while a partner is waiting to show them,
+// so its frames are queued after everyone else's.
 func (d *docState) publishEarly(upto uint64, recs []wire.Record, at time.Time) {
 	frames := liveFrames(d.id, recs, true)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for c, sb := range d.subs {
-		if sb.early {
-			for _, f := range frames {
-				sb.deliverAt(c, f, at)
-			}
+	for _, c := range d.earlyOrder(recs) {
+		sb := d.subs[c]
+		for _, f := range frames {
+			sb.deliverAt(c, f, at)
 		}
 	}
 	for _, f := range frames {
 		d.early = append(d.early, earlyFrame{upto: upto, frame: f})
 	}
+}
+
+// earlyOrder returns the Early subscribers to deliver recs to: those whose
+// device pushed none of them first, then the authors. d.mu is held.
+func (d *docState) earlyOrder(recs []wire.Record) []*conn {
+	out := make([]*conn, 0, len(d.subs))
+	var authors []*conn
+	for c, sb := range d.subs {
+		switch {
+		case !sb.early:
+		case pushedAny(recs, c.device):
+			authors = append(authors, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return append(out, authors...)
+}
+
+// pushedAny reports whether device pushed any of recs.
+func pushedAny(recs []wire.Record, device wire.DeviceID) bool {
+	for i := range recs {
+		if recs[i].Device == device {
+			return true
+		}
+	}
+	return false
 }
 
 // revokeEarly is called when records sent early could not be stored:
