@@ -122,7 +122,7 @@ func syncCmd(e *env, _ []string) error {
 	if e.str("once") != "true" {
 		eng.OnStatus(func(s syncclient.Status) { fmt.Fprintln(e.stderr, syncLine(s)) })
 		eng.Run(ctx)
-		return nil
+		return ws.DiskFailed() // Run ends early only then
 	}
 	timeout, _ := time.ParseDuration(e.str("timeout"))
 	ctx, cancel := context.WithTimeout(ctx, timeout)

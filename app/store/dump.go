@@ -61,6 +61,9 @@ func (s *Store) LoadDump(next func() (key, val []byte, ok bool, err error)) erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed || s.db == nil {
+		return ErrClosed
+	}
 	if s.failed != nil {
 		return s.failed
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"pairwise/app/store"
 	"pairwise/app/workspace"
@@ -57,8 +58,43 @@ func TestAFailedDiskStopsSyncingAndSaysSo(t *testing.T) {
 	})
 	waitFor(t, "the session to close", func() bool { return r.metric("pairwise_relay_connections") == 0 })
 	select {
+	case <-stopped: // Run ends: nothing more can be saved
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run goes on after the disk failed")
+	}
+	if err := eng.SyncOnce(context.Background()); !errors.Is(err, store.ErrDiskFailed) {
+		t.Fatalf("a sync once after the disk failed: %v, want ErrDiskFailed", err)
+	}
+}
+
+// TestAFailedDiskWhileOfflineSaysSoAtOnce: when the disk fails while the
+// relay cannot be reached, the status says so at once, not after the
+// engine's next try, minutes away, calling everything saved meanwhile.
+func TestAFailedDiskWhileOfflineSaysSoAtOnce(t *testing.T) {
+	r := startRelay(t)
+	a := newReplica(t, r)
+	r.stop()
+	disk := &failingDisk{Workspace: a.ws, failed: make(chan struct{})}
+	var waiting atomic.Bool // the engine is in a wait of 2 s or more
+	eng := NewWith(disk, Options{Logf: func(f string, args ...any) {
+		line := fmt.Sprintf(f, args...)
+		t.Log(line)
+		if strings.Contains(line, "retrying in about 4s") {
+			waiting.Store(true)
+		}
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { eng.Run(ctx); close(stopped) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+	waitFor(t, "the engine's third try", waiting.Load)
+	disk.fail(fmt.Errorf("%w: Pairwise could not write to the disk holding its data. Check the disk, then restart Pairwise", store.ErrDiskFailed))
+	select {
 	case <-stopped:
-		t.Fatal("Run returned before its context ended")
-	default:
+	case <-time.After(time.Second): // that wait is 2-6 s
+		t.Fatalf("the engine did not stop when the disk failed; its status: %+v", eng.Status())
+	}
+	if s := eng.Status(); s.State != Refused || !errors.Is(s.Err, store.ErrDiskFailed) {
+		t.Fatalf("the status after the disk failed: %+v, want Refused with the disk's error", s)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"pairwise/app/workspace"
 	"pairwise/shared/wire"
 )
 
@@ -203,6 +204,10 @@ func (e *Engine) SyncOnce(ctx context.Context) error {
 	if url == "" {
 		return ErrNoRelay
 	}
+	if err := e.ws.DiskFailed(); err != nil {
+		e.setFailed(Refused, err)
+		return err
+	}
 	e.ws.SettleReports() // so the cohort reports of changes made so far go too
 	for attempt := 1; ; attempt++ {
 		err := e.syncOnce(ctx, url)
@@ -233,15 +238,17 @@ func (e *Engine) syncOnce(ctx context.Context, url string) error {
 
 // Run keeps syncing until ctx ends, reconnecting with exponential backoff
 // and jitter whenever the relay is unreachable or drops the connection.
+// It returns early only when this computer's disk has failed (see
+// Replicas.DiskFailed): nothing received could be saved, and the status
+// says so until Pairwise is restarted.
 func (e *Engine) Run(ctx context.Context) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		if err := e.ws.DiskFailed(); err != nil {
-			// Nothing received could be saved, nor an acknowledgement;
-			// the status says why until Pairwise is restarted.
+			// Nothing received could be saved, nor an acknowledgement:
+			// the engine stops, and its status says why.
 			e.setFailed(Refused, err)
 			e.logf("sync: stopped until Pairwise is restarted: %s", LogText(err))
-			<-ctx.Done()
 			return
 		}
 		url := e.ws.Settings().Relay
@@ -251,6 +258,7 @@ func (e *Engine) Run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case <-e.kick:
+			case <-e.ws.DiskFailedC():
 			case <-time.After(5 * time.Second):
 			}
 			continue
@@ -264,12 +272,16 @@ func (e *Engine) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, workspace.ErrDiskFailed) {
+			continue // the loop's first check stops it
+		}
 		e.setFailed(stateFor(err), err)
 		e.logf("sync: %s; retrying in about %s", LogText(err), backoff)
 		wait := backoff/2 + rand.N(backoff)
 		select {
 		case <-ctx.Done():
 			return
+		case <-e.ws.DiskFailedC():
 		case <-time.After(wait):
 		}
 		backoff = min(backoff*2, 5*time.Minute)
@@ -283,7 +295,8 @@ func stateFor(err error) State {
 		return Withheld
 	}
 	var we *wire.Error
-	if (errors.As(err, &we) && !we.Code.Temporary()) || errors.Is(err, ErrRelayBehind) || errors.Is(err, ErrRefusedRecord) || errors.Is(err, ErrRestoredCopy) {
+	if (errors.As(err, &we) && !we.Code.Temporary()) || errors.Is(err, ErrRelayBehind) || errors.Is(err, ErrRefusedRecord) || errors.Is(err, ErrRestoredCopy) ||
+		errors.Is(err, workspace.ErrDiskFailed) {
 		return Refused
 	}
 	return Offline

@@ -235,7 +235,8 @@ func (s *session) run(ctx context.Context, once bool) error {
 			s.e.ws.SettleReports()
 			if s.done() {
 				s.e.ws.SettleSaves() // what the store holds is what was synced
-				return nil
+				// unless the disk failed meanwhile, and the saver dropped it
+				return s.e.ws.DiskFailed()
 			}
 		}
 		held := s.withheld()

@@ -44,7 +44,10 @@ func measureHeap(n int, ops func()) heapWork {
 // change, a read of the whole pair) fails it.
 func TestAnEditAndAReceivedChangeAllocateLittle(t *testing.T) {
 	const n = 200
-	ws, id := openWithPair(t, t.TempDir(), "Counted")
+	// No idle compaction in either window (the pair passes its threshold
+	// of chunks here): a disk sync slower than CompactIdle would put one
+	// there, which is not work per edit.
+	ws, id := openPairWith(t, t.TempDir(), "Counted", Options{Logf: t.Logf, CompactIdle: time.Hour})
 	t.Cleanup(func() { ws.Close() })
 	sendMessages(t, ws, id, 20) // past the first edits' one-off work
 	edit := measureHeap(n, func() { sendMessages(t, ws, id, n) })
