@@ -61,11 +61,8 @@ func (s *Store) LoadDump(next func() (key, val []byte, ok bool, err error)) erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.db == nil {
-		return ErrClosed
-	}
-	if s.failed != nil {
-		return s.failed
+	if err := s.writable(); err != nil {
+		return err
 	}
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()

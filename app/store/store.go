@@ -328,16 +328,22 @@ func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
 	return s.writeThen(fn, when, func() {})
 }
 
+// writable returns why the store takes no write: it is closed, or its
+// disk failed (see fail). The caller holds mu.
+func (s *Store) writable() error {
+	if s.closed || s.db == nil {
+		return ErrClosed
+	}
+	return s.failed
+}
+
 // writeThen is write, calling written once the transaction is committed
 // (readers see it) and before the disk sync.
 func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, written func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.db == nil {
-		return ErrClosed
-	}
-	if s.failed != nil {
-		return s.failed
+	if err := s.writable(); err != nil {
+		return err
 	}
 	if s.dirty {
 		if err := s.syncDisk(); err != nil {

@@ -5,10 +5,6 @@ import (
 	"runtime/metrics"
 	"testing"
 	"time"
-
-	"pairwise/app/crdt"
-	"pairwise/app/mentoring"
-	"pairwise/app/store"
 )
 
 // heapWork is what some operations cost the Go heap: bytes and objects
@@ -52,35 +48,11 @@ func TestAnEditAndAReceivedChangeAllocateLittle(t *testing.T) {
 	sendMessages(t, ws, id, 20) // past the first edits' one-off work
 	edit := measureHeap(n, func() { sendMessages(t, ws, id, n) })
 
-	snap, err := ws.Snapshot(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	partner, err := crdt.Load(snap, crdt.NewActor())
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes := make([][]byte, n)
-	for i := range changes {
-		p, err := mentoring.Read(partner)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := mentoring.SendMessage(p, partner.Actor(), "from the partner", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.Apply(partner); err != nil {
-			t.Fatal(err)
-		}
-		if changes[i], err = partner.Commit(e.Msg, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	changes := partnerMessages(t, partnerOf(t, ws, id), n)
 	st, _ := ws.st.State(id)
 	received := measureHeap(n, func() {
 		for i, ch := range changes {
-			if err := ws.ApplyEarly(id, []Remote{{Kind: store.Changes, Data: ch}}, st.Cursor+uint64(i)+1); err != nil {
+			if err := ws.ApplyEarly(id, []Remote{ch}, st.Cursor+uint64(i)+1); err != nil {
 				t.Fatal(err)
 			}
 		}
