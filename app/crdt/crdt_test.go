@@ -271,3 +271,28 @@ func TestRebase(t *testing.T) {
 		}
 	}
 }
+
+// LastOf reads what ReadAt reads at the list's Last, with the list's
+// length: an empty list has no last element, a missing one is an error.
+func TestLastOfReadsTheLastElementAndTheLength(t *testing.T) {
+	d := newDoc(t)
+	if err := d.NewList(P("messages")); err != nil {
+		t.Fatal(err)
+	}
+	if v, n, ok, err := d.LastOf(P("messages")); err != nil || ok || n != 0 || v != nil {
+		t.Fatalf("an empty list: %v, %d, %v, %v; want nothing, 0", v, n, ok, err)
+	}
+	for _, m := range []string{"first", "second", "third"} {
+		if err := d.Append(P("messages"), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, n, ok, err := d.LastOf(P("messages"))
+	want, wantOK, _ := d.ReadAt(P("messages", Last))
+	if err != nil || !ok || n != 3 || v != "third" || v != want || !wantOK {
+		t.Fatalf("after three appends: %v, %d, %v, %v; want \"third\", 3 (ReadAt gives %v)", v, n, ok, err, want)
+	}
+	if _, _, _, err := d.LastOf(P("nothing here")); !errors.Is(err, ErrMissing) {
+		t.Fatalf("a missing list: %v, want ErrMissing", err)
+	}
+}

@@ -64,6 +64,22 @@ func (d *Doc) list(p Path) (*automerge.List, error) {
 	return v.List(), nil
 }
 
+// LastOf returns the last element of the list at p as ReadAt reads a
+// value, and the list's length, resolving the list once (each read of
+// Automerge leaves a result for the collector to free).
+func (d *Doc) LastOf(p Path) (v any, n int, ok bool, err error) {
+	l, err := d.list(p)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	last, err := lastOf(l)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("crdt: read %s: %w", p, err)
+	}
+	v, ok, err = readValue(last)
+	return v, l.Len(), ok, err
+}
+
 // lastOf returns the last element of l, or a void value for an empty list.
 func lastOf(l *automerge.List) (*automerge.Value, error) {
 	n := l.Len()

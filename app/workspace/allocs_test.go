@@ -72,8 +72,8 @@ func TestAnEditAndAReceivedChangeAllocateLittle(t *testing.T) {
 		// Today (objects and results are steady; bytes move with Badger's
 		// background work, more so under the race detector, so their bound
 		// leaves room for one of its table builds in the window): an edit
-		// 7.1 KB, 203 objects, 7 results; a received change 5.5-11.7 KB,
-		// 81 objects, 4-5 results. Reading the whole pair once costs
+		// 6.8-7.6 KB, 184-190 objects, 6-7 results; a received change
+		// 5.5-11.7 KB, 81-88 objects, 4-5 results. Reading the whole pair once costs
 		// thousands of objects and hundreds of KB at this length.
 		{"an edit", edit, heapWork{bytes: 48 << 10, objects: 300, finalizers: 10}},
 		{"a received change", received, heapWork{bytes: 48 << 10, objects: 130, finalizers: 7}},

@@ -126,12 +126,11 @@ func (h *handle) refreshAppended(p crdt.Path) bool {
 		}
 	}
 	cached, isList := parent[p[len(p)-1]].([]any)
-	n, err := h.doc.Len(p)
-	if !isList || err != nil || len(cached) != n-1 {
+	if !isList {
 		return false
 	}
-	v, ok, err := h.doc.ReadAt(append(p[:len(p):len(p)], crdt.Last))
-	if !ok || err != nil {
+	v, n, ok, err := h.doc.LastOf(p)
+	if !ok || err != nil || len(cached) != n-1 {
 		return false
 	}
 	parent[p[len(p)-1]] = append(cached, v)
