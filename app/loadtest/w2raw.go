@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -53,14 +52,12 @@ func runW2Raw(ctx context.Context, e *env, cfg w2Config, rep *report) error {
 	}
 	idle, _ := rl.mem()
 
-	body := make([]byte, rawRecordSize)
-	rand.Read(body)
 	e.progress("W2 relay only: %d warm-up and %d measured records per document", cfg.Warmup, cfg.Edits)
-	if _, err := pushAll(ctx, links, 0, cfg.Warmup, cfg.Interval, body); err != nil {
+	if _, err := pushAll(ctx, links, 0, cfg.Warmup, cfg.Interval); err != nil {
 		return err
 	}
 	cpu, c0 := startCPU(rl), rl.commits()
-	behind, err := pushAll(ctx, links, cfg.Warmup, cfg.Edits, cfg.Interval, body)
+	behind, err := pushAll(ctx, links, cfg.Warmup, cfg.Edits, cfg.Interval)
 	if err != nil {
 		return err
 	}
@@ -131,7 +128,7 @@ func closeRawLinks(links []*rawLink) {
 // pushAll runs every writer on W2's staggered schedule, pushing records
 // [from, from+n), and waits until every reader has them. It returns how far
 // the latest writer fell behind its schedule.
-func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.Duration, body []byte) (time.Duration, error) {
+func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.Duration) (time.Duration, error) {
 	start := now() + 200*time.Millisecond
 	behind := make([]time.Duration, len(links))
 	err := parallel(len(links), len(links), func(j int) error {
@@ -139,7 +136,7 @@ func pushAll(ctx context.Context, links []*rawLink, from, n int, interval time.D
 		offset := time.Duration(j) * interval / time.Duration(len(links))
 		run, err := schedule(ctx, n, start+offset, interval, func(i int) error {
 			k := from + i
-			m := l.w.pushMsg(uint64(k+1), l.doc.id, uint64(k+1), body) // signing is the client's time, not the relay's
+			m := l.w.pushMsg(uint64(k+1), l.doc.id, uint64(k+1), rawBody()) // signing is the client's time, not the relay's
 			l.sent[k].Store(int64(now()))
 			return l.w.send(ctx, m)
 		})
