@@ -363,7 +363,7 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	if err != nil && !refused && badgertidy.DiskFailure(err) {
 		return s.fail(err)
 	}
-	if err != nil && isDiskFull(err) {
+	if err != nil && badgertidy.DiskFull(err) {
 		return fmt.Errorf("%w: the disk holding %s is full, so the last change was not saved. Free some space and try again: %v", ErrDiskFull, s.dir, err)
 	}
 	if err == nil {
@@ -372,11 +372,7 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	switch {
 	case err != nil:
 	case when == now:
-		if err = s.syncDisk(); err != nil {
-			// Not on disk, though later reads see it (a higher Reserved
-			// among them): the store writes nothing more (see fail).
-			s.dirty = true
-		}
+		err = s.syncDisk() // on failure the store writes nothing more (see fail)
 	case when == soon:
 		s.dirty = true
 		if !s.syncing {
@@ -441,7 +437,7 @@ func (s *Store) fail(cause error) error {
 	if s.failed != nil {
 		return s.failed
 	}
-	full := isDiskFull(cause) || badgertidy.DiskFull(cause)
+	full := badgertidy.DiskFull(cause)
 	todo := "Check the disk"
 	if full {
 		todo = "Free some space on it"
@@ -455,10 +451,6 @@ func (s *Store) fail(cause error) error {
 func (s *Store) view(fn func(txn *badger.Txn) error) error {
 	s.views.Add(1)
 	return s.db.View(fn)
-}
-
-func isDiskFull(err error) bool {
-	return strings.Contains(err.Error(), "no space left on device")
 }
 
 func get(txn *badger.Txn, key []byte) ([]byte, error) {

@@ -30,6 +30,9 @@ func (f *failingDisk) DiskFailed() error {
 
 func (f *failingDisk) DiskFailedC() <-chan struct{} { return f.failed }
 
+// errDiskForTest is what the store says once its disk failed, in short.
+var errDiskForTest = fmt.Errorf("%w: Pairwise could not write to the disk holding its data. Check the disk, then restart Pairwise", store.ErrDiskFailed)
+
 func (f *failingDisk) fail(err error) {
 	f.err.Store(&err)
 	close(f.failed)
@@ -51,7 +54,7 @@ func TestAFailedDiskStopsSyncingAndSaysSo(t *testing.T) {
 	waitFor(t, "the engine to sync", func() bool { return eng.Status().State == Synced })
 	waitFor(t, "the relay to see its connection", func() bool { return r.metric("pairwise_relay_connections") == 1 })
 
-	disk.fail(fmt.Errorf("%w: Pairwise could not write to the disk holding its data. Check the disk, then restart Pairwise", store.ErrDiskFailed))
+	disk.fail(errDiskForTest)
 	waitFor(t, "the status to say the disk failed", func() bool {
 		s := eng.Status()
 		return s.State == Refused && errors.Is(s.Err, store.ErrDiskFailed) && strings.Contains(s.Detail, "restart Pairwise")
@@ -88,7 +91,7 @@ func TestAFailedDiskWhileOfflineSaysSoAtOnce(t *testing.T) {
 	go func() { eng.Run(ctx); close(stopped) }()
 	t.Cleanup(func() { cancel(); <-stopped })
 	waitFor(t, "the engine's third try", waiting.Load)
-	disk.fail(fmt.Errorf("%w: Pairwise could not write to the disk holding its data. Check the disk, then restart Pairwise", store.ErrDiskFailed))
+	disk.fail(errDiskForTest)
 	select {
 	case <-stopped:
 	case <-time.After(time.Second): // that wait is 2-6 s

@@ -136,9 +136,12 @@ func (sv *saver) saveAll() (more, failed bool) {
 			back = append(back, id)
 		}
 	}
+	// Asked before taking sv.mu: the store's lock may be held through a
+	// disk sync, and queueFor must not wait for it.
+	diskFailed := len(back) > 0 && sv.w.st.Failed() != nil
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	if len(back) > 0 && sv.w.st.Failed() != nil {
+	if diskFailed {
 		// Every later write would fail too, until Pairwise is restarted
 		// (the store said why, once): drop what waits, which the relay
 		// sends again after the restart, rather than retry for ever.
