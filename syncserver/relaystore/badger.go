@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"pairwise/shared/badgertidy"
 	"pairwise/shared/diskfree"
@@ -82,6 +83,18 @@ type Badger struct {
 // the rest into a memory-mapped file, fatal on a full disk). Snapshots,
 // far over the threshold, and the odd large record still go to the value
 // log.
+//
+// Tables are not compressed: a record is sealed, and ciphertext does not
+// compress, so Snappy cost CPU for nothing and a compressed copy of every
+// block in each builder. And up to five flushed tables wait in level 0
+// before they are merged into the level below: keys of many documents
+// interleave, so every merge rewrites most of that level, and waiting for
+// five instead of two rewrites it less often. W2 relay only, taking turns
+// (7 Dec): peak 51-61 MiB before, 47-52 with no compression, 42-43 with
+// both; in a W2 four times as long (80 edits per document), 91-97, 79-82
+// and 74-77 MiB. W2 with full engines stayed at 54-59 MiB: there half the
+// peak is files mapped into memory (the relay's own binary, 13 MiB, and
+// the tables, 12), which Badger writes and reads through mappings.
 const (
 	memTableSize  = 2 << 20
 	baseTableSize = 1 << 20
@@ -89,6 +102,10 @@ const (
 	// in a transaction as a pointer of a few bytes.
 	valueThreshold   = 1 << 10
 	valueLogFileSize = 64 << 20
+	// levelZeroTables: flushed tables that wait before a merge;
+	// levelZeroStall: writes wait while there are this many.
+	levelZeroTables = 5
+	levelZeroStall  = 12
 )
 
 // MaxCommitRecords bounds the records of one Commit, and separately the
@@ -154,8 +171,9 @@ func badgerOptions(dir string, log *slog.Logger, memtable int64, disk *diskHealt
 		WithSyncWrites(true).
 		WithMemTableSize(memtable).
 		WithNumMemtables(2).
-		WithNumLevelZeroTables(2).
-		WithNumLevelZeroTablesStall(8).
+		WithNumLevelZeroTables(levelZeroTables).
+		WithNumLevelZeroTablesStall(levelZeroStall).
+		WithCompression(options.None). // tables made earlier say how they were compressed, and still read
 		WithBaseTableSize(baseTableSize).
 		WithValueLogFileSize(valueLogFileSize).
 		WithValueThreshold(valueThreshold).
