@@ -249,6 +249,10 @@ func (p *Poller) dispatch(c *Conn) {
 // reader reads c, then each connection dispatch hands it, until none comes
 // for ReaderIdle or the Poller closes.
 func (p *Poller) reader(c *Conn) {
+	keepStack(func() { p.readLoop(c) })
+}
+
+func (p *Poller) readLoop(c *Conn) {
 	idle := time.NewTimer(ReaderIdle)
 	defer idle.Stop()
 	for {
