@@ -208,14 +208,16 @@ func addLocal(txn *badger.Txn, doc string, st *DocState, change []byte, push boo
 func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, error) {
 	var st DocState
 	var dseq uint64 // the change's number in the outbox, when pushed
+	early := false  // the change may go before its sync
 	queued := func() {}
 	if push {
 		queued = func() {
 			s.tails.add(doc, dseq, change)
-			s.queued(doc)
+			if s.queued(doc) && early {
+				s.awaitSent(doc, dseq) // sendfirst.go
+			}
 		}
 	}
-	early := false // the change may go before its sync
 	err := s.writeThen(func(txn *badger.Txn) error {
 		var err error
 		if st, err = readState(txn, doc); err != nil {

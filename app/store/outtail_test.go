@@ -154,15 +154,16 @@ func TestTheFirstEditAfterOpeningWaitsForItsSync(t *testing.T) {
 	s = open(t, dir)
 	defer s.Close()
 	var sent []Pending
-	s.OnQueued(func(string) {
+	s.OnQueued(func(string) bool {
 		if sent != nil {
-			return
+			return false
 		}
 		// Told of the edit once it is written, before its sync: the
 		// engine asks for it, and the edit was written while an Outbox
 		// call from before was between its two reads.
 		betweenOutboxReads = func() {}
 		sent, _ = s.Outbox("d1", 2, 10)
+		return false
 	})
 	done := make(chan error, 1)
 	betweenOutboxReads = func() {

@@ -61,7 +61,10 @@ func TestOutboxHandsOutUnsyncedChangesOnlyUnderAReservation(t *testing.T) {
 	s := openWithDoc(t, dir) // change 1, queued and synced
 	defer s.Close()
 	var during [][]uint64 // what Outbox handed out while each change was not yet synced
-	s.OnQueued(func(doc string) { during = append(during, outboxNumbers(t, s)) })
+	s.OnQueued(func(doc string) bool {
+		during = append(during, outboxNumbers(t, s))
+		return false
+	})
 
 	for _, c := range []string{"two", "three", "four"} {
 		if _, err := s.AppendLocal("d1", []byte(c), true); err != nil {

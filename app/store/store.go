@@ -66,9 +66,10 @@ type Store struct {
 	// (see OnQueued); limits holds, per document changed since opening,
 	// the device sequence below which outbox entries may be sent before
 	// they are on disk (DocState.Reserved, as synced).
-	onQueued func(doc string)
-	limitsMu sync.Mutex
-	limits   map[string]uint64
+	onQueued  func(doc string) bool
+	limitsMu  sync.Mutex
+	limits    map[string]uint64
+	sendFirst sendFirst // see sendfirst.go
 
 	tails outTails     // the newest outbox entries, see outtail.go
 	views atomic.Int64 // read transactions so far, for tests
@@ -77,14 +78,15 @@ type Store struct {
 // OnQueued registers fn to be called with a document's ID whenever a change
 // to push enters its outbox: before the write is on disk, so the engine can
 // send it meanwhile (Outbox hands out only what may go), and once more
-// after the sync for a change that could not go before it. fn must not
-// block or call the store. Call it before any write.
-func (s *Store) OnQueued(fn func(doc string)) { s.onQueued = fn }
+// after the sync for a change that could not go before it. fn returns
+// whether a sender will send the document's new changes at once and say
+// so (Sent): then a change that may go early is sent before its sync (see
+// sendfirst.go). fn must not block or call the store. Call it before any
+// write.
+func (s *Store) OnQueued(fn func(doc string) bool) { s.onQueued = fn }
 
-func (s *Store) queued(doc string) {
-	if s.onQueued != nil {
-		s.onQueued(doc)
-	}
+func (s *Store) queued(doc string) bool {
+	return s.onQueued != nil && s.onQueued(doc)
 }
 
 // reserved records that device sequences below limit are durably

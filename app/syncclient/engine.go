@@ -70,9 +70,12 @@ type Engine struct {
 	kick chan struct{}
 
 	// queued holds the documents whose outbox gained a change since a
-	// session last read it (Replicas.WatchOutbox); see pushMore.
+	// session last read it (Replicas.WatchOutbox); see pushMore. sending
+	// holds those a session pushes as their changes come: connected,
+	// caught up, and writable.
 	queuedMu sync.Mutex
 	queued   map[string]bool
+	sending  map[string]bool
 
 	mu       sync.Mutex
 	status   Status
@@ -110,22 +113,39 @@ func NewWith(ws Replicas, o Options) *Engine {
 	e := &Engine{ws: ws, opts: o, logf: o.Logf, kick: make(chan struct{}, 1)}
 	e.status.Pending = ws.Pending()
 	ws.Watch(func(string) { e.Kick() })
-	ws.WatchOutbox(func(id string) { // a change may go before it is on disk
-		e.markQueued(id)
+	ws.WatchOutbox(func(id string) bool { // a change may go before it is on disk
+		sending := e.markQueued(id)
 		e.Kick()
+		return sending
 	})
 	ws.WatchPending(func(string) { e.update(func(*Status) {}) })
 	return e
 }
 
-// markQueued notes that id's outbox gained a change.
-func (e *Engine) markQueued(id string) {
+// markQueued notes that id's outbox gained a change, and reports whether
+// a session will push it at once.
+func (e *Engine) markQueued(id string) bool {
 	e.queuedMu.Lock()
 	defer e.queuedMu.Unlock()
 	if e.queued == nil {
 		e.queued = map[string]bool{}
 	}
 	e.queued[id] = true
+	return e.sending[id]
+}
+
+// setSending records whether a session pushes id's changes as they come.
+func (e *Engine) setSending(id string, on bool) {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	if !on {
+		delete(e.sending, id)
+		return
+	}
+	if e.sending == nil {
+		e.sending = map[string]bool{}
+	}
+	e.sending[id] = true
 }
 
 // takeQueued reports whether id's outbox gained a change since the last

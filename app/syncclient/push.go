@@ -56,6 +56,7 @@ func (s *session) pushMore(ctx context.Context, d *docSync) error {
 		}
 		d.sentUpTo = p.DSeq
 		d.inflight++
+		s.e.ws.Sent(d.id, p.DSeq)
 	}
 	return nil
 }

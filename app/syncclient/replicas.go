@@ -20,7 +20,8 @@ type Replicas interface {
 	Outbox(id string, from uint64, max int) ([]workspace.Outgoing, error)
 	Acked(id string, dseq uint64) // written in the background
 	RenumberUnsure(id string, last uint64) error
-	WatchOutbox(fn func(id string))
+	WatchOutbox(fn func(id string) bool)
+	Sent(id string, dseq uint64) // a change is on its way: see WatchOutbox
 	RelaySnapshotAt(id string, seq uint64) error
 
 	ApplyRemote(id string, items []workspace.Remote, cursor uint64) error

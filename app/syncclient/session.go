@@ -37,6 +37,7 @@ type session struct {
 	nextReq uint64
 	reqs    map[uint64]request
 	docs    map[wire.DocID]*docSync
+	sending []string // documents this session pushes as their changes come
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for Options.SnapIdle
@@ -198,6 +199,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.once = once
+	defer s.stopSending()
 	s.quiet = time.NewTimer(s.e.opts.SnapIdle)
 	defer s.quiet.Stop()
 	s.startWatch(once)
@@ -485,3 +487,19 @@ func (d *docSync) waiting(st workspace.SyncState) bool {
 // name says which document d is, as the person knows it: a pair by its
 // title, a cohort's programme or board by the cohort's title.
 func name(d *docSync) string { return docName(d.meta.Kind, d.meta.Title, d.id) }
+
+// sendingDoc tells the engine that this session now pushes id's changes as
+// they come, so an edit may wait for its change to be sent before its disk
+// sync (store/sendfirst.go); stopSending, when the session ends, takes
+// that back.
+func (s *session) sendingDoc(id string) {
+	s.e.setSending(id, true)
+	s.sending = append(s.sending, id)
+}
+
+func (s *session) stopSending() {
+	for _, id := range s.sending {
+		s.e.setSending(id, false)
+	}
+	s.sending = nil
+}

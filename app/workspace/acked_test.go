@@ -20,11 +20,12 @@ func TestAckedDoesNotWaitForTheStore(t *testing.T) {
 	var told atomic.Int64      // by the saver, after its write
 	ws.WatchPending(func(string) { told.Add(1) })
 	inside := false
-	ws.WatchOutbox(func(doc string) {
+	ws.WatchOutbox(func(doc string) bool {
 		if !inside {
 			inside = true
 			ws.Acked(doc, 3)
 		}
+		return false
 	})
 	sendMessages(t, ws, id, 1) // change 6
 	if !inside {

@@ -51,22 +51,30 @@ func (w *Workspace) RelaySnapshotAt(id string, seq uint64) error { return w.st.S
 // change to push is in its outbox, before the disk has it: the engine may
 // send what Outbox hands out meanwhile (it hands out a change early only
 // when a crash could not let another change take its number), and again
-// once the disk has a change that could not go early. fn runs while the
-// pair (and, the first time, the store) is locked, so it must only signal.
-func (w *Workspace) WatchOutbox(fn func(id string)) {
+// once the disk has a change that could not go early. fn returns whether
+// it will send the document's changes at once and report each with Sent:
+// the edit then waits (briefly) for that before its disk sync. fn runs
+// while the pair and the store are locked, so it must only signal.
+func (w *Workspace) WatchOutbox(fn func(id string) bool) {
 	w.outboxMu.Lock()
 	defer w.outboxMu.Unlock()
 	w.outbox = append(w.outbox[:len(w.outbox):len(w.outbox)], fn)
 }
 
-func (w *Workspace) queued(id string) {
+func (w *Workspace) queued(id string) bool {
 	w.outboxMu.Lock()
 	fns := w.outbox
 	w.outboxMu.Unlock()
+	sending := false
 	for _, fn := range fns {
-		fn(id)
+		sending = fn(id) || sending
 	}
+	return sending
 }
+
+// Sent tells the workspace that document id's changes up to dseq are on
+// their way to the relay (see WatchOutbox).
+func (w *Workspace) Sent(id string, dseq uint64) { w.st.Sent(id, dseq) }
 
 // RenumberUnsure is called when the relay holds another change of this
 // device under a number a crash left unsure (SyncState.Unsure): the

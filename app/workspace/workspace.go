@@ -109,7 +109,7 @@ type Workspace struct {
 	logf func(string, ...any)
 	// outbox are told when a change to push enters an outbox (WatchOutbox).
 	outboxMu sync.Mutex
-	outbox   []func(id string)
+	outbox   []func(id string) bool
 	// clock stamps edits (see Now and SetNow).
 	clock atomic.Pointer[func() time.Time]
 

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"testing"
+	"time"
+)
+
+func waitSendFirst(t *testing.T, d time.Duration) {
+	old := sendFirstWait
+	sendFirstWait = d
+	t.Cleanup(func() { sendFirstWait = old })
+}
+
+// With a sender standing by, a change that may go before its sync is
+// synced only once the sender has it on its way: the sync no longer takes
+// the CPU from the send. The edit still returns only once it is on disk.
+func TestAChangeIsSentBeforeItsSync(t *testing.T) {
+	waitSendFirst(t, time.Minute)
+	s := openWithDoc(t, t.TempDir())
+	defer s.Close()
+	// Change 2 is the first after opening: it goes only after its own sync
+	// (reserve_test.go), and reserves the numbers of 3 and on.
+	if _, err := s.AppendLocal("d1", []byte("two"), true); err != nil {
+		t.Fatal(err)
+	}
+	queued := make(chan struct{}, 1)
+	s.OnQueued(func(string) bool {
+		select {
+		case queued <- struct{}{}:
+		default:
+		}
+		return true
+	})
+	before := s.syncs.Load()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.AppendLocal("d1", []byte("three"), true)
+		done <- err
+	}()
+	<-queued
+	out, err := s.Outbox("d1", 3, 10)
+	if err != nil || len(out) != 1 || string(out[0].Data) != "three" {
+		t.Fatalf("while the edit waited the outbox handed out %v, %v; want change 3 to send", out, err)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the edit returned (%v) before its change was sent", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if n := s.syncs.Load() - before; n != 0 {
+		t.Fatalf("%d disk syncs before the change was sent, want none", n)
+	}
+	s.Sent("d1", 3)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := s.syncs.Load() - before; n != 1 {
+		t.Fatalf("%d disk syncs for the edit, want 1: it returns only once on disk", n)
+	}
+}
+
+// A sender that said it would send but does not (its connection broke)
+// holds an edit back by sendFirstWait at most; the edit is still synced.
+func TestAnUnsentChangeIsSyncedAnyway(t *testing.T) {
+	waitSendFirst(t, 20*time.Millisecond)
+	s := openWithDoc(t, t.TempDir())
+	defer s.Close()
+	if _, err := s.AppendLocal("d1", []byte("two"), true); err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	s.OnQueued(func(string) bool { told++; return true })
+	before := s.syncs.Load()
+	if _, err := s.AppendLocal("d1", []byte("three"), true); err != nil {
+		t.Fatal(err)
+	}
+	if told != 1 {
+		t.Fatalf("the sender was told %d times of the change, want 1", told)
+	}
+	if n := s.syncs.Load() - before; n != 1 {
+		t.Fatalf("%d disk syncs for the edit, want 1", n)
+	}
+	out, err := s.Outbox("d1", 3, 10)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("the outbox holds %v, %v; want change 3, still to send", out, err)
+	}
+}
