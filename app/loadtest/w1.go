@@ -86,6 +86,8 @@ func reportW1(rep *report, rl *relayProc, p *pair, cfg w1Config, run editRun, ph
 	rep.info(wl, "relay group commits, measured phase", c1.since(c0))
 	rep.relayShare(wl, "w1", c1.delivery.since(c0.delivery))
 	rep.info(wl, "connections lost", fmt.Sprint(p.writer.drops.Load()+p.reader.drops.Load()))
+	waits, late := p.writer.ws.SendFirstWaits()
+	rep.info(wl, "writer's edits sent before their disk sync", fmt.Sprintf("%d of %d (the wait ran out for %d)", waits-late, end, late))
 
 	rep.setLatency("w1", lat)
 	rep.setMs("w1", keyDurableP99, dur.P99)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,8 @@ var sendFirstWait = time.Millisecond // a variable for tests
 // sendFirst is what AppendLocal waits on. Only one AppendLocal waits at a
 // time (it holds the store's mu), so one timer and a wake-up of one will do.
 type sendFirst struct {
+	waits, late atomic.Int64 // edits that waited, and those the wait ran out for
+
 	mu    sync.Mutex
 	sent  map[string]uint64 // per document, the highest change sent
 	wake  chan struct{}
@@ -46,10 +49,18 @@ func (s *Store) Sent(doc string, dseq uint64) {
 	}
 }
 
+// SendFirstWaits reports how many edits waited for their change to be
+// sent before their disk sync, and for how many of them sendFirstWait ran
+// out first: the sender said it would send at once and did not.
+func (s *Store) SendFirstWaits() (waits, late int64) {
+	return s.sendFirst.waits.Load(), s.sendFirst.late.Load()
+}
+
 // awaitSent waits until Sent reports doc's change dseq, or sendFirstWait
 // has passed. The caller holds s.mu.
 func (s *Store) awaitSent(doc string, dseq uint64) {
 	f := &s.sendFirst
+	f.waits.Add(1)
 	f.mu.Lock()
 	if f.wake == nil {
 		f.wake = make(chan struct{}, 1)
@@ -69,6 +80,7 @@ func (s *Store) awaitSent(doc string, dseq uint64) {
 		select {
 		case <-f.wake: // maybe another change's, or an old one: look again
 		case <-f.timer.C:
+			f.late.Add(1)
 			return
 		}
 	}

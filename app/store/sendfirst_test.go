@@ -57,6 +57,9 @@ func TestAChangeIsSentBeforeItsSync(t *testing.T) {
 	if n := s.syncs.Load() - before; n != 1 {
 		t.Fatalf("%d disk syncs for the edit, want 1: it returns only once on disk", n)
 	}
+	if waits, late := s.SendFirstWaits(); waits != 1 || late != 0 {
+		t.Fatalf("counted %d waits, %d run out; want 1 and 0", waits, late)
+	}
 }
 
 // A sender that said it would send but does not (its connection broke)
@@ -79,6 +82,9 @@ func TestAnUnsentChangeIsSyncedAnyway(t *testing.T) {
 	}
 	if n := s.syncs.Load() - before; n != 1 {
 		t.Fatalf("%d disk syncs for the edit, want 1", n)
+	}
+	if waits, late := s.SendFirstWaits(); waits != 1 || late != 1 {
+		t.Fatalf("counted %d waits, %d run out; want the edit's one wait, run out", waits, late)
 	}
 	out, err := s.Outbox("d1", 3, 10)
 	if err != nil || len(out) != 1 {

@@ -71,11 +71,13 @@ type Engine struct {
 
 	// queued holds the documents whose outbox gained a change since a
 	// session last read it (Replicas.WatchOutbox); see pushMore. sending
-	// holds those a session pushes as their changes come: connected,
-	// caught up, and writable.
+	// holds those a session would push at once (session.noteSending), and
+	// parked is set while that session waits in its loop, which pushes
+	// queued changes first when it wakes (session.unpark).
 	queuedMu sync.Mutex
 	queued   map[string]bool
 	sending  map[string]bool
+	parked   bool
 
 	mu       sync.Mutex
 	status   Status
@@ -123,7 +125,8 @@ func NewWith(ws Replicas, o Options) *Engine {
 }
 
 // markQueued notes that id's outbox gained a change, and reports whether
-// a session will push it at once.
+// a session will push it before anything else: one parked in its loop,
+// which would push id's changes at once.
 func (e *Engine) markQueued(id string) bool {
 	e.queuedMu.Lock()
 	defer e.queuedMu.Unlock()
@@ -131,7 +134,34 @@ func (e *Engine) markQueued(id string) bool {
 		e.queued = map[string]bool{}
 	}
 	e.queued[id] = true
-	return e.sending[id]
+	return e.parked && e.sending[id]
+}
+
+// park notes that the session waits in its loop.
+func (e *Engine) park() {
+	e.queuedMu.Lock()
+	e.parked = true
+	e.queuedMu.Unlock()
+}
+
+// unpark notes that the session woke, and reports whether a change it
+// would push at once was queued meanwhile. Both under queuedMu with
+// markQueued: an edit is told the session pushes first only while it is
+// parked, and then the session sees the change when it wakes.
+func (e *Engine) unpark() bool {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	was := e.parked
+	e.parked = false
+	if !was {
+		return false
+	}
+	for id := range e.queued {
+		if e.sending[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // setSending records whether a session pushes id's changes as they come.

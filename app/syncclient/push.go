@@ -13,6 +13,7 @@ import (
 
 // pushMore seals and sends outbox entries until maxInflight are in flight.
 func (s *session) pushMore(ctx context.Context, d *docSync) error {
+	defer s.noteSending(d)
 	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
 		return nil
 	}

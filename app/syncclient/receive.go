@@ -34,9 +34,6 @@ func (s *session) handle(ctx context.Context, m wire.Message) error {
 			return docError(d, fmt.Errorf("%w: the relay at %s holds %d of its records but this computer has seen %d; it was probably restored from an older backup. Nothing here was changed; ask the relay's admin to restore its latest data", ErrRelayBehind, s.url, m.Seq, d.cursor))
 		}
 		d.caughtUp = true
-		if !d.meta.ReadOnly() {
-			s.sendingDoc(d.id)
-		}
 		if err := s.certify(ctx, d); err != nil {
 			return err
 		}

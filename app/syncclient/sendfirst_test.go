@@ -3,49 +3,107 @@ package syncclient
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
-// While a session pushes a pair, the engine tells the workspace it will
-// send each new change at once, so the edit syncs only after the send
-// (store/sendfirst.go); a read-only pair, or any pair once the session has
-// ended, is not sent, and an edit must not wait for it.
-func TestTheEngineSaysWhichPairsItSends(t *testing.T) {
+// sendWatch records what the engine tells the workspace about sending
+// first: whether it said it would push each queued change before
+// anything else, and each change it reported sent.
+type sendWatch struct {
+	Replicas
+	promised atomic.Int64
+	mu       sync.Mutex
+	sent     map[string][]uint64
+}
+
+func (w *sendWatch) WatchOutbox(fn func(id string) bool) {
+	w.Replicas.WatchOutbox(func(id string) bool {
+		ok := fn(id)
+		if ok {
+			w.promised.Add(1)
+		}
+		return ok
+	})
+}
+
+func (w *sendWatch) Sent(id string, dseq uint64) {
+	w.mu.Lock()
+	w.sent[id] = append(w.sent[id], dseq)
+	w.mu.Unlock()
+	w.Replicas.Sent(id, dseq)
+}
+
+func (w *sendWatch) sentOf(id string) []uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]uint64(nil), w.sent[id]...)
+}
+
+// runEngine runs an engine on ws until stop is called, from the moment it
+// is synced.
+func runEngine(t *testing.T, ws Replicas) (eng *Engine, stop func()) {
+	t.Helper()
+	eng = NewWith(ws, Options{Logf: t.Logf})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { eng.Run(ctx); close(done) }()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
+	return eng, stop
+}
+
+// While a session waits with nothing to do, the engine tells the
+// workspace that a pair's new change will be pushed before anything else,
+// so the edit syncs its disk only after the send (store/sendfirst.go), and
+// it reports every change it pushes as sent: an edit told so and never
+// told that its change went would wait for nothing. A pair joined
+// read-only is never pushed, and once the session has ended no pair is.
+func TestTheEngineReportsWhatItSendsFirst(t *testing.T) {
 	r := startRelay(t)
 	a, b, c := newReplica(t, r), newReplica(t, r), newReplica(t, r)
 	pair := pairOf(t, a, b, false)
 	readOnly := pairOf(t, a, c, true)
 
-	eng := c.engine()
+	eng, stop := runEngine(t, c.ws)
 	if eng.markQueued(readOnly) {
-		t.Fatal("an engine that has not connected says it sends the pair")
+		t.Fatal("the engine says it pushes a pair joined read-only")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
-	if eng.markQueued(readOnly) {
-		t.Fatal("the engine says it sends a pair joined read-only")
-	}
-	cancel()
-	<-done
+	stop()
 
-	eng = b.engine()
-	ctx, cancel = context.WithCancel(context.Background())
-	done = make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
-	if !eng.markQueued(pair) {
-		t.Fatal("a synced engine does not say it sends the pair's new changes")
+	w := &sendWatch{Replicas: b.ws, sent: map[string][]uint64{}}
+	eng, stop = runEngine(t, w)
+	before, err := b.ws.SyncState(pair)
+	if err != nil {
+		t.Fatal(err)
 	}
-	b.addGoal(pair, "sent before its sync")
-	waitFor(t, "the goal at the relay, then on the partner's side", func() bool {
-		a.mustSync()
-		return strings.Contains(a.json(pair), "sent before its sync")
-	})
-	cancel()
-	<-done
+	const edits = 20
+	for i := range edits {
+		b.addGoal(pair, "sent first "+itoa(i))
+		waitFor(t, "the relay to acknowledge edit "+itoa(i), func() bool { return b.ws.PendingIn(pair) == 0 })
+	}
+	if w.promised.Load() == 0 {
+		t.Fatalf("for none of %d edits, each made with the session idle, did the engine say it would push the change first", edits)
+	}
+	sent := w.sentOf(pair)
+	if len(sent) != edits || sent[0] != before.NextDSeq || sent[edits-1] != before.NextDSeq+edits-1 {
+		t.Fatalf("the engine reported %v sent, want each of the %d changes from %d once", sent, edits, before.NextDSeq)
+	}
+	stop()
 	if eng.markQueued(pair) {
-		t.Fatal("after its session ended the engine still says it sends the pair")
+		t.Fatal("after its session ended the engine still says it pushes the pair")
+	}
+	a.mustSync()
+	if !strings.Contains(a.json(pair), "sent first "+itoa(edits-1)) {
+		t.Fatal("the partner lacks the last edit")
 	}
 }

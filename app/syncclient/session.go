@@ -37,7 +37,6 @@ type session struct {
 	nextReq uint64
 	reqs    map[uint64]request
 	docs    map[wire.DocID]*docSync
-	sending []string // documents this session pushes as their changes come
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for Options.SnapIdle
@@ -64,6 +63,7 @@ type docSync struct {
 	cursor      uint64 // highest relay sequence applied
 	sentUpTo    uint64 // highest device sequence pushed in this session
 	inflight    int
+	sending     bool   // the engine says this session pushes new changes at once (noteSending)
 	outboxRead  bool   // pushMore has read the outbox in this session
 	more        bool   // and left changes in it unsent
 	acked       uint64 // highest device sequence the relay acknowledged in this session, which the store may not have yet (Replicas.Acked)
@@ -248,13 +248,20 @@ func (s *session) run(ctx context.Context, once bool) error {
 		if !once {
 			s.report(held)
 		}
+		s.e.park()
 		select {
 		case m := <-s.in:
+			if err := s.unpark(ctx); err != nil {
+				return err
+			}
 			if err := s.handle(ctx, m); err != nil {
 				return err
 			}
 			s.quiet.Reset(s.e.opts.SnapIdle)
 		case <-s.quiet.C:
+			if err := s.unpark(ctx); err != nil {
+				return err
+			}
 			for _, d := range s.docs {
 				if err := s.maybeSnapshot(ctx, d, true); err != nil {
 					return err
@@ -265,11 +272,20 @@ func (s *session) run(ctx context.Context, once bool) error {
 		case <-s.e.ws.DiskFailedC():
 			return s.e.ws.DiskFailed()
 		case <-s.watch.held.C: // the loop looks again
+			if err := s.unpark(ctx); err != nil {
+				return err
+			}
 		case <-s.watch.presence:
+			if err := s.unpark(ctx); err != nil {
+				return err
+			}
 			for _, d := range s.docs {
 				s.present(d)
 			}
 		case <-s.e.kick:
+			if err := s.unpark(ctx); err != nil {
+				return err
+			}
 			s.quiet.Reset(s.e.opts.SnapIdle)
 			if err := s.addDocs(ctx); err != nil {
 				return err
@@ -488,18 +504,42 @@ func (d *docSync) waiting(st workspace.SyncState) bool {
 // title, a cohort's programme or board by the cohort's title.
 func name(d *docSync) string { return docName(d.meta.Kind, d.meta.Title, d.id) }
 
-// sendingDoc tells the engine that this session now pushes id's changes as
-// they come, so an edit may wait for its change to be sent before its disk
-// sync (store/sendfirst.go); stopSending, when the session ends, takes
-// that back.
-func (s *session) sendingDoc(id string) {
-	s.e.setSending(id, true)
-	s.sending = append(s.sending, id)
+// noteSending tells the engine whether this session would push d's new
+// changes at once (caught up, writable, room in its window, not sending
+// one at a time after a crash), so that an edit may wait for its change to
+// be sent before its disk sync (store/sendfirst.go). stopSending, when the
+// session ends, takes it back for every pair.
+func (s *session) noteSending(d *docSync) {
+	now := d.caughtUp && !d.meta.ReadOnly() && d.inflight < maxInflight && !(d.unsureAt(d.sentUpTo+1) && d.inflight > 0)
+	if now == d.sending {
+		return
+	}
+	d.sending = now
+	s.e.setSending(d.id, now)
 }
 
 func (s *session) stopSending() {
-	for _, id := range s.sending {
-		s.e.setSending(id, false)
+	for _, d := range s.docs {
+		if d.sending {
+			d.sending = false
+			s.e.setSending(d.id, false)
+		}
 	}
-	s.sending = nil
+	s.e.unpark()
+}
+
+// unpark is the first thing the loop does when it wakes: an edit told that
+// this session would push its change (the loop was parked) waits for that
+// before its disk sync, and may hold locks what woke the loop needs, so
+// such changes are pushed before anything else.
+func (s *session) unpark(ctx context.Context) error {
+	if !s.e.unpark() {
+		return nil
+	}
+	for _, d := range s.docs {
+		if err := s.pushMore(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -76,6 +76,11 @@ func (w *Workspace) queued(id string) bool {
 // their way to the relay (see WatchOutbox).
 func (w *Workspace) Sent(id string, dseq uint64) { w.st.Sent(id, dseq) }
 
+// SendFirstWaits reports how many edits waited for their change to be sent
+// before their disk sync, and for how many the wait ran out (see
+// WatchOutbox).
+func (w *Workspace) SendFirstWaits() (waits, late int64) { return w.st.SendFirstWaits() }
+
 // RenumberUnsure is called when the relay holds another change of this
 // device under a number a crash left unsure (SyncState.Unsure): the
 // outbox is numbered on from last+1, and this device's changes up to last
