@@ -16,37 +16,15 @@ import (
 // reads back: each table says in the manifest how it was compressed.
 func TestTablesCompressedByAnEarlierRelayStillRead(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
-	disk := &diskHealth{log: quietLog()}
-	db, err := badger.Open(badgerOptions(dir, quietLog(), memTableSize, disk).WithCompression(options.Snappy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Badger{db: db, dir: dir, log: quietLog(), disk: disk}
-	if err := s.checkFormat(false); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.loadUsage(); err != nil {
-		t.Fatal(err)
-	}
 	var doc wire.DocID
 	doc[0] = 7
-	if err := s.Commit(Batch{Creates: map[wire.DocID]Doc{doc: {}}}); err != nil {
-		t.Fatal(err)
-	}
+	s := openAsEarlier(t, dir, func(o badger.Options) badger.Options { return o.WithCompression(options.Snappy) }, doc)
 	// Bodies Snappy can shrink, more than one memtable holds: some reach
 	// tables while the store is open, the rest when it closes.
 	const n = 12000
 	body := func(seq int) []byte { return bytes.Repeat([]byte{byte(seq)}, 300) }
-	for seq := 1; seq <= n; {
-		var b Batch
-		for ; seq <= n && len(b.Entries) < MaxCommitRecords; seq++ {
-			b.Entries = append(b.Entries, Entry{Doc: doc, Rec: wire.Record{Seq: uint64(seq), DSeq: uint64(seq), Body: body(seq)}})
-		}
-		if err := s.Commit(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
+	commitRecords(t, s, doc, n, body)
+	if err := s.db.Close(); err != nil {
 		t.Fatal(err)
 	}
 

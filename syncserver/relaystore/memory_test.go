@@ -78,34 +78,14 @@ func TestTheLargestCommitFitsOneTransaction(t *testing.T) {
 // keeps everything they held.
 func TestMemtableLogsOfLargerMemtablesAreKept(t *testing.T) {
 	old := filepath.Join(t.TempDir(), "old")
-	db, err := badger.Open(badgerOptions(old, quietLog(), 8<<20, &diskHealth{log: quietLog()}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Badger{db: db, dir: old, log: quietLog(), disk: &diskHealth{log: quietLog()}}
-	if err := s.checkFormat(false); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.loadUsage(); err != nil {
-		t.Fatal(err)
-	}
 	var doc wire.DocID
 	doc[0] = 9
-	if err := s.Commit(Batch{Creates: map[wire.DocID]Doc{doc: {}}}); err != nil {
-		t.Fatal(err)
-	}
+	s := openAsEarlier(t, old, func(o badger.Options) badger.Options { return o.WithMemTableSize(8 << 20) }, doc)
+	db := s.db
 	// About 5 MiB: more than today's memtables hold, less than one of 8.
 	const n = 16000
 	body := bytes.Repeat([]byte{0xee}, 250)
-	for seq := 1; seq <= n; {
-		var b Batch
-		for ; seq <= n && len(b.Entries) < MaxCommitRecords; seq++ {
-			b.Entries = append(b.Entries, Entry{Doc: doc, Rec: wire.Record{Seq: uint64(seq), DSeq: uint64(seq), Body: body}})
-		}
-		if err := s.Commit(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	commitRecords(t, s, doc, n, func(int) []byte { return body })
 	// Copy the folder as it is on disk while the store is open: what a
 	// relay killed now would leave.
 	dir := filepath.Join(t.TempDir(), "crashed")
@@ -155,6 +135,44 @@ func copyDir(t *testing.T, from, to string) {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// openAsEarlier opens a store in dir with the Badger options an earlier
+// relay used (today's, changed by earlier), without OpenBadger's tidying,
+// and creates document doc in it.
+func openAsEarlier(t *testing.T, dir string, earlier func(badger.Options) badger.Options, doc wire.DocID) *Badger {
+	t.Helper()
+	disk := &diskHealth{log: quietLog()}
+	db, err := badger.Open(earlier(badgerOptions(dir, quietLog(), memTableSize, disk)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Badger{db: db, dir: dir, log: quietLog(), disk: disk}
+	if err := s.checkFormat(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.loadUsage(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(Batch{Creates: map[wire.DocID]Doc{doc: {}}}); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// commitRecords commits records 1 to n of doc, with body(seq) as each
+// one's body, in commits as large as the relay forms.
+func commitRecords(t *testing.T, s *Badger, doc wire.DocID, n int, body func(seq int) []byte) {
+	t.Helper()
+	for seq := 1; seq <= n; {
+		var b Batch
+		for ; seq <= n && len(b.Entries) < MaxCommitRecords; seq++ {
+			b.Entries = append(b.Entries, Entry{Doc: doc, Rec: wire.Record{Seq: uint64(seq), DSeq: uint64(seq), Body: body(seq)}})
+		}
+		if err := s.Commit(b); err != nil {
 			t.Fatal(err)
 		}
 	}
