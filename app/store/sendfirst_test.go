@@ -91,3 +91,23 @@ func TestAnUnsentChangeIsSyncedAnyway(t *testing.T) {
 		t.Fatalf("the outbox holds %v, %v; want change 3, still to send", out, err)
 	}
 }
+
+// The first edit after opening cannot go before its sync (nothing durable
+// reserves its number yet, reserve_test.go): even with a sender standing
+// by, it does not wait for a send that cannot come.
+func TestTheFirstEditAfterOpeningDoesNotWaitToBeSent(t *testing.T) {
+	waitSendFirst(t, 50*time.Millisecond)
+	s := openWithDoc(t, t.TempDir())
+	defer s.Close()
+	told := 0
+	s.OnQueued(func(string) bool { told++; return true })
+	if _, err := s.AppendLocal("d1", []byte("two"), true); err != nil {
+		t.Fatal(err)
+	}
+	if told == 0 {
+		t.Fatal("the sender was not told of the change")
+	}
+	if waits, _ := s.SendFirstWaits(); waits != 0 {
+		t.Fatalf("the first edit after opening waited %d times to be sent; it can only go after its sync", waits)
+	}
+}

@@ -144,24 +144,34 @@ func (e *Engine) park() {
 	e.queuedMu.Unlock()
 }
 
-// unpark notes that the session woke, and reports whether a change it
-// would push at once was queued meanwhile. Both under queuedMu with
-// markQueued: an edit is told the session pushes first only while it is
-// parked, and then the session sees the change when it wakes.
-func (e *Engine) unpark() bool {
+// unpark notes that the session woke, and returns the documents whose
+// changes it would push at once that were queued meanwhile (appended to
+// ids). Both under queuedMu with markQueued: an edit is told the session
+// pushes first only while it is parked, and then the session sees the
+// change when it wakes.
+func (e *Engine) unpark(ids []string) []string {
 	e.queuedMu.Lock()
 	defer e.queuedMu.Unlock()
 	was := e.parked
 	e.parked = false
 	if !was {
-		return false
+		return ids
 	}
 	for id := range e.queued {
 		if e.sending[id] {
-			return true
+			ids = append(ids, id)
 		}
 	}
-	return false
+	return ids
+}
+
+// stopSending forgets which documents a session pushes at once, when it
+// ends: an engine runs one session at a time.
+func (e *Engine) stopSending() {
+	e.queuedMu.Lock()
+	defer e.queuedMu.Unlock()
+	e.parked = false
+	clear(e.sending)
 }
 
 // setSending records whether a session pushes id's changes as they come.

@@ -37,6 +37,7 @@ type session struct {
 	nextReq uint64
 	reqs    map[uint64]request
 	docs    map[wire.DocID]*docSync
+	first   []string // unpark's scratch: documents to push before anything else
 
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for Options.SnapIdle
@@ -520,25 +521,25 @@ func (s *session) noteSending(d *docSync) {
 
 func (s *session) stopSending() {
 	for _, d := range s.docs {
-		if d.sending {
-			d.sending = false
-			s.e.setSending(d.id, false)
-		}
+		d.sending = false
 	}
-	s.e.unpark()
+	s.e.stopSending()
 }
 
 // unpark is the first thing the loop does when it wakes: an edit told that
 // this session would push its change (the loop was parked) waits for that
 // before its disk sync, and may hold locks what woke the loop needs, so
-// such changes are pushed before anything else.
+// such changes are pushed before anything else, and only those.
 func (s *session) unpark(ctx context.Context) error {
-	if !s.e.unpark() {
+	s.first = s.e.unpark(s.first[:0])
+	if len(s.first) == 0 {
 		return nil
 	}
 	for _, d := range s.docs {
-		if err := s.pushMore(ctx, d); err != nil {
-			return err
+		if slices.Contains(s.first, d.id) {
+			if err := s.pushMore(ctx, d); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
