@@ -213,7 +213,7 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 	if push {
 		queued = func() {
 			s.tails.add(doc, dseq, change)
-			if s.queued(doc) && early {
+			if s.queued(doc) && early && !s.inMemory {
 				s.awaitSent(doc, dseq) // sendfirst.go
 			}
 		}

@@ -111,3 +111,30 @@ func TestTheFirstEditAfterOpeningDoesNotWaitToBeSent(t *testing.T) {
 		t.Fatalf("the first edit after opening waited %d times to be sent; it can only go after its sync", waits)
 	}
 }
+
+// A store kept in memory has no disk sync to put after the send: its edits
+// do not wait for one.
+func TestAStoreInMemoryDoesNotWaitToSend(t *testing.T) {
+	waitSendFirst(t, 50*time.Millisecond)
+	s, err := OpenInMemory(t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Create("d1", map[string]string{"id": "d1"}, []byte("first"), true); err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	s.OnQueued(func(string) bool { told++; return true })
+	for _, c := range []string{"two", "three", "four"} {
+		if _, err := s.AppendLocal("d1", []byte(c), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if told < 3 {
+		t.Fatalf("the sender was told of %d changes, want 3 at least", told)
+	}
+	if waits, _ := s.SendFirstWaits(); waits != 0 {
+		t.Fatalf("edits to a store in memory waited %d times to be sent, want none", waits)
+	}
+}

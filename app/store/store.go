@@ -70,6 +70,7 @@ type Store struct {
 	limitsMu  sync.Mutex
 	limits    map[string]uint64
 	sendFirst sendFirst // see sendfirst.go
+	inMemory  bool      // OpenInMemory: its syncs cost nothing, so no edit waits to send first
 
 	tails outTails     // the newest outbox entries, see outtail.go
 	views atomic.Int64 // read transactions so far, for tests
@@ -148,7 +149,7 @@ func openStore(dir string, logf func(format string, args ...any), memory bool) (
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	s = &Store{db: db, dir: dir, logf: logf, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}, failedC: make(chan struct{})}
+	s = &Store{db: db, dir: dir, logf: logf, free: &diskfree.Watch{Dir: dir, Plenty: 4 * MinFree, Every: time.Second}, failedC: make(chan struct{}), inMemory: memory}
 	if err := s.checkFormat(existed); err != nil {
 		db.Close()
 		return nil, err
