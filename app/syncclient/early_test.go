@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,12 +86,21 @@ func runThrough(t *testing.T, x *replica, h *holdingRelay, pair string) *Engine 
 	}
 	throughHolding(t, x, h)
 	eng := x.engine()
+	runEngine(t, eng)
+	return eng
+}
+
+// runEngine runs eng until stop is called or the test ends, and returns
+// once it is synced.
+func runEngine(t *testing.T, eng *Engine) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
 	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
-	return eng
+	return stop
 }
 
 // device returns x's device ID.

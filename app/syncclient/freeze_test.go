@@ -56,11 +56,7 @@ func TestRelayHoldingBackOwnChangesIsReported(t *testing.T) {
 	// A running engine: synced at first, then three changes go up, are
 	// acknowledged, and never come back.
 	eng := NewWith(a.ws, Options{Logf: t.Logf, HeldAfter: 200 * time.Millisecond})
-	ctx, cancel = context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
+	runEngine(t, eng)
 	dropped := h.droppedFrames()
 	for _, g := range []string{"one", "two", "three"} {
 		a.addGoal(pair, g)

@@ -1,7 +1,6 @@
 package syncclient
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"sync"
@@ -42,27 +41,6 @@ func (w *sendWatch) sentOf(id string) []uint64 {
 	return append([]uint64(nil), w.sent[id]...)
 }
 
-// runEngine runs an engine on ws until stop is called, from the moment it
-// is synced.
-func runEngine(t *testing.T, ws Replicas) (eng *Engine, stop func()) {
-	t.Helper()
-	eng = NewWith(ws, Options{Logf: t.Logf})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	stopped := false
-	stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-		}
-	}
-	t.Cleanup(stop)
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
-	return eng, stop
-}
-
 // While a session waits with nothing to do, the engine tells the
 // workspace that a pair's new change will be pushed before anything else,
 // so the edit syncs its disk only after the send (store/sendfirst.go), and
@@ -75,14 +53,16 @@ func TestTheEngineReportsWhatItSendsFirst(t *testing.T) {
 	pair := pairOf(t, a, b, false)
 	readOnly := pairOf(t, a, c, true)
 
-	eng, stop := runEngine(t, c.ws)
+	eng := NewWith(c.ws, Options{Logf: t.Logf})
+	stop := runEngine(t, eng)
 	if eng.markQueued(readOnly) {
 		t.Fatal("the engine says it pushes a pair joined read-only")
 	}
 	stop()
 
 	w := &sendWatch{Replicas: b.ws, sent: map[string][]uint64{}}
-	eng, stop = runEngine(t, w)
+	eng = NewWith(w, Options{Logf: t.Logf})
+	stop = runEngine(t, eng)
 	before, err := b.ws.SyncState(pair)
 	if err != nil {
 		t.Fatal(err)

@@ -200,7 +200,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.once = once
-	defer s.stopSending()
+	defer s.e.stopSending() // its docSyncs, and their sending marks, go with it
 	s.quiet = time.NewTimer(s.e.opts.SnapIdle)
 	defer s.quiet.Stop()
 	s.startWatch(once)
@@ -508,8 +508,8 @@ func name(d *docSync) string { return docName(d.meta.Kind, d.meta.Title, d.id) }
 // noteSending tells the engine whether this session would push d's new
 // changes at once (caught up, writable, room in its window, not sending
 // one at a time after a crash), so that an edit may wait for its change to
-// be sent before its disk sync (store/sendfirst.go). stopSending, when the
-// session ends, takes it back for every pair.
+// be sent before its disk sync (store/sendfirst.go). Engine.stopSending,
+// when the session ends, takes it back for every pair.
 func (s *session) noteSending(d *docSync) {
 	now := d.caughtUp && !d.meta.ReadOnly() && d.inflight < maxInflight && !(d.unsureAt(d.sentUpTo+1) && d.inflight > 0)
 	if now == d.sending {
@@ -517,13 +517,6 @@ func (s *session) noteSending(d *docSync) {
 	}
 	d.sending = now
 	s.e.setSending(d.id, now)
-}
-
-func (s *session) stopSending() {
-	for _, d := range s.docs {
-		d.sending = false
-	}
-	s.e.stopSending()
 }
 
 // unpark is the first thing the loop does when it wakes: an edit told that

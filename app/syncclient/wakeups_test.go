@@ -1,7 +1,6 @@
 package syncclient
 
 import (
-	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -33,12 +32,7 @@ func TestOneOutboxReadPerEdit(t *testing.T) {
 	a.mustSync()
 
 	ws := &outboxCounter{Replicas: a.ws}
-	eng := NewWith(ws, Options{Logf: t.Logf})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	waitStatus(t, eng, "synced", func(s Status) bool { return s.State == Synced })
+	runEngine(t, NewWith(ws, Options{Logf: t.Logf}))
 
 	const edits = 40
 	before := ws.outboxReads.Load()

@@ -92,7 +92,7 @@ type Badger struct {
 // five instead of two rewrites it less often. W2 relay only, taking turns
 // (7 Dec): peak 51-61 MiB before, 47-52 with no compression, 42-43 with
 // both; in a W2 four times as long (80 edits per document), 91-97, 79-82
-// and 74-77 MiB. W2 with full engines stayed at 54-59 MiB: there half the
+// and 74-77 MiB. W2 with full engines stayed at 54-62 MiB: there half the
 // peak is files mapped into memory (the relay's own binary, 13 MiB, and
 // the tables, 12), which Badger writes and reads through mappings.
 const (

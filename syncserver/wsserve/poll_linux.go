@@ -247,7 +247,8 @@ func (p *Poller) dispatch(c *Conn) {
 }
 
 // reader reads c, then each connection dispatch hands it, until none comes
-// for ReaderIdle or the Poller closes.
+// for ReaderIdle or the Poller closes; it waits with its stack kept
+// (stack.go).
 func (p *Poller) reader(c *Conn) {
 	keepStack(func() { p.readLoop(c) })
 }
