@@ -93,12 +93,20 @@ func w3Offline(ctx context.Context, e *env, p *pair, cfg w3Config) (edits, acked
 	acked = now() - t0
 	// The writer's engine uploads a snapshot once its pair has been quiet
 	// for a second (syncclient.DefaultSnapIdle) and enough records piled up
-	// since the last (syncclient.DefaultSnapshotEvery); a reader offline
-	// for longer than that finds it there. Wait for it, so the catch-up is
-	// timed against what such a reader meets rather than racing the timer.
+	// since the last (at most syncclient.DefaultSnapshotEvery, fewer when
+	// they weigh a quarter of the snapshot); a reader offline for longer
+	// than that finds it there. Wait until it has settled (the relay's
+	// snapshot within DefaultSnapshotEvery records of the end, and unmoved
+	// for twice the quiet time), so the catch-up is timed against what such
+	// a reader meets rather than racing the timer.
+	var snap uint64
+	var since time.Time
 	if err := waitFor(ctx, 30*time.Second, "the writer's snapshot reaches the relay", func() (bool, error) {
 		st, err := p.writer.ws.SyncState(p.id)
-		return st.Cursor < st.RelaySnap+syncclient.DefaultSnapshotEvery, err
+		if st.RelaySnap != snap || since.IsZero() {
+			snap, since = st.RelaySnap, time.Now()
+		}
+		return st.Cursor < st.RelaySnap+syncclient.DefaultSnapshotEvery && time.Since(since) > 2*syncclient.DefaultSnapIdle, err
 	}); err != nil {
 		return 0, 0, err
 	}

@@ -172,6 +172,7 @@ func (s *session) open(d *docSync, recs []wire.Record, from uint64) ([]workspace
 			return nil, nil, from, docError(d, fmt.Errorf("the relay at %s skipped from record %d to %d; syncing again from where this computer is", s.url, last, r.Seq))
 		}
 		last = r.Seq
+		d.noteRecord(&r)
 		mark := earlyRec{seq: r.Seq}
 		if !s.signedByWriter(d, r) {
 			d.ignored++
@@ -239,6 +240,7 @@ func (s *session) onSnapshot(ctx context.Context, m *wire.Snapshot) error {
 		}
 		return refused(d, fmt.Errorf("the relay's snapshot cannot be opened with this pair's key (%v); it was not applied", err))
 	}
+	d.snapBytes = uint64(len(m.Body))
 	if catchUp {
 		// Every other device that wrote what it covers has confirmed it;
 		// merging it keeps everything of ours, and it is confirmed below

@@ -71,6 +71,9 @@ type docSync struct {
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
 	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged
+	snapBytes   uint64    // the size of the latest snapshot this session uploaded or received (snapDue)
+	recBytes    uint64    // the size of the records this session has opened, signatures included,
+	recCount    uint64    // and how many (snapDue)
 	reborn      uint64    // our changes numbered below this are not in the local copy (store.DocState.Reborn)
 	unsure      [2]uint64 // our changes numbered in [from, to) may not be in the local copy (store.DocState.UnsureFrom)
 	settled     bool      // the relay took one of our unsure numbers for our change: it holds nothing of ours beyond

@@ -16,26 +16,62 @@ const DefaultSnapIdle = time.Second
 
 const snapHurry = 8
 
+// snapTailShare: a snapshot is due once the records past the relay's
+// snapshot come to a quarter of its size (see snapDue).
+const snapTailShare = 4
+
+// snapDue reports whether the records past the relay's snapshot at snap
+// call for a new one. A replica that comes back after a while receives
+// the snapshot and every record after it. So a new one is due once those
+// records come to a quarter of the snapshot's size, as far as this
+// session has seen both (records' sizes as they passed, the snapshot's as
+// uploaded or received): such a replica then receives at most about 1.25
+// times what the pair holds. That takes at least every/8 records, so a
+// tiny pair is not uploaded for every few edits, and at most every
+// records, which is the only rule until this session knows the sizes.
+func (d *docSync) snapDue(snap uint64, every int) bool {
+	if d.cursor <= snap {
+		return false
+	}
+	n := d.cursor - snap
+	if n >= uint64(every) {
+		return true
+	}
+	if d.snapBytes == 0 || d.recCount == 0 || n < uint64(max(1, every/8)) {
+		return false
+	}
+	return n*(d.recBytes/d.recCount)*snapTailShare >= d.snapBytes
+}
+
+// noteRecord counts a record's size towards snapDue's estimate of what
+// the records past the snapshot weigh.
+func (d *docSync) noteRecord(r *wire.Record) {
+	d.recBytes += uint64(len(r.Body) + len(r.Sig))
+	d.recCount++
+}
+
 // maybeSnapshot uploads a sealed snapshot once enough records piled up past
-// the relay's, so that a replica far behind catches up quickly. A running
-// engine waits for a quiet moment (quiet) unless very many piled up.
+// the relay's (snapDue), so that a replica far behind catches up quickly.
+// A running engine waits for a quiet moment (quiet) unless very many piled
+// up.
 func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) error {
 	if !d.caughtUp || d.inflight > 0 || d.snapPending || d.meta.ReadOnly() || d.cursor < d.maxOwnSeq {
 		return nil
 	}
-	if d.relaySnap > 0 && d.cursor < d.relaySnap+uint64(s.e.opts.SnapshotEvery) {
+	every := s.e.opts.SnapshotEvery
+	if d.relaySnap > 0 && !d.snapDue(d.relaySnap, every) {
 		return nil // known without reading the store: too few records since
 	}
 	st, err := s.e.ws.SyncState(d.id)
 	d.relaySnap = max(d.relaySnap, st.RelaySnap)
-	if err != nil || d.waiting(st) || d.cursor < st.RelaySnap+uint64(s.e.opts.SnapshotEvery) {
+	if err != nil || d.waiting(st) || !d.snapDue(st.RelaySnap, every) {
 		return err
 	}
 	if !s.once {
 		if d.maxOwnSeq <= st.RelaySnap {
 			return nil // nothing of ours since: leave it to the pair's writer
 		}
-		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(s.e.opts.SnapshotEvery) {
+		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(every) {
 			return nil // the quiet timer comes back to it
 		}
 	}
@@ -52,6 +88,7 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 	}
 	d.snapPending = true
 	body := seal.SealSnapshot(d.key, d.did, d.cursor, doc)
+	d.snapBytes = uint64(len(body))
 	put := &wire.SnapPut{Doc: d.did, Seq: d.cursor, Body: body, Sig: s.key.SignSnapshot(d.did, d.cursor, body)}
 	return s.request(ctx, put, request{doc: d, seq: d.cursor})
 }
