@@ -354,7 +354,7 @@ func (s *session) tryConfirm(ctx context.Context, d *docSync) error {
 		}
 	}
 	d.cand = nil
-	return s.request(ctx, &wire.Confirm{Doc: d.did, Seq: c.seq, Tag: s.tags.ConfirmTag(d.did, c.seq)}, request{doc: d})
+	return s.request(ctx, &wire.Confirm{Doc: d.did, Seq: c.seq, Tag: s.tags.ConfirmTag(d.did, c.seq)}, request{doc: d, seq: c.seq})
 }
 
 // reused handles the relay holding a different record under one of this

@@ -96,6 +96,7 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		}
 		d.inflight--
 		d.maxOwnSeq = max(d.maxOwnSeq, m.Seq)
+		d.noteOwn(m.Seq)
 		d.remember(m.Seq, r.hash)
 		d.acked = max(d.acked, r.dseq)
 		s.e.ws.Acked(d.id, r.dseq)
@@ -110,6 +111,12 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 		d.snapPending = false
 		d.relaySnap = max(d.relaySnap, m.Seq)
 		return s.e.ws.RelaySnapshotAt(d.id, m.Seq)
+	case wire.TypeConfirm:
+		// The partner's snapshot holds ours: count the records after it
+		// towards our next one (snapDue), or we would upload one much
+		// the same just after it. In this session only: the relay
+		// promotes it once every device it waits for confirmed it.
+		d.relaySnap = max(d.relaySnap, r.seq)
 	}
 	return nil
 }

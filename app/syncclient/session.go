@@ -72,8 +72,9 @@ type docSync struct {
 	snapPending bool
 	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged
 	snapBytes   uint64    // the size of the latest snapshot this session uploaded or received (snapDue)
-	recBytes    uint64    // the size of the records this session has opened, signatures included,
+	recBytes    uint64    // the size of the records this session has received, signatures included,
 	recCount    uint64    // and how many (snapDue)
+	ownTail     []uint64  // the relay's numbers for the newest of our pushes it acknowledged (ownPast)
 	reborn      uint64    // our changes numbered below this are not in the local copy (store.DocState.Reborn)
 	unsure      [2]uint64 // our changes numbered in [from, to) may not be in the local copy (store.DocState.UnsureFrom)
 	settled     bool      // the relay took one of our unsure numbers for our change: it holds nothing of ours beyond

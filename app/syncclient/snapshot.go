@@ -25,10 +25,16 @@ const snapTailShare = 4
 // the snapshot and every record after it. So a new one is due once those
 // records come to a quarter of the snapshot's size, as far as this
 // session has seen both (records' sizes as they passed, the snapshot's as
-// uploaded or received): such a replica then receives at most about 1.25
-// times what the pair holds. That takes at least every/8 records, so a
-// tiny pair is not uploaded for every few edits, and at most every
-// records, which is the only rule until this session knows the sizes.
+// uploaded or received): such a replica then receives about 1.25 times
+// the snapshot at most, or every/8 records if that is more. That takes at
+// least every/8 records, so a tiny pair is not uploaded for every few
+// edits, and at most every records, which is the only rule until this
+// session knows the sizes.
+//
+// By size, a snapshot is due only from a device that wrote most of those
+// records. A partner does not always hear of the other's snapshot (the
+// relay tells only those whose records it holds, to confirm it), and
+// would otherwise upload the pair again for much the same records.
 func (d *docSync) snapDue(snap uint64, every int) bool {
 	if d.cursor <= snap {
 		return false
@@ -40,7 +46,28 @@ func (d *docSync) snapDue(snap uint64, every int) bool {
 	if d.snapBytes == 0 || d.recCount == 0 || n < uint64(max(1, every/8)) {
 		return false
 	}
-	return n*(d.recBytes/d.recCount)*snapTailShare >= d.snapBytes
+	return n*(d.recBytes/d.recCount)*snapTailShare >= d.snapBytes && 2*d.ownPast(snap) > n
+}
+
+// ownPast counts this device's records numbered after seq that the relay
+// acknowledged in this session (as far as ownTail holds them).
+func (d *docSync) ownPast(seq uint64) uint64 {
+	var n uint64
+	for i := len(d.ownTail) - 1; i >= 0 && d.ownTail[i] > seq; i-- {
+		n++
+	}
+	return n
+}
+
+// noteOwn records the relay's number for one of our pushes, for ownPast.
+// snapDue weighs fewer than SnapshotEvery records by size, so the newest
+// 256 or more are enough (with a larger SnapshotEvery, ownPast counts
+// fewer than it might, and a snapshot by size comes later or not at all).
+func (d *docSync) noteOwn(seq uint64) {
+	if len(d.ownTail) >= 512 {
+		d.ownTail = append(d.ownTail[:0], d.ownTail[256:]...)
+	}
+	d.ownTail = append(d.ownTail, seq)
 }
 
 // noteRecord counts a record's size towards snapDue's estimate of what
@@ -64,14 +91,14 @@ func (s *session) maybeSnapshot(ctx context.Context, d *docSync, quiet bool) err
 	}
 	st, err := s.e.ws.SyncState(d.id)
 	d.relaySnap = max(d.relaySnap, st.RelaySnap)
-	if err != nil || d.waiting(st) || !d.snapDue(st.RelaySnap, every) {
+	if err != nil || d.waiting(st) || !d.snapDue(d.relaySnap, every) {
 		return err
 	}
 	if !s.once {
-		if d.maxOwnSeq <= st.RelaySnap {
-			return nil // nothing of ours since: leave it to the pair's writer
+		if d.maxOwnSeq <= d.relaySnap {
+			return nil // nothing of ours since: leave it to the pair's writers
 		}
-		if !quiet && d.cursor < st.RelaySnap+snapHurry*uint64(every) {
+		if !quiet && d.cursor < d.relaySnap+snapHurry*uint64(every) {
 			return nil // the quiet timer comes back to it
 		}
 	}

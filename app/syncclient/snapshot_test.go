@@ -1,11 +1,14 @@
 package syncclient
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"pairwise/app/mentoring"
 	"pairwise/app/store"
+	"pairwise/shared/wire"
 )
 
 // TestSnapDueWeighsTheTailAgainstTheSnapshot checks the rule a running
@@ -20,28 +23,56 @@ func TestSnapDueWeighsTheTailAgainstTheSnapshot(t *testing.T) {
 		cursor    uint64
 		snapBytes uint64 // 0: not seen in this session
 		recBytes  uint64 // per record, as seen
+		own       uint64 // of the records up to cursor, the newest own are ours
 		due       bool
 	}{
-		{"nothing since", 500, 500, 20_000, 200, false},
-		{"sizes unknown: the count alone", 500, 627, 0, 0, false},
-		{"sizes unknown, at the count", 500, 628, 0, 0, true},
-		{"no snapshot yet: the count alone", 0, 127, 0, 200, false},
-		{"a quarter of the snapshot", 500, 525, 20_000, 200, true},
-		{"just under a quarter", 500, 524, 20_000, 200, false},
-		{"a quarter, but under every/8 records", 500, 515, 4_000, 1_000, false},
-		{"every/8 records weighing a quarter", 500, 516, 4_000, 1_000, true},
-		{"a large pair: the count caps it", 500, 628, 10 << 20, 200, true},
-		{"a large pair, under the count", 500, 627, 10 << 20, 200, false},
-		{"a cursor behind the snapshot", 500, 400, 20_000, 200, false},
+		{"nothing since", 500, 500, 20_000, 200, 0, false},
+		{"sizes unknown: the count alone", 500, 627, 0, 0, 127, false},
+		{"sizes unknown, at the count", 500, 628, 0, 0, 0, true},
+		{"no snapshot yet: the count alone", 0, 127, 0, 200, 127, false},
+		{"a quarter of the snapshot", 500, 525, 20_000, 200, 25, true},
+		{"just under a quarter", 500, 524, 20_000, 200, 24, false},
+		{"a quarter, half of it ours", 500, 526, 20_000, 200, 13, false},
+		{"a quarter, most of it ours", 500, 526, 20_000, 200, 14, true},
+		{"a quarter, ours only before the snapshot", 500, 525, 20_000, 200, 0, false},
+		{"a quarter, but under every/8 records", 500, 515, 4_000, 1_000, 15, false},
+		{"every/8 records weighing a quarter", 500, 516, 4_000, 1_000, 16, true},
+		{"a large pair: the count caps it", 500, 628, 10 << 20, 200, 0, true},
+		{"a large pair, under the count", 500, 627, 10 << 20, 200, 127, false},
+		{"a cursor behind the snapshot", 500, 400, 20_000, 200, 0, false},
 	} {
 		d := &docSync{cursor: c.cursor, snapBytes: c.snapBytes}
 		if c.recBytes > 0 {
 			d.recBytes, d.recCount = 10*c.recBytes, 10
 		}
+		d.noteOwn(c.snap / 2) // one of ours long before
+		for seq := c.cursor - c.own + 1; seq <= c.cursor; seq++ {
+			d.noteOwn(seq)
+		}
 		if got := d.snapDue(c.snap, every); got != c.due {
 			t.Errorf("%s: due %v, want %v", c.what, got, c.due)
 		}
 	}
+}
+
+// settledSnap waits until x's idea of the relay's snapshot and its cursor
+// have both stood still for a while (each engine's quiet time is 20 ms
+// in these tests), and returns its sync state then.
+func settledSnap(t *testing.T, x *replica, pair string) store.DocState {
+	t.Helper()
+	var last store.DocState
+	since := time.Now()
+	waitFor(t, "the pair's snapshots to settle", func() bool {
+		st, err := x.ws.SyncState(pair)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.RelaySnap != last.RelaySnap || st.Cursor != last.Cursor {
+			last, since = st, time.Now()
+		}
+		return time.Since(since) > 500*time.Millisecond
+	})
+	return last
 }
 
 // TestAQuietWriterSnapshotsAShortTailOfASmallPair: after a pause, a
@@ -54,29 +85,30 @@ func TestAQuietWriterSnapshotsAShortTailOfASmallPair(t *testing.T) {
 	a, b := newReplica(t, r), newReplica(t, r)
 	pair := pairOf(t, a, b, false)
 	a.opts.SnapIdle = 20 * time.Millisecond
-	eng := a.engine()
-	runEngine(t, eng)
-	settled := func(what string, want uint64) uint64 {
-		t.Helper()
-		var st store.DocState
-		waitFor(t, what, func() bool {
-			st, _ = a.ws.SyncState(pair)
-			return st.RelaySnap >= want && st.RelaySnap == st.Cursor
-		})
-		return st.RelaySnap
-	}
+	runEngine(t, a.engine())
 	for i := range DefaultSnapshotEvery + 2 {
 		a.addGoal(pair, "goal "+itoa(i))
 	}
-	first := settled("the first snapshot, by count", DefaultSnapshotEvery)
+	first := settledSnap(t, a, pair)
+	if first.RelaySnap < DefaultSnapshotEvery {
+		t.Fatalf("after %d edits the relay's snapshot covers %d records: the first, by count, never came", DefaultSnapshotEvery+2, first.RelaySnap)
+	}
 
-	const tail = 24 // under SnapshotEvery, and more than a quarter of this small pair
+	// Each goal's record is about a tenth of this small pair, so every
+	// pause after 16 of them (the least the rule takes) is a snapshot's.
+	const tail = 40
 	for i := range tail {
 		a.addGoal(pair, "later goal "+itoa(i))
 	}
-	second := settled("a snapshot of the short tail", first+tail)
-	if second-first >= DefaultSnapshotEvery {
-		t.Fatalf("the second snapshot came %d records after the first: the scenario did not happen", second-first)
+	second := settledSnap(t, a, pair)
+	if second.Cursor < first.Cursor+tail {
+		t.Fatalf("the cursor moved %d for %d edits", second.Cursor-first.Cursor, tail)
+	}
+	if second.RelaySnap <= first.RelaySnap {
+		t.Fatalf("no snapshot for the %d records after the first (%d to %d): the short tail was left", second.Cursor-first.RelaySnap, first.RelaySnap, second.Cursor)
+	}
+	if left := second.Cursor - second.RelaySnap; left >= DefaultSnapshotEvery/8 {
+		t.Fatalf("%d records are left past the relay's snapshot, want fewer than %d", left, DefaultSnapshotEvery/8)
 	}
 	c := newReplica(t, r)
 	code, _ := a.ws.Invite(pair, true)
@@ -86,5 +118,72 @@ func TestAQuietWriterSnapshotsAShortTailOfASmallPair(t *testing.T) {
 	c.mustSync()
 	if a.json(pair) != c.json(pair) {
 		t.Fatal("a partner joining after the snapshot differs from the writer")
+	}
+}
+
+// TestPartnersDoNotBothSnapshotTheSameRecords: when both partners write,
+// one snapshot covers each stretch of records. A partner that confirmed
+// the other's snapshot counts the records after it, not after its own
+// older one, and in a pause only the last writer uploads: otherwise both
+// upload the whole pair for the same records, one just after the other.
+// (Two partners deciding in the same moment can still both upload; the
+// rounds here leave a pause between his writing and hers.)
+func TestPartnersDoNotBothSnapshotTheSameRecords(t *testing.T) {
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	var uploads atomic.Int32
+	for _, x := range []*replica{a, b} {
+		x.opts.SnapIdle = 20 * time.Millisecond
+		x.opts.beforeSnapshot = func() { uploads.Add(1) }
+		runEngine(t, x.engine())
+	}
+	for i := range DefaultSnapshotEvery {
+		a.addGoal(pair, "goal "+itoa(i))
+		b.addGoal(pair, "her goal "+itoa(i))
+	}
+	settledSnap(t, b, pair)
+	start := settledSnap(t, a, pair) // he hears of every snapshot that covers his records
+	before := uploads.Load()
+	const rounds, each = 6, 20
+	for round := range rounds {
+		for i := range each {
+			a.addGoal(pair, "more "+itoa(round*100+i))
+		}
+		settledSnap(t, a, pair) // his snapshot, which she confirms
+		b.addGoal(pair, "her reply "+itoa(round))
+		settledSnap(t, b, pair)
+	}
+	end := settledSnap(t, a, pair)
+	got := uploads.Load() - before
+	// A snapshot takes 16 records past the last at least, so one stretch
+	// of records has room for this many; two uploads for the same records
+	// go past it.
+	records := end.Cursor - start.Cursor
+	if most := int32(records/(DefaultSnapshotEvery/8)) + 1; got > most {
+		t.Errorf("the partners uploaded %d snapshots for %d records, want at most %d", got, records, most)
+	}
+	if got < rounds/2 || end.RelaySnap <= start.RelaySnap {
+		t.Fatalf("%d snapshots in %d rounds, the relay's from %d to %d: the scenario did not happen", got, rounds, start.RelaySnap, end.RelaySnap)
+	}
+}
+
+// TestAConfirmedSnapshotCountsAsTheRelays: once the relay takes this
+// device's confirmation of a partner's snapshot, the records before it no
+// longer count towards this device's next snapshot.
+func TestAConfirmedSnapshotCountsAsTheRelays(t *testing.T) {
+	d := &docSync{cursor: 300, relaySnap: 100, snapBytes: 4_000, recBytes: 2_000, recCount: 10}
+	for seq := uint64(101); seq <= 300; seq++ {
+		d.noteOwn(seq)
+	}
+	if !d.snapDue(d.relaySnap, DefaultSnapshotEvery) {
+		t.Fatal("200 records of ours past the snapshot are not due: the scenario did not happen")
+	}
+	s := &session{reqs: map[uint64]request{7: {kind: wire.TypeConfirm, doc: d, seq: 290}}}
+	if err := s.onAck(context.Background(), &wire.Ack{Req: 7, Seq: 290}); err != nil {
+		t.Fatal(err)
+	}
+	if d.relaySnap != 290 || d.snapDue(d.relaySnap, DefaultSnapshotEvery) {
+		t.Fatalf("after confirming a snapshot at 290 the relay's is taken to be at %d, and a new one due: %v", d.relaySnap, d.snapDue(d.relaySnap, DefaultSnapshotEvery))
 	}
 }
