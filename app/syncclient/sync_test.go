@@ -219,6 +219,13 @@ func TestFarBehindReplicaGetsSnapshotPlusTail(t *testing.T) {
 	if st.RelaySnap == 0 {
 		t.Fatal("the writer never uploaded a snapshot")
 	}
+	joinLate(t, r, a, pair)
+}
+
+// joinLate has a new replica join a's pair and catch up from the relay,
+// and checks it then holds what a holds.
+func joinLate(t *testing.T, r *relay, a *replica, pair string) {
+	t.Helper()
 	c := newReplica(t, r)
 	code, _ := a.ws.Invite(pair, true)
 	if _, err := c.ws.Join(code, "Cat", mentoring.Mentee); err != nil {
