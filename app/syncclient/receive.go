@@ -114,9 +114,12 @@ func (s *session) onAck(ctx context.Context, m *wire.Ack) error {
 	case wire.TypeConfirm:
 		// The partner's snapshot holds ours: count the records after it
 		// towards our next one (snapDue), or we would upload one much
-		// the same just after it. In this session only: the relay
-		// promotes it once every device it waits for confirmed it.
+		// the same just after it. Stored, as the relay does not tell a
+		// replica that is up to date of a newer snapshot when it
+		// reconnects. (The relay promotes it once every device it waits
+		// for has confirmed it; the stored value only schedules ours.)
 		d.relaySnap = max(d.relaySnap, r.seq)
+		return s.e.ws.RelaySnapshotAt(d.id, r.seq)
 	}
 	return nil
 }

@@ -70,8 +70,8 @@ type docSync struct {
 	acked       uint64 // highest device sequence the relay acknowledged in this session, which the store may not have yet (Replicas.Acked)
 	maxOwnSeq   uint64 // highest relay sequence of our own acknowledged pushes
 	snapPending bool
-	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read or acknowledged
-	snapBytes   uint64    // the size of the latest snapshot this session uploaded or received (snapDue)
+	relaySnap   uint64    // the relay's snapshot covers records up to here, as last read, acknowledged or confirmed
+	snapBytes   uint64    // the size of the latest snapshot this session sent or was sent, signed by a writer (snapDue)
 	recBytes    uint64    // the size of the records this session has received, signatures included,
 	recCount    uint64    // and how many (snapDue)
 	ownTail     []uint64  // the relay's numbers for the newest of our pushes it acknowledged (ownPast)

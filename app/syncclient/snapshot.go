@@ -26,10 +26,11 @@ const snapTailShare = 4
 // records come to a quarter of the snapshot's size, as far as this
 // session has seen both (records' sizes as they passed, the snapshot's as
 // uploaded or received): such a replica then receives about 1.25 times
-// the snapshot at most, or every/8 records if that is more. That takes at
-// least every/8 records, so a tiny pair is not uploaded for every few
-// edits, and at most every records, which is the only rule until this
-// session knows the sizes.
+// the snapshot, or every/8 records past it if that is more, as estimated
+// from the records' mean size. That takes at least every/8 records, so a
+// tiny pair is not uploaded for every few edits, and at most every
+// records, which is the only rule until this session knows the sizes or
+// when no device wrote most of the records (see below).
 //
 // By size, a snapshot is due only from a device that wrote most of those
 // records. A partner does not always hear of the other's snapshot (the

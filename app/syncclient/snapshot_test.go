@@ -159,20 +159,28 @@ func TestPartnersDoNotBothSnapshotTheSameRecords(t *testing.T) {
 
 // TestAConfirmedSnapshotCountsAsTheRelays: once the relay takes this
 // device's confirmation of a partner's snapshot, the records before it no
-// longer count towards this device's next snapshot.
+// longer count towards this device's next snapshot, in this session and
+// after a reconnect (the relay does not tell an up-to-date replica of a
+// newer snapshot).
 func TestAConfirmedSnapshotCountsAsTheRelays(t *testing.T) {
-	d := &docSync{cursor: 300, relaySnap: 100, snapBytes: 4_000, recBytes: 2_000, recCount: 10}
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	d := &docSync{id: pair, cursor: 300, relaySnap: 100, snapBytes: 4_000, recBytes: 2_000, recCount: 10}
 	for seq := uint64(101); seq <= 300; seq++ {
 		d.noteOwn(seq)
 	}
 	if !d.snapDue(d.relaySnap, DefaultSnapshotEvery) {
 		t.Fatal("200 records of ours past the snapshot are not due: the scenario did not happen")
 	}
-	s := &session{reqs: map[uint64]request{7: {kind: wire.TypeConfirm, doc: d, seq: 290}}}
+	s := &session{e: b.engine(), reqs: map[uint64]request{7: {kind: wire.TypeConfirm, doc: d, seq: 290}}}
 	if err := s.onAck(context.Background(), &wire.Ack{Req: 7, Seq: 290}); err != nil {
 		t.Fatal(err)
 	}
 	if d.relaySnap != 290 || d.snapDue(d.relaySnap, DefaultSnapshotEvery) {
 		t.Fatalf("after confirming a snapshot at 290 the relay's is taken to be at %d, and a new one due: %v", d.relaySnap, d.snapDue(d.relaySnap, DefaultSnapshotEvery))
+	}
+	if st, err := b.ws.SyncState(pair); err != nil || st.RelaySnap != 290 {
+		t.Fatalf("the next session would start from a relay snapshot at %d (%v), want 290", st.RelaySnap, err)
 	}
 }
