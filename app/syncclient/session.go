@@ -253,44 +253,30 @@ func (s *session) run(ctx context.Context, once bool) error {
 		if !once {
 			s.report(held)
 		}
-		s.e.park()
-		select {
-		case m := <-s.in:
-			if err := s.unpark(ctx); err != nil {
-				return err
-			}
+		woke, m, err := s.wait(ctx, once)
+		if woke == wokeToStop {
+			return err
+		}
+		if err := s.unpark(ctx); err != nil {
+			return err
+		}
+		switch woke {
+		case wokeByMessage:
 			if err := s.handle(ctx, m); err != nil {
 				return err
 			}
 			s.quiet.Reset(s.e.opts.SnapIdle)
-		case <-s.quiet.C:
-			if err := s.unpark(ctx); err != nil {
-				return err
-			}
+		case wokeQuiet:
 			for _, d := range s.docs {
 				if err := s.maybeSnapshot(ctx, d, true); err != nil {
 					return err
 				}
 			}
-		case err := <-s.rerr:
-			return err
-		case <-s.e.ws.DiskFailedC():
-			return s.e.ws.DiskFailed()
-		case <-s.watch.held.C: // the loop looks again
-			if err := s.unpark(ctx); err != nil {
-				return err
-			}
-		case <-s.watch.presence:
-			if err := s.unpark(ctx); err != nil {
-				return err
-			}
+		case wokeByPresence:
 			for _, d := range s.docs {
 				s.present(d)
 			}
-		case <-s.e.kick:
-			if err := s.unpark(ctx); err != nil {
-				return err
-			}
+		case wokeByKick:
 			s.quiet.Reset(s.e.opts.SnapIdle)
 			if err := s.addDocs(ctx); err != nil {
 				return err
@@ -300,12 +286,47 @@ func (s *session) run(ctx context.Context, once bool) error {
 					return err
 				}
 			}
-		case <-ctx.Done():
-			if once {
-				return fmt.Errorf("%w (%s)", ctx.Err(), s.waitingFor())
-			}
-			return ctx.Err()
 		}
+		// wokeByHeld: the loop looks again at what the relay holds back.
+	}
+}
+
+// wake is what woke a parked session (see wait).
+type wake int
+
+const (
+	wokeToStop     wake = iota // the session ends, with wait's error
+	wokeByMessage              // a message from the relay
+	wokeQuiet                  // no traffic for Options.SnapIdle
+	wokeByHeld                 // time to look again at what the relay holds back
+	wokeByPresence             // someone's presence changed
+	wokeByKick                 // a change to push, a pair added, or a pair changed
+)
+
+// wait parks the session until something needs it and says what. Whatever
+// woke it, the loop then pushes first what an edit was promised (unpark).
+func (s *session) wait(ctx context.Context, once bool) (wake, wire.Message, error) {
+	s.e.park()
+	select {
+	case m := <-s.in:
+		return wokeByMessage, m, nil
+	case <-s.quiet.C:
+		return wokeQuiet, nil, nil
+	case err := <-s.rerr:
+		return wokeToStop, nil, err
+	case <-s.e.ws.DiskFailedC():
+		return wokeToStop, nil, s.e.ws.DiskFailed()
+	case <-s.watch.held.C:
+		return wokeByHeld, nil, nil
+	case <-s.watch.presence:
+		return wokeByPresence, nil, nil
+	case <-s.e.kick:
+		return wokeByKick, nil, nil
+	case <-ctx.Done():
+		if once {
+			return wokeToStop, nil, fmt.Errorf("%w (%s)", ctx.Err(), s.waitingFor())
+		}
+		return wokeToStop, nil, ctx.Err()
 	}
 }
 
