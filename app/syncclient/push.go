@@ -11,10 +11,16 @@ import (
 
 // The pushing side of a session: the outbox, sealed and sent.
 
+// mayPush reports whether the session may push d's changes now: caught
+// up, writable, and with room in its window.
+func (d *docSync) mayPush() bool {
+	return d.caughtUp && !d.meta.ReadOnly() && d.inflight < maxInflight
+}
+
 // pushMore seals and sends outbox entries until maxInflight are in flight.
 func (s *session) pushMore(ctx context.Context, d *docSync) error {
 	defer s.noteSending(d)
-	if !d.caughtUp || d.meta.ReadOnly() || d.inflight >= maxInflight {
+	if !d.mayPush() {
 		return nil
 	}
 	// Each edit wakes the session twice (its change entering the outbox,

@@ -261,6 +261,7 @@ func (s *session) run(ctx context.Context, once bool) error {
 			return err
 		}
 		switch woke {
+		case wokeByHeld: // the loop looks again at what the relay holds back
 		case wokeByMessage:
 			if err := s.handle(ctx, m); err != nil {
 				return err
@@ -287,7 +288,6 @@ func (s *session) run(ctx context.Context, once bool) error {
 				}
 			}
 		}
-		// wokeByHeld: the loop looks again at what the relay holds back.
 	}
 }
 
@@ -536,7 +536,7 @@ func name(d *docSync) string { return docName(d.meta.Kind, d.meta.Title, d.id) }
 // be sent before its disk sync (store/sendfirst.go). Engine.stopSending,
 // when the session ends, takes it back for every pair.
 func (s *session) noteSending(d *docSync) {
-	now := d.caughtUp && !d.meta.ReadOnly() && d.inflight < maxInflight && !(d.unsureAt(d.sentUpTo+1) && d.inflight > 0)
+	now := d.mayPush() && !(d.unsureAt(d.sentUpTo+1) && d.inflight > 0)
 	if now == d.sending {
 		return
 	}
