@@ -359,6 +359,11 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 		if len(recs) == 0 || recs[0].Seq != from+1 {
 			// A newer snapshot replaced the records we were about to send.
 			next, err := c.sendSnapshot(d, from)
+			if err == nil && next == from {
+				// Promoted through another instance over a shared store,
+				// which this one has not heard of yet: the store has it.
+				next, err = c.sendStoredSnapshot(d, from)
+			}
 			if err != nil {
 				return err
 			}
@@ -416,6 +421,20 @@ func (c *conn) sendWriters(doc wire.DocID, root [32]byte, certs [][]byte) {
 // returns the sequence the client then holds.
 func (c *conn) sendSnapshot(d *docState, from uint64) (uint64, error) {
 	f, err := c.s.snapshotFrame(d)
+	if err != nil {
+		return from, c.internal(d.id, err)
+	}
+	if f.seq <= from {
+		return from, nil
+	}
+	c.enqueue(f.frame)
+	return f.seq, nil
+}
+
+// sendStoredSnapshot is sendSnapshot with the snapshot read from the store
+// rather than the one this instance knows of.
+func (c *conn) sendStoredSnapshot(d *docState, from uint64) (uint64, error) {
+	f, err := c.s.storedSnapshotFrame(d)
 	if err != nil {
 		return from, c.internal(d.id, err)
 	}

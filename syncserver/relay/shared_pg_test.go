@@ -163,3 +163,56 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(l, "\n")
 }
+
+// A subscriber catching up through instance B, whose cached snapshot is
+// older than one stored through instance A (its notice is late), found
+// the records behind A's snapshot pruned and B's snapshot no help: it got
+// an internal error on every try until B heard (found by app/syncclient's
+// TestChaosTwoInstances, seed 6). B now reads the stored snapshot.
+func TestCatchUpThroughAnInstanceThatMissedANewerSnapshot(t *testing.T) {
+	_, url, tok, other, _, logs := startDeaf(t)
+	x := dial(t, url)
+	x.hello(tok)
+	d := newDoc()
+	x.create(d)
+	x.subscribe(d.id, d.write[:], 0)
+	x.expectAck(x.push(d.id, 1, "one"))
+	req := x.nextReq()
+	x.send(x.snapPut(req, d.id, 1, "snap at 1"))
+	x.expectAck(req)
+	y := dial(t, url)
+	y.hello(tok)
+	if snap, _ := y.subscribe(d.id, d.read[:], 0); snap == nil || snap.Seq != 1 {
+		t.Fatalf("a subscriber from 0 got snapshot %v, want the one at 1 (now cached)", snap)
+	}
+
+	// Records 2 and 3 through B; then a snapshot covering them through A,
+	// which prunes them.
+	x.expectAck(x.push(d.id, 2, "two"))
+	x.expectAck(x.push(d.id, 3, "three"))
+	body := []byte("snap at 3")
+	if err := other.PutSnapshot(d.id, relaystore.Snap{Seq: 3, Device: x.device, Body: body, Sig: x.key.SignSnapshot(d.id, 3, body)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Prune(d.id); err != nil {
+		t.Fatal(err)
+	}
+
+	c := dial(t, url)
+	c.hello(tok)
+	req = c.nextReq()
+	c.send(&wire.Subscribe{Req: req, Doc: d.id, Cap: d.read[:], From: 1})
+	c.expectAck(req)
+	for {
+		switch m := c.next().(type) {
+		case *wire.Snapshot:
+			if m.Seq != 3 {
+				t.Fatalf("catching up from 1 got the snapshot at %d, want 3", m.Seq)
+			}
+		case *wire.CaughtUp:
+			return
+		case *wire.Error:
+			t.Fatalf("catching up from 1 through the instance that missed the snapshot at 3: %v; log:\n%s", m, lastLines(logs.String(), 5))
+		}
+	}
+}

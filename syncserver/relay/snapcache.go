@@ -45,6 +45,25 @@ func (s *Server) snapshotFrame(d *docState) (*snapFrame, error) {
 	return f, f.err
 }
 
+// storedSnapshotFrame reads the stored snapshot, which over a shared store
+// another instance may have replaced before this one heard, and keeps it
+// as the cached frame if it is newer.
+func (s *Server) storedSnapshotFrame(d *docState) (*snapFrame, error) {
+	f := &snapFrame{done: make(chan struct{})}
+	defer close(f.done)
+	f.seq, f.frame, f.err = s.encodeSnapshot(d.id)
+	if f.err != nil {
+		return f, f.err
+	}
+	f.want = f.seq
+	d.mu.Lock()
+	if d.snap == nil || d.snap.want < f.want {
+		d.snap = f
+	}
+	d.mu.Unlock()
+	return f, nil
+}
+
 func (s *Server) encodeSnapshot(id wire.DocID) (uint64, []byte, error) {
 	snap, err := s.store.Snapshot(id)
 	if err != nil || snap.Seq == 0 {
