@@ -338,7 +338,7 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 
 	from := m.From
 	if snapSeq > from {
-		if from, err = c.sendSnapshot(d, from); err != nil {
+		if from, err = c.sendSnapshot(d, from, false); err != nil {
 			return err
 		}
 	}
@@ -358,11 +358,11 @@ func (c *conn) subscribe(ctx context.Context, m *wire.Subscribe) error {
 		}
 		if len(recs) == 0 || recs[0].Seq != from+1 {
 			// A newer snapshot replaced the records we were about to send.
-			next, err := c.sendSnapshot(d, from)
+			next, err := c.sendSnapshot(d, from, false)
 			if err == nil && next == from {
 				// Promoted through another instance over a shared store,
 				// which this one has not heard of yet: the store has it.
-				next, err = c.sendStoredSnapshot(d, from)
+				next, err = c.sendSnapshot(d, from, true)
 			}
 			if err != nil {
 				return err
@@ -417,24 +417,15 @@ func (c *conn) sendWriters(doc wire.DocID, root [32]byte, certs [][]byte) {
 	}
 }
 
-// sendSnapshot sends the stored snapshot if it covers more than from, and
-// returns the sequence the client then holds.
-func (c *conn) sendSnapshot(d *docState, from uint64) (uint64, error) {
-	f, err := c.s.snapshotFrame(d)
-	if err != nil {
-		return from, c.internal(d.id, err)
+// sendSnapshot sends d's snapshot if it covers more than from, and returns
+// the sequence the client then holds. With stored, it is read from the
+// store rather than the one this instance knows of (storedSnapshotFrame).
+func (c *conn) sendSnapshot(d *docState, from uint64, stored bool) (uint64, error) {
+	load := c.s.snapshotFrame
+	if stored {
+		load = c.s.storedSnapshotFrame
 	}
-	if f.seq <= from {
-		return from, nil
-	}
-	c.enqueue(f.frame)
-	return f.seq, nil
-}
-
-// sendStoredSnapshot is sendSnapshot with the snapshot read from the store
-// rather than the one this instance knows of.
-func (c *conn) sendStoredSnapshot(d *docState, from uint64) (uint64, error) {
-	f, err := c.s.storedSnapshotFrame(d)
+	f, err := load(d)
 	if err != nil {
 		return from, c.internal(d.id, err)
 	}

@@ -123,6 +123,19 @@ func startDeaf(t *testing.T) (srv *Server, wsURL, tok string, other, own *relays
 	return srv, "ws" + strings.TrimPrefix(hs.URL, "http"), tok, other, own, logs
 }
 
+// writerOfOneRecord connects a device that creates a document, follows
+// it and pushes its first record.
+func writerOfOneRecord(t *testing.T, url, tok string) (*client, testDoc) {
+	t.Helper()
+	x := dial(t, url)
+	x.hello(tok)
+	d := newDoc()
+	x.create(d)
+	x.subscribe(d.id, d.write[:], 0)
+	x.expectAck(x.push(d.id, 1, "one"))
+	return x, d
+}
+
 // a snapshot waits for X's confirmation. X confirms through
 // instance B before B has read the waiting snapshot (its notice is late):
 // the confirmation is kept in the database and acknowledged. When B then
@@ -131,12 +144,7 @@ func startDeaf(t *testing.T) (srv *Server, wsURL, tok string, other, own *relays
 // document is never evicted, snapshots at or below it are refused).
 func TestFullyConfirmedCandidateIsPromotedWhenLoaded(t *testing.T) {
 	srv, url, tok, other, own, _ := startDeaf(t)
-	x := dial(t, url)
-	x.hello(tok)
-	d := newDoc()
-	x.create(d)
-	x.subscribe(d.id, d.write[:], 0)
-	x.expectAck(x.push(d.id, 1, "one"))
+	x, d := writerOfOneRecord(t, url, tok)
 
 	// Device Y, through instance A, uploads a snapshot covering X's record.
 	y := dial(t, url)
@@ -171,12 +179,7 @@ func lastLines(s string, n int) string {
 // TestChaosTwoInstances, seed 6). B now reads the stored snapshot.
 func TestCatchUpThroughAnInstanceThatMissedANewerSnapshot(t *testing.T) {
 	_, url, tok, other, _, logs := startDeaf(t)
-	x := dial(t, url)
-	x.hello(tok)
-	d := newDoc()
-	x.create(d)
-	x.subscribe(d.id, d.write[:], 0)
-	x.expectAck(x.push(d.id, 1, "one"))
+	x, d := writerOfOneRecord(t, url, tok)
 	req := x.nextReq()
 	x.send(x.snapPut(req, d.id, 1, "snap at 1"))
 	x.expectAck(req)
