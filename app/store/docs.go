@@ -259,7 +259,7 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 // or neither did, and the relay simply sends the records again.
 //
 // It does not wait for the disk, but the chunks are synced before any later
-// write (see updateSoon): a later local edit built on them, or a later
+// write (soon): a later local edit built on them, or a later
 // cursor past them, must never outlive them. With no chunks (only this
 // machine's own changes coming back) there is nothing to lose.
 // It returns the document's new state.
@@ -272,12 +272,27 @@ func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) (DocStat
 // (see Unconfirmed; nil or empty: none), in the same transaction, so they
 // last exactly as long as the chunks that hold them.
 func (s *Store) AppendReceived(doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
-	update := s.updateSoon
+	when := soon
 	if len(chunks) == 0 {
-		update = s.updateLazy
+		when = lazy
 	}
+	return s.appendReceived(when, doc, chunks, cursor, unconfirmed, putUnconfirmed)
+}
+
+// AppendUnsynced is AppendReceived with no cursor, which leaves the chunks'
+// disk sync to the caller: it starts none, and a later AppendUnsynced does
+// not wait for one, so many arrivals can share one sync (SyncPutOff). Any
+// other write syncs them first, so no cursor past them, and no local edit
+// built on them, can reach the disk without them. The caller bounds how
+// long they wait: until then a power cut may undo them, and they are
+// fetched from the relay again.
+func (s *Store) AppendUnsynced(doc string, chunks []Chunk, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
+	return s.appendReceived(later, doc, chunks, 0, unconfirmed, putUnconfirmed)
+}
+
+func (s *Store) appendReceived(when durability, doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
 	var st DocState
-	err := update(func(txn *badger.Txn) error {
+	err := s.write(func(txn *badger.Txn) error {
 		var err error
 		if st, err = readState(txn, doc); err != nil {
 			return err
@@ -296,7 +311,7 @@ func (s *Store) AppendReceived(doc string, chunks []Chunk, cursor uint64, unconf
 			}
 		}
 		return writeState(txn, doc, st)
-	})
+	}, when)
 	if err != nil {
 		return st, fmt.Errorf("store: save received changes to %s: %w", doc, err)
 	}

@@ -359,7 +359,7 @@ func TestRemoveDeletesOneDocumentForGood(t *testing.T) {
 	}
 }
 
-// Received chunks are synced before any later write (updateSoon); a
+// Received chunks are synced before any later write (soon); a
 // caller may have that sync done beforehand, so its own next write,
 // made while it holds its own locks, does not wait for the disk.
 func TestSyncPutOffSyncsReceivedChunksAhead(t *testing.T) {
@@ -412,5 +412,44 @@ func TestBadgerLogsThroughTheAppsLog(t *testing.T) {
 	defer mu.Unlock()
 	if !slices.Contains(lines, "badger warning: a warning 1") || slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "chatter") }) {
 		t.Fatalf("the app's log got %q, want Badger's warning and not its chatter or cache advice", lines)
+	}
+}
+
+// Chunks written with AppendUnsynced wait for the caller's sync, and one
+// after another they do not sync each other; but a cursor, or an edit,
+// written after them syncs them first, so that neither can reach the disk
+// without the changes it passes or builds on.
+func TestUnsyncedChunksAreSyncedBeforeACursorOrAnEdit(t *testing.T) {
+	for _, later := range []struct {
+		name  string
+		write func(s *Store) error
+		syncs int64 // theirs first, then its own
+	}{
+		{"a cursor", func(s *Store) error { _, err := s.AppendReceived("d1", nil, 3, nil, false); return err }, 1},
+		{"an edit", func(s *Store) error { _, err := s.AppendLocal("d1", []byte("typed here"), true); return err }, 2},
+	} {
+		t.Run(later.name, func(t *testing.T) {
+			s := openWithDoc(t, t.TempDir())
+			defer s.Close()
+			before := s.Syncs()
+			for i := range 3 {
+				if _, err := s.AppendUnsynced("d1", []Chunk{{Changes, []byte{'p', byte(i)}}}, nil, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := s.Syncs() - before; n != 0 {
+				t.Fatalf("three unsynced writes of received chunks made %d disk syncs, want none", n)
+			}
+			before = s.Syncs()
+			if err := later.write(s); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.Syncs() - before; n != later.syncs {
+				t.Fatalf("%s after unsynced chunks made %d disk syncs, want %d: the chunks first", later.name, n, later.syncs)
+			}
+			if st, err := s.State("d1"); err != nil || st.Chunks < 4 {
+				t.Fatalf("state %+v (%v), want the three received chunks kept", st, err)
+			}
+		})
 	}
 }

@@ -130,13 +130,15 @@ type Counts struct {
 	BoardWrites int64 // reports written to a cohort's board
 	Loads       int64 // documents read whole from the store into Automerge
 	Lists       int64 // summaries of every pair (List)
+	DiskSyncs   int64 // the store's disk syncs
 }
 
 type counters struct{ wholeReads, boardWrites, loads, lists atomic.Int64 }
 
 // Counts returns the operation counts since the folder was opened.
 func (w *Workspace) Counts() Counts {
-	return Counts{WholeReads: w.counts.wholeReads.Load(), BoardWrites: w.counts.boardWrites.Load(), Loads: w.counts.loads.Load(), Lists: w.counts.lists.Load()}
+	return Counts{WholeReads: w.counts.wholeReads.Load(), BoardWrites: w.counts.boardWrites.Load(), Loads: w.counts.loads.Load(), Lists: w.counts.lists.Load(),
+		DiskSyncs: w.st.Syncs()}
 }
 
 // report keeps cohort boards current. After a change to a pair it

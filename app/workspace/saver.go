@@ -18,21 +18,35 @@ import (
 //
 // Nothing here needs to reach the disk before the person sees it: the
 // relay still holds every record past the stored cursor, and the cursor is
-// written only with, or after, the changes it passes. A crash before the
+// written only after the changes it passes are on disk. A crash before the
 // saver writes them just means they are fetched again.
+//
+// So received changes are written at once but not synced one by one: the
+// saver syncs them, and then writes the cursors and unconfirmed lists put
+// off meanwhile, at most syncAfter after the first of them (one disk sync
+// for every record of a busy pair, not one each). Any other write to the
+// store, such as a local edit built on them, syncs them first.
 type saver struct {
 	w *Workspace
 
-	mu      sync.Mutex
-	idle    *sync.Cond
-	queue   map[string]*unsaved
-	order   []string
-	busy    bool
-	failing bool // the last pass could not write everything
-	closed  bool
-	stopped bool // the disk failed: nothing more is written (store.ErrDiskFailed)
-	wake    chan struct{}
-	done    chan struct{}
+	mu    sync.Mutex
+	idle  *sync.Cond
+	queue map[string]*unsaved
+	order []string
+	// putOff holds the cursors and unconfirmed lists that wait for the
+	// next sync (see sync), in putOffOrder; unsynced says that chunks
+	// were written since the last one, and hurry that a caller of settle
+	// or close wants them now.
+	putOff      map[string]*unsaved
+	putOffOrder []string
+	unsynced    bool
+	hurry       bool
+	busy        bool
+	failing     bool // the last pass could not write everything
+	closed      bool
+	stopped     bool // the disk failed: nothing more is written (store.ErrDiskFailed)
+	wake        chan struct{}
+	done        chan struct{}
 }
 
 // unsaved is what waits to be written for one document.
@@ -43,8 +57,15 @@ type unsaved struct {
 	acked  uint64 // the relay holds this device's changes up to here (Acked)
 }
 
+// syncAfter bounds how long a received change waits for its disk sync,
+// and a cursor for its write, after the saver wrote or put it off: a
+// power cut in that time means fetching them from the relay again. A
+// variable for tests.
+var syncAfter = 20 * time.Millisecond
+
 func newSaver(w *Workspace) *saver {
-	sv := &saver{w: w, queue: map[string]*unsaved{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	sv := &saver{w: w, queue: map[string]*unsaved{}, putOff: map[string]*unsaved{},
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	sv.idle = sync.NewCond(&sv.mu)
 	go sv.run()
 	return sv
@@ -95,24 +116,73 @@ func (sv *saver) run() {
 	defer close(sv.done)
 	retry := time.NewTimer(time.Hour)
 	retry.Stop()
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	armed := false // due runs
 	for {
+		syncNow := false
 		select {
 		case _, ok := <-sv.wake:
 			if !ok {
 				return
 			}
 		case <-retry.C:
+		case <-due.C:
+			armed, syncNow = false, true
 		}
+		failed := false
 		for {
-			more, failed := sv.saveAll()
-			if failed {
-				retry.Reset(retryAfter)
-			}
+			var more bool
+			more, failed = sv.saveAll()
 			if !more || failed {
 				break
 			}
 		}
+		waiting, hurry := sv.waiting()
+		if waiting && !failed && (syncNow || hurry) {
+			failed = !sv.sync()
+			waiting, _ = sv.waiting()
+		}
+		if failed {
+			retry.Reset(retryAfter)
+		}
+		if waiting && !armed {
+			due.Reset(syncAfter)
+			armed = true
+		}
 	}
+}
+
+// waiting reports whether chunks wait for a sync or cursors for their
+// write, and whether a caller of settle waits for them.
+func (sv *saver) waiting() (waiting, hurry bool) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.unsynced || len(sv.putOffOrder) > 0, sv.hurry
+}
+
+// sync syncs the chunks written since the last sync and then writes the
+// cursors and unconfirmed lists put off, which that sync lets pass them.
+// It reports false if something failed and should be tried again.
+func (sv *saver) sync() bool {
+	sv.mu.Lock()
+	putOff, order := sv.putOff, sv.putOffOrder
+	sv.putOff, sv.putOffOrder, sv.unsynced, sv.busy = map[string]*unsaved{}, nil, false, true
+	sv.mu.Unlock()
+	var back []string
+	if err := sv.w.st.SyncPutOff(); err != nil {
+		back = order
+		sv.mu.Lock()
+		sv.unsynced = true
+		sv.mu.Unlock()
+	} else {
+		for _, id := range order {
+			if _, ok := sv.w.save(id, putOff[id], true); !ok {
+				back = append(back, id)
+			}
+		}
+	}
+	return sv.requeue(putOff, back)
 }
 
 // saveAll writes everything queued. It reports whether there was anything,
@@ -123,8 +193,6 @@ func (sv *saver) saveAll() (more, failed bool) {
 	sv.mu.Lock()
 	queue, order := sv.queue, sv.order
 	if len(order) == 0 {
-		sv.busy = false
-		sv.idle.Broadcast()
 		sv.mu.Unlock()
 		return false, false
 	}
@@ -132,10 +200,39 @@ func (sv *saver) saveAll() (more, failed bool) {
 	sv.mu.Unlock()
 	var back []string
 	for _, id := range order {
-		if !sv.w.save(id, queue[id]) {
+		rest, ok := sv.w.save(id, queue[id], false)
+		if !ok {
 			back = append(back, id)
+			continue
 		}
+		sv.mu.Lock()
+		sv.unsynced = sv.unsynced || len(queue[id].chunks) > 0
+		if rest != nil {
+			sv.putOffFor(id, rest)
+		}
+		sv.mu.Unlock()
 	}
+	return true, !sv.requeue(queue, back)
+}
+
+// putOffFor adds the cursor and unconfirmed list in u to what waits for
+// the next sync. The caller holds sv.mu.
+func (sv *saver) putOffFor(id string, u *unsaved) {
+	p := sv.putOff[id]
+	if p == nil {
+		sv.putOff[id] = u
+		sv.putOffOrder = append(sv.putOffOrder, id)
+		return
+	}
+	p.cursor = max(p.cursor, u.cursor)
+	p.early = p.early || u.early
+}
+
+// requeue puts what could not be written (the documents back, from
+// taken) at the head of the queue, before anything queued since, so no
+// cursor is written without the changes it passes, and ends a pass. It
+// reports false if anything failed.
+func (sv *saver) requeue(taken map[string]*unsaved, back []string) bool {
 	// Asked before taking sv.mu: the store's lock may be held through a
 	// disk sync, and queueFor must not wait for it.
 	diskFailed := len(back) > 0 && sv.w.st.Failed() != nil
@@ -146,11 +243,12 @@ func (sv *saver) saveAll() (more, failed bool) {
 		// (the store said why, once): drop what waits, which the relay
 		// sends again after the restart, rather than retry for ever.
 		sv.queue, sv.order, sv.stopped, sv.busy = map[string]*unsaved{}, nil, true, false
+		sv.putOff, sv.putOffOrder, sv.unsynced = map[string]*unsaved{}, nil, false
 		sv.idle.Broadcast()
-		return true, false
+		return true
 	}
 	for _, id := range back {
-		u := queue[id]
+		u := taken[id]
 		if later := sv.queue[id]; later != nil {
 			later.chunks = append(u.chunks, later.chunks...)
 			later.cursor = max(later.cursor, u.cursor)
@@ -162,21 +260,36 @@ func (sv *saver) saveAll() (more, failed bool) {
 		sv.order = append(sv.order, id)
 	}
 	sv.failing = len(back) > 0
-	if sv.failing {
-		sv.busy = false
-		sv.idle.Broadcast() // settle does not wait on a disk that refuses
+	sv.busy = false
+	if sv.failing || (len(sv.order) == 0 && !sv.unsynced && len(sv.putOffOrder) == 0) {
+		sv.hurry = false
 	}
-	return true, sv.failing
+	sv.idle.Broadcast() // settle does not wait on a disk that refuses
+	return !sv.failing
 }
 
-// settle waits until everything queued before it is written, or a write
-// has failed (the saver tries again on its own).
+// settle waits until everything queued before it is written and synced,
+// cursors included, or a write has failed (the saver tries again on its
+// own).
 func (sv *saver) settle() {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	for (sv.busy || len(sv.order) > 0) && !sv.failing {
+	for sv.pending() && !sv.failing && !sv.closed {
+		if !sv.hurry {
+			sv.hurry = true
+			select {
+			case sv.wake <- struct{}{}:
+			default:
+			}
+		}
 		sv.idle.Wait()
 	}
+}
+
+// pending reports whether anything waits to be written or synced. The
+// caller holds sv.mu.
+func (sv *saver) pending() bool {
+	return sv.busy || len(sv.order) > 0 || sv.unsynced || len(sv.putOffOrder) > 0
 }
 
 // close writes what is queued, one more try if writes fail, and stops the
@@ -193,69 +306,89 @@ func (sv *saver) close() {
 	<-sv.done
 	for {
 		more, failed := sv.saveAll()
-		if !more || failed {
+		if failed {
 			return // what failed is fetched from the relay again
 		}
+		if !more {
+			break
+		}
+	}
+	if waiting, _ := sv.waiting(); waiting {
+		sv.sync()
 	}
 }
 
-// save writes one document's queued acknowledgement, chunks and cursor.
-// It reports false if a write failed and should be tried again.
-func (w *Workspace) save(id string, u *unsaved) bool {
+// save writes one document's queued acknowledgement and chunks, and
+// returns its cursor and unconfirmed list to be written after the next
+// sync (nil if neither). With synced set, the chunks the cursor passes
+// are on disk already, and save writes everything. It reports false if
+// a write failed and should be tried again.
+func (w *Workspace) save(id string, u *unsaved, synced bool) (putOff *unsaved, ok bool) {
 	if u.acked > 0 {
 		// Before taking the pair: Acknowledge tells the count's watchers,
 		// which must find no lock held.
 		err := w.Acknowledge(id, u.acked)
 		if errors.Is(err, store.ErrDiskFailed) {
-			return false // the store has said so, once; see saveAll
+			return nil, false // the store has said so, once; see saveAll
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			w.logf("pair %s: could not record that the relay has this computer's changes up to %d (will try again): %v", id, u.acked, err)
-			return false
+			return nil, false
 		}
 	}
-	if len(u.chunks) == 0 && u.cursor == 0 && !u.early {
-		return true
+	cursor, early := u.cursor, u.early
+	if !synced {
+		// The unconfirmed list goes with the chunks, if any: it holds
+		// theirs, and lasts as long as they do.
+		if cursor > 0 || (early && len(u.chunks) == 0) {
+			putOff = &unsaved{cursor: cursor, early: early && len(u.chunks) == 0}
+		}
+		cursor = 0
+		if len(u.chunks) == 0 {
+			return putOff, true
+		}
+	}
+	if len(u.chunks) == 0 && cursor == 0 && !early {
+		return nil, true
 	}
 	h, err := w.get(id)
 	if err != nil {
-		return true // removed meanwhile
+		return nil, true // removed meanwhile
 	}
-	if len(u.chunks) > 0 || u.early {
+	if len(u.chunks) > 0 || early {
 		// The pair's unconfirmed changes are read, and its compaction
 		// considered, with the pair held. A cursor alone needs neither,
 		// nor to wait for an edit that holds the pair through its disk
 		// sync (on the writer, each edit's own record coming back).
-		//
-		// The chunks the last pass wrote are synced first, if they are
-		// not yet, rather than by the write below with the pair held:
-		// the session merging the next record would wait for that disk
-		// sync. (If this fails, the write below tries again and says.)
-		_ = w.st.SyncPutOff()
 		h.mu.Lock()
 		defer h.mu.Unlock()
 	}
-	var early []byte
-	if u.early {
+	var raw []byte
+	if early {
 		h.earlyMu.Lock()
-		early = h.early.raw()
+		raw = h.early.raw()
 		h.earlyMu.Unlock()
 	}
-	st, err := w.st.AppendReceived(id, u.chunks, u.cursor, early, u.early)
+	var st store.DocState
+	if synced {
+		st, err = w.st.AppendReceived(id, u.chunks, cursor, raw, early)
+	} else {
+		st, err = w.st.AppendUnsynced(id, u.chunks, raw, early)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return true
+		return nil, true
 	case errors.Is(err, store.ErrDiskFailed):
-		return false // the store has said so, once; see saveAll
+		return nil, false // the store has said so, once; see saveAll
 	case err != nil:
 		// The cursor stays behind; they are tried again, and fetched
 		// from the relay again if this machine stops first.
 		w.logf("pair %s: could not save %d received changes (will try again): %v", id, len(u.chunks), err)
-		return false
+		return nil, false
 	case len(u.chunks) > 0:
 		w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 	}
-	return true
+	return putOff, true
 }
 
 // ErrDiskFailed is wrapped by every write refused after this computer's
