@@ -41,6 +41,10 @@ type pipeline struct {
 	// write), so recover reads their heads again. Set by the committer
 	// before failed; read by the writer once the pipeline is empty.
 	suspect []wire.DocID
+	// created are the documents the failed commit created, with the
+	// token that did: if the store holds them all the same, recover
+	// stores them again. Set and read like suspect.
+	created map[wire.DocID]string
 
 	mu     sync.Mutex // over the bytes on the pipeline, for quotas
 	docs   map[wire.DocID]int64
@@ -178,7 +182,7 @@ func (p *pipeline) recover() {
 	for _, id := range p.suspect {
 		d := s.loaded(id)
 		if d == nil || seen[id] {
-			continue // created in the failed commit: read from the store when next needed
+			continue // created in the failed commit: see below
 		}
 		seen[id] = true
 		k, err := s.kept(d)
@@ -193,7 +197,33 @@ func (p *pipeline) recover() {
 			}
 		}
 	}
-	if len(b.Entries) > 0 {
+	// A document the failed commit created, and the store holds all the
+	// same, is stored again with what it holds of it: otherwise the
+	// app, asking again, would find it and never have it stored, and a
+	// restart after the kernel dropped those pages would not know the
+	// pair its later records belong to. Nobody has been sent any of it,
+	// and it is read from the store when next needed.
+	for id, owner := range p.created {
+		if s.loaded(id) != nil {
+			continue
+		}
+		meta, recs, err := s.storedPast(id, 0)
+		if errors.Is(err, relaystore.ErrNotFound) {
+			continue // not kept: the app creates it again
+		}
+		if err != nil {
+			s.log.Warn("cannot read what the store kept of a failed commit; refusing pushes until it can", "err", err)
+			return
+		}
+		if b.Creates == nil {
+			b.Creates, b.Owners = map[wire.DocID]relaystore.Doc{}, map[wire.DocID]string{}
+		}
+		b.Creates[id], b.Owners[id] = meta, owner
+		for _, r := range recs {
+			b.Entries = append(b.Entries, relaystore.Entry{Doc: id, Rec: r})
+		}
+	}
+	if len(b.Entries) > 0 || len(b.Creates) > 0 {
 		start := time.Now()
 		err := s.store.Commit(b)
 		s.m.commitSeconds.Observe(time.Since(start).Seconds())
@@ -214,7 +244,7 @@ func (p *pipeline) recover() {
 		// wait for them.
 		k.d.publish(k.head, &wire.Records{Doc: k.d.id, Recs: k.recs}, false, time.Time{})
 	}
-	p.suspect = nil
+	p.suspect, p.created = nil, nil
 	p.failed.Store(nil)
 }
 
@@ -228,35 +258,46 @@ type kept struct {
 // kept reads the records the store holds of d past its published head,
 // on the writer goroutine.
 func (s *Server) kept(d *docState) (kept, error) {
-	k := kept{d: d}
-	meta, err := s.store.Doc(d.id)
-	if errors.Is(err, relaystore.ErrNotFound) {
-		return k, nil
-	}
-	if err != nil {
-		return k, err
-	}
 	d.mu.Lock()
 	known := d.meta.Head
 	d.mu.Unlock()
-	k.head = known
+	k := kept{d: d, head: known}
+	_, recs, err := s.storedPast(d.id, known)
+	if errors.Is(err, relaystore.ErrNotFound) {
+		return k, nil
+	}
+	k.recs = recs
+	if len(recs) > 0 {
+		k.head = recs[len(recs)-1].Seq
+	}
+	return k, err
+}
+
+// storedPast reads document id as the store holds it, and its records
+// past known up to its head, on the writer goroutine.
+func (s *Server) storedPast(id wire.DocID, known uint64) (relaystore.Doc, []wire.Record, error) {
+	meta, err := s.store.Doc(id)
+	if err != nil {
+		return meta, nil, err
+	}
+	var recs []wire.Record
 	for from := known; from < meta.Head; {
-		got, err := s.store.Read(d.id, from, wire.MaxRecordsPerBatch, 1<<20)
+		got, err := s.store.Read(id, from, wire.MaxRecordsPerBatch, 1<<20)
 		if err != nil {
-			return k, err
+			return meta, nil, err
 		}
 		if len(got) == 0 || got[0].Seq != from+1 {
-			return k, fmt.Errorf("record %d of a failed commit is missing", from+1)
+			return meta, nil, fmt.Errorf("record %d of a failed commit is missing", from+1)
 		}
 		for _, r := range got {
 			if r.Seq > meta.Head {
 				break
 			}
-			k.recs = append(k.recs, r)
-			k.head, from = r.Seq, r.Seq
+			recs = append(recs, r)
+			from = r.Seq
 		}
 	}
-	return k, nil
+	return meta, recs, nil
 }
 
 // close commits what is queued and stops the committer.
@@ -347,6 +388,12 @@ func (p *pipeline) commit(group []*prepared) {
 		if err != nil {
 			for _, pb := range group {
 				p.suspect = append(p.suspect, pb.order...)
+				for id := range pb.b.Creates {
+					if p.created == nil {
+						p.created = map[wire.DocID]string{}
+					}
+					p.created[id] = pb.b.Owners[id]
+				}
 			}
 			p.failed.Store(&err)
 		} else {

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"pairwise/shared/seal"
 	"pairwise/shared/wire"
 	"pairwise/syncserver/relaystore"
 )
@@ -15,10 +16,12 @@ import (
 // as Badger's does when the disk sync after the write fails.
 type writtenThenFailed struct {
 	relaystore.Store
-	fail atomic.Bool
+	fail       atomic.Bool // the next commit of records
+	failCreate atomic.Bool // the next commit that creates a document
 
 	mu      sync.Mutex
-	durable map[uint64]string // record numbers in a commit that succeeded, and their bodies
+	durable map[uint64]string     // record numbers in a commit that succeeded, and their bodies
+	created map[wire.DocID]uint64 // documents created by a commit that succeeded, and their heads
 }
 
 var errSyncFailed = errors.New("sync failed after the write")
@@ -28,17 +31,31 @@ func (s *writtenThenFailed) Commit(b relaystore.Batch) error {
 	if err == nil && len(b.Entries) > 0 && s.fail.CompareAndSwap(true, false) {
 		return errSyncFailed
 	}
+	if err == nil && len(b.Creates) > 0 && s.failCreate.CompareAndSwap(true, false) {
+		return errSyncFailed
+	}
 	if err == nil {
 		s.mu.Lock()
 		if s.durable == nil {
-			s.durable = map[uint64]string{}
+			s.durable, s.created = map[uint64]string{}, map[wire.DocID]uint64{}
 		}
 		for _, e := range b.Entries {
 			s.durable[e.Rec.Seq] = string(e.Rec.Body)
 		}
+		for id, d := range b.Creates {
+			s.created[id] = d.Head
+		}
 		s.mu.Unlock()
 	}
 	return err
+}
+
+// createdSynced reports whether a commit that succeeded created id.
+func (s *writtenThenFailed) createdSynced(id wire.DocID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.created[id]
+	return ok
 }
 
 func (s *writtenThenFailed) wrap(inner relaystore.Store) relaystore.Store {
@@ -195,5 +212,38 @@ func TestAKeptRecordIsStoredAgainBeforeItIsAnsweredFor(t *testing.T) {
 	}
 	if body, ok := st.synced(1); !ok || body != "one" {
 		t.Fatalf("record 1 was answered for as stored, but no commit that succeeded wrote it (%q, %v)", body, ok)
+	}
+}
+
+// A pair whose creation the store reports as failed, but holds all the
+// same, is created again in a commit that succeeds before anything else
+// is numbered: its creation was never synced, so the kernel may drop it,
+// and the app, asking again, would otherwise find it and go on pushing
+// records to a pair the relay could forget.
+func TestAPairAFailedCommitCreatedIsStoredAgain(t *testing.T) {
+	st := &writtenThenFailed{}
+	r := startRelayOver(t, DefaultLimits(), st.wrap)
+	d := newDoc()
+	a := dial(t, r.url)
+	a.hello(r.token)
+	st.failCreate.Store(true)
+	req := a.nextReq()
+	a.send(&wire.Create{Req: req, Doc: d.id, WriteHash: seal.CapHash(d.write[:]), ReadHash: seal.CapHash(d.read[:]), Root: d.root.Pub()})
+	if e := a.answerError(req); e == nil {
+		t.Fatal("the creation whose commit failed was acknowledged")
+	}
+	if st.failCreate.Load() {
+		t.Fatal("no commit failed: the scenario did not happen")
+	}
+	if _, err := st.Store.Doc(d.id); err != nil {
+		t.Fatalf("the store did not keep the failed creation (%v): the scenario did not happen", err)
+	}
+	a.create(d) // the app asks again
+	a.subscribe(d.id, d.write[:], 0)
+	if ack := a.expectAck(a.push(d.id, 1, "one")); ack.Seq != 1 {
+		t.Fatalf("the first record took number %d, want 1", ack.Seq)
+	}
+	if !st.createdSynced(d.id) {
+		t.Fatal("the pair was never created by a commit that succeeded: the relay answered for a creation the disk may not hold")
 	}
 }
