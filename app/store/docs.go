@@ -259,7 +259,7 @@ func (s *Store) AppendLocal(doc string, change []byte, push bool) (DocState, err
 // or neither did, and the relay simply sends the records again.
 //
 // It does not wait for the disk, but the chunks are synced before any later
-// write (soon): a later local edit built on them, or a later
+// write (see updateSoon): a later local edit built on them, or a later
 // cursor past them, must never outlive them. With no chunks (only this
 // machine's own changes coming back) there is nothing to lose.
 // It returns the document's new state.
@@ -272,50 +272,91 @@ func (s *Store) AppendRemote(doc string, chunks []Chunk, cursor uint64) (DocStat
 // (see Unconfirmed; nil or empty: none), in the same transaction, so they
 // last exactly as long as the chunks that hold them.
 func (s *Store) AppendReceived(doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
-	when := soon
+	update := s.updateSoon
 	if len(chunks) == 0 {
-		when = lazy
+		update = s.updateLazy
 	}
-	return s.appendReceived(when, doc, chunks, cursor, unconfirmed, putUnconfirmed)
-}
-
-// AppendUnsynced is AppendReceived with no cursor, which leaves the chunks'
-// disk sync to the caller: it starts none, and a later AppendUnsynced does
-// not wait for one, so many arrivals can share one sync (SyncPutOff). Any
-// other write syncs them first, so no cursor past them, and no local edit
-// built on them, can reach the disk without them. The caller bounds how
-// long they wait: until then a power cut may undo them, and they are
-// fetched from the relay again.
-func (s *Store) AppendUnsynced(doc string, chunks []Chunk, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
-	return s.appendReceived(later, doc, chunks, 0, unconfirmed, putUnconfirmed)
-}
-
-func (s *Store) appendReceived(when durability, doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
 	var st DocState
-	err := s.write(func(txn *badger.Txn) error {
+	err := update(func(txn *badger.Txn) error {
 		var err error
-		if st, err = readState(txn, doc); err != nil {
-			return err
-		}
-		for _, c := range chunks {
-			if err := putChunk(txn, doc, &st, c); err != nil {
-				return err
-			}
-		}
-		if cursor > st.Cursor {
-			st.Cursor = cursor
-		}
-		if putUnconfirmed {
-			if err := setUnconfirmed(txn, doc, unconfirmed); err != nil {
-				return err
-			}
-		}
-		return writeState(txn, doc, st)
-	}, when)
+		st, err = appendReceivedIn(txn, doc, chunks, cursor, unconfirmed, putUnconfirmed)
+		return err
+	})
 	if err != nil {
 		return st, fmt.Errorf("store: save received changes to %s: %w", doc, err)
 	}
 	return st, nil
+}
+
+// Received is what arrived from the relay for one document, for
+// AppendReceivedSynced: chunks, the cursor to move to (0 to leave it) and,
+// with PutUnconfirmed set, the document's unconfirmed changes to keep
+// (see AppendReceived).
+type Received struct {
+	Doc            string
+	Chunks         []Chunk
+	Cursor         uint64
+	Unconfirmed    []byte
+	PutUnconfirmed bool
+}
+
+// AppendReceivedSynced stores what arrived for several documents in one
+// transaction, synced before it returns, and returns their new states in
+// the same order (a document deleted meanwhile is skipped, with a zero
+// state). One transaction lands in one Badger memtable, which the sync
+// covers; writes left unsynced one after another could straddle a new
+// memtable, and the sync would then miss the first. If the transaction
+// would be too large, each document gets a synced write of its own.
+func (s *Store) AppendReceivedSynced(items []Received) ([]DocState, error) {
+	states := make([]DocState, len(items))
+	err := s.write(func(txn *badger.Txn) error {
+		for i, it := range items {
+			st, err := appendReceivedIn(txn, it.Doc, it.Chunks, it.Cursor, it.Unconfirmed, it.PutUnconfirmed)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			states[i] = st
+		}
+		return nil
+	}, now)
+	if errors.Is(err, badger.ErrTxnTooBig) && len(items) > 1 {
+		for i, it := range items {
+			st, err := s.AppendReceivedSynced([]Received{it})
+			if err != nil {
+				return states, err
+			}
+			states[i] = st[0]
+		}
+		return states, nil
+	}
+	if err != nil {
+		return states, fmt.Errorf("store: save received changes: %w", err)
+	}
+	return states, nil
+}
+
+func appendReceivedIn(txn *badger.Txn, doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {
+	st, err := readState(txn, doc)
+	if err != nil {
+		return st, err
+	}
+	for _, c := range chunks {
+		if err := putChunk(txn, doc, &st, c); err != nil {
+			return st, err
+		}
+	}
+	if cursor > st.Cursor {
+		st.Cursor = cursor
+	}
+	if putUnconfirmed {
+		if err := setUnconfirmed(txn, doc, unconfirmed); err != nil {
+			return st, err
+		}
+	}
+	return st, writeState(txn, doc, st)
 }
 
 // Load returns the document's snapshot (nil if none yet) and the chunks

@@ -46,10 +46,9 @@ type Store struct {
 	logf func(string, ...any)
 	mu   sync.Mutex // serialises read-modify-write transactions
 
-	// dirty marks a write whose sync was put off (soon or later): the
-	// next write syncs first, unless it too is a later one, and after a
-	// soon one a goroutine (syncing) does it at once if no write comes
-	// first. closed stops that goroutine. All under mu.
+	// dirty marks a write whose sync was put off (see updateSoon): the next
+	// write syncs first, and a goroutine (syncing) does it at once if no
+	// write comes first. closed stops that goroutine. All under mu.
 	dirty, syncing, closed bool
 	syncs                  atomic.Int64 // disk syncs so far, for tests
 
@@ -284,6 +283,14 @@ func (s *Store) updateLazy(fn func(txn *badger.Txn) error) error {
 	return s.write(fn, lazy)
 }
 
+// updateSoon runs fn in a read-write transaction and has it synced before
+// any later write, without making the caller wait. It is for writes that a
+// power cut may undo only together with everything after them: changes
+// received from the relay (fetched again), which a later edit may build on.
+func (s *Store) updateSoon(fn func(txn *badger.Txn) error) error {
+	return s.write(fn, soon)
+}
+
 // syncDirty syncs a write whose sync was put off. A failure stops the
 // store's writes (see fail); the next write reports it.
 func (s *Store) syncDirty() {
@@ -295,7 +302,7 @@ func (s *Store) syncDirty() {
 	}
 }
 
-// SyncPutOff syncs a write whose sync was put off (soon or later), if the
+// SyncPutOff syncs a write whose sync was put off (see updateSoon), if the
 // sync has not happened yet, so that a caller about to hold its own locks
 // over its next write does not hold them through this sync as well.
 func (s *Store) SyncPutOff() error {
@@ -314,14 +321,10 @@ func (s *Store) SyncPutOff() error {
 // When a write reaches the disk.
 type durability int
 
-// soon and later are for writes that a power cut may undo only together
-// with everything after them: changes received from the relay (fetched
-// again), which a later cursor passes and a later edit may build on.
 const (
-	lazy  durability = iota // whenever Badger gets to it
-	soon                    // before the next write, and at once without waiting for one
-	now                     // before write returns
-	later                   // before the next write that is not later too, or when the caller syncs (SyncPutOff)
+	lazy durability = iota // whenever Badger gets to it
+	soon                   // before the next write
+	now                    // before write returns
 )
 
 func (s *Store) write(fn func(txn *badger.Txn) error, when durability) error {
@@ -345,7 +348,7 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	if err := s.writable(); err != nil {
 		return err
 	}
-	if s.dirty && when != later {
+	if s.dirty {
 		if err := s.syncDisk(); err != nil {
 			return err
 		}
@@ -373,8 +376,6 @@ func (s *Store) writeThen(fn func(txn *badger.Txn) error, when durability, writt
 	case err != nil:
 	case when == now:
 		err = s.syncDisk() // on failure the store writes nothing more (see fail)
-	case when == later:
-		s.dirty = true
 	case when == soon:
 		s.dirty = true
 		if !s.syncing {

@@ -415,41 +415,36 @@ func TestBadgerLogsThroughTheAppsLog(t *testing.T) {
 	}
 }
 
-// Chunks written with AppendUnsynced wait for the caller's sync, and one
-// after another they do not sync each other; but a cursor, or an edit,
-// written after them syncs them first, so that neither can reach the disk
-// without the changes it passes or builds on.
-func TestUnsyncedChunksAreSyncedBeforeACursorOrAnEdit(t *testing.T) {
-	for _, later := range []struct {
-		name  string
-		write func(s *Store) error
-		syncs int64 // theirs first, then its own
-	}{
-		{"a cursor", func(s *Store) error { _, err := s.AppendReceived("d1", nil, 3, nil, false); return err }, 1},
-		{"an edit", func(s *Store) error { _, err := s.AppendLocal("d1", []byte("typed here"), true); return err }, 2},
-	} {
-		t.Run(later.name, func(t *testing.T) {
-			s := openWithDoc(t, t.TempDir())
-			defer s.Close()
-			before := s.Syncs()
-			for i := range 3 {
-				if _, err := s.AppendUnsynced("d1", []Chunk{{Changes, []byte{'p', byte(i)}}}, nil, false); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if n := s.Syncs() - before; n != 0 {
-				t.Fatalf("three unsynced writes of received chunks made %d disk syncs, want none", n)
-			}
-			before = s.Syncs()
-			if err := later.write(s); err != nil {
-				t.Fatal(err)
-			}
-			if n := s.Syncs() - before; n != later.syncs {
-				t.Fatalf("%s after unsynced chunks made %d disk syncs, want %d: the chunks first", later.name, n, later.syncs)
-			}
-			if st, err := s.State("d1"); err != nil || st.Chunks < 4 {
-				t.Fatalf("state %+v (%v), want the three received chunks kept", st, err)
-			}
-		})
+// What the saver held for several pairs goes to the disk in one synced
+// transaction: one sync for all, each pair's chunks and cursor moved
+// together, and a pair deleted meanwhile skipped.
+func TestReceivedForSeveralPairsIsStoredInOneSync(t *testing.T) {
+	s := openWithDoc(t, t.TempDir())
+	defer s.Close()
+	if err := s.Create("d2", map[string]string{"id": "d2"}, []byte("first"), true); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Syncs()
+	states, err := s.AppendReceivedSynced([]Received{
+		{Doc: "d1", Chunks: []Chunk{{Changes, []byte("a1")}, {Changes, []byte("a2")}}, Cursor: 2},
+		{Doc: "gone", Chunks: []Chunk{{Changes, []byte("x")}}, Cursor: 9},
+		{Doc: "d2", Cursor: 7, Unconfirmed: []byte("early"), PutUnconfirmed: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Syncs() - before; n != 1 {
+		t.Fatalf("%d disk syncs, want 1", n)
+	}
+	if states[0].Cursor != 2 || states[0].Chunks != 3 || states[1] != (DocState{}) || states[2].Cursor != 7 {
+		t.Fatalf("states %+v", states)
+	}
+	for doc, want := range map[string]uint64{"d1": 2, "d2": 7} {
+		if st, err := s.State(doc); err != nil || st.Cursor != want {
+			t.Fatalf("%s: stored state %+v (%v), want cursor %d", doc, st, err, want)
+		}
+	}
+	if raw, err := s.Unconfirmed("d2"); err != nil || string(raw) != "early" {
+		t.Fatalf("d2's unconfirmed changes %q (%v)", raw, err)
 	}
 }

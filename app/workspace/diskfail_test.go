@@ -59,3 +59,32 @@ func TestTheSaverStopsWhenTheDiskFails(t *testing.T) {
 		}
 	}
 }
+
+// A disk that fails while the saver holds received changes, with no
+// cursor yet to write, stops the saver all the same: settling returns (a
+// one-off sync waits on it), and the saver takes nothing more.
+func TestTheSaverStopsWhenTheDiskFailsUnderWhatItHolds(t *testing.T) {
+	holdFor(t, time.Hour)
+	ws, pair := openWithPair(t, t.TempDir(), "Held")
+	defer ws.Close()
+	msgs := partnerMessages(t, partnerOf(t, ws, pair), 1)
+	ws.SettleSaves()
+	base, _ := ws.SyncState(pair)
+	if err := ws.ApplyEarly(pair, msgs, base.Cursor+1); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(faults.SetSync(func() error { return syscall.EIO }))
+	settled := make(chan struct{})
+	go func() { ws.SettleSaves(); close(settled) }()
+	select {
+	case <-settled:
+	case <-time.After(20 * time.Second):
+		t.Fatal("SettleSaves still waits 20 s after the disk failed under what the saver held")
+	}
+	ws.saver.mu.Lock()
+	stopped, waiting := ws.saver.stopped, len(ws.saver.order)
+	ws.saver.mu.Unlock()
+	if !errors.Is(ws.DiskFailed(), store.ErrDiskFailed) || !stopped || waiting != 0 {
+		t.Fatalf("after the disk failed: DiskFailed %v, saver stopped %v with %d documents waiting; want ErrDiskFailed, stopped, none", ws.DiskFailed(), stopped, waiting)
+	}
+}

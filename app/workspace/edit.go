@@ -119,6 +119,22 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 	return edit.ID, nil
 }
 
+// withUnconfirmed merges into doc, read again from the store, the pair's
+// unconfirmed changes: the saver may not have written them yet (saver.go),
+// and the document in memory had them. The caller holds h.mu.
+func (w *Workspace) withUnconfirmed(h *handle, doc *crdt.Doc) *crdt.Doc {
+	h.earlyMu.Lock()
+	raw := h.early.raw()
+	h.earlyMu.Unlock()
+	if raw == nil {
+		return doc
+	}
+	if merged, _, err := mergeChunks(doc, []store.Chunk{{Kind: store.Changes, Data: raw}}); err == nil {
+		return merged
+	}
+	return doc
+}
+
 // commit applies edit to the handle's document, commits and stores it. On
 // any failure the in-memory document is reloaded from disk, so a half-made
 // edit can never ride along with the next commit.
@@ -154,7 +170,7 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 		}
 	}
 	if doc, lerr := w.load(h.meta); lerr == nil {
-		h.doc = doc
+		h.doc = w.withUnconfirmed(h, doc)
 	}
 	h.forget()
 	return fmt.Errorf("%s: %w", edit.Msg, err)

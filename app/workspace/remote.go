@@ -61,14 +61,11 @@ func (w *Workspace) ApplyEarly(id string, items []Remote, upto uint64) error {
 //
 // hashes are the changes those records carried: this machine's changes no
 // longer need to carry them (unconfirmed.go).
+//
+// Those changes stay among the unconfirmed ones until the saver has
+// written the records that hold them: an edit meanwhile carries them.
 func (w *Workspace) Stored(id string, cursor uint64, hashes []string) {
-	early := false
-	if h, err := w.get(id); err == nil {
-		h.earlyMu.Lock()
-		early = h.early.confirmHashes(hashes)
-		h.earlyMu.Unlock()
-	}
-	w.saver.add(id, nil, cursor, early)
+	w.saver.stored(id, cursor, hashes)
 }
 
 func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed bool, err error) {
@@ -155,6 +152,11 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 		return false, err
 	}
 	received := partners(items)
+	// The cursor written below passes every record before it: the saver
+	// must have written those it holds.
+	if !w.saver.flushFor(id) {
+		return false, fmt.Errorf("pair %s: changes received earlier could not be saved yet, so these wait too; they are fetched again", id)
+	}
 	if len(received) == 0 {
 		// Only this machine's own changes coming back: the document has
 		// them, so just move the cursor, without waiting for an edit that

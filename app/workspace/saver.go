@@ -9,62 +9,74 @@ import (
 )
 
 // The saver writes what arrived early from the relay (ApplyEarly), the
-// cursor moves that follow and the relay's acknowledgements (Acked), on a
-// goroutine of its own: the session that receives them merges them in
-// memory, shows them, and goes on to the next record without waiting for
-// the disk, or for an edit that holds the store through its disk sync.
-// What it takes from the queue at once goes to the store per document in
-// one write (two with an acknowledgement).
+// cursor moves that follow (Stored) and the relay's acknowledgements
+// (Acked), on a goroutine of its own: the session that receives them
+// merges them in memory, shows them, and goes on to the next record
+// without waiting for the disk, or for an edit that holds the store
+// through its disk sync.
 //
 // Nothing here needs to reach the disk before the person sees it: the
 // relay still holds every record past the stored cursor, and the cursor is
-// written only after the changes it passes are on disk. A crash before the
-// saver writes them just means they are fetched again.
+// written only with the changes it passes. A crash before the saver writes
+// them just means they are fetched again.
 //
-// So received changes are written at once but not synced one by one: the
-// saver syncs them, and then writes the cursors and unconfirmed lists put
-// off meanwhile, at most syncAfter after the first of them (one disk sync
-// for every record of a busy pair, not one each). Any other write to the
-// store, such as a local edit built on them, syncs them first.
+// So it holds what arrives for up to syncAfter and then writes all of it,
+// for every pair, in one transaction synced at once: a busy pair's records
+// share one disk sync instead of taking one each. Acknowledgements are
+// written as they come (they need no sync). Until the held changes are on
+// disk they stay among the pair's unconfirmed changes, even once the relay
+// has stored them, so a local edit meanwhile carries them in its own
+// record (unconfirmed.go) and never reaches the disk without them; and a
+// cursor written another way waits for them first (flushFor).
 type saver struct {
-	w *Workspace
+	w     *Workspace
+	after time.Duration // syncAfter, as the saver was made
 
-	mu    sync.Mutex
-	idle  *sync.Cond
-	queue map[string]*unsaved
-	order []string
-	// putOff holds the cursors and unconfirmed lists that wait for the
-	// next sync (see sync), in putOffOrder; unsynced says that chunks
-	// were written since the last one, and hurry that a caller of settle
-	// or close wants them now.
-	putOff      map[string]*unsaved
-	putOffOrder []string
-	unsynced    bool
-	hurry       bool
-	busy        bool
-	failing     bool // the last pass could not write everything
-	closed      bool
-	stopped     bool // the disk failed: nothing more is written (store.ErrDiskFailed)
-	wake        chan struct{}
-	done        chan struct{}
+	mu      sync.Mutex
+	idle    *sync.Cond
+	queue   map[string]*unsaved
+	order   []string
+	writing map[string]bool // the documents the pass under way writes
+	held    int             // chunks held, and their bytes (see holdAtMost)
+	heldB   int
+	hurry   bool // someone waits for what is held (settle, flushFor, a bound): write it now
+	busy    bool
+	failing bool // the last pass could not write everything
+	closed  bool
+	stopped bool // the disk failed: nothing more is written (store.ErrDiskFailed)
+	wake    chan struct{}
+	done    chan struct{}
 }
 
 // unsaved is what waits to be written for one document.
 type unsaved struct {
-	chunks []store.Chunk
-	cursor uint64
-	early  bool   // the unconfirmed changes changed (unconfirmed.go)
-	acked  uint64 // the relay holds this device's changes up to here (Acked)
+	chunks  []store.Chunk
+	cursor  uint64
+	early   bool     // the unconfirmed changes changed (unconfirmed.go)
+	confirm []string // changes in records the relay stored (Stored), unconfirmed once written
+	acked   uint64   // the relay holds this device's changes up to here (Acked)
 }
 
-// syncAfter bounds how long a received change waits for its disk sync,
-// and a cursor for its write, after the saver wrote or put it off: a
-// power cut in that time means fetching them from the relay again. A
-// variable for tests.
+// held reports whether u has anything for the held pass.
+func (u *unsaved) holds() bool {
+	return len(u.chunks) > 0 || u.cursor > 0 || u.early || len(u.confirm) > 0
+}
+
+// syncAfter bounds how long the saver holds a received change and its
+// cursor before writing them: a crash in that time means fetching them
+// from the relay again. A variable for tests, read when a saver is made.
 var syncAfter = 20 * time.Millisecond
 
+// holdAtMost bounds what the saver holds before it writes at once, well
+// inside what the unconfirmed changes keep (maxUnconfirmed), which must
+// still hold every change not yet written.
+const (
+	holdAtMostChunks = 64
+	holdAtMostBytes  = 256 << 10
+)
+
 func newSaver(w *Workspace) *saver {
-	sv := &saver{w: w, queue: map[string]*unsaved{}, putOff: map[string]*unsaved{},
+	sv := &saver{w: w, after: syncAfter, queue: map[string]*unsaved{}, writing: map[string]bool{},
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	sv.idle = sync.NewCond(&sv.mu)
 	go sv.run()
@@ -79,6 +91,19 @@ func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64, early bool)
 		u.chunks = append(u.chunks, chunks...)
 		u.cursor = max(u.cursor, cursor)
 		u.early = u.early || early
+		for _, c := range chunks {
+			sv.held++
+			sv.heldB += len(c.Data)
+		}
+	})
+}
+
+// stored queues a cursor move the relay's notice allows, and the changes
+// its records carried, to leave the unconfirmed ones once written.
+func (sv *saver) stored(id string, cursor uint64, hashes []string) {
+	sv.queueFor(id, func(u *unsaved) {
+		u.cursor = max(u.cursor, cursor)
+		u.confirm = append(u.confirm, hashes...)
 	})
 }
 
@@ -102,6 +127,14 @@ func (sv *saver) queueFor(id string, fn func(u *unsaved)) {
 		sv.order = append(sv.order, id)
 	}
 	fn(u)
+	if sv.held >= holdAtMostChunks || sv.heldB >= holdAtMostBytes {
+		sv.hurry = true
+	}
+	sv.poke()
+}
+
+// poke wakes the saver's goroutine. The caller holds sv.mu.
+func (sv *saver) poke() {
 	select {
 	case sv.wake <- struct{}{}:
 	default:
@@ -118,178 +151,202 @@ func (sv *saver) run() {
 	retry.Stop()
 	due := time.NewTimer(time.Hour)
 	due.Stop()
-	armed := false // due runs
+	armed, retrying := false, false
 	for {
-		syncNow := false
+		all := false
 		select {
 		case _, ok := <-sv.wake:
 			if !ok {
 				return
 			}
 		case <-retry.C:
+			retrying, all = false, true
 		case <-due.C:
-			armed, syncNow = false, true
+			armed, all = false, true
 		}
-		failed := false
-		for {
-			var more bool
-			more, failed = sv.saveAll()
-			if !more || failed {
-				break
-			}
-		}
-		waiting, hurry := sv.waiting()
-		if waiting && !failed && (syncNow || hurry) {
-			failed = !sv.sync()
-			waiting, _ = sv.waiting()
-		}
-		if failed {
+		if !sv.pass(all) && !retrying {
 			retry.Reset(retryAfter)
+			retrying = true
 		}
-		if waiting && !armed {
-			due.Reset(syncAfter)
+		// What a failed pass left waits for the retry, not the bound.
+		if sv.holding() && !armed && !retrying {
+			due.Reset(sv.after)
 			armed = true
 		}
 	}
 }
 
-// waiting reports whether chunks wait for a sync or cursors for their
-// write, and whether a caller of settle waits for them.
-func (sv *saver) waiting() (waiting, hurry bool) {
+// holding reports whether anything waits for the held pass.
+func (sv *saver) holding() bool {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	return sv.unsynced || len(sv.putOffOrder) > 0, sv.hurry
+	for _, id := range sv.order {
+		if sv.queue[id].holds() {
+			return true
+		}
+	}
+	return false
 }
 
-// sync syncs the chunks written since the last sync and then writes the
-// cursors and unconfirmed lists put off, which that sync lets pass them.
-// It reports false if something failed and should be tried again.
-func (sv *saver) sync() bool {
+// pass writes the acknowledgements queued and, if all is set or someone
+// hurries it, everything held. It reports false if a write failed.
+func (sv *saver) pass(all bool) bool {
 	sv.mu.Lock()
-	putOff, order := sv.putOff, sv.putOffOrder
-	sv.putOff, sv.putOffOrder, sv.unsynced, sv.busy = map[string]*unsaved{}, nil, false, true
-	sv.mu.Unlock()
-	var back []string
-	if err := sv.w.st.SyncPutOff(); err != nil {
-		back = order
-		sv.mu.Lock()
-		sv.unsynced = true
-		sv.mu.Unlock()
-	} else {
+	all = all || sv.hurry
+	acks := map[string]uint64{}
+	var ackOrder, order []string
+	taken := sv.queue
+	for _, id := range sv.order {
+		if u := sv.queue[id]; u.acked > 0 {
+			acks[id] = u.acked
+			ackOrder = append(ackOrder, id)
+			u.acked = 0
+		}
+	}
+	if all {
+		order = sv.order
+		sv.queue, sv.order, sv.held, sv.heldB, sv.hurry = map[string]*unsaved{}, nil, 0, 0, false
 		for _, id := range order {
-			if _, ok := sv.w.save(id, putOff[id], true); !ok {
-				back = append(back, id)
+			sv.writing[id] = true
+		}
+	} else {
+		kept := sv.order[:0]
+		for _, id := range sv.order {
+			if sv.queue[id].holds() {
+				kept = append(kept, id)
+			} else {
+				delete(sv.queue, id)
+			}
+		}
+		sv.order = kept
+	}
+	sv.busy = true
+	sv.mu.Unlock()
+
+	var back map[string]*unsaved
+	putBack := func(id string, u *unsaved) {
+		if back == nil {
+			back = map[string]*unsaved{}
+		}
+		if b := back[id]; b != nil {
+			u.acked = max(u.acked, b.acked)
+		}
+		back[id] = u
+	}
+	for _, id := range ackOrder {
+		if !sv.w.writeAck(id, acks[id]) {
+			putBack(id, &unsaved{acked: acks[id]})
+		}
+	}
+	var wrote []string
+	var states []store.DocState
+	if len(order) > 0 {
+		var failed bool
+		wrote, states, failed = sv.w.writeHeld(order, taken)
+		if failed {
+			for _, id := range order {
+				u := taken[id]
+				u.acked = 0
+				if u.holds() {
+					putBack(id, u)
+				}
 			}
 		}
 	}
-	return sv.requeue(putOff, back)
-}
-
-// saveAll writes everything queued. It reports whether there was anything,
-// and whether a write failed: what failed goes back to the head of the
-// queue, before anything queued since, so no cursor is written without the
-// changes it passes.
-func (sv *saver) saveAll() (more, failed bool) {
-	sv.mu.Lock()
-	queue, order := sv.queue, sv.order
-	if len(order) == 0 {
-		sv.mu.Unlock()
-		return false, false
-	}
-	sv.queue, sv.order, sv.busy = map[string]*unsaved{}, nil, true
-	sv.mu.Unlock()
-	var back []string
-	for _, id := range order {
-		rest, ok := sv.w.save(id, queue[id], false)
-		if !ok {
-			back = append(back, id)
-			continue
+	ok := sv.requeue(back, order)
+	// After the pass is over: an edit waiting in flushFor holds its pair,
+	// which compaction takes.
+	for i, id := range wrote {
+		if len(taken[id].chunks) > 0 {
+			if h, err := sv.w.get(id); err == nil {
+				h.mu.Lock()
+				sv.w.maybeCompact(h, states[i].Chunks, states[i].ChunkBytes, states[i].NextChunk)
+				h.mu.Unlock()
+			}
 		}
-		sv.mu.Lock()
-		sv.unsynced = sv.unsynced || len(queue[id].chunks) > 0
-		if rest != nil {
-			sv.putOffFor(id, rest)
-		}
-		sv.mu.Unlock()
 	}
-	return true, !sv.requeue(queue, back)
+	return ok
 }
 
-// putOffFor adds the cursor and unconfirmed list in u to what waits for
-// the next sync. The caller holds sv.mu.
-func (sv *saver) putOffFor(id string, u *unsaved) {
-	p := sv.putOff[id]
-	if p == nil {
-		sv.putOff[id] = u
-		sv.putOffOrder = append(sv.putOffOrder, id)
-		return
-	}
-	p.cursor = max(p.cursor, u.cursor)
-	p.early = p.early || u.early
-}
-
-// requeue puts what could not be written (the documents back, from
-// taken) at the head of the queue, before anything queued since, so no
-// cursor is written without the changes it passes, and ends a pass. It
-// reports false if anything failed.
-func (sv *saver) requeue(taken map[string]*unsaved, back []string) bool {
+// requeue puts what could not be written (back) at the head of the queue,
+// before anything queued since for the same documents, so no cursor is
+// written without the changes it passes, and ends a pass over the
+// documents in order. It reports false if anything failed.
+func (sv *saver) requeue(back map[string]*unsaved, order []string) bool {
 	// Asked before taking sv.mu: the store's lock may be held through a
 	// disk sync, and queueFor must not wait for it.
 	diskFailed := len(back) > 0 && sv.w.st.Failed() != nil
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
+	for _, id := range order {
+		delete(sv.writing, id)
+	}
+	sv.busy = false
+	defer sv.idle.Broadcast()
 	if diskFailed {
 		// Every later write would fail too, until Pairwise is restarted
 		// (the store said why, once): drop what waits, which the relay
 		// sends again after the restart, rather than retry for ever.
-		sv.queue, sv.order, sv.stopped, sv.busy = map[string]*unsaved{}, nil, true, false
-		sv.putOff, sv.putOffOrder, sv.unsynced = map[string]*unsaved{}, nil, false
-		sv.idle.Broadcast()
+		sv.queue, sv.order, sv.stopped, sv.held, sv.heldB, sv.hurry = map[string]*unsaved{}, nil, true, 0, 0, false
 		return true
 	}
-	for _, id := range back {
-		u := taken[id]
+	for id, u := range back {
 		if later := sv.queue[id]; later != nil {
 			later.chunks = append(u.chunks, later.chunks...)
 			later.cursor = max(later.cursor, u.cursor)
 			later.early = later.early || u.early
+			later.confirm = append(u.confirm, later.confirm...)
 			later.acked = max(later.acked, u.acked)
-			continue
+		} else {
+			sv.queue[id] = u
+			sv.order = append([]string{id}, sv.order...)
 		}
-		sv.queue[id] = u
-		sv.order = append(sv.order, id)
+		for _, c := range u.chunks {
+			sv.held++
+			sv.heldB += len(c.Data)
+		}
 	}
 	sv.failing = len(back) > 0
-	sv.busy = false
-	if sv.failing || (len(sv.order) == 0 && !sv.unsynced && len(sv.putOffOrder) == 0) {
-		sv.hurry = false
-	}
-	sv.idle.Broadcast() // settle does not wait on a disk that refuses
 	return !sv.failing
 }
 
-// settle waits until everything queued before it is written and synced,
-// cursors included, or a write has failed (the saver tries again on its
-// own).
+// settle waits until everything queued before it is written, held
+// changes and cursors included, or a write has failed (the saver tries
+// again on its own).
 func (sv *saver) settle() {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	for sv.pending() && !sv.failing && !sv.closed {
-		if !sv.hurry {
+	sv.waitFor(func() bool { return sv.busy || len(sv.order) > 0 })
+}
+
+// flushFor waits until nothing the saver holds for document id is left
+// to write, so that a cursor written another way (ApplyRemote) does not
+// pass changes still held. It reports false if a write failed: what it
+// holds is then not on disk.
+func (sv *saver) flushFor(id string) bool {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return sv.waitFor(func() bool {
+		u := sv.queue[id]
+		return sv.writing[id] || (u != nil && u.holds())
+	})
+}
+
+// waitFor has the saver write what it holds at once, and waits while
+// pending reports something left, unless a write fails or the saver
+// stops. It reports false in those cases. The caller holds sv.mu.
+func (sv *saver) waitFor(pending func() bool) bool {
+	for pending() {
+		if sv.failing || sv.stopped {
+			return false
+		}
+		if !sv.hurry && !sv.closed { // once closed, close writes it
 			sv.hurry = true
-			select {
-			case sv.wake <- struct{}{}:
-			default:
-			}
+			sv.poke()
 		}
 		sv.idle.Wait()
 	}
-}
-
-// pending reports whether anything waits to be written or synced. The
-// caller holds sv.mu.
-func (sv *saver) pending() bool {
-	return sv.busy || len(sv.order) > 0 || sv.unsynced || len(sv.putOffOrder) > 0
+	return true
 }
 
 // close writes what is queued, one more try if writes fail, and stops the
@@ -301,94 +358,80 @@ func (sv *saver) close() {
 		return
 	}
 	sv.closed = true
+	sv.idle.Broadcast()
 	sv.mu.Unlock()
 	close(sv.wake)
 	<-sv.done
-	for {
-		more, failed := sv.saveAll()
-		if failed {
-			return // what failed is fetched from the relay again
-		}
-		if !more {
-			break
-		}
-	}
-	if waiting, _ := sv.waiting(); waiting {
-		sv.sync()
+	if !sv.pass(true) {
+		sv.pass(true) // what fails again is fetched from the relay again
 	}
 }
 
-// save writes one document's queued acknowledgement and chunks, and
-// returns its cursor and unconfirmed list to be written after the next
-// sync (nil if neither). With synced set, the chunks the cursor passes
-// are on disk already, and save writes everything. It reports false if
-// a write failed and should be tried again.
-func (w *Workspace) save(id string, u *unsaved, synced bool) (putOff *unsaved, ok bool) {
-	if u.acked > 0 {
-		// Before taking the pair: Acknowledge tells the count's watchers,
-		// which must find no lock held.
-		err := w.Acknowledge(id, u.acked)
-		if errors.Is(err, store.ErrDiskFailed) {
-			return nil, false // the store has said so, once; see saveAll
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			w.logf("pair %s: could not record that the relay has this computer's changes up to %d (will try again): %v", id, u.acked, err)
-			return nil, false
-		}
+// writeAck records the relay's acknowledgement of this device's changes
+// to document id up to dseq. It reports false if the write failed and
+// should be tried again.
+func (w *Workspace) writeAck(id string, dseq uint64) bool {
+	// Acknowledge tells the count's watchers, which must find no lock
+	// held: the saver holds none here.
+	err := w.Acknowledge(id, dseq)
+	if errors.Is(err, store.ErrDiskFailed) {
+		return false // the store has said so, once; see requeue
 	}
-	cursor, early := u.cursor, u.early
-	if !synced {
-		// The unconfirmed list goes with the chunks, if any: it holds
-		// theirs, and lasts as long as they do.
-		if cursor > 0 || (early && len(u.chunks) == 0) {
-			putOff = &unsaved{cursor: cursor, early: early && len(u.chunks) == 0}
-		}
-		cursor = 0
-		if len(u.chunks) == 0 {
-			return putOff, true
-		}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		w.logf("pair %s: could not record that the relay has this computer's changes up to %d (will try again): %v", id, dseq, err)
+		return false
 	}
-	if len(u.chunks) == 0 && cursor == 0 && !early {
-		return nil, true
+	return true
+}
+
+// writeHeld writes what is held for the documents in order, all in one
+// synced transaction, and returns the documents written and their new
+// states. The unconfirmed changes each writes leave out those the relay
+// stored (unsaved.confirm), which leave the list in memory only once
+// written. It reports failed if the write failed.
+func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote []string, states []store.DocState, failed bool) {
+	var items []store.Received
+	handles := map[string]*handle{}
+	for _, id := range order {
+		u := taken[id]
+		if !u.holds() {
+			continue
+		}
+		h, err := w.get(id)
+		if err != nil {
+			continue // removed meanwhile
+		}
+		handles[id] = h
+		it := store.Received{Doc: id, Chunks: u.chunks, Cursor: u.cursor}
+		if u.early || len(u.confirm) > 0 {
+			h.earlyMu.Lock()
+			it.Unconfirmed, it.PutUnconfirmed = h.early.rawWithout(u.confirm), true
+			h.earlyMu.Unlock()
+		}
+		items = append(items, it)
+		wrote = append(wrote, id)
 	}
-	h, err := w.get(id)
+	if len(items) == 0 {
+		return nil, nil, false
+	}
+	states, err := w.st.AppendReceivedSynced(items)
 	if err != nil {
-		return nil, true // removed meanwhile
+		if !errors.Is(err, store.ErrDiskFailed) { // which the store has said, once
+			// The cursors stay behind; they are tried again, and fetched
+			// from the relay again if this machine stops first.
+			w.logf("could not save the changes received for %d pairs (will try again): %v", len(items), err)
+		}
+		return nil, nil, true
 	}
-	if len(u.chunks) > 0 || early {
-		// The pair's unconfirmed changes are read, and its compaction
-		// considered, with the pair held. A cursor alone needs neither,
-		// nor to wait for an edit that holds the pair through its disk
-		// sync (on the writer, each edit's own record coming back).
-		h.mu.Lock()
-		defer h.mu.Unlock()
+	for _, id := range wrote {
+		if u := taken[id]; len(u.confirm) > 0 {
+			h := handles[id]
+			h.earlyMu.Lock()
+			h.early.confirmHashes(u.confirm)
+			h.earlyMu.Unlock()
+		}
 	}
-	var raw []byte
-	if early {
-		h.earlyMu.Lock()
-		raw = h.early.raw()
-		h.earlyMu.Unlock()
-	}
-	var st store.DocState
-	if synced {
-		st, err = w.st.AppendReceived(id, u.chunks, cursor, raw, early)
-	} else {
-		st, err = w.st.AppendUnsynced(id, u.chunks, raw, early)
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, true
-	case errors.Is(err, store.ErrDiskFailed):
-		return nil, false // the store has said so, once; see saveAll
-	case err != nil:
-		// The cursor stays behind; they are tried again, and fetched
-		// from the relay again if this machine stops first.
-		w.logf("pair %s: could not save %d received changes (will try again): %v", id, len(u.chunks), err)
-		return nil, false
-	case len(u.chunks) > 0:
-		w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
-	}
-	return putOff, true
+	return wrote, states, false
 }
 
 // ErrDiskFailed is wrapped by every write refused after this computer's

@@ -1,11 +1,13 @@
 package workspace
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"pairwise/app/crdt"
 	"pairwise/app/mentoring"
 	"pairwise/app/store"
 )
@@ -64,15 +66,14 @@ func TestAFailedSaveKeepsTheCursorBehindItsChanges(t *testing.T) {
 	}
 }
 
-// A busy pair's received changes share their disk syncs: the saver writes
-// each as it comes, syncs them together, and only then writes the cursor
-// that passes them. With the bound on the wait set beyond the test, only
-// settling syncs, so the count does not depend on the machine's speed:
-// thirty changes, each with its "stored" notice, cost one sync (they cost
-// thirty when each was synced on its own).
+// A busy pair's received changes share their disk syncs: the saver holds
+// them and their cursor moves, and writes them in one synced transaction.
+// With the bound on the wait set beyond the test, only settling writes,
+// so the count does not depend on the machine's speed: thirty changes,
+// each with its "stored" notice, cost one sync (they cost one each when
+// each was written on its own).
 func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
-	defer func(d time.Duration) { syncAfter = d }(syncAfter)
-	syncAfter = time.Hour
+	holdFor(t, time.Hour)
 	dir := t.TempDir()
 	ws, pair := openWithPair(t, dir, "Busy")
 	msgs := partnerMessages(t, partnerOf(t, ws, pair), 30)
@@ -84,7 +85,10 @@ func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
 		if err := ws.ApplyEarly(pair, msgs[i:i+1], seq); err != nil {
 			t.Fatal(err)
 		}
-		ws.Stored(pair, seq, nil)
+		ws.Stored(pair, seq, changeHashes(t, msgs[i]))
+	}
+	if n := ws.Counts().DiskSyncs - before.DiskSyncs; n != 0 {
+		t.Errorf("%d disk syncs while the changes were held, want none", n)
 	}
 	ws.SettleSaves()
 	if n := ws.Counts().DiskSyncs - before.DiskSyncs; n != 1 {
@@ -92,7 +96,10 @@ func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
 	}
 	st, err := ws.SyncState(pair)
 	if err != nil || st.Cursor != base.Cursor+uint64(len(msgs)) {
-		t.Fatalf("stored cursor %d (%v), want %d: settling wrote the cursor put off", st.Cursor, err, base.Cursor+uint64(len(msgs)))
+		t.Fatalf("stored cursor %d (%v), want %d", st.Cursor, err, base.Cursor+uint64(len(msgs)))
+	}
+	if raw, err := ws.st.Unconfirmed(pair); err != nil || len(raw) != 0 {
+		t.Fatalf("%d bytes of unconfirmed changes kept (%v), want none: the relay stored them all", len(raw), err)
 	}
 	ws.Close()
 	ws, err = Open(dir, t.Logf)
@@ -107,20 +114,18 @@ func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
 }
 
 // Nobody need settle for received changes to reach the disk: the saver
-// syncs them, and writes the cursor, once syncAfter has passed.
+// writes them, and their cursor, once syncAfter has passed.
 func TestReceivedChangesAndTheirCursorReachTheDiskUnasked(t *testing.T) {
-	defer func(d time.Duration) { syncAfter = d }(syncAfter)
-	syncAfter = 5 * time.Millisecond
+	holdFor(t, 5*time.Millisecond)
 	ws, pair := openWithPair(t, t.TempDir(), "Unasked")
 	defer ws.Close()
 	msgs := partnerMessages(t, partnerOf(t, ws, pair), 1)
 	ws.SettleSaves()
 	base, _ := ws.SyncState(pair)
-	before := ws.Counts()
 	if err := ws.ApplyEarly(pair, msgs, base.Cursor+1); err != nil {
 		t.Fatal(err)
 	}
-	ws.Stored(pair, base.Cursor+1, nil)
+	ws.Stored(pair, base.Cursor+1, changeHashes(t, msgs[0]))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		st, err := ws.SyncState(pair)
@@ -135,7 +140,106 @@ func TestReceivedChangesAndTheirCursorReachTheDiskUnasked(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if n := ws.Counts().DiskSyncs - before.DiskSyncs; n < 1 {
-		t.Fatalf("the cursor was written after %d disk syncs, want the change it passes synced first", n)
+}
+
+// An edit made while the saver still holds a partner's change, which the
+// relay has stored, carries that change in its own record: the edit's
+// synced write then never reaches the disk without the change it builds
+// on, and the change leaves the unconfirmed ones only once written.
+func TestAnEditCarriesTheChangesTheSaverHolds(t *testing.T) {
+	holdFor(t, time.Hour)
+	ws, pair := openWithPair(t, t.TempDir(), "Carried")
+	defer ws.Close()
+	msgs := partnerMessages(t, partnerOf(t, ws, pair), 1)
+	ws.SettleSaves()
+	base, _ := ws.SyncState(pair)
+	if err := ws.ApplyEarly(pair, msgs, base.Cursor+1); err != nil {
+		t.Fatal(err)
 	}
+	held := changeHashes(t, msgs[0])
+	ws.Stored(pair, base.Cursor+1, held)
+	if _, err := ws.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SendMessage(p, me, "typed while it was held", time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ws.Outbox(pair, 0, 100)
+	if err != nil || len(out) == 0 {
+		t.Fatalf("outbox %d (%v), want the edit's record", len(out), err)
+	}
+	last := out[len(out)-1].Data
+	carried := map[string]bool{}
+	for _, c := range crdt.SplitChanges(last) {
+		carried[c.Hash] = true
+	}
+	if !carried[held[0]] {
+		t.Fatal("the edit's record does not carry the partner's change the saver still held: on disk it could outlive it")
+	}
+	ws.SettleSaves()
+	out, _ = ws.Outbox(pair, 0, 100)
+	if _, err := ws.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
+		return mentoring.SendMessage(p, me, "typed after it was written", time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := ws.Outbox(pair, 0, 100)
+	for _, c := range crdt.SplitChanges(after[len(after)-1].Data) {
+		if c.Hash == held[0] {
+			t.Fatal("an edit after the change was written still carries it: it never left the unconfirmed ones")
+		}
+	}
+}
+
+// A cursor written as records arrive (ApplyRemote) passes every record
+// before it, so it waits until the saver has written the changes it holds.
+func TestACursorWrittenOnArrivalWaitsForHeldChanges(t *testing.T) {
+	holdFor(t, time.Hour)
+	ws, pair := openWithPair(t, t.TempDir(), "Ordered")
+	defer ws.Close()
+	msgs := partnerMessages(t, partnerOf(t, ws, pair), 2)
+	ws.SettleSaves()
+	base, _ := ws.SyncState(pair)
+	if err := ws.ApplyEarly(pair, msgs[:1], base.Cursor+1); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.ApplyRemote(pair, msgs[1:], base.Cursor+2); err != nil {
+		t.Fatal(err)
+	}
+	st, err := ws.SyncState(pair)
+	if err != nil || st.Cursor != base.Cursor+2 {
+		t.Fatalf("stored cursor %d (%v), want %d", st.Cursor, err, base.Cursor+2)
+	}
+	_, chunks, err := ws.st.Load(pair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	for _, c := range chunks {
+		stored = append(stored, c.Data...)
+	}
+	if !bytes.Contains(stored, msgs[0].Data) {
+		t.Fatal("the cursor passed the early change, which the store does not hold: the relay would never send it again")
+	}
+}
+
+// holdFor has the savers of workspaces opened from now on hold what they
+// receive for d, until the test ends.
+func holdFor(t *testing.T, d time.Duration) {
+	t.Helper()
+	old := syncAfter
+	syncAfter = d
+	t.Cleanup(func() { syncAfter = old })
+}
+
+// changeHashes returns the hashes of the changes in r.
+func changeHashes(t *testing.T, r Remote) []string {
+	t.Helper()
+	var out []string
+	for _, c := range crdt.SplitChanges(r.Data) {
+		out = append(out, c.Hash)
+	}
+	if len(out) == 0 {
+		t.Fatal("no change in the record")
+	}
+	return out
 }

@@ -166,6 +166,24 @@ func (u *unconfirmed) raw() []byte {
 	return out
 }
 
+// rawWithout is raw without the changes with the given hashes.
+func (u *unconfirmed) rawWithout(hashes []string) []byte {
+	if len(hashes) == 0 {
+		return u.raw()
+	}
+	set := make(map[string]bool, len(hashes))
+	for _, h := range hashes {
+		set[h] = true
+	}
+	var out []byte
+	for _, c := range u.list {
+		if !set[c.Hash] {
+			out = append(out, c.Raw...)
+		}
+	}
+	return out
+}
+
 // carry returns change with the unconfirmed changes ahead of it, as the
 // record this machine sends for it.
 func (u *unconfirmed) carry(change []byte) []byte {
