@@ -64,15 +64,9 @@ func TestTheSaverStopsWhenTheDiskFails(t *testing.T) {
 // cursor yet to write, stops the saver all the same: settling returns (a
 // one-off sync waits on it), and the saver takes nothing more.
 func TestTheSaverStopsWhenTheDiskFailsUnderWhatItHolds(t *testing.T) {
-	holdFor(t, time.Hour)
-	ws, pair := openWithPair(t, t.TempDir(), "Held")
+	ws, pair, msgs, base := openHolding(t, time.Hour, t.TempDir(), "Held", 1)
 	defer ws.Close()
-	msgs := partnerMessages(t, partnerOf(t, ws, pair), 1)
-	ws.SettleSaves()
-	base, _ := ws.SyncState(pair)
-	if err := ws.ApplyEarly(pair, msgs, base.Cursor+1); err != nil {
-		t.Fatal(err)
-	}
+	receiveEarly(t, ws, pair, msgs, base, false)
 	t.Cleanup(faults.SetSync(func() error { return syscall.EIO }))
 	settled := make(chan struct{})
 	go func() { ws.SettleSaves(); close(settled) }()

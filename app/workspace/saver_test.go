@@ -73,20 +73,10 @@ func TestAFailedSaveKeepsTheCursorBehindItsChanges(t *testing.T) {
 // each with its "stored" notice, cost one sync (they cost one each when
 // each was written on its own).
 func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
-	holdFor(t, time.Hour)
 	dir := t.TempDir()
-	ws, pair := openWithPair(t, dir, "Busy")
-	msgs := partnerMessages(t, partnerOf(t, ws, pair), 30)
-	ws.SettleSaves()
-	base, _ := ws.SyncState(pair)
+	ws, pair, msgs, base := openHolding(t, time.Hour, dir, "Busy", 30)
 	before := ws.Counts()
-	for i := range msgs {
-		seq := base.Cursor + uint64(i) + 1
-		if err := ws.ApplyEarly(pair, msgs[i:i+1], seq); err != nil {
-			t.Fatal(err)
-		}
-		ws.Stored(pair, seq, changeHashes(t, msgs[i]))
-	}
+	receiveEarly(t, ws, pair, msgs, base, true)
 	if n := ws.Counts().DiskSyncs - before.DiskSyncs; n != 0 {
 		t.Errorf("%d disk syncs while the changes were held, want none", n)
 	}
@@ -95,8 +85,8 @@ func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
 		t.Errorf("%d disk syncs for %d received changes and their cursor, want 1", n, len(msgs))
 	}
 	st, err := ws.SyncState(pair)
-	if err != nil || st.Cursor != base.Cursor+uint64(len(msgs)) {
-		t.Fatalf("stored cursor %d (%v), want %d", st.Cursor, err, base.Cursor+uint64(len(msgs)))
+	if err != nil || st.Cursor != base+uint64(len(msgs)) {
+		t.Fatalf("stored cursor %d (%v), want %d", st.Cursor, err, base+uint64(len(msgs)))
 	}
 	if raw, err := ws.st.Unconfirmed(pair); err != nil || len(raw) != 0 {
 		t.Fatalf("%d bytes of unconfirmed changes kept (%v), want none: the relay stored them all", len(raw), err)
@@ -116,27 +106,20 @@ func TestABusyPairsReceivedChangesShareADiskSync(t *testing.T) {
 // Nobody need settle for received changes to reach the disk: the saver
 // writes them, and their cursor, once syncAfter has passed.
 func TestReceivedChangesAndTheirCursorReachTheDiskUnasked(t *testing.T) {
-	holdFor(t, 5*time.Millisecond)
-	ws, pair := openWithPair(t, t.TempDir(), "Unasked")
+	ws, pair, msgs, base := openHolding(t, 5*time.Millisecond, t.TempDir(), "Unasked", 1)
 	defer ws.Close()
-	msgs := partnerMessages(t, partnerOf(t, ws, pair), 1)
-	ws.SettleSaves()
-	base, _ := ws.SyncState(pair)
-	if err := ws.ApplyEarly(pair, msgs, base.Cursor+1); err != nil {
-		t.Fatal(err)
-	}
-	ws.Stored(pair, base.Cursor+1, changeHashes(t, msgs[0]))
+	receiveEarly(t, ws, pair, msgs, base, true)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		st, err := ws.SyncState(pair)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Cursor == base.Cursor+1 {
+		if st.Cursor == base+1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the cursor is still %d in the store, want %d: nothing wrote it without being asked", st.Cursor, base.Cursor+1)
+			t.Fatalf("the cursor is still %d in the store, want %d: nothing wrote it without being asked", st.Cursor, base+1)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -147,17 +130,10 @@ func TestReceivedChangesAndTheirCursorReachTheDiskUnasked(t *testing.T) {
 // synced write then never reaches the disk without the change it builds
 // on, and the change leaves the unconfirmed ones only once written.
 func TestAnEditCarriesTheChangesTheSaverHolds(t *testing.T) {
-	holdFor(t, time.Hour)
-	ws, pair := openWithPair(t, t.TempDir(), "Carried")
+	ws, pair, msgs, base := openHolding(t, time.Hour, t.TempDir(), "Carried", 1)
 	defer ws.Close()
-	msgs := partnerMessages(t, partnerOf(t, ws, pair), 1)
-	ws.SettleSaves()
-	base, _ := ws.SyncState(pair)
-	if err := ws.ApplyEarly(pair, msgs, base.Cursor+1); err != nil {
-		t.Fatal(err)
-	}
+	receiveEarly(t, ws, pair, msgs, base, true)
 	held := changeHashes(t, msgs[0])
-	ws.Stored(pair, base.Cursor+1, held)
 	if _, err := ws.Edit(pair, func(p *mentoring.Pair, me string) (mentoring.Edit, error) {
 		return mentoring.SendMessage(p, me, "typed while it was held", time.Now())
 	}); err != nil {
@@ -193,21 +169,15 @@ func TestAnEditCarriesTheChangesTheSaverHolds(t *testing.T) {
 // A cursor written as records arrive (ApplyRemote) passes every record
 // before it, so it waits until the saver has written the changes it holds.
 func TestACursorWrittenOnArrivalWaitsForHeldChanges(t *testing.T) {
-	holdFor(t, time.Hour)
-	ws, pair := openWithPair(t, t.TempDir(), "Ordered")
+	ws, pair, msgs, base := openHolding(t, time.Hour, t.TempDir(), "Ordered", 2)
 	defer ws.Close()
-	msgs := partnerMessages(t, partnerOf(t, ws, pair), 2)
-	ws.SettleSaves()
-	base, _ := ws.SyncState(pair)
-	if err := ws.ApplyEarly(pair, msgs[:1], base.Cursor+1); err != nil {
-		t.Fatal(err)
-	}
-	if err := ws.ApplyRemote(pair, msgs[1:], base.Cursor+2); err != nil {
+	receiveEarly(t, ws, pair, msgs[:1], base, false)
+	if err := ws.ApplyRemote(pair, msgs[1:], base+2); err != nil {
 		t.Fatal(err)
 	}
 	st, err := ws.SyncState(pair)
-	if err != nil || st.Cursor != base.Cursor+2 {
-		t.Fatalf("stored cursor %d (%v), want %d", st.Cursor, err, base.Cursor+2)
+	if err != nil || st.Cursor != base+2 {
+		t.Fatalf("stored cursor %d (%v), want %d", st.Cursor, err, base+2)
 	}
 	_, chunks, err := ws.st.Load(pair)
 	if err != nil {
@@ -219,6 +189,38 @@ func TestACursorWrittenOnArrivalWaitsForHeldChanges(t *testing.T) {
 	}
 	if !bytes.Contains(stored, msgs[0].Data) {
 		t.Fatal("the cursor passed the early change, which the store does not hold: the relay would never send it again")
+	}
+}
+
+// openHolding opens a pair whose saver holds what it receives for d
+// (holdFor), with n changes its partner made and the pair has yet to
+// receive, and the stored cursor they follow.
+func openHolding(t *testing.T, d time.Duration, dir, title string, n int) (ws *Workspace, pair string, msgs []Remote, base uint64) {
+	t.Helper()
+	holdFor(t, d)
+	ws, pair = openWithPair(t, dir, title)
+	msgs = partnerMessages(t, partnerOf(t, ws, pair), n)
+	ws.SettleSaves()
+	st, err := ws.SyncState(pair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws, pair, msgs, st.Cursor
+}
+
+// receiveEarly has ws receive msgs from the relay early, numbered after
+// from, each followed by the relay's notice that it stored it if stored
+// is set.
+func receiveEarly(t *testing.T, ws *Workspace, pair string, msgs []Remote, from uint64, stored bool) {
+	t.Helper()
+	for i := range msgs {
+		seq := from + uint64(i) + 1
+		if err := ws.ApplyEarly(pair, msgs[i:i+1], seq); err != nil {
+			t.Fatal(err)
+		}
+		if stored {
+			ws.Stored(pair, seq, changeHashes(t, msgs[i]))
+		}
 	}
 }
 
