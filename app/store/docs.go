@@ -302,12 +302,15 @@ type Received struct {
 
 // AppendReceivedSynced stores what arrived for several documents in one
 // transaction, synced before it returns, and returns their new states in
-// the same order (a document deleted meanwhile is skipped, with a zero
-// state). One transaction lands in one Badger memtable, which the sync
-// covers; writes left unsynced one after another could straddle a new
-// memtable, and the sync would then miss the first. If the transaction
-// would be too large, each document gets a synced write of its own.
-func (s *Store) AppendReceivedSynced(items []Received) ([]DocState, error) {
+// the same order and how many of them it stored (all, unless it fails; a
+// document deleted meanwhile counts as stored, with a zero state). One
+// transaction lands in one Badger memtable, which the sync covers; writes
+// left unsynced one after another could straddle a new memtable, and the
+// sync would then miss the first. A transaction too large for Badger is
+// split into several, each synced before the next: first by document,
+// then a document's chunks, with its cursor and unconfirmed changes in
+// the last.
+func (s *Store) AppendReceivedSynced(items []Received) ([]DocState, int, error) {
 	states := make([]DocState, len(items))
 	err := s.write(func(txn *badger.Txn) error {
 		for i, it := range items {
@@ -322,20 +325,28 @@ func (s *Store) AppendReceivedSynced(items []Received) ([]DocState, error) {
 		}
 		return nil
 	}, now)
-	if errors.Is(err, badger.ErrTxnTooBig) && len(items) > 1 {
+	switch {
+	case errors.Is(err, badger.ErrTxnTooBig) && len(items) > 1:
 		for i, it := range items {
-			st, err := s.AppendReceivedSynced([]Received{it})
+			st, _, err := s.AppendReceivedSynced([]Received{it})
 			if err != nil {
-				return states, err
+				return states, i, err
 			}
 			states[i] = st[0]
 		}
-		return states, nil
+		return states, len(items), nil
+	case errors.Is(err, badger.ErrTxnTooBig) && len(items[0].Chunks) > 1:
+		it := items[0]
+		half := len(it.Chunks) / 2
+		if _, _, err := s.AppendReceivedSynced([]Received{{Doc: it.Doc, Chunks: it.Chunks[:half]}}); err != nil {
+			return states, 0, err
+		}
+		it.Chunks = it.Chunks[half:]
+		return s.AppendReceivedSynced([]Received{it})
+	case err != nil:
+		return states, 0, fmt.Errorf("store: save received changes: %w", err)
 	}
-	if err != nil {
-		return states, fmt.Errorf("store: save received changes: %w", err)
-	}
-	return states, nil
+	return states, len(items), nil
 }
 
 func appendReceivedIn(txn *badger.Txn, doc string, chunks []Chunk, cursor uint64, unconfirmed []byte, putUnconfirmed bool) (DocState, error) {

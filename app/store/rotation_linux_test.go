@@ -37,7 +37,7 @@ func TestReceivedChangesAreOnDiskAcrossNewMemtables(t *testing.T) {
 			body[0], body[1], body[2] = byte(i), byte(i>>8), byte(j)
 			chunks = append(chunks, Chunk{Changes, body})
 		}
-		if _, err := s.AppendReceivedSynced([]Received{{Doc: "d1", Chunks: chunks, Cursor: uint64(i)}}); err != nil {
+		if _, _, err := s.AppendReceivedSynced([]Received{{Doc: "d1", Chunks: chunks, Cursor: uint64(i)}}); err != nil {
 			t.Fatal(err)
 		}
 		for name, kb := range dirtyMemLogs(t, dir) {

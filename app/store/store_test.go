@@ -425,7 +425,7 @@ func TestReceivedForSeveralPairsIsStoredInOneSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := s.Syncs()
-	states, err := s.AppendReceivedSynced([]Received{
+	states, done, err := s.AppendReceivedSynced([]Received{
 		{Doc: "d1", Chunks: []Chunk{{Changes, []byte("a1")}, {Changes, []byte("a2")}}, Cursor: 2},
 		{Doc: "gone", Chunks: []Chunk{{Changes, []byte("x")}}, Cursor: 9},
 		{Doc: "d2", Cursor: 7, Unconfirmed: []byte("early"), PutUnconfirmed: true},
@@ -433,8 +433,8 @@ func TestReceivedForSeveralPairsIsStoredInOneSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := s.Syncs() - before; n != 1 {
-		t.Fatalf("%d disk syncs, want 1", n)
+	if n := s.Syncs() - before; n != 1 || done != 3 {
+		t.Fatalf("%d disk syncs, %d of 3 stored; want 1 and all", n, done)
 	}
 	if states[0].Cursor != 2 || states[0].Chunks != 3 || states[1] != (DocState{}) || states[2].Cursor != 7 {
 		t.Fatalf("states %+v", states)
@@ -446,5 +446,30 @@ func TestReceivedForSeveralPairsIsStoredInOneSync(t *testing.T) {
 	}
 	if raw, err := s.Unconfirmed("d2"); err != nil || string(raw) != "early" {
 		t.Fatalf("d2's unconfirmed changes %q (%v)", raw, err)
+	}
+}
+
+// What the saver held for one pair may be more than one Badger
+// transaction takes: it is stored in several, each synced before the
+// next, with the cursor in the last.
+func TestReceivedTooLargeForOneTransactionIsStoredInSeveral(t *testing.T) {
+	s := openWithDoc(t, t.TempDir())
+	defer s.Close()
+	var chunks []Chunk
+	for i := range 240 {
+		body := make([]byte, 3500)
+		body[0], body[1] = byte(i), byte(i>>8)
+		chunks = append(chunks, Chunk{Changes, body})
+	}
+	before := s.Syncs()
+	states, done, err := s.AppendReceivedSynced([]Received{{Doc: "d1", Chunks: chunks, Cursor: 240}})
+	if err != nil || done != 1 {
+		t.Fatalf("stored %d of 1 (%v), want it stored", done, err)
+	}
+	if n := s.Syncs() - before; n < 2 {
+		t.Fatalf("%d disk syncs: one transaction took it all, so the scenario did not happen", n)
+	}
+	if st, err := s.State("d1"); err != nil || st.Cursor != 240 || st.Chunks != 241 || states[0].Cursor != 240 {
+		t.Fatalf("stored state %+v (%v), returned %+v; want 241 chunks and the cursor at 240", st, err, states[0])
 	}
 }

@@ -44,6 +44,7 @@ type Replicas interface {
 	WatchPending(fn func(id string))
 	SettleReports()
 	SettleSaves()
+	SavesFailing() error
 	// DiskFailed is the disk failure that stopped the store saving
 	// anything until Pairwise is restarted, or nil; DiskFailedC is closed
 	// when it happens.

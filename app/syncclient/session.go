@@ -242,8 +242,12 @@ func (s *session) run(ctx context.Context, once bool) error {
 			s.e.ws.SettleReports()
 			if s.done() {
 				s.e.ws.SettleSaves() // what the store holds is what was synced
-				// unless the disk failed meanwhile, and the saver dropped it
-				return s.e.ws.DiskFailed()
+				// unless the disk failed meanwhile, and the saver dropped it,
+				// or its writes fail for now
+				if err := s.e.ws.DiskFailed(); err != nil {
+					return err
+				}
+				return s.e.ws.SavesFailing()
 			}
 		}
 		held := s.withheld()

@@ -85,6 +85,14 @@ func (w *Workspace) mergeBundle(id string, f *bundle.File, changes [][]byte) (Bu
 	if err != nil {
 		return BundleSummary{}, err
 	}
+	// The file's changes may build on changes the saver holds: those go
+	// to the disk first.
+	if !w.saver.flushFor(id) {
+		if err := w.DiskFailed(); err != nil {
+			return BundleSummary{}, err
+		}
+		return BundleSummary{}, errors.New("changes received from the relay could not be saved first, so nothing was changed; check there is free space on the disk and open the file again")
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	sum := BundleSummary{Pair: id, Changes: len(changes)}
@@ -119,9 +127,7 @@ func (w *Workspace) mergeBundle(id string, f *bundle.File, changes [][]byte) (Bu
 		h.earlyMu.Unlock()
 		st, err := w.st.AppendReceived(id, chunks, 0, early, true)
 		if err != nil {
-			if doc, lerr := w.load(h.meta); lerr == nil {
-				h.doc = doc
-			}
+			w.reload(h)
 			return BundleSummary{}, err
 		}
 		h.noteChanges(chunks...)

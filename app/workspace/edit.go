@@ -119,20 +119,26 @@ func (w *Workspace) edit(id string, build Editor) (string, error) {
 	return edit.ID, nil
 }
 
-// withUnconfirmed merges into doc, read again from the store, the pair's
-// unconfirmed changes: the saver may not have written them yet (saver.go),
-// and the document in memory had them. The caller holds h.mu.
-func (w *Workspace) withUnconfirmed(h *handle, doc *crdt.Doc) *crdt.Doc {
+// reload reads the handle's document again from the store, after a
+// failed write, and merges back its unconfirmed changes: among them are
+// those the saver holds and has not written yet (saver.go), which the
+// document in memory had and the store may not. It keeps the document as
+// it is if the store cannot be read. The caller holds h.mu.
+func (w *Workspace) reload(h *handle) {
+	doc, err := w.load(h.meta)
+	if err != nil {
+		return
+	}
 	h.earlyMu.Lock()
 	raw := h.early.raw()
 	h.earlyMu.Unlock()
-	if raw == nil {
-		return doc
+	if raw != nil {
+		if merged, _, err := mergeChunks(doc, []store.Chunk{{Kind: store.Changes, Data: raw}}); err == nil {
+			doc = merged
+		}
 	}
-	if merged, _, err := mergeChunks(doc, []store.Chunk{{Kind: store.Changes, Data: raw}}); err == nil {
-		return merged
-	}
-	return doc
+	h.doc = doc
+	h.forget()
 }
 
 // commit applies edit to the handle's document, commits and stores it. On
@@ -169,9 +175,7 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 			return nil
 		}
 	}
-	if doc, lerr := w.load(h.meta); lerr == nil {
-		h.doc = w.withUnconfirmed(h, doc)
-	}
+	w.reload(h)
 	h.forget()
 	return fmt.Errorf("%s: %w", edit.Msg, err)
 }

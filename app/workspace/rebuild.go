@@ -99,9 +99,7 @@ func (w *Workspace) finishRebuild(h *handle) (bool, error) {
 			return false, fmt.Errorf("put back the %d changes made here that the relay does not have yet: %w", len(out), err)
 		}
 		if _, err := w.st.AppendRemote(h.meta.ID, []store.Chunk{{Kind: store.Changes, Data: data}}, 0); err != nil {
-			if doc, lerr := w.load(h.meta); lerr == nil {
-				h.doc = doc
-			}
+			w.reload(h)
 			return false, err
 		}
 	}

@@ -78,6 +78,13 @@ func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed 
 		h.advance(upto)
 		return false, nil
 	}
+	var parts []crdt.Change
+	for _, c := range received {
+		parts = append(parts, crdt.SplitChanges(c.Data)...)
+	}
+	if w.saver.mustWriteFirst(id, len(parts)) && !w.saver.flushFor(id) {
+		return false, errHeldNotSaved(id)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	chunks, err := w.merge(h, received)
@@ -85,15 +92,23 @@ func (w *Workspace) applyEarly(id string, items []Remote, upto uint64) (changed 
 		return false, err
 	}
 	h.noteChanges(chunks...)
-	h.earlyMu.Lock()
-	for _, c := range received {
-		h.early.add(c.Data)
+	hashes := make([]string, len(parts))
+	for i, c := range parts {
+		hashes[i] = c.Hash
 	}
+	h.earlyMu.Lock()
+	h.early.addParts(parts, true)
 	h.earlyMu.Unlock()
-	w.saver.add(id, chunks, 0, true)
+	w.saver.add(id, chunks, hashes)
 	w.noteTitle(h)
 	h.advance(upto)
 	return true, nil
+}
+
+// errHeldNotSaved is why records for pair id are refused while the
+// changes received before them cannot be written.
+func errHeldNotSaved(id string) error {
+	return fmt.Errorf("pair %s: changes received earlier could not be saved yet, so these wait; the relay sends them again", id)
 }
 
 // partners returns the pieces of items that are not this machine's own.
@@ -114,9 +129,7 @@ func (w *Workspace) merge(h *handle, received []store.Chunk) ([]store.Chunk, err
 	h.forget()
 	doc, chunks, err := mergeChunks(h.doc, received)
 	if err != nil {
-		if doc, lerr := w.load(h.meta); lerr == nil {
-			h.doc = doc
-		}
+		w.reload(h)
 		return nil, fmt.Errorf("%w into pair %s: %v", ErrRemoteBroken, h.meta.ID, err)
 	}
 	h.doc = doc
@@ -137,8 +150,21 @@ func (w *Workspace) Applied(id string) (uint64, error) {
 	return st.Cursor, err
 }
 
-// SettleSaves waits until what arrived early is written to the store.
+// SettleSaves waits until what arrived early is written to the store, or
+// a write failed (see SavesFailing).
 func (w *Workspace) SettleSaves() { w.saver.settle() }
+
+// SavesFailing says why changes received from the relay wait unwritten,
+// if the saver's last writes failed (a full disk, say): it tries again on
+// its own, and they are fetched again if this machine stops first.
+func (w *Workspace) SavesFailing() error {
+	w.saver.mu.Lock()
+	defer w.saver.mu.Unlock()
+	if !w.saver.failing {
+		return nil
+	}
+	return errors.New("changes received from the relay could not be saved yet (is the disk full?); they are fetched again at the next sync")
+}
 
 // advance raises the highest relay sequence merged in memory to seq.
 func (h *handle) advance(seq uint64) {
@@ -155,7 +181,7 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	// The cursor written below passes every record before it: the saver
 	// must have written those it holds.
 	if !w.saver.flushFor(id) {
-		return false, fmt.Errorf("pair %s: changes received earlier could not be saved yet, so these wait too; they are fetched again", id)
+		return false, errHeldNotSaved(id)
 	}
 	if len(received) == 0 {
 		// Only this machine's own changes coming back: the document has
@@ -186,13 +212,11 @@ func (w *Workspace) applyRemote(id string, items []Remote, cursor uint64) (chang
 	}
 	h.earlyMu.Unlock()
 	if confirmed {
-		w.saver.add(id, nil, 0, true)
+		w.saver.add(id, nil, nil)
 	}
 	st, err := w.st.AppendRemote(id, chunks, cursor)
 	if err != nil {
-		if doc, lerr := w.load(h.meta); lerr == nil {
-			h.doc = doc
-		}
+		w.reload(h)
 		return false, err
 	}
 	h.noteChanges(chunks...)

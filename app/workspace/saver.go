@@ -37,7 +37,7 @@ type saver struct {
 	queue   map[string]*unsaved
 	order   []string
 	writing map[string]bool // the documents the pass under way writes
-	held    int             // chunks held, and their bytes (see holdAtMost)
+	held    int             // changes held, and their bytes (see holdAtMost)
 	heldB   int
 	hurry   bool // someone waits for what is held (settle, flushFor, a bound): write it now
 	busy    bool
@@ -51,6 +51,7 @@ type saver struct {
 // unsaved is what waits to be written for one document.
 type unsaved struct {
 	chunks  []store.Chunk
+	hashes  []string // the changes in chunks, marked held in the unconfirmed ones
 	cursor  uint64
 	early   bool     // the unconfirmed changes changed (unconfirmed.go)
 	confirm []string // changes in records the relay stored (Stored), unconfirmed once written
@@ -67,12 +68,12 @@ func (u *unsaved) holds() bool {
 // from the relay again. A variable for tests, read when a saver is made.
 var syncAfter = 20 * time.Millisecond
 
-// holdAtMost bounds what the saver holds before it writes at once, well
-// inside what the unconfirmed changes keep (maxUnconfirmed), which must
-// still hold every change not yet written.
+// holdAtMost bounds what the saver holds before it writes at once. The
+// unconfirmed changes keep every change it holds, past their own bounds
+// (unconfirmed.held); this keeps them from growing far past those.
 const (
-	holdAtMostChunks = 64
-	holdAtMostBytes  = 256 << 10
+	holdAtMostChanges = maxUnconfirmed / 4
+	holdAtMostBytes   = 256 << 10
 )
 
 func newSaver(w *Workspace) *saver {
@@ -83,19 +84,30 @@ func newSaver(w *Workspace) *saver {
 	return sv
 }
 
-// add queues chunks for a document and moves its cursor to cursor (0 to
-// leave it), after everything queued before; with early set, it also
-// writes the document's unconfirmed changes as they are then.
-func (sv *saver) add(id string, chunks []store.Chunk, cursor uint64, early bool) {
+// add queues for a document the chunks that hold the changes hashes,
+// which the caller has marked held among its unconfirmed changes, and the
+// unconfirmed changes as they are when written; with no chunks, only the
+// unconfirmed changes.
+func (sv *saver) add(id string, chunks []store.Chunk, hashes []string) {
 	sv.queueFor(id, func(u *unsaved) {
 		u.chunks = append(u.chunks, chunks...)
-		u.cursor = max(u.cursor, cursor)
-		u.early = u.early || early
+		u.hashes = append(u.hashes, hashes...)
+		u.early = true
+		sv.held += len(hashes)
 		for _, c := range chunks {
-			sv.held++
 			sv.heldB += len(c.Data)
 		}
 	})
+}
+
+// mustWriteFirst reports whether the changes the saver holds for
+// document id must be written (flushFor) before n more arrive: past its
+// bound it takes no more, which bounds what it holds while writes fail.
+func (sv *saver) mustWriteFirst(id string, n int) bool {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	u := sv.queue[id]
+	return u != nil && len(u.hashes) > 0 && len(u.hashes)+n > holdAtMostChanges
 }
 
 // stored queues a cursor move the relay's notice allows, and the changes
@@ -127,8 +139,8 @@ func (sv *saver) queueFor(id string, fn func(u *unsaved)) {
 		sv.order = append(sv.order, id)
 	}
 	fn(u)
-	if sv.held >= holdAtMostChunks || sv.heldB >= holdAtMostBytes {
-		sv.hurry = true
+	if !sv.failing && (sv.held >= holdAtMostChanges || sv.heldB >= holdAtMostBytes) {
+		sv.hurry = true // unless a retry waits: see run
 	}
 	sv.poke()
 }
@@ -164,9 +176,13 @@ func (sv *saver) run() {
 		case <-due.C:
 			armed, all = false, true
 		}
-		if !sv.pass(all) && !retrying {
+		switch ok := sv.pass(all); {
+		case !ok && !retrying:
 			retry.Reset(retryAfter)
 			retrying = true
+		case ok && retrying:
+			retry.Stop()
+			retrying = false
 		}
 		// What a failed pass left waits for the retry, not the bound.
 		if sv.holding() && !armed && !retrying {
@@ -241,21 +257,21 @@ func (sv *saver) pass(all bool) bool {
 	var wrote []string
 	var states []store.DocState
 	if len(order) > 0 {
-		var failed bool
-		wrote, states, failed = sv.w.writeHeld(order, taken)
-		if failed {
-			for _, id := range order {
-				u := taken[id]
+		wrote, states = sv.w.writeHeld(order, taken)
+		done := make(map[string]bool, len(wrote))
+		for _, id := range wrote {
+			done[id] = true
+		}
+		for _, id := range order {
+			if u := taken[id]; !done[id] && u.holds() {
 				u.acked = 0
-				if u.holds() {
-					putBack(id, u)
-				}
+				putBack(id, u)
 			}
 		}
 	}
 	ok := sv.requeue(back, order)
-	// After the pass is over: an edit waiting in flushFor holds its pair,
-	// which compaction takes.
+	// After the pass is over (requeue woke those in flushFor and settle):
+	// compaction takes the pair, which they may hold.
 	for i, id := range wrote {
 		if len(taken[id].chunks) > 0 {
 			if h, err := sv.w.get(id); err == nil {
@@ -293,6 +309,7 @@ func (sv *saver) requeue(back map[string]*unsaved, order []string) bool {
 	for id, u := range back {
 		if later := sv.queue[id]; later != nil {
 			later.chunks = append(u.chunks, later.chunks...)
+			later.hashes = append(u.hashes, later.hashes...)
 			later.cursor = max(later.cursor, u.cursor)
 			later.early = later.early || u.early
 			later.confirm = append(u.confirm, later.confirm...)
@@ -301,8 +318,8 @@ func (sv *saver) requeue(back map[string]*unsaved, order []string) bool {
 			sv.queue[id] = u
 			sv.order = append([]string{id}, sv.order...)
 		}
+		sv.held += len(u.hashes)
 		for _, c := range u.chunks {
-			sv.held++
 			sv.heldB += len(c.Data)
 		}
 	}
@@ -321,11 +338,16 @@ func (sv *saver) settle() {
 
 // flushFor waits until nothing the saver holds for document id is left
 // to write, so that a cursor written another way (ApplyRemote) does not
-// pass changes still held. It reports false if a write failed: what it
-// holds is then not on disk.
+// pass changes still held, nor a bundle's changes build on them. It
+// reports false if a write failed, or the saver is closed or stopped:
+// what it held may then not be on disk. Never call it holding the pair's
+// h.mu: the compaction after a pass takes it.
 func (sv *saver) flushFor(id string) bool {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
+	if sv.closed || sv.stopped {
+		return false
+	}
 	return sv.waitFor(func() bool {
 		u := sv.queue[id]
 		return sv.writing[id] || (u != nil && u.holds())
@@ -384,13 +406,15 @@ func (w *Workspace) writeAck(id string, dseq uint64) bool {
 	return true
 }
 
-// writeHeld writes what is held for the documents in order, all in one
+// writeHeld writes what is held for the documents in order, in one
 // synced transaction, and returns the documents written and their new
-// states. The unconfirmed changes each writes leave out those the relay
-// stored (unsaved.confirm), which leave the list in memory only once
-// written. It reports failed if the write failed.
-func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote []string, states []store.DocState, failed bool) {
+// states; those not returned (the write failed) are tried again. The
+// unconfirmed changes each writes leave out those the relay stored
+// (unsaved.confirm), which leave the list in memory only once written,
+// as the changes written stop being held.
+func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote []string, states []store.DocState) {
 	var items []store.Received
+	var gone []string
 	handles := map[string]*handle{}
 	for _, id := range order {
 		u := taken[id]
@@ -399,7 +423,8 @@ func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote 
 		}
 		h, err := w.get(id)
 		if err != nil {
-			continue // removed meanwhile
+			gone = append(gone, id) // removed meanwhile: nothing to write
+			continue
 		}
 		handles[id] = h
 		it := store.Received{Doc: id, Chunks: u.chunks, Cursor: u.cursor}
@@ -411,27 +436,28 @@ func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote 
 		items = append(items, it)
 		wrote = append(wrote, id)
 	}
+	defer func() {
+		wrote = append(wrote, gone...)
+		states = append(states, make([]store.DocState, len(gone))...)
+	}()
 	if len(items) == 0 {
-		return nil, nil, false
+		return nil, nil
 	}
-	states, err := w.st.AppendReceivedSynced(items)
-	if err != nil {
-		if !errors.Is(err, store.ErrDiskFailed) { // which the store has said, once
-			// The cursors stay behind; they are tried again, and fetched
-			// from the relay again if this machine stops first.
-			w.logf("could not save the changes received for %d pairs (will try again): %v", len(items), err)
-		}
-		return nil, nil, true
+	states, done, err := w.st.AppendReceivedSynced(items)
+	if err != nil && !errors.Is(err, store.ErrDiskFailed) { // which the store has said, once
+		// The cursors stay behind; they are tried again, and fetched from
+		// the relay again if this machine stops first.
+		w.logf("could not save the changes received for %d pairs (will try again): %v", len(items)-done, err)
 	}
+	wrote, states = wrote[:done], states[:done]
 	for _, id := range wrote {
-		if u := taken[id]; len(u.confirm) > 0 {
-			h := handles[id]
-			h.earlyMu.Lock()
-			h.early.confirmHashes(u.confirm)
-			h.earlyMu.Unlock()
-		}
+		u, h := taken[id], handles[id]
+		h.earlyMu.Lock()
+		h.early.written(u.hashes)
+		h.early.confirmHashes(u.confirm)
+		h.earlyMu.Unlock()
 	}
-	return wrote, states, false
+	return wrote, states
 }
 
 // ErrDiskFailed is wrapped by every write refused after this computer's

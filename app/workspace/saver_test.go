@@ -245,3 +245,57 @@ func changeHashes(t *testing.T, r Remote) []string {
 	}
 	return out
 }
+
+// The unconfirmed changes' bounds drop the oldest, but never one the
+// saver still holds: an edit must carry every change not yet on disk.
+// Once written, they may go.
+func TestTheUnconfirmedKeepEveryChangeTheSaverHolds(t *testing.T) {
+	ws, pair := openWithPair(t, t.TempDir(), "Bounds")
+	defer ws.Close()
+	var parts []crdt.Change
+	var hashes []string
+	for _, m := range partnerMessages(t, partnerOf(t, ws, pair), maxUnconfirmed+44) {
+		parts = append(parts, crdt.SplitChanges(m.Data)...)
+	}
+	for _, c := range parts {
+		hashes = append(hashes, c.Hash)
+	}
+	var u unconfirmed
+	u.addParts(parts, true)
+	if len(u.list) != len(parts) {
+		t.Fatalf("%d of %d held changes kept, want all", len(u.list), len(parts))
+	}
+	u.written(hashes)
+	if len(u.list) != maxUnconfirmed || u.list[0].Hash != hashes[44] {
+		t.Fatalf("%d kept once written, want the newest %d", len(u.list), maxUnconfirmed)
+	}
+}
+
+// A pair read again from the disk after a failed write keeps the changes
+// the saver holds and has not written: the document in memory had them.
+func TestAReloadKeepsTheChangesTheSaverHolds(t *testing.T) {
+	ws, pair, msgs, base := openHolding(t, time.Hour, t.TempDir(), "Reloaded", 1)
+	defer ws.Close()
+	receiveEarly(t, ws, pair, msgs, base, false)
+	h, err := ws.get(pair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	ws.reload(h)
+	h.mu.Unlock()
+	if p, err := ws.Pair(pair); err != nil || len(p.Messages) != 1 {
+		t.Fatalf("after the reload: %d of the partner's messages (%v), want the one held", len(p.Messages), err)
+	}
+}
+
+// Once the workspace is closed, the saver takes nothing more, so nothing
+// may count on it having written what it held: flushFor says so, and a
+// cursor written on arrival waits.
+func TestAClosedSaverFlushesNothing(t *testing.T) {
+	ws, pair := openWithPair(t, t.TempDir(), "Closed")
+	ws.Close()
+	if ws.saver.flushFor(pair) {
+		t.Fatal("flushFor reported everything written after the saver closed")
+	}
+}

@@ -32,6 +32,10 @@ type unconfirmed struct {
 	// pair that only travels by file grow, since no relay ever confirms
 	// them.
 	once map[string]bool
+	// held marks the changes the saver holds and has not yet written
+	// (saver.go): the bounds never drop them, so an edit carries every
+	// change not yet on disk. The saver's own bound keeps them few.
+	held map[string]bool
 }
 
 // addOnce keeps the changes in raw, to be carried once (see once).
@@ -79,18 +83,53 @@ func (u *unconfirmed) carried(hashes []string) {
 }
 
 // add keeps the changes in raw.
-func (u *unconfirmed) add(raw []byte) {
-	for _, c := range crdt.SplitChanges(raw) {
+func (u *unconfirmed) add(raw []byte) { u.addParts(crdt.SplitChanges(raw), false) }
+
+// addParts keeps the changes in parts, marked as held by the saver if
+// held is set.
+func (u *unconfirmed) addParts(parts []crdt.Change, held bool) {
+	for _, c := range parts {
+		if held {
+			if u.held == nil {
+				u.held = map[string]bool{}
+			}
+			u.held[c.Hash] = true
+		}
 		if u.has(c.Hash) {
 			continue
 		}
 		u.list = append(u.list, crdt.Change{Hash: c.Hash, Raw: append([]byte(nil), c.Raw...)})
 		u.bytes += len(c.Raw)
 	}
-	for len(u.list) > 1 && (len(u.list) > maxUnconfirmed || u.bytes > maxUnconfirmedBytes) {
-		u.bytes -= len(u.list[0].Raw)
-		u.list = u.list[1:]
+	u.trim()
+}
+
+// written unmarks the changes the saver has written (see held).
+func (u *unconfirmed) written(hashes []string) {
+	for _, h := range hashes {
+		delete(u.held, h)
 	}
+	u.trim()
+}
+
+// trim drops the oldest changes past the bounds (the newest is kept,
+// however large), but none the saver holds.
+func (u *unconfirmed) trim() {
+	if len(u.list) <= maxUnconfirmed && u.bytes <= maxUnconfirmedBytes {
+		return
+	}
+	kept := u.list[:0]
+	for i, c := range u.list {
+		over := len(u.list)-i+len(kept) > maxUnconfirmed || u.bytes > maxUnconfirmedBytes
+		if over && i < len(u.list)-1 && !u.held[c.Hash] {
+			u.bytes -= len(c.Raw)
+			delete(u.once, c.Hash)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	clear(u.list[len(kept):])
+	u.list = kept
 }
 
 func (u *unconfirmed) has(hash string) bool {
