@@ -58,7 +58,7 @@ type unsaved struct {
 	acked   uint64   // the relay holds this device's changes up to here (Acked)
 }
 
-// held reports whether u has anything for the held pass.
+// holds reports whether u has anything for the held pass.
 func (u *unsaved) holds() bool {
 	return len(u.chunks) > 0 || u.cursor > 0 || u.early || len(u.confirm) > 0
 }
