@@ -57,7 +57,21 @@ func Run(dir string, demo bool) error {
 	w := a.NewWindow("Pairwise")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go eng.Run(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		eng.Run(ctx)
+	}()
+	// The engine stops before the workspace closes (c.close, deferred
+	// first so run last): what it still hands over would otherwise meet
+	// a closed store. A bound, so a quit never hangs on the network.
+	defer func() {
+		cancel()
+		select {
+		case <-stopped:
+		case <-time.After(5 * time.Second):
+		}
+	}()
 	u := create(a, w, ws, eng, c.log)
 	u.demo, u.logErr = demo, c.logErr
 	w.Resize(fyne.NewSize(float32(a.Preferences().FloatWithFallback(prefWidth, 1100)), float32(a.Preferences().FloatWithFallback(prefHeight, 720))))
