@@ -301,7 +301,7 @@ type Received struct {
 }
 
 // AppendReceivedSynced stores what arrived for several documents in one
-// transaction, synced before it returns, and returns their new states in
+// transaction, synced before it returns if it holds any chunk, and returns their new states in
 // the same order and how many of them it stored (all, unless it fails; a
 // document deleted meanwhile counts as stored, with a zero state). One
 // transaction lands in one Badger memtable, which the sync covers; writes
@@ -312,6 +312,15 @@ type Received struct {
 // the last.
 func (s *Store) AppendReceivedSynced(items []Received) ([]DocState, int, error) {
 	states := make([]DocState, len(items))
+	// Cursors and unconfirmed changes alone pass only what is on disk
+	// already, and a crash that undoes them costs a fetch: they need no
+	// sync of their own.
+	when := lazy
+	for _, it := range items {
+		if len(it.Chunks) > 0 {
+			when = now
+		}
+	}
 	err := s.write(func(txn *badger.Txn) error {
 		for i, it := range items {
 			st, err := appendReceivedIn(txn, it.Doc, it.Chunks, it.Cursor, it.Unconfirmed, it.PutUnconfirmed)
@@ -324,7 +333,7 @@ func (s *Store) AppendReceivedSynced(items []Received) ([]DocState, int, error) 
 			states[i] = st
 		}
 		return nil
-	}, now)
+	}, when)
 	switch {
 	case errors.Is(err, badger.ErrTxnTooBig) && len(items) > 1:
 		for i, it := range items {

@@ -447,6 +447,17 @@ func TestReceivedForSeveralPairsIsStoredInOneSync(t *testing.T) {
 	if raw, err := s.Unconfirmed("d2"); err != nil || string(raw) != "early" {
 		t.Fatalf("d2's unconfirmed changes %q (%v)", raw, err)
 	}
+	// Cursors alone pass only what is on disk already: no sync.
+	before = s.Syncs()
+	if _, _, err := s.AppendReceivedSynced([]Received{{Doc: "d1", Cursor: 5}, {Doc: "d2", Cursor: 8}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Syncs() - before; n != 0 {
+		t.Fatalf("%d disk syncs for cursors alone, want none", n)
+	}
+	if st, err := s.State("d2"); err != nil || st.Cursor != 8 {
+		t.Fatalf("d2: stored state %+v (%v), want cursor 8", st, err)
+	}
 }
 
 // What the saver held for one pair may be more than one Badger
