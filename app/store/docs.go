@@ -301,9 +301,10 @@ type Received struct {
 }
 
 // AppendReceivedSynced stores what arrived for several documents in one
-// transaction, synced before it returns if it holds any chunk, and returns their new states in
-// the same order and how many of them it stored (all, unless it fails; a
-// document deleted meanwhile counts as stored, with a zero state). One
+// transaction, synced before it returns if it holds any chunk, and
+// returns their new states in the same order and how many of them it
+// stored (all, unless it fails; a document deleted meanwhile counts as
+// stored, with a zero state). One
 // transaction lands in one Badger memtable, which the sync covers; writes
 // left unsynced one after another could straddle a new memtable, and the
 // sync would then miss the first. A transaction too large for Badger is

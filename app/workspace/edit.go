@@ -176,7 +176,6 @@ func (w *Workspace) commit(h *handle, edit mentoring.Edit) error {
 		}
 	}
 	w.reload(h)
-	h.forget()
 	return fmt.Errorf("%s: %w", edit.Msg, err)
 }
 

@@ -57,7 +57,7 @@ func (w *Workspace) ApplyEarly(id string, items []Remote, upto uint64) error {
 
 // Stored moves the pair's cursor to cursor once the relay has stored every
 // record up to it. Like ApplyEarly, it does not wait for the disk: the
-// cursor is written with, or after, the changes it passes.
+// saver writes the cursor only once the changes it passes are on disk.
 //
 // hashes are the changes those records carried: this machine's changes no
 // longer need to carry them (unconfirmed.go).
@@ -163,7 +163,7 @@ func (w *Workspace) SavesFailing() error {
 	if !w.saver.failing {
 		return nil
 	}
-	return errors.New("changes received from the relay could not be saved yet (is the disk full?); they are fetched again at the next sync")
+	return errors.New("changes received from the relay could not be saved yet; check there is free space on the disk. They are fetched again at the next sync")
 }
 
 // advance raises the highest relay sequence merged in memory to seq.

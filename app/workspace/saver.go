@@ -93,11 +93,17 @@ func (sv *saver) add(id string, chunks []store.Chunk, hashes []string) {
 		u.chunks = append(u.chunks, chunks...)
 		u.hashes = append(u.hashes, hashes...)
 		u.early = true
-		sv.held += len(hashes)
-		for _, c := range chunks {
-			sv.heldB += len(c.Data)
-		}
+		sv.count(chunks, hashes)
 	})
+}
+
+// count adds chunks holding the changes hashes to what the saver holds.
+// The caller holds sv.mu.
+func (sv *saver) count(chunks []store.Chunk, hashes []string) {
+	sv.held += len(hashes)
+	for _, c := range chunks {
+		sv.heldB += len(c.Data)
+	}
 }
 
 // mustWriteFirst reports whether the changes the saver holds for
@@ -192,16 +198,13 @@ func (sv *saver) run() {
 	}
 }
 
-// holding reports whether anything waits for the held pass.
+// holding reports whether anything waits for the held pass: after a
+// pass, what is queued is held (acknowledgements go at once), or came
+// meanwhile and woke the saver again.
 func (sv *saver) holding() bool {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
-	for _, id := range sv.order {
-		if sv.queue[id].holds() {
-			return true
-		}
-	}
-	return false
+	return len(sv.order) > 0
 }
 
 // pass writes the acknowledgements queued and, if all is set or someone
@@ -254,29 +257,24 @@ func (sv *saver) pass(all bool) bool {
 			putBack(id, &unsaved{acked: acks[id]})
 		}
 	}
-	var wrote []string
-	var states []store.DocState
+	var wrote map[string]store.DocState
 	if len(order) > 0 {
-		wrote, states = sv.w.writeHeld(order, taken)
-		done := make(map[string]bool, len(wrote))
-		for _, id := range wrote {
-			done[id] = true
-		}
+		wrote = sv.w.writeHeld(order, taken)
 		for _, id := range order {
-			if u := taken[id]; !done[id] && u.holds() {
-				u.acked = 0
-				putBack(id, u)
+			if _, done := wrote[id]; !done && taken[id].holds() {
+				taken[id].acked = 0
+				putBack(id, taken[id])
 			}
 		}
 	}
 	ok := sv.requeue(back, order)
 	// After the pass is over (requeue woke those in flushFor and settle):
 	// compaction takes the pair, which they may hold.
-	for i, id := range wrote {
+	for id, st := range wrote {
 		if len(taken[id].chunks) > 0 {
 			if h, err := sv.w.get(id); err == nil {
 				h.mu.Lock()
-				sv.w.maybeCompact(h, states[i].Chunks, states[i].ChunkBytes, states[i].NextChunk)
+				sv.w.maybeCompact(h, st.Chunks, st.ChunkBytes, st.NextChunk)
 				h.mu.Unlock()
 			}
 		}
@@ -318,10 +316,7 @@ func (sv *saver) requeue(back map[string]*unsaved, order []string) bool {
 			sv.queue[id] = u
 			sv.order = append([]string{id}, sv.order...)
 		}
-		sv.held += len(u.hashes)
-		for _, c := range u.chunks {
-			sv.heldB += len(c.Data)
-		}
+		sv.count(u.chunks, u.hashes)
 	}
 	sv.failing = len(back) > 0
 	return !sv.failing
@@ -407,15 +402,16 @@ func (w *Workspace) writeAck(id string, dseq uint64) bool {
 }
 
 // writeHeld writes what is held for the documents in order, in one
-// synced transaction, and returns the documents written and their new
-// states; those not returned (the write failed) are tried again. The
+// synced transaction, and returns the new states of those written (and,
+// with none, of those deleted meanwhile); the others (the write failed)
+// are tried again. The
 // unconfirmed changes each writes leave out those the relay stored
 // (unsaved.confirm), which leave the list in memory only once written,
 // as the changes written stop being held.
-func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote []string, states []store.DocState) {
+func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) map[string]store.DocState {
+	wrote := map[string]store.DocState{}
 	var items []store.Received
-	var gone []string
-	handles := map[string]*handle{}
+	var handles []*handle
 	for _, id := range order {
 		u := taken[id]
 		if !u.holds() {
@@ -423,10 +419,10 @@ func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote 
 		}
 		h, err := w.get(id)
 		if err != nil {
-			gone = append(gone, id) // removed meanwhile: nothing to write
+			wrote[id] = store.DocState{} // removed meanwhile: nothing to write
 			continue
 		}
-		handles[id] = h
+		handles = append(handles, h)
 		it := store.Received{Doc: id, Chunks: u.chunks, Cursor: u.cursor}
 		if u.early || len(u.confirm) > 0 {
 			h.earlyMu.Lock()
@@ -434,14 +430,9 @@ func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote 
 			h.earlyMu.Unlock()
 		}
 		items = append(items, it)
-		wrote = append(wrote, id)
 	}
-	defer func() {
-		wrote = append(wrote, gone...)
-		states = append(states, make([]store.DocState, len(gone))...)
-	}()
 	if len(items) == 0 {
-		return nil, nil
+		return wrote
 	}
 	states, done, err := w.st.AppendReceivedSynced(items)
 	if err != nil && !errors.Is(err, store.ErrDiskFailed) { // which the store has said, once
@@ -449,15 +440,15 @@ func (w *Workspace) writeHeld(order []string, taken map[string]*unsaved) (wrote 
 		// the relay again if this machine stops first.
 		w.logf("could not save the changes received for %d pairs (will try again): %v", len(items)-done, err)
 	}
-	wrote, states = wrote[:done], states[:done]
-	for _, id := range wrote {
-		u, h := taken[id], handles[id]
+	for i, it := range items[:done] {
+		u, h := taken[it.Doc], handles[i]
 		h.earlyMu.Lock()
 		h.early.written(u.hashes)
 		h.early.confirmHashes(u.confirm)
 		h.earlyMu.Unlock()
+		wrote[it.Doc] = states[i]
 	}
-	return wrote, states
+	return wrote
 }
 
 // ErrDiskFailed is wrapped by every write refused after this computer's

@@ -170,11 +170,16 @@ func (u *unconfirmed) confirmHashes(hashes []string) bool {
 	if len(u.list) == 0 || len(hashes) == 0 {
 		return false
 	}
+	set := hashSet(hashes)
+	return u.drop(func(hash string) bool { return set[hash] })
+}
+
+func hashSet(hashes []string) map[string]bool {
 	set := make(map[string]bool, len(hashes))
 	for _, h := range hashes {
 		set[h] = true
 	}
-	return u.drop(func(hash string) bool { return set[hash] })
+	return set
 }
 
 func (u *unconfirmed) drop(stored func(hash string) bool) bool {
@@ -194,27 +199,15 @@ func (u *unconfirmed) drop(stored func(hash string) bool) bool {
 }
 
 // raw returns the changes concatenated, in order (nil if none).
-func (u *unconfirmed) raw() []byte {
-	if len(u.list) == 0 {
-		return nil
-	}
-	out := make([]byte, 0, u.bytes)
-	for _, c := range u.list {
-		out = append(out, c.Raw...)
-	}
-	return out
-}
+func (u *unconfirmed) raw() []byte { return u.rawWithout(nil) }
 
 // rawWithout is raw without the changes with the given hashes.
 func (u *unconfirmed) rawWithout(hashes []string) []byte {
-	if len(hashes) == 0 {
-		return u.raw()
+	if len(u.list) == 0 {
+		return nil
 	}
-	set := make(map[string]bool, len(hashes))
-	for _, h := range hashes {
-		set[h] = true
-	}
-	var out []byte
+	set := hashSet(hashes)
+	out := make([]byte, 0, u.bytes)
 	for _, c := range u.list {
 		if !set[c.Hash] {
 			out = append(out, c.Raw...)
