@@ -60,13 +60,7 @@ func TestRetryOfPrunedPushThroughOtherInstance(t *testing.T) {
 	hs := httptest.NewServer(srv.Handler())
 	defer func() { hs.Close(); srv.Shutdown(ctx) }()
 	url2 := "ws" + strings.TrimPrefix(hs.URL, "http")
-
-	x := dial(t, url2)
-	x.hello(tok)
-	d := newDoc()
-	x.create(d)
-	x.subscribe(d.id, d.write[:], 0)
-	x.expectAck(x.push(d.id, 1, "one"))
+	x, d := writerOfOneRecord(t, url2, tok)
 
 	// Instance A stores X's change 2, a snapshot covering it, and prunes.
 	body := []byte("two")
