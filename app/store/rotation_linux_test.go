@@ -3,12 +3,10 @@
 package store
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"pairwise/app/internal/dirtymaps"
 )
 
 // Badger syncs only the newest memtable's log, and moves a full one aside
@@ -67,34 +65,9 @@ func memLogs(t *testing.T, dir string) []string {
 // log in dir.
 func dirtyMemLogs(t *testing.T, dir string) map[string]int {
 	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
+	out, err := dirtymaps.Dirty(dir, ".mem")
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	if dir, err = filepath.EvalSymlinks(dir); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]int{}
-	cur := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) == 0 {
-			continue
-		}
-		if !strings.HasSuffix(fields[0], ":") { // a mapping's first line
-			cur = ""
-			if len(fields) >= 6 && strings.HasPrefix(fields[5], dir) && strings.HasSuffix(fields[5], ".mem") {
-				cur = filepath.Base(fields[5])
-				out[cur] += 0
-			}
-			continue
-		}
-		if cur != "" && (fields[0] == "Shared_Dirty:" || fields[0] == "Private_Dirty:") {
-			kb, _ := strconv.Atoi(fields[1])
-			out[cur] += kb
-		}
 	}
 	if len(out) == 0 {
 		t.Fatal("no memtable log is mapped: the check cannot see anything")

@@ -3,13 +3,10 @@
 package workspace
 
 import (
-	"bufio"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
+	"pairwise/app/internal/dirtymaps"
 	"pairwise/app/mentoring"
 )
 
@@ -50,45 +47,16 @@ func TestEditIsOnDiskWhenItReturns(t *testing.T) {
 // wrote that has not reached the disk.
 func dirtyLogKB(t *testing.T, dir string) int {
 	t.Helper()
-	f, err := os.Open("/proc/self/smaps")
+	logs, err := dirtymaps.Dirty(dir, ".mem", ".vlog")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	dir, err = filepath.EvalSymlinks(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	total, mapped, ours := 0, 0, false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
-			// A mapping's first line: range, perms, offset, dev, inode, path.
-			ours = false
-			if len(fields) >= 6 {
-				path := fields[5]
-				ext := filepath.Ext(path)
-				ours = strings.HasPrefix(path, dir+string(filepath.Separator)) && (ext == ".mem" || ext == ".vlog")
-				if ours {
-					mapped++
-				}
-			}
-			continue
-		}
-		if ours && len(fields) >= 2 && (fields[0] == "Shared_Dirty:" || fields[0] == "Private_Dirty:") {
-			kb, err := strconv.Atoi(fields[1])
-			if err != nil {
-				t.Fatalf("smaps: %q", sc.Text())
-			}
-			total += kb
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if mapped == 0 {
+	if len(logs) == 0 {
 		t.Fatalf("no memtable or value log of %s is mapped: Badger no longer writes through maps, so this check sees nothing", dir)
+	}
+	total := 0
+	for _, kb := range logs {
+		total += kb
 	}
 	return total
 }
