@@ -40,6 +40,9 @@ type Options struct {
 	// beforeSnapshot runs between deciding to upload a snapshot and taking
 	// it; a test commits an edit there.
 	beforeSnapshot func()
+	// loadingCandidate runs on the goroutine that loads a snapshot waiting
+	// for this device's confirmation, before the load; a test holds it.
+	loadingCandidate func()
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +60,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.beforeSnapshot == nil {
 		o.beforeSnapshot = func() {}
+	}
+	if o.loadingCandidate == nil {
+		o.loadingCandidate = func() {}
 	}
 	return o
 }

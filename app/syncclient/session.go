@@ -42,6 +42,12 @@ type session struct {
 	once  bool        // a one-off sync, which ends as soon as all is exchanged
 	quiet *time.Timer // fires once the connection has been idle for Options.SnapIdle
 	watch watch       // see freeze.go
+
+	// loaded brings back the heads of snapshots waiting for confirmation,
+	// loaded on goroutines of their own (loadCandidate); ready is the one
+	// wait took from it.
+	loaded chan loadedSnapshot
+	ready  loadedSnapshot
 }
 
 type request struct {
@@ -93,6 +99,9 @@ type docSync struct {
 	// ignored counts records refused for want of a writer's signature.
 	cand    *heldSnapshot
 	ignored int
+	// loading is the relay sequence of the candidate snapshot being
+	// loaded on the side (loadCandidate); 0 for none.
+	loading uint64
 	// resub is the request of a subscription replacing this one; until
 	// its answer, what arrives for the document belongs to the old one.
 	resub uint64
@@ -122,7 +131,7 @@ func dial(ctx context.Context, e *Engine, url string) (*session, error) {
 		return nil, fmt.Errorf("the relay at %s speaks another protocol version: update Pairwise or ask the relay's admin to update it", url)
 	}
 	conn.SetReadLimit(wire.MaxFrame)
-	s := &session{e: e, url: url, conn: conn, in: make(chan wire.Message, 64), rerr: make(chan error, 1),
+	s := &session{e: e, url: url, conn: conn, in: make(chan wire.Message, 64), rerr: make(chan error, 1), loaded: make(chan loadedSnapshot, 1),
 		reqs: map[uint64]request{}, docs: map[wire.DocID]*docSync{}, key: key, device: key.ID()}
 	return s, nil
 }
@@ -281,6 +290,10 @@ func (s *session) run(ctx context.Context, once bool) error {
 			for _, d := range s.docs {
 				s.present(d)
 			}
+		case wokeByLoad:
+			if err := s.candidateLoaded(ctx, s.ready); err != nil {
+				return err
+			}
 		case wokeByKick:
 			s.quiet.Reset(s.e.opts.SnapIdle)
 			if err := s.addDocs(ctx); err != nil {
@@ -305,6 +318,7 @@ const (
 	wokeByHeld                 // time to look again at what the relay holds back
 	wokeByPresence             // someone's presence changed
 	wokeByKick                 // a change to push, a pair added, or a pair changed
+	wokeByLoad                 // a snapshot waiting for confirmation is loaded (s.ready)
 )
 
 // wait parks the session until something needs it and says what. Whatever
@@ -326,6 +340,8 @@ func (s *session) wait(ctx context.Context, once bool) (wake, wire.Message, erro
 		return wokeByPresence, nil, nil
 	case <-s.e.kick:
 		return wokeByKick, nil, nil
+	case s.ready = <-s.loaded:
+		return wokeByLoad, nil, nil
 	case <-ctx.Done():
 		if once {
 			return wokeToStop, nil, fmt.Errorf("%w (%s)", ctx.Err(), s.waitingFor())
@@ -431,7 +447,7 @@ func (s *session) done() bool {
 		return false
 	}
 	for _, d := range s.docs {
-		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.cursor < d.maxOwnSeq {
+		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.loading != 0 || d.cursor < d.maxOwnSeq {
 			return false
 		}
 	}

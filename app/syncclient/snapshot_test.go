@@ -2,6 +2,8 @@ package syncclient
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,4 +185,43 @@ func TestAConfirmedSnapshotCountsAsTheRelays(t *testing.T) {
 	if st, err := b.ws.SyncState(pair); err != nil || st.RelaySnap != 290 {
 		t.Fatalf("the next session would start from a relay snapshot at %d (%v), want 290", st.RelaySnap, err)
 	}
+}
+
+// TestRecordsArriveWhileASnapshotLoadsForConfirmation: a partner loads a
+// snapshot it must confirm on the side, so the writer's edits made
+// meanwhile still reach it at once. The load held up the partner's
+// session, and every record behind it: in W1, 20-30 ms each time the
+// writer sent a snapshot.
+func TestRecordsArriveWhileASnapshotLoadsForConfirmation(t *testing.T) {
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	loading, held := make(chan struct{}), make(chan struct{})
+	noteLoading, release := sync.OnceFunc(func() { close(loading) }), sync.OnceFunc(func() { close(held) })
+	b.opts.loadingCandidate = func() { noteLoading(); <-held }
+	a.opts.SnapIdle = 20 * time.Millisecond
+	runEngine(t, a.engine())
+	runEngine(t, b.engine())
+	t.Cleanup(release) // before the engines stop: cleanups run last first
+	b.addGoal(pair, "hers") // a snapshot past it needs her confirmation
+	for i := range DefaultSnapshotEvery {
+		a.addGoal(pair, "goal "+itoa(i))
+	}
+	select {
+	case <-loading:
+	case <-time.After(30 * time.Second):
+		t.Fatal("her app never loaded a snapshot to confirm: the scenario did not happen")
+	}
+	a.addGoal(pair, "made while she loads")
+	waitFor(t, "her copy to show the edit made while her app loads the snapshot", func() bool {
+		return slices.Contains(b.goals(pair), "made while she loads")
+	})
+	if st, err := b.ws.SyncState(pair); err != nil || st.RelaySnap != 0 {
+		t.Fatalf("she confirmed a snapshot before its load finished (relay snapshot %d, %v)", st.RelaySnap, err)
+	}
+	release()
+	waitFor(t, "her app to confirm the snapshot once loaded", func() bool {
+		st, err := b.ws.SyncState(pair)
+		return err == nil && st.RelaySnap > 0
+	})
 }
