@@ -100,8 +100,10 @@ type docSync struct {
 	cand    *heldSnapshot
 	ignored int
 	// loading is the relay sequence of the candidate snapshot being
-	// loaded on the side (loadCandidate); 0 for none.
+	// loaded on the side (loadCandidate); 0 for none. One loads at a time
+	// per pair: queued is the newest that came meanwhile.
 	loading uint64
+	queued  *queuedSnapshot
 	// resub is the request of a subscription replacing this one; until
 	// its answer, what arrives for the document belongs to the old one.
 	resub uint64

@@ -225,3 +225,47 @@ func TestRecordsArriveWhileASnapshotLoadsForConfirmation(t *testing.T) {
 		return err == nil && st.RelaySnap > 0
 	})
 }
+
+// TestOneSnapshotToConfirmLoadsAtATimeForAPair: a relay that sends one
+// snapshot to confirm after another gets one load at a time for the pair,
+// then one of the newest; those in between are never loaded.
+func TestOneSnapshotToConfirmLoadsAtATimeForAPair(t *testing.T) {
+	r := startRelay(t)
+	a, b := newReplica(t, r), newReplica(t, r)
+	pair := pairOf(t, a, b, false)
+	var loads atomic.Int32
+	held := make(chan struct{})
+	release := sync.OnceFunc(func() { close(held) })
+	t.Cleanup(release)
+	b.opts.loadingCandidate = func() { loads.Add(1); <-held }
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	d := &docSync{id: pair}
+	s := &session{e: b.engine(), docs: map[wire.DocID]*docSync{d.did: d}, loaded: make(chan loadedSnapshot, 1)}
+	for seq := uint64(10); seq <= 50; seq += 10 {
+		s.loadCandidate(ctx, d, seq, []byte("not a document"))
+	}
+	waitFor(t, "the first load to start", func() bool { return loads.Load() > 0 })
+	if n := loads.Load(); n != 1 || d.loading != 10 || d.queued == nil || d.queued.seq != 50 {
+		t.Fatalf("five candidates: %d loads started, loading %d, queued %+v; want one load of 10 and 50 next", n, d.loading, d.queued)
+	}
+	release()
+	next := func() loadedSnapshot {
+		select {
+		case l := <-s.loaded:
+			return l
+		case <-time.After(30 * time.Second):
+			t.Fatal("no load came back")
+			return loadedSnapshot{}
+		}
+	}
+	if err := s.candidateLoaded(ctx, next()); err != nil || d.loading != 50 || d.queued != nil {
+		t.Fatalf("after the first load: loading %d, queued %+v (%v); want 50 loading", d.loading, d.queued, err)
+	}
+	if err := s.candidateLoaded(ctx, next()); err != nil || d.loading != 0 || d.cand != nil {
+		t.Fatalf("after the newest load, which does not open: loading %d, candidate %+v (%v)", d.loading, d.cand, err)
+	}
+	if n := loads.Load(); n != 2 {
+		t.Fatalf("%d loads for five candidates, want 2 (the first and the newest)", n)
+	}
+}
