@@ -316,16 +316,23 @@ type queuedSnapshot struct {
 // (W1: the partner's edits 10-33 ms late each time the writer sent a
 // snapshot). The session goes on; wait brings the heads back.
 //
-// One snapshot loads at a time for a pair, and only the newest that came
-// meanwhile waits: a relay that sent candidates as fast as it could would
-// otherwise start a load, and hold a copy of the pair, for each of them.
+// One snapshot loads at a time in the session, and for each pair only the
+// newest that came meanwhile waits: a relay that sent candidates as fast
+// as it could, for one pair or for all, would otherwise start a load, and
+// hold a copy of a pair, for each of them.
 func (s *session) loadCandidate(ctx context.Context, d *docSync, seq uint64, plain []byte) {
-	if d.loading != 0 {
+	d.cand = nil // a newer one replaces it
+	if s.loadBusy {
+		if d.loading == seq {
+			return // the same one again
+		}
 		d.queued = &queuedSnapshot{seq: seq, plain: plain}
 		return
 	}
-	d.loading = seq
+	s.loadBusy, d.loading = true, seq
+	s.loads.Add(1)
 	go func() {
+		defer s.loads.Done()
 		s.e.opts.loadingCandidate()
 		heads, err := s.e.ws.SnapshotHeads(d.id, plain) // loaded once, not on every ack
 		select {
@@ -336,18 +343,14 @@ func (s *session) loadCandidate(ctx context.Context, d *docSync, seq uint64, pla
 }
 
 // candidateLoaded takes the heads of a loaded candidate and confirms it
-// if it holds this device's changes (tryConfirm). If a newer candidate
-// came meanwhile, that one loads instead, and this one is dropped, as it
-// is for a pair the session no longer syncs.
+// if it holds this device's changes (tryConfirm), then starts the next
+// load waiting. If a newer candidate for the pair came meanwhile, that one
+// loads instead, and this one is dropped.
 func (s *session) candidateLoaded(ctx context.Context, l loadedSnapshot) error {
 	d := l.d
-	if s.docs[d.did] != d || d.loading != l.seq {
-		return nil
-	}
-	d.loading = 0
-	if q := d.queued; q != nil {
-		d.queued = nil
-		s.loadCandidate(ctx, d, q.seq, q.plain)
+	s.loadBusy, d.loading = false, 0
+	defer s.loadNext(ctx)
+	if d.queued != nil {
 		return nil
 	}
 	if l.err != nil {
@@ -356,6 +359,20 @@ func (s *session) candidateLoaded(ctx context.Context, l loadedSnapshot) error {
 	}
 	d.cand = &heldSnapshot{seq: l.seq, heads: l.heads}
 	return s.tryConfirm(ctx, d)
+}
+
+// loadNext starts the next queued load, if none runs.
+func (s *session) loadNext(ctx context.Context) {
+	if s.loadBusy {
+		return
+	}
+	for _, d := range s.docs {
+		if q := d.queued; q != nil {
+			d.queued = nil
+			s.loadCandidate(ctx, d, q.seq, q.plain)
+			return
+		}
+	}
 }
 
 // heldSnapshot is a snapshot waiting for this device's confirmation.

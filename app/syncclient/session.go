@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -48,6 +49,11 @@ type session struct {
 	// wait took from it.
 	loaded chan loadedSnapshot
 	ready  loadedSnapshot
+	// loadBusy says one such load runs: one at a time for the session,
+	// as when they ran on its goroutine. loads counts their goroutines,
+	// which run waits for before it returns.
+	loadBusy bool
+	loads    sync.WaitGroup
 }
 
 type request struct {
@@ -100,8 +106,8 @@ type docSync struct {
 	cand    *heldSnapshot
 	ignored int
 	// loading is the relay sequence of the candidate snapshot being
-	// loaded on the side (loadCandidate); 0 for none. One loads at a time
-	// per pair: queued is the newest that came meanwhile.
+	// loaded on the side (loadCandidate); 0 for none. queued is the newest
+	// that came meanwhile, or while another pair's loaded.
 	loading uint64
 	queued  *queuedSnapshot
 	// resub is the request of a subscription replacing this one; until
@@ -213,6 +219,7 @@ func (s *session) reader(ctx context.Context) {
 // is exchanged; otherwise it runs until the connection fails or ctx ends.
 func (s *session) run(ctx context.Context, once bool) error {
 	ctx, cancel := context.WithCancel(ctx)
+	defer s.loads.Wait() // after cancel: a load may not outlive the session
 	defer cancel()
 	s.once = once
 	defer s.e.stopSending() // its docSyncs, and their sending marks, go with it
@@ -449,7 +456,7 @@ func (s *session) done() bool {
 		return false
 	}
 	for _, d := range s.docs {
-		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.loading != 0 || d.cursor < d.maxOwnSeq {
+		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.loading != 0 || d.queued != nil || d.cursor < d.maxOwnSeq {
 			return false
 		}
 	}
@@ -483,6 +490,8 @@ func (s *session) waitingFor() string {
 			what = append(what, fmt.Sprintf("%s: %d changes unacknowledged", logName(d), d.inflight))
 		case d.snapPending:
 			what = append(what, logName(d)+": a snapshot unacknowledged")
+		case d.loading != 0 || d.queued != nil:
+			what = append(what, logName(d)+": a snapshot to confirm still loading")
 		case d.cursor < d.maxOwnSeq:
 			what = append(what, fmt.Sprintf("%s: own records up to %d not back (at %d, %d early)", logName(d), d.maxOwnSeq, d.cursor, d.earlyHigh))
 		case s.e.ws.PendingIn(d.id) > 0:

@@ -200,9 +200,10 @@ func TestRecordsArriveWhileASnapshotLoadsForConfirmation(t *testing.T) {
 	noteLoading, release := sync.OnceFunc(func() { close(loading) }), sync.OnceFunc(func() { close(held) })
 	b.opts.loadingCandidate = func() { noteLoading(); <-held }
 	a.opts.SnapIdle = 20 * time.Millisecond
+	b.opts.SnapIdle = time.Hour // her snapshots of her own would count as confirmations below
 	runEngine(t, a.engine())
 	runEngine(t, b.engine())
-	t.Cleanup(release) // before the engines stop: cleanups run last first
+	t.Cleanup(release)      // before the engines stop: cleanups run last first
 	b.addGoal(pair, "hers") // a snapshot past it needs her confirmation
 	for i := range DefaultSnapshotEvery {
 		a.addGoal(pair, "goal "+itoa(i))
@@ -226,10 +227,11 @@ func TestRecordsArriveWhileASnapshotLoadsForConfirmation(t *testing.T) {
 	})
 }
 
-// TestOneSnapshotToConfirmLoadsAtATimeForAPair: a relay that sends one
-// snapshot to confirm after another gets one load at a time for the pair,
-// then one of the newest; those in between are never loaded.
-func TestOneSnapshotToConfirmLoadsAtATimeForAPair(t *testing.T) {
+// TestOneSnapshotToConfirmLoadsAtATime: a relay that sends one snapshot
+// to confirm after another, for one pair or for several, gets one load at
+// a time in the session, and for each pair one of the newest; those in
+// between are never loaded.
+func TestOneSnapshotToConfirmLoadsAtATime(t *testing.T) {
 	r := startRelay(t)
 	a, b := newReplica(t, r), newReplica(t, r)
 	pair := pairOf(t, a, b, false)
@@ -240,32 +242,39 @@ func TestOneSnapshotToConfirmLoadsAtATimeForAPair(t *testing.T) {
 	b.opts.loadingCandidate = func() { loads.Add(1); <-held }
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	d := &docSync{id: pair}
-	s := &session{e: b.engine(), docs: map[wire.DocID]*docSync{d.did: d}, loaded: make(chan loadedSnapshot, 1)}
+	d, other := &docSync{id: pair}, &docSync{id: pair, did: wire.DocID{1}}
+	s := &session{e: b.engine(), docs: map[wire.DocID]*docSync{d.did: d, other.did: other}, loaded: make(chan loadedSnapshot, 1)}
 	for seq := uint64(10); seq <= 50; seq += 10 {
 		s.loadCandidate(ctx, d, seq, []byte("not a document"))
 	}
+	s.loadCandidate(ctx, other, 7, []byte("not a document either"))
 	waitFor(t, "the first load to start", func() bool { return loads.Load() > 0 })
-	if n := loads.Load(); n != 1 || d.loading != 10 || d.queued == nil || d.queued.seq != 50 {
-		t.Fatalf("five candidates: %d loads started, loading %d, queued %+v; want one load of 10 and 50 next", n, d.loading, d.queued)
+	if n := loads.Load(); n != 1 || d.loading != 10 || d.queued == nil || d.queued.seq != 50 || other.loading != 0 || other.queued == nil {
+		t.Fatalf("six candidates: %d loads started, loading %d and %d, queued %+v and %+v; want one load of 10, then 50 and the other pair's", n, d.loading, other.loading, d.queued, other.queued)
 	}
 	release()
-	next := func() loadedSnapshot {
+	next := func() {
+		t.Helper()
 		select {
 		case l := <-s.loaded:
-			return l
+			if err := s.candidateLoaded(ctx, l); err != nil {
+				t.Fatal(err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Fatal("no load came back")
-			return loadedSnapshot{}
 		}
 	}
-	if err := s.candidateLoaded(ctx, next()); err != nil || d.loading != 50 || d.queued != nil {
-		t.Fatalf("after the first load: loading %d, queued %+v (%v); want 50 loading", d.loading, d.queued, err)
+	for range 2 {
+		next()
+		if !s.loadBusy || (d.loading == 0) == (other.loading == 0) {
+			t.Fatalf("after a load: busy %v, loading %d and %d; want the next one alone", s.loadBusy, d.loading, other.loading)
+		}
 	}
-	if err := s.candidateLoaded(ctx, next()); err != nil || d.loading != 0 || d.cand != nil {
-		t.Fatalf("after the newest load, which does not open: loading %d, candidate %+v (%v)", d.loading, d.cand, err)
+	next()
+	if s.loadBusy || d.loading != 0 || other.loading != 0 || d.queued != nil || other.queued != nil || d.cand != nil {
+		t.Fatalf("all loaded: busy %v, loading %d and %d, queued %+v and %+v, candidate %+v", s.loadBusy, d.loading, other.loading, d.queued, other.queued, d.cand)
 	}
-	if n := loads.Load(); n != 2 {
-		t.Fatalf("%d loads for five candidates, want 2 (the first and the newest)", n)
+	if n := loads.Load(); n != 3 {
+		t.Fatalf("%d loads for six candidates, want 3 (the first, the newest, the other pair's)", n)
 	}
 }
