@@ -49,32 +49,40 @@ func (w *Workspace) loadPending() error {
 func (w *Workspace) setPending(doc string, n uint64) {
 	pc := &w.pending
 	pc.mu.Lock()
+	pc.set(doc, n)
+	pc.mu.Unlock()
+}
+
+// set is setPending for a caller holding mu.
+func (pc *pendingCounts) set(doc string, n uint64) {
 	pc.total = pc.total - pc.per[doc] + n
 	if n == 0 {
 		delete(pc.per, doc)
 	} else {
 		pc.per[doc] = n
 	}
-	pc.mu.Unlock()
 }
 
 // notePending records a document's count of waiting changes from its
 // state as a write left it. An edit and an acknowledgement written at
 // about the same time may report their states in either order, so each
 // state's numbers count only as far as they are the highest seen: both
-// only grow, and the count is what lies between them. Like setPending, it
-// tells no watcher.
+// only grow, and the count is what lies between them. The count is set
+// under the same lock: set after it, a count from older numbers could
+// replace a newer one (an edit's, returning from its disk sync after the
+// acknowledgement of its change was written, left "1 waiting" for good).
+// Like setPending, it tells no watcher.
 func (w *Workspace) notePending(doc string, st store.DocState) {
 	pc := &w.pending
 	pc.mu.Lock()
+	defer pc.mu.Unlock()
 	if pc.seen == nil {
 		pc.seen = map[string][2]uint64{}
 	}
 	hi := pc.seen[doc]
 	hi[0], hi[1] = max(hi[0], st.NextDSeq), max(hi[1], st.Acked)
 	pc.seen[doc] = hi
-	pc.mu.Unlock()
-	w.setPending(doc, store.DocState{NextDSeq: hi[0], Acked: hi[1]}.Pending())
+	pc.set(doc, store.DocState{NextDSeq: hi[0], Acked: hi[1]}.Pending())
 }
 
 // dropPending forgets a removed document's count.

@@ -1,9 +1,11 @@
 package workspace
 
 import (
+	"sync"
 	"testing"
 
 	"pairwise/app/mentoring"
+	"pairwise/app/store"
 )
 
 // TestPendingIsKeptAsChangesComeAndGo: the count of changes waiting for
@@ -60,5 +62,25 @@ func TestPendingIsKeptAsChangesComeAndGo(t *testing.T) {
 	}
 	if got := ws.Pending(); got != 1 {
 		t.Errorf("after removing A: %d changes waiting in all, want 1", got)
+	}
+}
+
+// TestAnEditAndItsAcknowledgementReportedTogetherLeaveNothingWaiting: an
+// edit sent before its disk sync can be acknowledged, and the
+// acknowledgement written, before the edit itself reports its state. The
+// two reports may run at once in either order; the count must end at the
+// newest numbers, not "1 waiting" for a change the relay has.
+func TestAnEditAndItsAcknowledgementReportedTogetherLeaveNothingWaiting(t *testing.T) {
+	ws, _ := openWithPair(t, t.TempDir(), "A")
+	const doc = "race"
+	for i := uint64(1); i <= 3000; i++ {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); ws.notePending(doc, store.DocState{NextDSeq: i + 1, Acked: i - 1}) }() // the edit's state, from before its acknowledgement
+		go func() { defer wg.Done(); ws.notePending(doc, store.DocState{NextDSeq: i + 1, Acked: i}) }()     // the acknowledgement's
+		wg.Wait()
+		if n := ws.PendingIn(doc); n != 0 {
+			t.Fatalf("round %d: %d changes waiting after both reports, want none", i, n)
+		}
 	}
 }
