@@ -361,6 +361,10 @@ func (s *session) candidateLoaded(ctx context.Context, l loadedSnapshot) error {
 	return s.tryConfirm(ctx, d)
 }
 
+// confirmLoading reports whether a snapshot to confirm is loading for the
+// pair, or waits to.
+func (d *docSync) confirmLoading() bool { return d.loading != 0 || d.queued != nil }
+
 // loadNext starts the next queued load, if none runs.
 func (s *session) loadNext(ctx context.Context) {
 	if s.loadBusy {

@@ -456,7 +456,7 @@ func (s *session) done() bool {
 		return false
 	}
 	for _, d := range s.docs {
-		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.loading != 0 || d.queued != nil || d.cursor < d.maxOwnSeq {
+		if !d.caughtUp || d.inflight > 0 || d.snapPending || d.confirmLoading() || d.cursor < d.maxOwnSeq {
 			return false
 		}
 	}
@@ -490,7 +490,7 @@ func (s *session) waitingFor() string {
 			what = append(what, fmt.Sprintf("%s: %d changes unacknowledged", logName(d), d.inflight))
 		case d.snapPending:
 			what = append(what, logName(d)+": a snapshot unacknowledged")
-		case d.loading != 0 || d.queued != nil:
+		case d.confirmLoading():
 			what = append(what, logName(d)+": a snapshot to confirm still loading")
 		case d.cursor < d.maxOwnSeq:
 			what = append(what, fmt.Sprintf("%s: own records up to %d not back (at %d, %d early)", logName(d), d.maxOwnSeq, d.cursor, d.earlyHigh))
